@@ -1,0 +1,14 @@
+// @hey-api/openapi-ts configuration (npm run codegen): Otto's API → typed SDK + zod schemas.
+// The zod schemas validate requests in Otto's server; the SDK is used by tests and offered to the frontend.
+import { defineConfig } from '@hey-api/openapi-ts';
+
+export default defineConfig({
+  input: './contracts/otto.openapi.yaml',
+  output: { path: './generated/otto' },
+  plugins: [
+    '@hey-api/client-fetch',
+    '@hey-api/typescript',
+    { name: '@hey-api/sdk' },
+    { name: 'zod', compatibilityVersion: 4 },
+  ],
+});

@@ -1,0 +1,171 @@
+// One typed, validated, frozen configuration object, parsed once from the environment at the edge and
+// handed inward (buildApp(config), buildWorker(config)). Every problem is reported at once.
+// README.md lists every variable; keep the two in step.
+import { z } from 'zod';
+
+const csvNumbers = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      const values = s.split(',').map((p) => Number(p.trim()));
+      if (values.length === 0 || values.some((v) => !Number.isFinite(v) || v < 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected comma-separated non-negative numbers, got "${s}"`,
+        });
+        return z.NEVER;
+      }
+      return values;
+    });
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const boolText = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Development defaults for secrets; refused in production (see below). */
+export const DEV_SECRETS = {
+  UWC_JWT_SECRET: 'dev-uwc-jwt-secret-change-me',
+  UWC_HMAC_SECRET: 'dev-uwc-hmac-secret-change-me',
+  OTTO_ADMIN_TOKEN: 'dev-admin-token',
+  AUTH_HS256_SECRET: 'dev-frontend-jwt-secret',
+} as const;
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  OTTO_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(3000),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+
+  DATABASE_URL: z.string().url().optional(),
+  OTTO_DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: int(54329, 1),
+  DB_POOL_MAX: int(20, 1),
+
+  UWC_BASE_URL: z.string().url().default('http://127.0.0.1:4010'),
+  UWC_JWT_SECRET: z.string().min(16).default(DEV_SECRETS.UWC_JWT_SECRET),
+  UWC_HMAC_SECRET: z.string().min(16).default(DEV_SECRETS.UWC_HMAC_SECRET),
+  UWC_HMAC_SECRET_PREVIOUS: z.string().min(16).optional(),
+  UWC_JWT_ISSUER: z.string().default('otto-backend'),
+  UWC_JWT_AUDIENCE: z.string().default('uwc'),
+  UWC_VERSION: z.string().default('v1'),
+  UWC_TIMEOUT_MS: int(30_000, 1),
+  UWC_RETRY_DELAYS_MS: csvNumbers('5000,10000,30000'),
+  UWC_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  UWC_BREAKER_THRESHOLD: int(5, 1),
+  UWC_BREAKER_COOLDOWN_MS: int(30_000, 1),
+
+  SHUNYA_WEBHOOK_PROFILE: z.enum(['handoff', 'shunya', 'both']).default('both'),
+  WEBHOOK_TOLERANCE_SECONDS: int(300, 1),
+
+  OTTO_ADMIN_TOKEN: z.string().min(8).default(DEV_SECRETS.OTTO_ADMIN_TOKEN),
+  AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_HS256_SECRET: z.string().min(16).optional(),
+  AUTH_TENANT_CLAIM: z.string().default('org_id'),
+  AUTH_ROLE_CLAIM: z.string().default('role'),
+  AUTH_ISSUER: z.string().optional(),
+  AUTH_AUDIENCE: z.string().optional(),
+
+  JOB_MAX_ATTEMPTS: int(5, 1),
+  JOB_RETRY_DELAYS_S: csvNumbers('5,10,30,60,300'),
+  JOB_TIMEOUT_S: int(86_400, 1),
+  POLL_DELAYS_S: csvNumbers('5,10,30,60,300'),
+  TENANT_MAX_CONCURRENT: int(10, 1),
+  WORKER_CONCURRENCY: int(20, 1),
+  OUTBOX_RETENTION_HOURS: int(168, 1),
+  /** Unset: required everywhere but development. */
+  AUDIO_REQUIRE_HTTPS: boolText.optional(),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+function build(e: z.output<typeof EnvSchema>) {
+  const production = e.NODE_ENV === 'production';
+  return {
+    env: e.NODE_ENV,
+    role: e.OTTO_ROLE,
+    http: { host: e.HOST, port: e.PORT, publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}` },
+    db: {
+      url: e.DATABASE_URL,
+      dataDir: e.OTTO_DATA_DIR,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+      poolMax: e.DB_POOL_MAX,
+    },
+    uwc: {
+      baseUrl: e.UWC_BASE_URL.replace(/\/+$/, ''),
+      jwtSecret: e.UWC_JWT_SECRET,
+      hmacSecret: e.UWC_HMAC_SECRET,
+      hmacSecretPrevious: e.UWC_HMAC_SECRET_PREVIOUS,
+      jwtIssuer: e.UWC_JWT_ISSUER || undefined,
+      jwtAudience: e.UWC_JWT_AUDIENCE || undefined,
+      version: e.UWC_VERSION,
+      timeoutMs: e.UWC_TIMEOUT_MS,
+      retryDelaysMs: e.UWC_RETRY_DELAYS_MS,
+      retryJitter: e.UWC_RETRY_JITTER,
+      breakerThreshold: e.UWC_BREAKER_THRESHOLD,
+      breakerCooldownMs: e.UWC_BREAKER_COOLDOWN_MS,
+    },
+    webhook: { profile: e.SHUNYA_WEBHOOK_PROFILE, toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS },
+    auth: {
+      adminToken: e.OTTO_ADMIN_TOKEN,
+      jwksUrl: e.AUTH_JWKS_URL,
+      // The HS256 development secret is on by default only when no JWKS is configured, and never in production.
+      hs256Secret:
+        e.AUTH_HS256_SECRET ?? (production || e.AUTH_JWKS_URL ? undefined : DEV_SECRETS.AUTH_HS256_SECRET),
+      tenantClaim: e.AUTH_TENANT_CLAIM,
+      roleClaim: e.AUTH_ROLE_CLAIM,
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+    },
+    jobs: {
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      retryDelaysS: e.JOB_RETRY_DELAYS_S,
+      timeoutS: e.JOB_TIMEOUT_S,
+      pollDelaysS: e.POLL_DELAYS_S,
+      tenantMaxConcurrent: e.TENANT_MAX_CONCURRENT,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+      outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
+    },
+    audio: { requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development' },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export type Config = Readonly<ReturnType<typeof build>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parses the environment (process.env by default). Throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most shells' `VAR= command`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  if (parsed.success && parsed.data.NODE_ENV === 'production') {
+    for (const [name, devValue] of Object.entries(DEV_SECRETS)) {
+      if (cleaned[name] === undefined || cleaned[name] === devValue) {
+        if (name === 'AUTH_HS256_SECRET' && cleaned.AUTH_JWKS_URL) continue;
+        problems.push(`${name}: must be set to a non-default value in production`);
+      }
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return deepFreeze(build(parsed.data));
+}

@@ -1,0 +1,11 @@
+// What the HTTP layer keeps on ctx.state, typed once.
+import type { Logger } from '../logger.ts';
+
+export interface AppState {
+  requestId: string;
+  log: Logger;
+  /** The exact bytes received, for signature checks (set by the JSON body middleware). */
+  rawBody?: Buffer;
+  /** The tenant and role of an authenticated frontend request (set by tenant auth). */
+  tenant?: { companyId: string; role: string | undefined; subject: string | undefined };
+}

@@ -1,0 +1,42 @@
+// Reads the raw request body once (kept as bytes for signature checks) and parses it as JSON.
+// Wrong media type → 415, too large → 413, malformed → 400 INVALID_JSON.
+import type { Middleware } from 'koa';
+import getRawBody from 'raw-body';
+import type { AppState } from '../context.ts';
+import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export function jsonBody(limit = DEFAULT_BODY_LIMIT): Middleware<AppState> {
+  return async (ctx, next) => {
+    if (!ctx.is('application/json', 'application/*+json')) {
+      // An empty body without a content type is allowed and parses as undefined.
+      if (ctx.request.length || ctx.get('transfer-encoding')) throw unsupportedMediaType();
+      await next();
+      return;
+    }
+    let raw: Buffer;
+    try {
+      raw = await getRawBody(ctx.req, { limit, length: ctx.request.length });
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (type === 'entity.too.large') throw payloadTooLarge(limit);
+      throw badRequest('INVALID_BODY', 'Request body could not be read');
+    }
+    ctx.state.rawBody = raw;
+    if (raw.length > 0) {
+      try {
+        ctx.request.body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw badRequest('INVALID_JSON', 'Request body is not valid JSON');
+      }
+    }
+    await next();
+  };
+}
+
+declare module 'koa' {
+  interface Request {
+    body?: unknown;
+  }
+}

@@ -1,0 +1,19 @@
+// X-Request-ID: echoed when the caller sent a sane one, otherwise a new UUID v4; on every response and
+// in every log line of the request.
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../../logger.ts';
+import type { AppState } from '../context.ts';
+
+const SANE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestId(logger: Logger): Middleware<AppState> {
+  return async (ctx, next) => {
+    const given = ctx.get('x-request-id');
+    const id = SANE.test(given) ? given : randomUUID();
+    ctx.state.requestId = id;
+    ctx.state.log = logger.child({ request_id: id });
+    ctx.set('X-Request-ID', id);
+    await next();
+  };
+}

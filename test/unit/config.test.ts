@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_SECRETS, loadConfig } from '../../src/config.ts';
+
+describe('loadConfig', () => {
+  it('gives a complete development configuration from an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.env).toBe('development');
+    expect(c.http.port).toBe(3000);
+    expect(c.uwc.baseUrl).toBe('http://127.0.0.1:4010');
+    expect(c.uwc.retryDelaysMs).toEqual([5000, 10000, 30000]);
+    expect(c.jobs.retryDelaysS).toEqual([5, 10, 30, 60, 300]);
+    expect(c.jobs.tenantMaxConcurrent).toBe(10);
+    expect(c.db.url).toBeUndefined();
+    expect(c.audio.requireHttps).toBe(false);
+    expect(c.auth.hs256Secret).toBe(DEV_SECRETS.AUTH_HS256_SECRET);
+    expect(Object.isFrozen(c.uwc)).toBe(true);
+  });
+
+  it('reads values and treats empty strings as unset', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      UWC_BASE_URL: 'http://sim:4010/',
+      UWC_JWT_ISSUER: '',
+      DATABASE_URL: '',
+    });
+    expect(c.http.port).toBe(8080);
+    expect(c.uwc.baseUrl).toBe('http://sim:4010');
+    expect(c.uwc.jwtIssuer).toBe('otto-backend');
+    expect(c.db.url).toBeUndefined();
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'abc', UWC_RETRY_DELAYS_MS: '5,x', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const problems = (e as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/PORT/);
+      expect(problems).toMatch(/UWC_RETRY_DELAYS_MS/);
+      expect(problems).toMatch(/LOG_LEVEL/);
+    }
+  });
+
+  it('refuses development secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/UWC_JWT_SECRET.*\n.*UWC_HMAC_SECRET/s);
+    const ok = loadConfig({
+      NODE_ENV: 'production',
+      UWC_JWT_SECRET: 'a-real-jwt-secret-123',
+      UWC_HMAC_SECRET: 'a-real-hmac-secret-123',
+      OTTO_ADMIN_TOKEN: 'a-real-admin-token',
+      AUTH_JWKS_URL: 'https://clerk.example/.well-known/jwks.json',
+    });
+    expect(ok.auth.hs256Secret).toBeUndefined();
+    expect(ok.audio.requireHttps).toBe(true);
+  });
+});
