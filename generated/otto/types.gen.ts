@@ -312,7 +312,10 @@ export type RemoteOperation = {
     id: Uuid;
     kind: OperationKind;
     shunya_job_id: string | null;
-    status: 'submitting' | 'submitted' | 'completed' | 'failed';
+    /**
+     * `superseded`: abandoned when the stage was resubmitted (a retry); late results for it are ignored.
+     */
+    status: 'submitting' | 'submitted' | 'completed' | 'failed' | 'superseded';
     submitted_at: DateTime | null;
     completed_at: DateTime | null;
     poll_count: number;

@@ -83,7 +83,7 @@ export const zAudioFormat = z.enum([
     'm4a'
 ]);
 
-export const zUploadAudioRequest = z.object({
+export const zUploadAudioRequest = z.strictObject({
     audio_url: z.url().max(2048),
     audio_format: zAudioFormat.optional(),
     file_size_bytes: z.int().gte(1).optional(),
@@ -351,7 +351,8 @@ export const zRemoteOperation = z.object({
         'submitting',
         'submitted',
         'completed',
-        'failed'
+        'failed',
+        'superseded'
     ]),
     submitted_at: zDateTime.nullable(),
     completed_at: zDateTime.nullable(),
@@ -417,7 +418,7 @@ export const zCompany = z.object({
     created_at: zDateTime
 });
 
-export const zCompanyCreate = z.object({
+export const zCompanyCreate = z.strictObject({
     name: z.string().min(1).max(200),
     callrail_company_id: z.string().min(1).max(64).nullish(),
     callrail_signing_key: z.string().min(16).max(256).optional(),
@@ -468,14 +469,14 @@ export const zEventType = z.enum([
     'shunya.job.timeout'
 ]);
 
-export const zCallTranscribedData = z.object({
+export const zCallTranscribedData = z.strictObject({
     call_id: zUuid,
     transcript_id: zUuid,
     confidence_score: z.number().nullable(),
     available: z.boolean()
 });
 
-export const zCallAnalyzedData = z.object({
+export const zCallAnalyzedData = z.strictObject({
     call_id: zUuid,
     analysis_id: zUuid,
     lead_quality: z.string().nullable(),
@@ -483,11 +484,11 @@ export const zCallAnalyzedData = z.object({
     sop_compliance_score: z.number().nullable()
 });
 
-export const zLeadUpdatedData = z.object({
+export const zLeadUpdatedData = z.strictObject({
     lead_id: zUuid,
     status: zLeadStatus,
     previous_status: zLeadStatus,
-    classification: z.object({
+    classification: z.strictObject({
         call_outcome_category: zCallOutcomeCategory.nullable(),
         qualification_status: z.string().nullable(),
         booking_status: z.string().nullable(),
@@ -495,39 +496,39 @@ export const zLeadUpdatedData = z.object({
     })
 });
 
-export const zAppointmentCreatedData = z.object({
+export const zAppointmentCreatedData = z.strictObject({
     appointment_id: zUuid,
     lead_id: zUuid.nullable(),
     call_id: zUuid.nullable(),
     scheduled_at: zDateTime.nullable()
 });
 
-export const zAppointmentOutcomeUpdatedData = z.object({
+export const zAppointmentOutcomeUpdatedData = z.strictObject({
     appointment_id: zUuid,
     outcome: zMeetingOutcome,
     previous_outcome: zMeetingOutcome.nullable()
 });
 
-export const zRecordingSessionAnalyzedData = z.object({
+export const zRecordingSessionAnalyzedData = z.strictObject({
     session_id: zUuid,
     outcome: zMeetingOutcome.nullable()
 });
 
-export const zShunyaJobSucceededData = z.object({
+export const zShunyaJobSucceededData = z.strictObject({
     job_id: zUuid,
     job_type: zJobType,
     call_id: zUuid.nullable(),
     recording_session_id: zUuid.nullable()
 });
 
-export const zShunyaJobFailedData = z.object({
+export const zShunyaJobFailedData = z.strictObject({
     job_id: zUuid,
     job_type: zJobType,
     attempts: z.int(),
     error: zJobError
 });
 
-export const zShunyaJobTimeoutData = z.object({
+export const zShunyaJobTimeoutData = z.strictObject({
     job_id: zUuid,
     job_type: zJobType,
     created_at: zDateTime

@@ -4,17 +4,24 @@ import Koa from 'koa';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
+import type { PipelineDeps } from '../pipeline/deps.ts';
 import type { AppState } from './context.ts';
 import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
+import { callRailRoutes } from './routes/callrail.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes, type WorkerCheck } from './routes/health.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { recordingSessionRoutes } from './routes/recording-sessions.ts';
+import { shunyaWebhookRoutes } from './routes/shunya-webhook.ts';
 
 export interface AppDeps {
   config: Config;
   db: Db;
   logger: Logger;
   workerCheck: WorkerCheck;
+  /** What the webhook receiver and the ops API drive; without it those routes are not mounted. */
+  pipeline?: PipelineDeps;
 }
 
 export function buildApp(deps: AppDeps): Koa<AppState> {
@@ -23,7 +30,14 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   app.silent = true; // errors are answered and logged by errorEnvelope, not printed by Koa
   app.use(requestId(deps.logger));
   app.use(errorEnvelope());
-  for (const router of [healthRoutes(deps.db, deps.workerCheck), docsRoutes()]) {
+  const routers = [
+    healthRoutes(deps.db, deps.workerCheck),
+    docsRoutes(),
+    callRailRoutes(deps.config, deps.db),
+    recordingSessionRoutes(deps.config, deps.db),
+  ];
+  if (deps.pipeline) routers.push(shunyaWebhookRoutes(deps.pipeline), opsRoutes(deps.pipeline));
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

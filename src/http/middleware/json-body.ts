@@ -7,6 +7,28 @@ import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.ts'
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/** The raw bytes only (any media type): for receivers that must authenticate before they parse. */
+export function rawBody(limit = DEFAULT_BODY_LIMIT): Middleware<AppState> {
+  return async (ctx, next) => {
+    ctx.state.rawBody = await read(ctx.req, ctx.request.length, limit);
+    await next();
+  };
+}
+
+async function read(
+  req: import('node:http').IncomingMessage,
+  length: number | undefined,
+  limit: number,
+): Promise<Buffer> {
+  try {
+    return await getRawBody(req, { limit, length });
+  } catch (e) {
+    const type = (e as { type?: string }).type;
+    if (type === 'entity.too.large') throw payloadTooLarge(limit);
+    throw badRequest('INVALID_BODY', 'Request body could not be read');
+  }
+}
+
 export function jsonBody(limit = DEFAULT_BODY_LIMIT): Middleware<AppState> {
   return async (ctx, next) => {
     if (!ctx.is('application/json', 'application/*+json')) {
@@ -15,14 +37,7 @@ export function jsonBody(limit = DEFAULT_BODY_LIMIT): Middleware<AppState> {
       await next();
       return;
     }
-    let raw: Buffer;
-    try {
-      raw = await getRawBody(ctx.req, { limit, length: ctx.request.length });
-    } catch (e) {
-      const type = (e as { type?: string }).type;
-      if (type === 'entity.too.large') throw payloadTooLarge(limit);
-      throw badRequest('INVALID_BODY', 'Request body could not be read');
-    }
+    const raw = await read(ctx.req, ctx.request.length, limit);
     ctx.state.rawBody = raw;
     if (raw.length > 0) {
       try {

@@ -1,0 +1,61 @@
+// Tenants. A company's CallRail company id resolves CallRail webhooks to it; its signing key verifies them.
+import { randomBytes } from 'node:crypto';
+import type { Db, Tx } from '../db/knex.ts';
+
+export type SignatureAlgorithm = 'hmac-sha1' | 'hmac-sha256';
+
+export interface CompanyRow {
+  id: string;
+  name: string;
+  callrail_company_id: string | null;
+  callrail_signing_key: string;
+  callrail_signature_algorithm: SignatureAlgorithm;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewCompany {
+  name: string;
+  callrail_company_id?: string | null;
+  callrail_signing_key?: string;
+  callrail_signature_algorithm?: SignatureAlgorithm;
+}
+
+export class DuplicateCompanyError extends Error {
+  constructor(readonly callrailCompanyId: string) {
+    super(`A company with CallRail company id ${callrailCompanyId} already exists`);
+  }
+}
+
+export async function insertCompany(db: Db | Tx, c: NewCompany): Promise<CompanyRow> {
+  try {
+    const [row] = await db<CompanyRow>('companies')
+      .insert({
+        name: c.name,
+        callrail_company_id: c.callrail_company_id ?? null,
+        callrail_signing_key: c.callrail_signing_key ?? randomBytes(24).toString('hex'),
+        callrail_signature_algorithm: c.callrail_signature_algorithm ?? 'hmac-sha1',
+      })
+      .returning('*');
+    return row as CompanyRow;
+  } catch (e) {
+    if ((e as { code?: string }).code === '23505' && c.callrail_company_id)
+      throw new DuplicateCompanyError(c.callrail_company_id);
+    throw e;
+  }
+}
+
+export async function findCompany(db: Db | Tx, id: string): Promise<CompanyRow | undefined> {
+  return db<CompanyRow>('companies').where({ id }).first();
+}
+
+export async function findCompanyByCallRailId(
+  db: Db | Tx,
+  callrailCompanyId: string,
+): Promise<CompanyRow | undefined> {
+  return db<CompanyRow>('companies').where({ callrail_company_id: callrailCompanyId }).first();
+}
+
+export async function listCompanies(db: Db): Promise<CompanyRow[]> {
+  return db<CompanyRow>('companies').orderBy('created_at', 'asc');
+}

@@ -1,0 +1,121 @@
+// Operations API under /api/v1/ops (admin token): tenants, jobs and their history, retries, breakers.
+import Router from '@koa/router';
+import type { Company, CompanyCreated } from '../../../generated/otto/types.gen.ts';
+import { zCompanyCreate, zListJobsQuery, zUuid } from '../../../generated/otto/zod.gen.ts';
+import {
+  type CompanyRow,
+  DuplicateCompanyError,
+  insertCompany,
+  listCompanies,
+} from '../../domain/companies.ts';
+import type { PipelineDeps } from '../../pipeline/deps.ts';
+import { retryJob } from '../../pipeline/jobs.ts';
+import type { JobRow, OperationRow } from '../../pipeline/model.ts';
+import type { AppState } from '../context.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import { adminAuth } from '../middleware/admin-auth.ts';
+import { jsonBody } from '../middleware/json-body.ts';
+import { type AttemptRow, type DeliveryRow, presentJob, presentJobDetail } from '../presenters/jobs.ts';
+import { validate } from '../validate.ts';
+
+export const presentCompany = (c: CompanyRow): Company => ({
+  id: c.id,
+  name: c.name,
+  callrail_company_id: c.callrail_company_id,
+  callrail_signature_algorithm: c.callrail_signature_algorithm,
+  created_at: new Date(c.created_at).toISOString(),
+});
+
+function encodeCursor(j: JobRow): string {
+  return Buffer.from(`${new Date(j.created_at).toISOString()}|${j.id}`).toString('base64url');
+}
+function decodeCursor(c: string): { createdAt: string; id: string } {
+  const [createdAt, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)))
+    throw badRequest('INVALID_CURSOR', 'The cursor is not valid');
+  return { createdAt, id };
+}
+
+export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
+  const { db, config } = pipeline;
+  const router = new Router<AppState>({ prefix: '/api/v1/ops' });
+  router.use(adminAuth(config.auth.adminToken));
+
+  router.get('/companies', async (ctx) => {
+    ctx.body = { items: (await listCompanies(db)).map(presentCompany) };
+  });
+
+  router.post('/companies', jsonBody(), async (ctx) => {
+    const body = validate(zCompanyCreate, ctx.request.body);
+    try {
+      const c = await insertCompany(db, body);
+      const created: CompanyCreated = { ...presentCompany(c), callrail_signing_key: c.callrail_signing_key };
+      ctx.status = 201;
+      ctx.body = created;
+    } catch (e) {
+      if (e instanceof DuplicateCompanyError) throw conflict('COMPANY_EXISTS', e.message);
+      throw e;
+    }
+  });
+
+  router.get('/jobs', async (ctx) => {
+    const raw = { ...ctx.query } as Record<string, unknown>;
+    if (typeof raw.limit === 'string' && /^\d+$/.test(raw.limit)) raw.limit = Number(raw.limit);
+    const q = validate(zListJobsQuery, raw);
+    const limit = q.limit ?? 50;
+    const query = db('shunya_jobs')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit + 1);
+    if (q.status) query.where({ job_status: q.status });
+    if (q.type) query.where({ job_type: q.type });
+    if (q.company_id) query.where({ company_id: q.company_id });
+    if (q.before) {
+      const c = decodeCursor(q.before);
+      query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [c.createdAt, c.id]);
+    }
+    const rows = (await query) as JobRow[];
+    const page = rows.slice(0, limit);
+    ctx.body = {
+      items: page.map(presentJob),
+      next_cursor: rows.length > limit && page.length ? encodeCursor(page[page.length - 1] as JobRow) : null,
+    };
+  });
+
+  router.get('/jobs/:job_id', async (ctx) => {
+    const id = validate(zUuid, ctx.params.job_id);
+    const job = (await db('shunya_jobs').where({ id }).first()) as JobRow | undefined;
+    if (!job) throw notFound('Job');
+    const [attempts, ops, deliveries] = await Promise.all([
+      db('shunya_job_attempts').where({ job_id: id }).orderBy('id') as Promise<AttemptRow[]>,
+      db('shunya_operations').where({ job_id: id }).orderBy('created_at') as Promise<OperationRow[]>,
+      db('webhook_deliveries')
+        .where({ job_id: id })
+        .orderBy('received_at')
+        .select('id', 'received_at', 'verdict', 'http_status', 'shunya_job_id', 'profile') as Promise<
+        DeliveryRow[]
+      >,
+    ]);
+    ctx.body = presentJobDetail(job, attempts, ops, deliveries);
+  });
+
+  router.post('/jobs/:job_id/retry', async (ctx) => {
+    const id = validate(zUuid, ctx.params.job_id);
+    const r = await db.transaction((tx) => retryJob(tx, id));
+    if (r.kind === 'not_found') throw notFound('Job');
+    if (r.kind === 'not_retryable')
+      throw conflict('JOB_NOT_RETRYABLE', 'Only failed or timed-out jobs can be retried', {
+        job_status: r.status,
+      });
+    ctx.state.log.info({ job_id: id }, 'job retried by an operator');
+    ctx.status = 202;
+    ctx.body = presentJob(r.job);
+  });
+
+  router.get('/circuit-breakers', (ctx) => {
+    ctx.body = { items: pipeline.client.breakerStates() };
+  });
+  return router;
+}

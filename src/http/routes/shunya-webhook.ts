@@ -1,0 +1,35 @@
+// POST /api/v1/shunya/webhook (§8): outside the tenant-auth middleware, authenticated by its signature.
+import Router from '@koa/router';
+import type { PipelineDeps } from '../../pipeline/deps.ts';
+import { receiveWebhook } from '../../pipeline/webhook.ts';
+import type { AppState } from '../context.ts';
+import { HttpError, internalError } from '../errors.ts';
+import { rawBody } from '../middleware/json-body.ts';
+
+const STATUS_TYPE = {
+  400: 'client_error',
+  401: 'authentication_error',
+  403: 'authorization_error',
+  404: 'not_found',
+} as const;
+
+export function shunyaWebhookRoutes(pipeline: PipelineDeps): Router<AppState> {
+  const router = new Router<AppState>();
+  router.post('/api/v1/shunya/webhook', rawBody(5 * 1024 * 1024), async (ctx) => {
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(ctx.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
+    const a = await receiveWebhook(pipeline, {
+      headers,
+      rawBody: ctx.state.rawBody ?? Buffer.alloc(0),
+      requestId: ctx.state.requestId,
+    });
+    ctx.state.log.info({ verdict: a.verdict, status: a.httpStatus }, 'shunya webhook');
+    if (a.httpStatus >= 500) throw internalError();
+    if (a.httpStatus >= 400) {
+      const type = STATUS_TYPE[a.httpStatus as keyof typeof STATUS_TYPE] ?? 'client_error';
+      throw new HttpError(a.httpStatus, a.error?.code ?? 'BAD_REQUEST', type, a.error?.message ?? 'Rejected');
+    }
+    ctx.body = { status: a.ack };
+  });
+  return router;
+}

@@ -1,0 +1,123 @@
+// Task otto_advance: does the next step of a running job and returns; it never waits for Shunya (§2.1).
+// The step is to submit the current stage's operation; waiting is the operation's `submitted` state plus a
+// scheduled poll (the fallback), while the webhook is the fast path.
+import type { Submitted } from '../shunya/types.ts';
+import { completeOperation } from './complete.ts';
+import type { PipelineDeps } from './deps.ts';
+import { failJob, retryOrFail } from './failure.ts';
+import type { CsrInput, JobRow, OperationRow, VisitInput } from './model.ts';
+import { enqueue, TASK } from './queue.ts';
+import {
+  ensureOperation,
+  findJob,
+  finishAttempt,
+  jobError,
+  lockJob,
+  supersedeOperations,
+  updateJob,
+  updateOperation,
+} from './store.ts';
+
+type Submission = { mode: 'async'; submitted: Submitted } | { mode: 'sync'; result: unknown };
+
+async function submit(deps: PipelineDeps, job: JobRow, op: OperationRow): Promise<Submission> {
+  const input = job.input_payload as CsrInput | VisitInput;
+  const opts = { requestId: op.request_id, idempotencyKey: op.idempotency_key };
+  switch (op.kind) {
+    case 'transcription':
+      return {
+        mode: 'async',
+        submitted: await deps.client.transcribe(
+          job.company_id,
+          {
+            call_id: input.shunya_call_id,
+            audio_url: input.audio_url,
+            call_type: input.call_type,
+            language: 'en-US',
+          },
+          opts,
+        ),
+      };
+    case 'analysis':
+      return {
+        mode: 'async',
+        submitted: await deps.client.startAnalysis(job.company_id, input.shunya_call_id, opts),
+      };
+    case 'segmentation':
+      return deps.client.analyzeSegmentation(
+        job.company_id,
+        { call_id: input.shunya_call_id, analysis_type: 'full' },
+        opts,
+      );
+  }
+}
+
+export async function advance(deps: PipelineDeps, jobId: string): Promise<void> {
+  const job = await findJob(deps.db, jobId);
+  if (job?.job_status !== 'running' || job.stage === 'done') return;
+  const log = deps.logger.child({ job_id: job.id, company_id: job.company_id, stage: job.stage });
+  let op = await ensureOperation(deps.db, job, job.stage);
+  if (op.status === 'failed') {
+    // a retry of a stage whose last operation failed: a new operation, with a new Idempotency-Key
+    await deps.db.transaction((tx) => supersedeOperations(tx, job.id, job.stage as OperationRow['kind']));
+    op = await ensureOperation(deps.db, job, job.stage);
+  }
+  // `submitted`: waiting for the webhook or the poll; `completed`: the completion path moved the job on.
+  if (op.status !== 'submitting') return;
+
+  let submission: Submission;
+  try {
+    // A replay of a submission that may have reached Shunya reuses the operation's Idempotency-Key (§4.6).
+    submission = await submit(deps, job, op);
+  } catch (e) {
+    const c = deps.classifyError(e);
+    if (!c) throw e;
+    const now = deps.clock.now();
+    const err = jobError(c.info, c.httpStatus, now);
+    log.warn(
+      { request_id: op.request_id, error_code: err.error_code, disposition: c.disposition },
+      'submission failed',
+    );
+    await deps.db.transaction(async (tx) => {
+      const locked = await lockJob(tx, job.id);
+      if (locked?.job_status !== 'running') return;
+      if (c.disposition === 'later') {
+        // an open breaker or a rate limit is flow control, not a failed attempt (§9.1)
+        const runAt = new Date(now.getTime() + (c.retryAfterMs ?? 30_000));
+        await updateJob(tx, job.id, { last_error: JSON.stringify(err) });
+        await enqueue(tx, TASK.advance, { job_id: job.id }, { jobKey: `advance:${job.id}`, runAt });
+      } else if (c.disposition === 'transient') {
+        await retryOrFail(tx, deps, locked, err);
+      } else {
+        await updateOperation(tx, op.id, { status: 'failed', error: JSON.stringify(err), completed_at: now });
+        await failJob(tx, deps, locked, { ...err, retryable: false });
+      }
+    });
+    return;
+  }
+
+  if (submission.mode === 'sync') {
+    // Shunya answered the segmentation synchronously (decision D3): complete the operation at once.
+    await deps.db.transaction((tx) =>
+      updateOperation(tx, op.id, { status: 'submitted', submitted_at: deps.clock.now() }),
+    );
+    await completeOperation(deps, op.id, { status: 'completed', result: submission.result }, 'sync');
+    return;
+  }
+  const { shunya_job_id, transcript_id } = submission.submitted;
+  const firstPoll = new Date(deps.clock.now().getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000);
+  await deps.db.transaction(async (tx) => {
+    const res = await tx('shunya_operations').where({ id: op.id, status: 'submitting' }).update({
+      status: 'submitted',
+      shunya_job_id,
+      transcript_id,
+      submitted_at: deps.clock.now(),
+      next_poll_at: firstPoll,
+      updated_at: tx.fn.now(),
+    });
+    if (res === 0) return; // a racing webhook already completed (adopted) it
+    await finishAttempt(tx, job.id, 'submitted');
+    await enqueue(tx, TASK.poll, { operation_id: op.id }, { jobKey: `poll:${op.id}`, runAt: firstPoll });
+  });
+  log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
+}

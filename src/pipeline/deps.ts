@@ -1,0 +1,53 @@
+// What the pipeline needs from the outside, passed in once (buildWorker / buildApp), never imported globally.
+import type { Config } from '../config.ts';
+import type { Db } from '../db/knex.ts';
+import type { Logger } from '../logger.ts';
+import type {
+  CompleteAnalysis,
+  Normalized,
+  Segmentation,
+  ShunyaClient,
+  ShunyaErrorInfo,
+  Transcript,
+  WebhookEnvelope,
+} from '../shunya/types.ts';
+
+export interface Normalizers {
+  transcript(raw: unknown): Normalized<Transcript>;
+  analysis(raw: unknown): Normalized<CompleteAnalysis>;
+  segmentation(raw: unknown): Normalized<Segmentation>;
+  webhook(raw: unknown): WebhookEnvelope;
+  error(raw: unknown, httpStatus?: number): ShunyaErrorInfo;
+  /** Python's json.dumps(value, sort_keys=True): the message Shunya's own webhook profile signs (D1). */
+  pythonJson(value: unknown): string;
+}
+
+/**
+ * How the job layer treats a failed Shunya request (§9.2):
+ * - `later`: flow control (open circuit breaker, rate limit): try again after `retryAfterMs`, not a failed attempt;
+ * - `transient`: a failed attempt, retried with the job-level backoff;
+ * - `permanent`: no retry (401/403, validation, `retryable: false`).
+ */
+export interface ClassifiedError {
+  disposition: 'later' | 'transient' | 'permanent';
+  info: ShunyaErrorInfo;
+  httpStatus: number | null;
+  retryAfterMs: number | null;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface PipelineDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  client: ShunyaClient;
+  normalize: Normalizers;
+  /** Null for errors that are not Shunya's (bugs, database outages): those propagate. */
+  classifyError(e: unknown): ClassifiedError | null;
+  clock: Clock;
+}

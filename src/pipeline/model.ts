@@ -1,0 +1,76 @@
+// The job state machine's data (§2.1, §9.2, §10.1): a ShunyaJob and its remote operations.
+import type { JobError } from '../../generated/otto/types.gen.ts';
+import type { OperationKind } from '../shunya/types.ts';
+
+export type JobType = 'csr_call' | 'sales_visit';
+export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'timeout';
+export type Stage = OperationKind | 'done';
+
+export interface CsrInput {
+  call_id: string;
+  shunya_call_id: number;
+  audio_url: string;
+  call_type: 'csr_call';
+}
+
+export interface VisitInput {
+  recording_session_id: string;
+  shunya_call_id: number;
+  audio_url: string;
+  appointment_id: string | null;
+  ghost_mode: boolean;
+  call_type: 'sales_call';
+}
+
+export interface JobRow {
+  id: string;
+  company_id: string;
+  job_type: JobType;
+  job_status: JobStatus;
+  stage: Stage;
+  call_id: string | null;
+  recording_session_id: string | null;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: Date | null;
+  input_payload: CsrInput | VisitInput;
+  output_payload: Record<string, unknown> | null;
+  processed_output_hash: string | null;
+  last_error: JobError | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+export type OperationStatus = 'submitting' | 'submitted' | 'completed' | 'failed' | 'superseded';
+
+export interface OperationRow {
+  id: string;
+  company_id: string;
+  job_id: string;
+  kind: OperationKind;
+  shunya_job_id: string | null;
+  transcript_id: number | null;
+  status: OperationStatus;
+  idempotency_key: string;
+  request_id: string;
+  submitted_at: Date | null;
+  completed_at: Date | null;
+  poll_count: number;
+  result_hash: string | null;
+  error: JobError | null;
+}
+
+/** The stages of each job type, in order (§3.1, §3.2). */
+export const STAGES: Record<JobType, OperationKind[]> = {
+  csr_call: ['transcription', 'analysis'],
+  sales_visit: ['transcription', 'segmentation', 'analysis'],
+};
+
+export function nextStage(type: JobType, stage: Stage): Stage {
+  const stages = STAGES[type];
+  const i = stages.indexOf(stage as OperationKind);
+  return i >= 0 && i + 1 < stages.length ? (stages[i + 1] as OperationKind) : 'done';
+}
+
+export const isTerminal = (s: JobStatus) => s === 'succeeded' || s === 'failed' || s === 'timeout';

@@ -1,0 +1,160 @@
+// The job and operation statements, named for what they do (STYLE §9). Callers own the transaction.
+import type { JobError } from '../../generated/otto/types.gen.ts';
+import type { Db, Tx } from '../db/knex.ts';
+import type { OperationKind, ShunyaErrorInfo } from '../shunya/types.ts';
+import type { CsrInput, JobRow, JobType, OperationRow, VisitInput } from './model.ts';
+
+export async function insertJob(
+  tx: Tx,
+  j: {
+    companyId: string;
+    type: JobType;
+    callId?: string;
+    sessionId?: string;
+    input: CsrInput | VisitInput;
+    maxAttempts: number;
+  },
+): Promise<JobRow> {
+  const [row] = await tx('shunya_jobs')
+    .insert({
+      company_id: j.companyId,
+      job_type: j.type,
+      call_id: j.callId ?? null,
+      recording_session_id: j.sessionId ?? null,
+      input_payload: JSON.stringify(j.input),
+      max_attempts: j.maxAttempts,
+    })
+    .returning('*');
+  return row as JobRow;
+}
+
+export async function findJob(db: Db | Tx, id: string): Promise<JobRow | undefined> {
+  return (await db('shunya_jobs').where({ id }).first()) as JobRow | undefined;
+}
+
+export async function lockJob(tx: Tx, id: string): Promise<JobRow | undefined> {
+  return (await tx('shunya_jobs').where({ id }).forUpdate().first()) as JobRow | undefined;
+}
+
+export async function findJobFor(
+  db: Db | Tx,
+  companyId: string,
+  by: { callId?: string; sessionId?: string },
+): Promise<JobRow | undefined> {
+  const q = db('shunya_jobs').where({ company_id: companyId });
+  if (by.callId) q.andWhere({ call_id: by.callId });
+  else q.andWhere({ recording_session_id: by.sessionId });
+  return (await q.first()) as JobRow | undefined;
+}
+
+export async function updateJob(tx: Tx, id: string, patch: Record<string, unknown>): Promise<JobRow> {
+  const [row] = await tx('shunya_jobs')
+    .where({ id })
+    .update({ ...patch, updated_at: tx.fn.now() })
+    .returning('*');
+  return row as JobRow;
+}
+
+export function jobError(e: ShunyaErrorInfo, httpStatus: number | null, at: Date): JobError {
+  return {
+    error_code: e.error_code,
+    error_type: e.error_type,
+    message: e.message,
+    retryable: e.retryable,
+    http_status: httpStatus,
+    shunya_request_id: e.request_id,
+    at: at.toISOString(),
+  };
+}
+
+// --- attempts -----------------------------------------------------------------------------------
+
+export async function startAttempt(tx: Tx, job: JobRow): Promise<void> {
+  await tx('shunya_job_attempts').insert({
+    company_id: job.company_id,
+    job_id: job.id,
+    attempt: job.attempts,
+    stage: job.stage,
+  });
+}
+
+/** Closes the job's latest attempt with its outcome. */
+export async function finishAttempt(
+  tx: Tx,
+  jobId: string,
+  outcome: 'submitted' | 'waiting' | 'succeeded' | 'retry_scheduled' | 'failed',
+  error: JobError | null = null,
+): Promise<void> {
+  await tx.raw(
+    `UPDATE shunya_job_attempts SET outcome = ?, error = ?::jsonb,
+            finished_at = CASE WHEN ? IN ('succeeded', 'retry_scheduled', 'failed') THEN now() ELSE finished_at END
+     WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?)`,
+    [outcome, error ? JSON.stringify(error) : null, outcome, jobId],
+  );
+}
+
+// --- operations ---------------------------------------------------------------------------------
+
+/** The live (not superseded) operation of a job's stage, created when missing. */
+export async function ensureOperation(db: Db, job: JobRow, kind: OperationKind): Promise<OperationRow> {
+  const res = await db.raw(
+    `INSERT INTO shunya_operations (company_id, job_id, kind) VALUES (?, ?, ?)
+     ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
+     RETURNING *`,
+    [job.company_id, job.id, kind],
+  );
+  if (res.rows.length > 0) return res.rows[0] as OperationRow;
+  return (await db('shunya_operations')
+    .where({ job_id: job.id, kind })
+    .whereNot({ status: 'superseded' })
+    .first()) as OperationRow;
+}
+
+export async function lockOperation(tx: Tx, id: string): Promise<OperationRow | undefined> {
+  return (await tx('shunya_operations').where({ id }).forUpdate().first()) as OperationRow | undefined;
+}
+
+export async function findOperation(db: Db | Tx, id: string): Promise<OperationRow | undefined> {
+  return (await db('shunya_operations').where({ id }).first()) as OperationRow | undefined;
+}
+
+export async function updateOperation(tx: Tx, id: string, patch: Record<string, unknown>): Promise<void> {
+  await tx('shunya_operations')
+    .where({ id })
+    .update({ ...patch, updated_at: tx.fn.now() });
+}
+
+/** Every operation carrying this Shunya id (unique per tenant, so at most one per tenant). */
+export async function findOperationsByShunyaId(db: Db, shunyaJobId: string): Promise<OperationRow[]> {
+  return (await db('shunya_operations').where({ shunya_job_id: shunyaJobId })) as OperationRow[];
+}
+
+/**
+ * The operation a webhook is about when Shunya's answer to the submission has not been stored yet (the
+ * webhook raced it): the tenant's live, still-submitting operation of this kind for this Shunya call id.
+ */
+export async function findSubmittingOperation(
+  db: Db,
+  companyId: string,
+  shunyaCallId: number,
+  kind: OperationKind,
+): Promise<OperationRow | undefined> {
+  const res = await db.raw(
+    `SELECT o.* FROM shunya_operations o
+     JOIN shunya_jobs j ON j.id = o.job_id
+     WHERE o.company_id = ? AND o.kind = ? AND o.status = 'submitting'
+       AND (j.input_payload->>'shunya_call_id')::bigint = ?
+     LIMIT 1`,
+    [companyId, kind, shunyaCallId],
+  );
+  return res.rows[0] as OperationRow | undefined;
+}
+
+/** Marks the live operations of a job superseded (before resubmitting a stage). */
+export async function supersedeOperations(tx: Tx, jobId: string, kind?: OperationKind): Promise<void> {
+  const q = tx('shunya_operations')
+    .where({ job_id: jobId })
+    .whereIn('status', ['submitting', 'submitted', 'failed']);
+  if (kind) q.andWhere({ kind });
+  await q.update({ status: 'superseded', updated_at: tx.fn.now() });
+}

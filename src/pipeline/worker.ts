@@ -1,0 +1,64 @@
+// The worker role: graphile-worker on the same Postgres, running Otto's tasks (one plain function each)
+// and two cron tasks (timeout sweeper, admission safety net).
+import { parseCronItems, type Runner, run, type TaskList, Logger as WorkerLogger } from 'graphile-worker';
+import { admit, admitAll } from './admission.ts';
+import { advance } from './advance.ts';
+import type { PipelineDeps } from './deps.ts';
+import { poll } from './poll.ts';
+import { TASK } from './queue.ts';
+import { sweepTimeouts } from './timeouts.ts';
+
+const field = (payload: unknown, name: string): string => {
+  const v = (payload as Record<string, unknown> | null)?.[name];
+  if (typeof v !== 'string') throw new Error(`task payload lacks ${name}`);
+  return v;
+};
+
+export function taskList(deps: PipelineDeps): TaskList {
+  return {
+    [TASK.admit]: async (p) => {
+      await admit(deps, field(p, 'company_id'));
+    },
+    [TASK.advance]: (p) => advance(deps, field(p, 'job_id')),
+    [TASK.poll]: (p) => poll(deps, field(p, 'operation_id')),
+    [TASK.sweepTimeouts]: async () => {
+      await sweepTimeouts(deps);
+    },
+    [TASK.admitAll]: async () => {
+      await admitAll(deps);
+    },
+  };
+}
+
+export interface RunningWorker {
+  runner: Runner;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(deps: PipelineDeps, connectionString: string): Promise<RunningWorker> {
+  const log = deps.logger.child({ component: 'graphile-worker' });
+  const logger = new WorkerLogger(() => (level, message, meta) => {
+    const method =
+      level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'info' : 'debug';
+    log[method](meta ?? {}, message);
+  });
+  const runner = await run({
+    connectionString,
+    concurrency: deps.config.jobs.workerConcurrency,
+    maxPoolSize: deps.config.jobs.workerConcurrency + 2,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger,
+    taskList: taskList(deps),
+    parsedCronItems: parseCronItems([
+      { task: TASK.sweepTimeouts, match: '* * * * *', options: { backfillPeriod: 0 } },
+      { task: TASK.admitAll, match: '* * * * *', options: { backfillPeriod: 0 } },
+    ]),
+  });
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+    },
+  };
+}
