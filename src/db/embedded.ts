@@ -31,7 +31,39 @@ export interface RunningPostgres {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/** True when our embedded server already answers on this port (e.g. `npm start` is running). */
+async function alreadyRunning(port: number): Promise<boolean> {
+  const c = new pg.Client({
+    connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    connectionTimeoutMillis: 1000,
+  });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureDatabase(base: string, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${base}/postgres` });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+  } finally {
+    await admin.end();
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
+  if (options.persistent !== false && (await alreadyRunning(options.port))) {
+    // Another process of ours runs it: share it, and leave stopping it to that process.
+    await ensureDatabase(base, options.database);
+    return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop: async () => {} };
+  }
   const dataDir = path.resolve(options.dataDir);
   const settings = { max_connections: '200', ...options.settings };
   const server = new EmbeddedPostgres({
@@ -58,14 +90,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         `(is the port in use, or another instance using this data directory?)${e ? `: ${String(e)}` : ''}`,
     );
   }
-  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
-  const admin = new pg.Client({ connectionString: `${base}/postgres` });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(options.database)}`);
-  } finally {
-    await admin.end();
-  }
+  await ensureDatabase(base, options.database);
   return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop: () => server.stop() };
 }

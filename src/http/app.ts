@@ -3,15 +3,20 @@
 import Koa from 'koa';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/knex.ts';
+import type { EventHub } from '../events/stream.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import type { PipelineDeps } from '../pipeline/deps.ts';
 import type { AppState } from './context.ts';
 import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { callRailRoutes } from './routes/callrail.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type WorkerCheck } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { readRoutes } from './routes/reads.ts';
 import { recordingSessionRoutes } from './routes/recording-sessions.ts';
 import { shunyaWebhookRoutes } from './routes/shunya-webhook.ts';
 
@@ -22,6 +27,9 @@ export interface AppDeps {
   workerCheck: WorkerCheck;
   /** What the webhook receiver and the ops API drive; without it those routes are not mounted. */
   pipeline?: PipelineDeps;
+  /** The event stream's hub; without it /api/v1/events is not mounted. */
+  hub?: EventHub;
+  metrics?: Metrics;
 }
 
 export function buildApp(deps: AppDeps): Koa<AppState> {
@@ -35,8 +43,11 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
     docsRoutes(),
     callRailRoutes(deps.config, deps.db),
     recordingSessionRoutes(deps.config, deps.db),
+    readRoutes(deps.config, deps.db),
   ];
-  if (deps.pipeline) routers.push(shunyaWebhookRoutes(deps.pipeline), opsRoutes(deps.pipeline));
+  if (deps.pipeline) routers.push(shunyaWebhookRoutes(deps.pipeline, deps.metrics), opsRoutes(deps.pipeline));
+  if (deps.hub) routers.push(eventRoutes(deps.config, deps.db, deps.hub));
+  if (deps.metrics) routers.push(metricsRoutes(deps.metrics, deps.config.auth.adminToken));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -340,9 +340,10 @@ CREATE INDEX webhook_deliveries_job_idx ON webhook_deliveries (job_id, received_
 CREATE INDEX webhook_deliveries_company_idx ON webhook_deliveries (company_id, received_at DESC);
 CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at);
 
--- Domain events, written in the same transaction as the change they describe. `txid` orders them by
--- commit; `position` is assigned after commit, in commit order, by the outbox relay (gap-free, per
--- database), and is the id the event stream exposes.
+-- Domain events, written in the same transaction as the change they describe, after that transaction
+-- has locked the aggregate's row: so `id` increases in commit order per aggregate. `position` is handed
+-- out after commit by the outbox relay (gap-free, in publication order) and is the id the event stream
+-- exposes, so a reader resuming after position N never skips an event committed late.
 CREATE TABLE outbox_events (
   id bigserial PRIMARY KEY,
   company_id uuid NOT NULL REFERENCES companies (id),
@@ -351,10 +352,9 @@ CREATE TABLE outbox_events (
   aggregate_id uuid NOT NULL,
   payload jsonb NOT NULL,
   occurred_at timestamptz NOT NULL DEFAULT now(),
-  txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
   position bigint UNIQUE,
   published_at timestamptz
 );
-CREATE INDEX outbox_events_unpublished_idx ON outbox_events (txid, id) WHERE position IS NULL;
+CREATE INDEX outbox_events_unpublished_idx ON outbox_events (id) WHERE position IS NULL;
 CREATE INDEX outbox_events_company_position_idx ON outbox_events (company_id, position) WHERE position IS NOT NULL;
 CREATE INDEX outbox_events_occurred_idx ON outbox_events (occurred_at);

@@ -1,5 +1,6 @@
 // POST /api/v1/shunya/webhook (§8): outside the tenant-auth middleware, authenticated by its signature.
 import Router from '@koa/router';
+import type { Metrics } from '../../metrics.ts';
 import type { PipelineDeps } from '../../pipeline/deps.ts';
 import { receiveWebhook } from '../../pipeline/webhook.ts';
 import type { AppState } from '../context.ts';
@@ -13,7 +14,7 @@ const STATUS_TYPE = {
   404: 'not_found',
 } as const;
 
-export function shunyaWebhookRoutes(pipeline: PipelineDeps): Router<AppState> {
+export function shunyaWebhookRoutes(pipeline: PipelineDeps, metrics?: Metrics): Router<AppState> {
   const router = new Router<AppState>();
   router.post('/api/v1/shunya/webhook', rawBody(5 * 1024 * 1024), async (ctx) => {
     const headers: Record<string, string | undefined> = {};
@@ -24,6 +25,7 @@ export function shunyaWebhookRoutes(pipeline: PipelineDeps): Router<AppState> {
       requestId: ctx.state.requestId,
     });
     ctx.state.log.info({ verdict: a.verdict, status: a.httpStatus }, 'shunya webhook');
+    metrics?.webhookDeliveries.inc({ verdict: a.verdict });
     if (a.httpStatus >= 500) throw internalError();
     if (a.httpStatus >= 400) {
       const type = STATUS_TYPE[a.httpStatus as keyof typeof STATUS_TYPE] ?? 'client_error';

@@ -1,0 +1,54 @@
+// npm run company:create -- --name "ABC Roofing" [--callrail-company-id 398714497] [--signing-key KEY]
+//                           [--algorithm hmac-sha1|hmac-sha256]
+// Creates a tenant in the configured database (the same as POST /api/v1/ops/companies) and prints it,
+// with its CallRail signing key and a development token.
+import { parseArgs } from 'node:util';
+import { mintDevToken } from '../src/auth/dev-token.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createDb } from '../src/db/knex.ts';
+import { migrateAll } from '../src/db/migrate.ts';
+import { DuplicateCompanyError, insertCompany } from '../src/domain/companies.ts';
+
+const { values } = parseArgs({
+  options: {
+    name: { type: 'string' },
+    'callrail-company-id': { type: 'string' },
+    'signing-key': { type: 'string' },
+    algorithm: { type: 'string', default: 'hmac-sha1' },
+  },
+});
+if (!values.name) {
+  console.error(
+    'usage: npm run company:create -- --name NAME [--callrail-company-id ID] [--signing-key KEY] [--algorithm hmac-sha1|hmac-sha256]',
+  );
+  process.exit(2);
+}
+if (values.algorithm !== 'hmac-sha1' && values.algorithm !== 'hmac-sha256') {
+  console.error('--algorithm must be hmac-sha1 or hmac-sha256');
+  process.exit(2);
+}
+const config = loadConfig();
+const database = await openDatabase(config);
+const db = createDb(database.url, 2);
+try {
+  await migrateAll(db, database.url);
+  const c = await insertCompany(db, {
+    name: values.name,
+    callrail_company_id: values['callrail-company-id'] ?? null,
+    ...(values['signing-key'] ? { callrail_signing_key: values['signing-key'] } : {}),
+    callrail_signature_algorithm: values.algorithm,
+  });
+  const token = config.auth.hs256Secret
+    ? await mintDevToken(config, c.id)
+    : '(tokens come from AUTH_JWKS_URL)';
+  console.log(JSON.stringify({ ...c, dev_token: token }, null, 2));
+} catch (e) {
+  if (e instanceof DuplicateCompanyError) {
+    console.error(e.message);
+    process.exitCode = 1;
+  } else throw e;
+} finally {
+  await db.destroy();
+  await database.stop();
+}

@@ -1,0 +1,90 @@
+// The outbox relay: hands out positions to committed events, then wakes the event streams. Events are
+// inserted after their transaction has locked the aggregate's row (held until commit), so for one
+// aggregate a later commit always has a larger id; publishing visible events in id order therefore keeps
+// commit order per aggregate. Positions are gap-free and assigned at publication, so a reader resuming
+// after position N misses nothing, whatever order transactions commit in. One relay at a time.
+import type { Db } from '../db/knex.ts';
+import type { Logger } from '../logger.ts';
+import type { PgListener } from './listener.ts';
+
+const RELAY_LOCK = 740_123_001;
+const BATCH = 500;
+
+export async function relayOnce(db: Db): Promise<{ published: number; companies: string[] }> {
+  return db.transaction(async (tx) => {
+    const lock = await tx.raw('SELECT pg_try_advisory_xact_lock(?) AS ok', [RELAY_LOCK]);
+    if (!lock.rows[0].ok) return { published: 0, companies: [] };
+    // a new statement, hence a snapshot taken after the lock: what a previous relay assigned is visible
+    const res = await tx.raw(
+      `WITH ready AS (
+         SELECT id, row_number() OVER (ORDER BY id) AS rn
+         FROM outbox_events
+         WHERE position IS NULL
+         ORDER BY id
+         LIMIT ?
+       ),
+       state AS (SELECT last_position FROM outbox_relay WHERE id = 1),
+       assigned AS (
+         UPDATE outbox_events e SET position = (SELECT last_position FROM state) + r.rn, published_at = now()
+         FROM ready r WHERE e.id = r.id AND e.position IS NULL
+         RETURNING e.company_id
+       ),
+       bump AS (
+         UPDATE outbox_relay SET last_position = last_position + (SELECT count(*) FROM ready)
+         WHERE id = 1 AND EXISTS (SELECT 1 FROM ready)
+       )
+       SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT company_id::text), '{}') AS companies FROM assigned`,
+      [BATCH],
+    );
+    const row = res.rows[0] as { n: number; companies: string[] };
+    if (row.n > 0) {
+      const payload = JSON.stringify(row.companies);
+      await tx.raw('SELECT pg_notify(?, ?)', ['otto_events', payload.length < 7900 ? payload : '"*"']);
+    }
+    return { published: row.n, companies: row.companies };
+  });
+}
+
+/** Runs the relay on every outbox notification, and every `idleMs` as a safety net. */
+export function startRelay(
+  db: Db,
+  listener: PgListener,
+  logger: Logger,
+  idleMs = 500,
+): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  const run = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          const r = await relayOnce(db);
+          if (r.published === BATCH) again = true;
+        } while (again && !stopped);
+      } catch (e) {
+        logger.warn({ err: e }, 'outbox relay failed; will retry');
+      } finally {
+        running = null;
+      }
+    })();
+  };
+  listener.on('otto_outbox', run);
+  listener.onConnect(run);
+  const timer = setInterval(run, idleMs);
+  timer.unref();
+  run();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// The tenant's event stream (Server-Sent Events): events in position order (commit order), each once,
+// resumable from any position. Connections are woken by the relay's notification for their tenant.
+import type { DomainEvent } from '../../generated/otto/types.gen.ts';
+import type { Db } from '../db/knex.ts';
+import type { PgListener } from './listener.ts';
+
+interface EventRow {
+  position: number;
+  company_id: string;
+  event_type: DomainEvent['type'];
+  aggregate_type: DomainEvent['aggregate_type'];
+  aggregate_id: string;
+  occurred_at: Date;
+  payload: DomainEvent['data'];
+}
+
+export function toDomainEvent(r: EventRow): DomainEvent {
+  return {
+    id: String(r.position),
+    type: r.event_type,
+    company_id: r.company_id,
+    aggregate_type: r.aggregate_type,
+    aggregate_id: r.aggregate_id,
+    occurred_at: new Date(r.occurred_at).toISOString(),
+    data: r.payload,
+  };
+}
+
+export async function eventsAfter(
+  db: Db,
+  companyId: string,
+  after: number,
+  limit = 500,
+): Promise<DomainEvent[]> {
+  const rows = (await db('outbox_events')
+    .where({ company_id: companyId })
+    .andWhere('position', '>', after)
+    .orderBy('position')
+    .limit(limit)) as EventRow[];
+  return rows.map(toDomainEvent);
+}
+
+export interface Subscriber {
+  companyId: string;
+  /** Delivers events in order; returns false when the subscriber is gone. */
+  deliver(events: DomainEvent[]): boolean;
+  position: number;
+}
+
+/** Fans the relay's wake-ups out to the subscribers of each tenant, one catch-up query at a time each. */
+export class EventHub {
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly busy = new WeakMap<Subscriber, { again: boolean }>();
+
+  constructor(
+    private readonly db: Db,
+    listener: PgListener,
+  ) {
+    listener.on('otto_events', (payload) => {
+      let companies: string[] | '*';
+      try {
+        companies = JSON.parse(payload);
+      } catch {
+        companies = '*';
+      }
+      for (const s of this.subscribers)
+        if (companies === '*' || companies.includes(s.companyId)) void this.pump(s);
+    });
+    listener.onConnect(() => {
+      for (const s of this.subscribers) void this.pump(s);
+    });
+  }
+
+  subscribe(s: Subscriber): () => void {
+    this.subscribers.add(s);
+    void this.pump(s);
+    return () => this.subscribers.delete(s);
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** Catches a subscriber up (used on heartbeats, in case a wake-up was lost to a database hiccup). */
+  catchUp(s: Subscriber): void {
+    if (this.subscribers.has(s)) void this.pump(s);
+  }
+
+  private async pump(s: Subscriber): Promise<void> {
+    const state = this.busy.get(s);
+    if (state) {
+      state.again = true;
+      return;
+    }
+    const mine = { again: true };
+    this.busy.set(s, mine);
+    try {
+      while (mine.again && this.subscribers.has(s)) {
+        mine.again = false;
+        const events = await eventsAfter(this.db, s.companyId, s.position);
+        if (events.length === 0) break;
+        if (!s.deliver(events)) {
+          this.subscribers.delete(s);
+          break;
+        }
+        s.position = Number(events[events.length - 1]?.id ?? s.position);
+        if (events.length === 500) mine.again = true;
+      }
+    } catch {
+      // a database hiccup: the next notification or reconnection catches up from s.position
+    } finally {
+      this.busy.delete(s);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// Prometheus metrics (/metrics): counters and histograms updated as things happen, gauges read from
+// Postgres at scrape time (jobs by state and type, queue depth, outbox lag).
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Db } from './db/knex.ts';
+import type { BreakerState } from './shunya/types.ts';
+
+export interface Metrics {
+  registry: Registry;
+  webhookDeliveries: Counter<'verdict'>;
+  shunyaRequests: Histogram<'endpoint' | 'outcome'>;
+  breakerOpens: Counter<'endpoint'>;
+  streamSubscribers: Gauge;
+}
+
+const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
+
+export function createMetrics(
+  db: Db,
+  sources: { breakerStates?: () => BreakerState[]; subscribers?: () => number } = {},
+): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'otto_' });
+  const registers = [registry];
+
+  new Gauge({
+    name: 'otto_jobs',
+    help: 'Shunya jobs by state and type',
+    labelNames: ['job_status', 'job_type'],
+    registers,
+    async collect() {
+      const rows = (
+        await db.raw('SELECT job_status, job_type, count(*)::int AS n FROM shunya_jobs GROUP BY 1, 2')
+      ).rows;
+      this.reset();
+      for (const r of rows) this.set({ job_status: r.job_status, job_type: r.job_type }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'otto_queue_depth',
+    help: 'graphile-worker jobs due and not yet taken, by task',
+    labelNames: ['task'],
+    registers,
+    async collect() {
+      const rows = (
+        await db.raw(
+          `SELECT task_identifier AS task, count(*)::int AS n FROM graphile_worker.jobs
+           WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts GROUP BY 1`,
+        )
+      ).rows;
+      this.reset();
+      for (const r of rows) this.set({ task: r.task }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'otto_outbox_lag_seconds',
+    help: 'Age of the oldest domain event not yet published to the event stream',
+    registers,
+    async collect() {
+      const r = (
+        await db.raw(
+          'SELECT extract(epoch FROM now() - min(occurred_at))::float8 AS lag FROM outbox_events WHERE position IS NULL',
+        )
+      ).rows[0];
+      this.set(r?.lag ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'otto_outbox_unpublished',
+    help: 'Domain events written but not yet published',
+    registers,
+    async collect() {
+      this.set(
+        (await db.raw('SELECT count(*)::int AS n FROM outbox_events WHERE position IS NULL')).rows[0].n,
+      );
+    },
+  });
+  new Gauge({
+    name: 'otto_circuit_breaker_state',
+    help: 'Circuit breaker state per (endpoint, tenant): 0 closed, 1 half-open, 2 open',
+    labelNames: ['endpoint', 'company_id'],
+    registers,
+    collect() {
+      this.reset();
+      for (const b of sources.breakerStates?.() ?? [])
+        this.set({ endpoint: b.endpoint, company_id: b.company_id }, BREAKER_STATE[b.state]);
+    },
+  });
+  const streamSubscribers = new Gauge({
+    name: 'otto_event_stream_subscribers',
+    help: 'Open event-stream connections in this process',
+    registers,
+    collect() {
+      if (sources.subscribers) this.set(sources.subscribers());
+    },
+  });
+  return {
+    registry,
+    streamSubscribers,
+    webhookDeliveries: new Counter({
+      name: 'otto_webhook_deliveries_total',
+      help: 'Shunya webhook deliveries by verdict',
+      labelNames: ['verdict'],
+      registers,
+    }),
+    shunyaRequests: new Histogram({
+      name: 'otto_shunya_request_duration_seconds',
+      help: 'Shunya HTTP requests (each attempt) by endpoint template and outcome',
+      labelNames: ['endpoint', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    breakerOpens: new Counter({
+      name: 'otto_circuit_breaker_opens_total',
+      help: 'Circuit breakers opened, by endpoint',
+      labelNames: ['endpoint'],
+      registers,
+    }),
+  };
+}
