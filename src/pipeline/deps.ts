@@ -18,8 +18,11 @@ export interface Normalizers {
   segmentation(raw: unknown): Normalized<Segmentation>;
   webhook(raw: unknown): WebhookEnvelope;
   error(raw: unknown, httpStatus?: number): ShunyaErrorInfo;
-  /** Python's json.dumps(value, sort_keys=True): the message Shunya's own webhook profile signs (D1). */
-  pythonJson(value: unknown): string;
+  /**
+   * Python's json.dumps(json.loads(text), sort_keys=True): the message Shunya's own webhook profile signs
+   * (D1), computed from the raw text so that numbers keep their exact form (1.0 stays 1.0).
+   */
+  pythonJson(text: string): string;
 }
 
 /**

@@ -8,6 +8,7 @@ export const TASK = {
   poll: 'otto_poll',
   sweepTimeouts: 'otto_sweep_timeouts',
   admitAll: 'otto_admit_all',
+  prune: 'otto_prune',
 } as const;
 
 export interface TaskPayloads {
@@ -16,6 +17,7 @@ export interface TaskPayloads {
   [TASK.poll]: { operation_id: string };
   [TASK.sweepTimeouts]: Record<string, never>;
   [TASK.admitAll]: Record<string, never>;
+  [TASK.prune]: Record<string, never>;
 }
 
 export type TaskName = keyof TaskPayloads;

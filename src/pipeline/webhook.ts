@@ -54,13 +54,14 @@ export function verifySignature(
     if (secrets.some((k) => safeEqual(hmacHex('sha256', k, message), signature))) return 'handoff';
   }
   if (profile !== 'handoff') {
-    let body: unknown;
+    let canonical: string;
     try {
-      body = parsed();
+      parsed(); // not JSON: no Shunya-profile signature can match
+      canonical = deps.normalize.pythonJson(raw.toString('utf8'));
     } catch {
       return null;
     }
-    const message = `${timestamp}:${deps.normalize.pythonJson(body)}`;
+    const message = `${timestamp}:${canonical}`;
     if (secrets.some((k) => safeEqual(hmacHex('sha256', k, message), signature))) return 'shunya';
   }
   return null;

@@ -1,10 +1,13 @@
 // The worker role: graphile-worker on the same Postgres, running Otto's tasks (one plain function each)
-// and two cron tasks (timeout sweeper, admission safety net).
-import { parseCronItems, type Runner, run, type TaskList, Logger as WorkerLogger } from 'graphile-worker';
+// and cron tasks (timeout sweeper, admission safety net, pruning).
+import { EventEmitter } from 'node:events';
+import { parseCronItems, type Runner, run, type TaskList, type WorkerEvents, Logger as WorkerLogger } from 'graphile-worker';
 import { admit, admitAll } from './admission.ts';
 import { advance } from './advance.ts';
 import type { PipelineDeps } from './deps.ts';
+import type { Heartbeat } from './heartbeat.ts';
 import { poll } from './poll.ts';
+import { prune } from './prune.ts';
 import { TASK } from './queue.ts';
 import { sweepTimeouts } from './timeouts.ts';
 
@@ -27,6 +30,9 @@ export function taskList(deps: PipelineDeps): TaskList {
     [TASK.admitAll]: async () => {
       await admitAll(deps);
     },
+    [TASK.prune]: async () => {
+      await prune(deps);
+    },
   };
 }
 
@@ -35,15 +41,19 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(deps: PipelineDeps, connectionString: string): Promise<RunningWorker> {
+export async function startWorker(deps: PipelineDeps, connectionString: string, heartbeat?: Heartbeat): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'graphile-worker' });
   const logger = new WorkerLogger(() => (level, message, meta) => {
     const method =
       level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'info' : 'debug';
     log[method](meta ?? {}, message);
   });
+  // graphile-worker's ids of this process's workers go into the heartbeat, for crash recovery
+  const events: WorkerEvents = new EventEmitter();
+  events.on('worker:create', ({ worker }) => heartbeat?.addWorkerId(worker.workerId));
   const runner = await run({
     connectionString,
+    events,
     concurrency: deps.config.jobs.workerConcurrency,
     maxPoolSize: deps.config.jobs.workerConcurrency + 2,
     noHandleSignals: true,
@@ -53,6 +63,7 @@ export async function startWorker(deps: PipelineDeps, connectionString: string):
     parsedCronItems: parseCronItems([
       { task: TASK.sweepTimeouts, match: '* * * * *', options: { backfillPeriod: 0 } },
       { task: TASK.admitAll, match: '* * * * *', options: { backfillPeriod: 0 } },
+      { task: TASK.prune, match: '17 * * * *', options: { backfillPeriod: 0 } },
     ]),
   });
   return {

@@ -1,0 +1,21 @@
+// Task otto_prune (cron, hourly): published events older than OUTBOX_RETENTION_HOURS, webhook inbox rows
+// older than 30 days, and heartbeats of processes stopped more than a day ago are deleted, in batches.
+import type { PipelineDeps } from './deps.ts';
+
+export async function prune(deps: PipelineDeps): Promise<{ events: number; deliveries: number }> {
+  const { db, config } = deps;
+  let events = 0;
+  for (;;) {
+    const r = await db.raw(
+      `DELETE FROM outbox_events WHERE id IN (
+         SELECT id FROM outbox_events WHERE position IS NOT NULL AND published_at < now() - (? * interval '1 hour') LIMIT 5000)`,
+      [config.jobs.outboxRetentionHours],
+    );
+    events += r.rowCount ?? 0;
+    if ((r.rowCount ?? 0) < 5000) break;
+  }
+  const d = await db.raw(`DELETE FROM webhook_deliveries WHERE received_at < now() - interval '30 days'`);
+  await db.raw(`DELETE FROM worker_heartbeats WHERE stopped_at < now() - interval '1 day'`);
+  if (events > 0 || (d.rowCount ?? 0) > 0) deps.logger.info({ events, deliveries: d.rowCount }, 'pruned');
+  return { events, deliveries: d.rowCount ?? 0 };
+}
