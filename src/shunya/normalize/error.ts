@@ -135,6 +135,8 @@ export function normalizeError(body: unknown, httpStatus?: number): ShunyaErrorI
     }
     const info = build({}, {}, status, fallback);
     const ex = excerpt(body);
+    // Without a status it is a bare message (e.g. a webhook's `error: "…"`); with one, a non-JSON HTTP body.
+    if (status === undefined) return { ...info, message: ex || fallback };
     return { ...info, message: ex ? `${fallback}: ${ex}` : fallback, details: { non_json_body: true } };
   }
   const root = asRecord(body);

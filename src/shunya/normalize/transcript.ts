@@ -27,7 +27,8 @@ export function normalizeTranscript(body: unknown): Normalized<Transcript> {
   const confidence = firstPresent(r, ['confidence_score', 'confidence']);
   const confidence_score = n.opt(confidence?.key ?? 'confidence_score', confidence?.value, unitScore);
 
-  let language = text(get(r, 'language'));
+  const rawLanguage = get(r, 'language');
+  let language = typeof rawLanguage === 'string' ? text(rawLanguage) : null;
   if (language === null) {
     if (get(r, 'language') !== undefined && get(r, 'language') !== null) n.invalid('language');
     n.filled('language');
