@@ -38,9 +38,11 @@ const corpus = [...samples, ...innerResults];
 type Path = (string | number)[];
 function paths(v: unknown, at: Path = [], out: Path[] = []): Path[] {
   out.push(at);
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (typeof v === 'object' && v !== null)
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) paths(x, [...at, i], out);
+  } else if (typeof v === 'object' && v !== null) {
     for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
+  }
   return out;
 }
 
@@ -65,7 +67,21 @@ const mutatedSample = fc
         fc.nat(),
         fc.oneof(
           fc.jsonValue({ maxDepth: 2 }),
-          fc.constantFrom(undefined, null, 0, '0', '', ' ', '0.85', '85', -1, 1e309, 'NaN', [], {}),
+          fc.constantFrom(
+            undefined,
+            null,
+            0,
+            '0',
+            '',
+            ' ',
+            '0.85',
+            '85',
+            -1,
+            Number.POSITIVE_INFINITY,
+            'NaN',
+            [],
+            {},
+          ),
           fc.double().map(String),
         ),
       ),
