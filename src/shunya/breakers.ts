@@ -87,6 +87,14 @@ export class BreakerRegistry {
     }
   }
 
+  /** While the breaker refuses calls: how long until it lets a probe through; otherwise null. */
+  openFor(endpoint: string, companyId: string): number | null {
+    const e = this.entries.get(BreakerRegistry.key(endpoint, companyId));
+    if (!e || e.policy.state !== CircuitState.Open) return null;
+    const ms = this.retryAfterMs(e);
+    return ms > 0 ? ms : null;
+  }
+
   private retryAfterMs(e: Entry): number {
     return e.openedAt === null ? this.cooldownMs : Math.max(0, e.openedAt + this.cooldownMs - Date.now());
   }

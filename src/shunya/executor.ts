@@ -77,23 +77,8 @@ export async function executeOperation(
       return a;
     });
     if (run.kind === 'open') {
-      const e = new ShunyaCircuitOpenError(
-        {
-          httpStatus: null,
-          error_code: 'CIRCUIT_OPEN',
-          error_type: 'circuit_open',
-          message: `Circuit breaker open for ${endpoint} (company ${tenant}); not calling Shunya`,
-          retryable: true,
-          details: { retry_after_ms: run.retryAfterMs },
-          timestamp: null,
-          request_id: null,
-          ottoRequestId: op.opts.requestId,
-          endpoint,
-        },
-        run.retryAfterMs,
-      );
       log.warn({ attempt, retry_after_ms: run.retryAfterMs }, 'shunya circuit open');
-      throw e;
+      throw circuitOpen(op, endpoint, tenant, run.retryAfterMs);
     }
     const a = (run.kind === 'value' ? run.value : run.error) as Attempt;
     if (a.kind === 'aborted') throw a.reason;
@@ -115,10 +100,41 @@ export async function executeOperation(
       log.warn({ ...fields, retry_after_ms: retryAfter }, 'shunya Retry-After too long to wait in-process');
       throw e;
     }
+    // This failure may just have opened the breaker: then waiting to be refused is pointless.
+    const openFor = s.breakers.openFor(endpoint, tenant);
+    if (openFor !== null) {
+      log.warn({ ...fields, retry_after_ms: openFor }, 'shunya circuit opened; not retrying');
+      throw circuitOpen(op, endpoint, tenant, openFor, e);
+    }
     const delay = retryDelayMs(attempt - 1, s.retryDelaysMs, s.retryJitter, s.random, retryAfter);
     log.warn({ ...fields, delay_ms: delay }, 'shunya request failed; retrying');
     await s.sleep(delay, op.opts.signal);
   }
+}
+
+function circuitOpen(
+  op: Operation,
+  endpoint: string,
+  tenant: string,
+  retryAfterMs: number,
+  cause?: ShunyaError,
+) {
+  return new ShunyaCircuitOpenError(
+    {
+      httpStatus: null,
+      error_code: 'CIRCUIT_OPEN',
+      error_type: 'circuit_open',
+      message: `Circuit breaker open for ${endpoint} (company ${tenant}); not calling Shunya`,
+      retryable: true,
+      details: { retry_after_ms: retryAfterMs, ...(cause ? { last_error_code: cause.errorCode } : {}) },
+      timestamp: null,
+      request_id: null,
+      ottoRequestId: op.opts.requestId,
+      endpoint,
+      cause,
+    },
+    retryAfterMs,
+  );
 }
 
 async function headersFor(op: Operation, s: ExecutorSettings): Promise<AttemptHeaders> {

@@ -60,9 +60,9 @@ export const hang = (req: Recorded): Promise<Response> =>
     req.signal.addEventListener('abort', () => reject(req.signal.reason), { once: true });
   });
 
-export function fakeFetch(
-  script: Answer[] | ((req: Recorded, n: number) => ReturnType<Exclude<Answer, Response | Error>>),
-) {
+export type Script = Answer[] | ((req: Recorded, n: number) => Answer | Promise<Answer>);
+
+export function fakeFetch(script: Script) {
   const requests: Recorded[] = [];
   const fetchFn = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
     const req = input instanceof Request ? input : new Request(input, init);
@@ -96,7 +96,7 @@ export const SECRETS = { jwtSecret: 'test-jwt-secret-0123456789', hmacSecret: 't
 
 /** A client over a fake fetch; sleeps are recorded, not waited; jitter is neutral (random = 0.5). */
 export function testClient(
-  script: Parameters<typeof fakeFetch>[0],
+  script: Script,
   over: Partial<ShunyaClientOptions> = {},
 ): { client: ShunyaClient; requests: Recorded[]; sleeps: number[] } {
   const { fetch, requests } = fakeFetch(script);
