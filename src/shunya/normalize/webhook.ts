@@ -36,7 +36,7 @@ export function normalizeWebhook(body: unknown): Normalized<WebhookEnvelope> {
     return n.fail();
   }
   const eventType = typeof get(r, 'event_type') === 'string' ? (get(r, 'event_type') as string).trim() : null;
-  const profile = get(r, 'event_type') !== undefined ? 'shunya' : 'handoff';
+  const profile = get(r, 'event_type') !== undefined && get(r, 'event_type') !== null ? 'shunya' : 'handoff';
 
   const id = firstPresent(r, ['shunya_job_id', 'job_id', 'task_id']);
   const shunya_job_id = text(id?.value);
