@@ -9,4 +9,4 @@ const otto = await startOtto(config, logger);
 console.log(
   `\n  Otto        ${otto.url}\n  API docs    ${otto.url}/docs\n  Postgres    ${otto.databaseUrl.replace(/:[^:@/]*@/, ':***@')}\n`,
 );
-await runUntilSignal(otto.close, logger);
+runUntilSignal(otto.close, logger);

@@ -1,32 +1,98 @@
 // Otto's entry point: parses the config, opens the database (embedded by default), migrates, and runs
-// the role asked for (OTTO_ROLE: api, worker or all). SIGINT/SIGTERM shut down gracefully.
+// the role asked for (OTTO_ROLE: api, worker or all). SIGINT/SIGTERM shut down gracefully: the HTTP
+// server stops taking requests and drains, graphile-worker finishes or releases its jobs, then the
+// database connections close.
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { type Config, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { createDb } from './db/knex.ts';
 import { migrateAll } from './db/migrate.ts';
+import { PgListener } from './events/listener.ts';
+import { startRelay } from './events/relay.ts';
+import { EventHub } from './events/stream.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { type Clock, type PipelineDeps, systemClock } from './pipeline/deps.ts';
+import { type Heartbeat, startHeartbeat, workerAlive } from './pipeline/heartbeat.ts';
+import { shunyaNormalizers } from './pipeline/normalizers.ts';
+import { type RunningWorker, startWorker } from './pipeline/worker.ts';
+import { classifyShunyaError } from './shunya/classify.ts';
+import { shunyaClientFromConfig } from './shunya/client.ts';
+import { instrumentedFetch } from './shunya/instrument.ts';
+import type { ShunyaClient } from './shunya/types.ts';
 
 export interface RunningOtto {
   url: string;
   databaseUrl: string;
+  pipeline: PipelineDeps;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Otto's clock (tests move it forward to reach the 24 h timeout without waiting). */
+  clock?: Clock;
+  /** The fetch the Shunya client uses (instrumented for metrics either way). */
+  fetch?: typeof fetch;
+  /** Heartbeat timing (tests shorten it). */
+  heartbeat?: { intervalMs?: number; deadAfterMs?: number };
 }
 
 export async function startOtto(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
+  opts: StartOptions = {},
 ): Promise<RunningOtto> {
   const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() }));
   const db = createDb(database.url, config.db.poolMax);
   const applied = await migrateAll(db, database.url);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
+  const api = config.role === 'api' || config.role === 'all';
+  const worker = config.role === 'worker' || config.role === 'all';
+  const listener = new PgListener(database.url, logger);
+  const hub = new EventHub(db, listener);
+  let client: ShunyaClient | undefined;
+  const metrics = createMetrics(db, {
+    breakerStates: () => client?.breakerStates() ?? [],
+    subscribers: () => hub.size,
+  });
+  client = shunyaClientFromConfig(config, {
+    fetch: instrumentedFetch(metrics, opts.fetch ?? fetch),
+    logger: logger.child({ component: 'shunya-client' }),
+    onBreakerOpen: (endpoint) => metrics.breakerOpens.inc({ endpoint }),
+  });
+  const pipeline: PipelineDeps = {
+    db,
+    config,
+    logger,
+    client,
+    normalize: shunyaNormalizers,
+    classifyError: classifyShunyaError,
+    clock: opts.clock ?? systemClock,
+  };
+
+  const relay = api ? startRelay(db, listener, logger) : undefined;
+  await listener.start();
+  let heartbeat: Heartbeat | undefined;
+  let runningWorker: RunningWorker | undefined;
+  if (worker) {
+    heartbeat = await startHeartbeat(db, database.url, logger, opts.heartbeat);
+    runningWorker = await startWorker(pipeline, database.url, heartbeat);
+  }
+
   let server: Server | undefined;
-  if (config.role === 'api' || config.role === 'all') {
-    const app = buildApp({ config, db, logger, workerCheck: async () => 'disabled' });
+  if (api) {
+    const app = buildApp({
+      config,
+      db,
+      logger,
+      pipeline,
+      hub,
+      metrics,
+      workerCheck: async () => ((await workerAlive(db)) ? 'ok' : 'unreachable'),
+    });
     server = createServer(app.callback());
     await new Promise<void>((resolve, reject) => {
       server?.once('error', reject);
@@ -37,26 +103,36 @@ export async function startOtto(
   const url = typeof address === 'object' && address ? `http://${config.http.host}:${address.port}` : '';
   logger.info({ url, role: config.role, embedded_postgres: database.embedded }, 'otto started');
 
+  let closed: Promise<void> | undefined;
   return {
     url,
     databaseUrl: database.url,
-    async close() {
-      if (server) {
-        const s = server;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
+    pipeline,
+    close() {
+      closed ??= (async () => {
+        if (server) {
+          const s = server;
+          const drained = new Promise<void>((resolve) => s.close(() => resolve()));
           s.closeIdleConnections();
-        });
-      }
-      await db.destroy();
-      await database.stop();
-      logger.info('otto stopped');
+          // event streams never end by themselves: close them after a short grace period
+          setTimeout(() => s.closeAllConnections(), 2000).unref();
+          await drained;
+        }
+        await runningWorker?.stop();
+        await heartbeat?.stop();
+        await relay?.stop();
+        await listener.stop();
+        await db.destroy();
+        await database.stop();
+        logger.info('otto stopped');
+      })();
+      return closed;
     },
   };
 }
 
 /** Runs until SIGINT/SIGTERM, then shuts down gracefully. */
-export async function runUntilSignal(close: () => Promise<void>, logger: Logger): Promise<void> {
+export function runUntilSignal(close: () => Promise<void>, logger: Logger): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -78,5 +154,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const otto = await startOtto(config, logger);
-  await runUntilSignal(otto.close, logger);
+  runUntilSignal(otto.close, logger);
 }

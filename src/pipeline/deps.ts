@@ -16,7 +16,7 @@ export interface Normalizers {
   transcript(raw: unknown): Normalized<Transcript>;
   analysis(raw: unknown): Normalized<CompleteAnalysis>;
   segmentation(raw: unknown): Normalized<Segmentation>;
-  webhook(raw: unknown): WebhookEnvelope;
+  webhook(raw: unknown): Normalized<WebhookEnvelope>;
   error(raw: unknown, httpStatus?: number): ShunyaErrorInfo;
   /**
    * Python's json.dumps(json.loads(text), sort_keys=True): the message Shunya's own webhook profile signs

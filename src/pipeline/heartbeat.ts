@@ -22,22 +22,37 @@ export interface Heartbeat {
   stop(): Promise<void>;
 }
 
-export async function reapDeadWorkers(db: Db, utils: WorkerUtils, deadAfterMs: number, logger: Logger): Promise<number> {
+export async function reapDeadWorkers(
+  db: Db,
+  utils: WorkerUtils,
+  deadAfterMs: number,
+  logger: Logger,
+): Promise<number> {
   const dead = await db.raw(
     `UPDATE worker_heartbeats SET stopped_at = now()
      WHERE stopped_at IS NULL AND last_seen_at < now() - (? * interval '1 millisecond')
      RETURNING process_id, graphile_worker_ids`,
     [deadAfterMs],
   );
-  const ids = (dead.rows as { process_id: string; graphile_worker_ids: string[] }[]).flatMap((r) => r.graphile_worker_ids);
+  const ids = (dead.rows as { process_id: string; graphile_worker_ids: string[] }[]).flatMap(
+    (r) => r.graphile_worker_ids,
+  );
   if (ids.length > 0) {
     await utils.forceUnlockWorkers(ids);
-    logger.warn({ processes: dead.rows.map((r: { process_id: string }) => r.process_id), worker_ids: ids }, 'released the jobs of dead workers');
+    logger.warn(
+      { processes: dead.rows.map((r: { process_id: string }) => r.process_id), worker_ids: ids },
+      'released the jobs of dead workers',
+    );
   }
   return dead.rows.length;
 }
 
-export async function startHeartbeat(db: Db, connectionString: string, logger: Logger, opts: HeartbeatOptions = {}): Promise<Heartbeat> {
+export async function startHeartbeat(
+  db: Db,
+  connectionString: string,
+  logger: Logger,
+  opts: HeartbeatOptions = {},
+): Promise<Heartbeat> {
   const intervalMs = opts.intervalMs ?? 5000;
   const deadAfterMs = opts.deadAfterMs ?? 20_000;
   const processId = randomUUID();
@@ -72,7 +87,10 @@ export async function startHeartbeat(db: Db, connectionString: string, logger: L
     reap,
     async stop() {
       clearInterval(timer);
-      await db('worker_heartbeats').where({ process_id: processId }).update({ stopped_at: db.fn.now() }).catch(() => {});
+      await db('worker_heartbeats')
+        .where({ process_id: processId })
+        .update({ stopped_at: db.fn.now() })
+        .catch(() => {});
       await utils.release();
     },
   };

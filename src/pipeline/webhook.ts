@@ -145,10 +145,18 @@ async function decide(
   } catch {
     return reject(400, 'invalid_json', 'INVALID_JSON', 'Request body is not valid JSON');
   }
-  const env = deps.normalize.webhook(body);
-  if (!env.company_id)
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', 'The body must be a JSON object');
+  const companyId = (body as Record<string, unknown>).company_id;
+  if (typeof companyId !== 'string' || companyId.trim() === '')
     return reject(400, 'missing_company_id', 'MISSING_COMPANY_ID', 'company_id is required');
-  const shunyaJobId = env.shunya_job_id ?? d.headers['x-shunya-task-id'] ?? null;
+  const headerId = d.headers['x-shunya-task-id'];
+  let normalized = deps.normalize.webhook(body);
+  // a body that names no job may still be identified by its X-Shunya-Task-Id header
+  if (!normalized.ok && headerId) normalized = deps.normalize.webhook({ ...body, shunya_job_id: headerId });
+  if (!normalized.ok) return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'The webhook names no job');
+  const env = { ...normalized.value, company_id: normalized.value.company_id ?? companyId.trim() };
+  const shunyaJobId = env.shunya_job_id ?? headerId ?? null;
   note(profile, shunyaJobId, null);
 
   let op: OperationRow | null = null;

@@ -1,7 +1,14 @@
 // The worker role: graphile-worker on the same Postgres, running Otto's tasks (one plain function each)
 // and cron tasks (timeout sweeper, admission safety net, pruning).
 import { EventEmitter } from 'node:events';
-import { parseCronItems, type Runner, run, type TaskList, type WorkerEvents, Logger as WorkerLogger } from 'graphile-worker';
+import {
+  parseCronItems,
+  type Runner,
+  run,
+  type TaskList,
+  type WorkerEvents,
+  Logger as WorkerLogger,
+} from 'graphile-worker';
 import { admit, admitAll } from './admission.ts';
 import { advance } from './advance.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -41,7 +48,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(deps: PipelineDeps, connectionString: string, heartbeat?: Heartbeat): Promise<RunningWorker> {
+export async function startWorker(
+  deps: PipelineDeps,
+  connectionString: string,
+  heartbeat?: Heartbeat,
+): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'graphile-worker' });
   const logger = new WorkerLogger(() => (level, message, meta) => {
     const method =

@@ -200,15 +200,13 @@ describe('GET /api/v1/recording-sessions/{session_id}', () => {
       .db('recording_sessions')
       .insert({ company_id: company.id, ghost_mode: ghost, audio_url: 'https://a.example.com/v.mp3' })
       .returning('*');
-    await t
-      .db('shunya_jobs')
-      .insert({
-        company_id: company.id,
-        job_type: 'sales_visit',
-        recording_session_id: s.id,
-        job_status: 'succeeded',
-        input_payload: {},
-      });
+    await t.db('shunya_jobs').insert({
+      company_id: company.id,
+      job_type: 'sales_visit',
+      recording_session_id: s.id,
+      job_status: 'succeeded',
+      input_payload: {},
+    });
     await t.db.transaction(async (tx) => {
       if (!ghost) await saveTranscript(tx, SESSION, company.id, s.id, buildTranscript(), 'task-2');
       await insertRecordingAnalysis(

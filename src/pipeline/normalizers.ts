@@ -1,0 +1,19 @@
+// The production normalisers handed to the pipeline (src/shunya/normalize/*).
+import {
+  normalizeCompleteAnalysis,
+  normalizeError,
+  normalizeSegmentation,
+  normalizeTranscript,
+  normalizeWebhook,
+} from '../shunya/normalize/index.ts';
+import { pythonJsonDumpsSortKeysFromText } from '../shunya/python-json.ts';
+import type { Normalizers } from './deps.ts';
+
+export const shunyaNormalizers: Normalizers = {
+  transcript: normalizeTranscript,
+  analysis: normalizeCompleteAnalysis,
+  segmentation: normalizeSegmentation,
+  webhook: normalizeWebhook,
+  error: normalizeError,
+  pythonJson: pythonJsonDumpsSortKeysFromText,
+};

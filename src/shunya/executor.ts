@@ -1,0 +1,186 @@
+// One logical Shunya operation: attempts, retries (§4.1, §9.1), the circuit breaker and logging.
+// Per attempt: a new JWT, X-UWC-Timestamp and X-Signature. Per operation: the same X-Request-ID and
+// Idempotency-Key, and the same body bytes (serialised once by the caller).
+import type { Logger } from '../logger.ts';
+import { type JwtSettings, mintJwt, signBody } from './auth.ts';
+import { BreakerFailure, type BreakerRegistry } from './breakers.ts';
+import { type Endpoint, endpointLabel, MUTATING } from './endpoints.ts';
+import { classifyOutcome } from './error-mapping.ts';
+import { ShunyaCircuitOpenError, type ShunyaError } from './errors.ts';
+import { countsAgainstBreaker, isRetriedInProcess, retryDelayMs, serverRetryAfter } from './retry-policy.ts';
+import type { RequestOptions } from './types.ts';
+
+/** Headers Otto sends (§4.5), split into the contract's header parameters and the rest. */
+export interface AttemptHeaders {
+  contract: {
+    'X-Company-ID': string;
+    'X-Request-ID': string;
+    'X-UWC-Version': 'v1';
+    'X-UWC-Timestamp': string;
+    'X-Signature'?: string;
+    'Idempotency-Key'?: string;
+  };
+  other: { Authorization?: string; Accept: string };
+}
+
+export interface WireResponse {
+  response: Response;
+  data?: unknown;
+  error?: unknown;
+}
+
+export interface Operation {
+  endpoint: Endpoint;
+  /** null for the unauthenticated health check. */
+  companyId: string | null;
+  /** The exact body text that is sent, or undefined for none. */
+  body?: string;
+  opts: RequestOptions;
+  send(headers: AttemptHeaders, signal: AbortSignal): Promise<WireResponse>;
+}
+
+export interface ExecutorSettings {
+  jwt: JwtSettings;
+  hmacSecret: string;
+  version: string;
+  timeoutMs: number;
+  retryDelaysMs: readonly number[];
+  retryJitter: number;
+  /** A Retry-After longer than this is left to the job layer instead of waited for in-process. */
+  maxRetryAfterMs: number;
+  breakers: BreakerRegistry;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now: () => number;
+  random: () => number;
+  logger: Logger;
+}
+
+type Attempt =
+  | { kind: 'ok'; status: number; body: unknown }
+  | { kind: 'error'; error: ShunyaError }
+  | { kind: 'aborted'; reason: unknown };
+
+export async function executeOperation(
+  op: Operation,
+  s: ExecutorSettings,
+): Promise<{ status: number; body: unknown }> {
+  const endpoint = endpointLabel(op.endpoint);
+  const tenant = op.companyId ?? '*';
+  const log = s.logger.child({ request_id: op.opts.requestId, company_id: op.companyId, endpoint });
+  const started = s.now();
+  for (let attempt = 1; ; attempt++) {
+    if (op.opts.signal?.aborted) throw op.opts.signal.reason;
+    log.debug({ attempt }, 'shunya request');
+    const run = await s.breakers.run(endpoint, tenant, async () => {
+      const a = await attemptOnce(op, s, endpoint);
+      if (a.kind === 'error' && countsAgainstBreaker(a.error)) throw new BreakerFailure(a);
+      return a;
+    });
+    if (run.kind === 'open') {
+      log.warn({ attempt, retry_after_ms: run.retryAfterMs }, 'shunya circuit open');
+      throw circuitOpen(op, endpoint, tenant, run.retryAfterMs);
+    }
+    const a = (run.kind === 'value' ? run.value : run.error) as Attempt;
+    if (a.kind === 'aborted') throw a.reason;
+    if (a.kind === 'ok') {
+      log.info(
+        { attempt, http_status: a.status, duration_ms: s.now() - started },
+        'shunya request succeeded',
+      );
+      return { status: a.status, body: a.body };
+    }
+    const e = a.error;
+    const fields = { attempt, http_status: e.httpStatus, error_code: e.errorCode, retryable: e.retryable };
+    const retryAfter = serverRetryAfter(e);
+    if (!isRetriedInProcess(e) || attempt > s.retryDelaysMs.length) {
+      log.warn({ ...fields, duration_ms: s.now() - started }, 'shunya request failed');
+      throw e;
+    }
+    if (retryAfter !== null && retryAfter > s.maxRetryAfterMs) {
+      log.warn({ ...fields, retry_after_ms: retryAfter }, 'shunya Retry-After too long to wait in-process');
+      throw e;
+    }
+    // This failure may just have opened the breaker: then waiting to be refused is pointless.
+    const openFor = s.breakers.openFor(endpoint, tenant);
+    if (openFor !== null) {
+      log.warn({ ...fields, retry_after_ms: openFor }, 'shunya circuit opened; not retrying');
+      throw circuitOpen(op, endpoint, tenant, openFor, e);
+    }
+    const delay = retryDelayMs(attempt - 1, s.retryDelaysMs, s.retryJitter, s.random, retryAfter);
+    log.warn({ ...fields, delay_ms: delay }, 'shunya request failed; retrying');
+    await s.sleep(delay, op.opts.signal);
+  }
+}
+
+function circuitOpen(
+  op: Operation,
+  endpoint: string,
+  tenant: string,
+  retryAfterMs: number,
+  cause?: ShunyaError,
+) {
+  return new ShunyaCircuitOpenError(
+    {
+      httpStatus: null,
+      error_code: 'CIRCUIT_OPEN',
+      error_type: 'circuit_open',
+      message: `Circuit breaker open for ${endpoint} (company ${tenant}); not calling Shunya`,
+      retryable: true,
+      details: { retry_after_ms: retryAfterMs, ...(cause ? { last_error_code: cause.errorCode } : {}) },
+      timestamp: null,
+      request_id: null,
+      ottoRequestId: op.opts.requestId,
+      endpoint,
+      cause,
+    },
+    retryAfterMs,
+  );
+}
+
+async function headersFor(op: Operation, s: ExecutorSettings): Promise<AttemptHeaders> {
+  const now = s.now();
+  const timestamp = new Date(now).toISOString();
+  const contract: AttemptHeaders['contract'] = {
+    'X-Company-ID': op.companyId ?? '',
+    'X-Request-ID': op.opts.requestId,
+    'X-UWC-Version': s.version as 'v1',
+    'X-UWC-Timestamp': timestamp,
+  };
+  if (op.body !== undefined) contract['X-Signature'] = signBody(s.hmacSecret, timestamp, op.body);
+  if (MUTATING.has(op.endpoint.method))
+    contract['Idempotency-Key'] = op.opts.idempotencyKey ?? op.opts.requestId;
+  const other: AttemptHeaders['other'] = { Accept: 'application/json' };
+  if (op.companyId !== null) other.Authorization = `Bearer ${await mintJwt(s.jwt, op.companyId, now)}`;
+  return { contract, other };
+}
+
+async function attemptOnce(op: Operation, s: ExecutorSettings, endpoint: string): Promise<Attempt> {
+  const ctx = { ottoRequestId: op.opts.requestId, endpoint, now: s.now };
+  const headers = await headersFor(op, s);
+  const timeout = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    timeout.abort(new DOMException(`Shunya did not answer within ${s.timeoutMs} ms`, 'TimeoutError'));
+  }, s.timeoutMs);
+  const signal = op.opts.signal ? AbortSignal.any([op.opts.signal, timeout.signal]) : timeout.signal;
+  try {
+    const { response, data, error } = await op.send(headers, signal);
+    const c = classifyOutcome(
+      {
+        kind: 'response',
+        status: response.status,
+        headers: response.headers,
+        body: response.ok ? data : error,
+      },
+      ctx,
+    );
+    return c.ok ? { kind: 'ok', status: c.status, body: c.body } : { kind: 'error', error: c.error };
+  } catch (err) {
+    if (op.opts.signal?.aborted) return { kind: 'aborted', reason: op.opts.signal.reason };
+    const c = classifyOutcome({ kind: 'exception', error: err, timedOut }, ctx);
+    return c.ok ? { kind: 'ok', status: c.status, body: c.body } : { kind: 'error', error: c.error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
