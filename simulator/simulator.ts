@@ -56,7 +56,7 @@ export class Simulator {
   /** Requests held open by the `hang` fault; each function releases one. */
   readonly hanging = new Set<() => void>();
   settings: Settings;
-  presetsApplied: string[] = [];
+  presetsApplied: PresetName[] = [];
 
   constructor(readonly init: SimulatorInit) {
     this.logger = init.logger;

@@ -8,12 +8,16 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
+import type { components } from '../../generated/sim-admin/schema.d.ts';
 import { PRESET_NAMES, PresetOptionsSchema } from '../faults/presets.ts';
 import { FaultRuleInputSchema, JOB_KINDS } from '../faults/rules.ts';
 import { jobState } from '../jobs/store.ts';
 import type { SimContextState } from '../routes/pipeline.ts';
 import { ScenarioSchema } from '../scenarios.ts';
 import type { Simulator } from '../simulator.ts';
+
+// Bodies are checked against the generated types of contracts/simulator-admin.openapi.yaml.
+type A = components['schemas'];
 
 const CONTRACT = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -105,7 +109,7 @@ export function adminRoutes(sim: Simulator): Router<SimContextState> {
       uptime_s: Math.round((Date.now() - sim.startedAt.getTime()) / 1000),
       presets: sim.presetsApplied,
       ...time(),
-    };
+    } satisfies A['SimHealth'];
   });
   router.get('/openapi.yaml', (ctx) => {
     ctx.type = 'application/yaml';
@@ -113,30 +117,40 @@ export function adminRoutes(sim: Simulator): Router<SimContextState> {
   });
   router.post('/reset', (ctx) => {
     sim.reset();
-    ctx.body = { status: 'reset', ...time() };
+    ctx.body = { status: 'reset', ...time() } satisfies A['Reset'];
   });
 
+  const view = (): A['SettingsView'] => ({ ...sim.settings, presets: sim.presetsApplied });
   router.get('/config', (ctx) => {
-    ctx.body = { ...sim.settings, presets: sim.presetsApplied };
+    ctx.body = view();
   });
   router.put('/config', async (ctx) => {
     sim.configure((await json(ctx)) as never);
-    ctx.body = { ...sim.settings, presets: sim.presetsApplied };
+    ctx.body = view();
   });
   router.post('/preset', async (ctx) => {
     const { name, options } = PresetRequest.parse(await json(ctx));
     sim.applyPreset(name, options);
-    ctx.body = { ...sim.settings, presets: sim.presetsApplied, faults: sim.faults.list() };
+    const { latency, rate_limits } = sim.settings;
+    ctx.body = {
+      presets: sim.presetsApplied,
+      latency,
+      rate_limits,
+      faults: sim.faults.list(),
+    } satisfies A['PresetApplied'];
   });
 
   router.get('/faults', (ctx) => {
-    ctx.body = { rules: sim.faults.list(), hits: Object.fromEntries(sim.faults.hitsByKind) };
+    ctx.body = {
+      rules: sim.faults.list(),
+      hits: Object.fromEntries(sim.faults.hitsByKind),
+    } satisfies A['FaultList'];
   });
   router.post('/faults', async (ctx) => {
     const body = FaultsRequest.parse(await json(ctx));
     const added = ('rules' in body ? body.rules : [body]).map((r) => sim.faults.add(r));
     ctx.status = 201;
-    ctx.body = { rules: added };
+    ctx.body = { rules: added } satisfies A['FaultRuleBatchResult'];
   });
   router.delete('/faults', (ctx) => {
     sim.faults.clear();
@@ -149,7 +163,7 @@ export function adminRoutes(sim: Simulator): Router<SimContextState> {
   });
 
   router.get('/scenarios', (ctx) => {
-    ctx.body = { scenarios: sim.scenarios.list() };
+    ctx.body = { scenarios: sim.scenarios.list() } satisfies A['ScenarioList'];
   });
   router.put('/scenarios/:company_id/:call_id', async (ctx) => {
     const callId = z.coerce.number().int().min(1).parse(ctx.params.call_id);
@@ -181,10 +195,10 @@ export function adminRoutes(sim: Simulator): Router<SimContextState> {
         error: j.error,
         webhook_enqueued: j.settled,
       })),
-    };
+    } satisfies A['JobList'];
   });
   router.get('/webhooks', (ctx) => {
-    ctx.body = { deliveries: sim.webhooks.list(Query.webhooks.parse(ctx.query)) };
+    ctx.body = { deliveries: sim.webhooks.list(Query.webhooks.parse(ctx.query)) } satisfies A['DeliveryList'];
   });
 
   router.get('/time', (ctx) => {
@@ -193,7 +207,7 @@ export function adminRoutes(sim: Simulator): Router<SimContextState> {
   router.post('/time/advance', async (ctx) => {
     const { seconds, settle } = AdvanceRequest.parse(await json(ctx));
     const fired = await sim.advance(seconds, settle ?? true);
-    ctx.body = { ...time(), fired };
+    ctx.body = { ...time(), fired } satisfies A['AdvanceResult'];
   });
 
   router.get('/stats', (ctx) => {
@@ -204,7 +218,7 @@ export function adminRoutes(sim: Simulator): Router<SimContextState> {
       idempotency: { keys: sim.idempotency.size, replays: sim.idempotency.replays },
       fault_hits: Object.fromEntries(sim.faults.hitsByKind),
       counters: sim.stats.snapshot(),
-    };
+    } satisfies A['Stats'];
   });
   return router;
 }

@@ -52,6 +52,18 @@ export const JOB_FAULTS = ['job_failure'] as const;
 export const FAULT_KINDS = [...REQUEST_FAULTS, ...PAYLOAD_FAULTS, ...WEBHOOK_FAULTS, ...JOB_FAULTS] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** The §6 field-name variations (§6.1 transcript, §6.3 objections, §6.4 sentiment). */
+export const FIELD_VARIANT_NAMES = [
+  'transcript',
+  'speakers',
+  'diarization',
+  'confidence',
+  'objection',
+  'category',
+  'sentiment',
+  'sentiment_analysis.score',
+] as const;
+
 export const DelaySchema = z.discriminatedUnion('model', [
   z.object({ model: z.literal('fixed'), ms: z.number().min(0) }),
   z.object({ model: z.literal('uniform'), min_ms: z.number().min(0), max_ms: z.number().min(0) }),
@@ -80,7 +92,7 @@ export const FaultParamsSchema = z
     /** hang: real milliseconds to hold the request before destroying the socket. */
     max_ms: z.number().int().min(0),
     /** field_variants: which §6 variations; missing_optional/nulls: which dotted fields. */
-    variants: z.array(z.string()).min(1),
+    variants: z.array(z.enum(FIELD_VARIANT_NAMES)).min(1),
     fields: z.array(z.string()).min(1),
     /** webhook_delay: extra virtual seconds; webhook_reorder: longest hold. */
     delay_s: z.number().min(0),

@@ -24,7 +24,7 @@ export interface Attempt {
   status: number | null;
   error: string | null;
   latency_ms: number;
-  faults: string[];
+  faults: FaultKind[];
   response_body?: string;
 }
 
