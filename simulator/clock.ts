@@ -56,10 +56,19 @@ export class VirtualClock {
     this.rearm();
   }
 
-  /** Moves virtual time forward and runs everything that became due, in time order. */
+  /** Moves virtual time forward and runs everything that became due, in time order, each with the
+   * clock showing its own due time (so what it schedules is relative to that, not to the end). */
   advance(seconds: number): number {
-    this.originVirtual += seconds * 1000;
-    return this.runDue();
+    const target = this.now() + seconds * 1000;
+    let fired = 0;
+    for (;;) {
+      const top = this.heap[0];
+      if (!top || top.at > target) break;
+      if (top.at > this.now()) this.originVirtual += top.at - this.now();
+      fired += this.runDue();
+    }
+    this.originVirtual += Math.max(0, target - this.now());
+    return fired + this.runDue();
   }
 
   /** Runs `fn` when virtual time reaches `atMs`. */

@@ -7,11 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import type { SimulatorOptions } from '../../simulator/options.ts';
 import { type SimulatorHandle, startSimulator } from '../../simulator/server.ts';
+import { freePort } from '../../src/util/net.ts';
 
 export const JWT_SECRET = 'test-jwt-secret-0123456789';
 export const HMAC_SECRET = 'test-hmac-secret-0123456789';
 /** A fixed virtual start (a Monday), so content dates are the same in every run. */
 export const START = '2025-03-10T09:00:00.000Z';
+
+/** A URL on a port nobody listens on (connection refused). */
+export const closedUrl = async () => `http://127.0.0.1:${await freePort()}/webhook`;
 
 export async function sim(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   return startSimulator({
@@ -21,8 +25,8 @@ export async function sim(options: SimulatorOptions = {}): Promise<SimulatorHand
     timeScale: 0,
     preset: 'happy',
     seed: 7,
-    // Nobody listens on the discard port: webhooks fail fast unless a test brings a receiver.
-    webhookUrl: 'http://127.0.0.1:9/webhook',
+    // Nobody listens there: webhooks fail fast unless a test brings a receiver.
+    webhookUrl: await closedUrl(),
     ...options,
   });
 }
