@@ -38,9 +38,10 @@ export const TenantSettingsSchema = z
     payload_shape: PayloadShapeSchema,
     segmentation_mode: SegmentationModeSchema,
     signature_required: z.boolean(),
-    rate_limits: RateLimitsSchema.partial(),
+    rate_limits: RateLimitsSchema.partial().strict(),
   })
-  .partial();
+  .partial()
+  .strict();
 export type TenantSettings = z.infer<typeof TenantSettingsSchema>;
 
 export const SettingsSchema = z.object({
@@ -71,7 +72,9 @@ export const SettingsPatchSchema = SettingsSchema.extend({
   webhook_retry: WebhookRetrySchema.partial(),
   rate_limits: RateLimitsSchema.partial(),
   tenants: z.record(z.string(), TenantSettingsSchema.nullable()),
-}).partial();
+})
+  .partial()
+  .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 export function defaultSettings(): Settings {
