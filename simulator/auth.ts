@@ -17,7 +17,7 @@ const ISSUER = 'otto-backend';
 const AUDIENCE = 'uwc';
 const SKEW_S = 30;
 
-async function verifyToken(token: string, key: Uint8Array): Promise<string> {
+async function verifyToken(token: string, key: CryptoKey): Promise<string> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, key, {
@@ -65,12 +65,19 @@ function verifySignature(
 }
 
 export function authenticate(sim: Simulator): Middleware<SimContextState> {
-  const key = new TextEncoder().encode(sim.init.jwtSecret);
+  // Imported once: jose would otherwise import the raw secret on every request.
+  const key = crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(sim.init.jwtSecret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['verify'],
+  );
   return async (ctx, next) => {
     const header = ctx.get('authorization');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw errors.tokenMissing();
-    const company = await verifyToken(match[1]!, key);
+    const company = await verifyToken(match[1]!, await key);
     const claimed = ctx.get('x-company-id');
     if (claimed !== company) throw errors.companyMismatch(claimed || null);
     ctx.state.companyId = company;

@@ -374,7 +374,16 @@ function alternate(lines: Line[]): Line[] {
   return out;
 }
 
-const naturalSeconds = (text: string, wps: number) => words(text) / wps + 0.4;
+const wordCache = new Map<string, number>();
+/** Seconds a line takes at `wps` words per second, with a short pause. Lines repeat a lot: cache. */
+const naturalSeconds = (text: string, wps: number) => {
+  let n = wordCache.get(text);
+  if (n === undefined) {
+    n = words(text);
+    if (wordCache.size < 5000) wordCache.set(text, n);
+  }
+  return n / wps + 0.4;
+};
 
 export function renderConversation(p: CallPlan, durationS: number): Conversation {
   const wps = p.wordsPerSecond;
