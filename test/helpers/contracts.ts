@@ -8,7 +8,11 @@ import addFormatsModule from 'ajv-formats';
 import YAML from 'yaml';
 
 export const CONTRACTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../contracts');
-export const OPENAPI_DOCS = ['shunya.openapi.yaml', 'otto.openapi.yaml'] as const;
+export const OPENAPI_DOCS = [
+  'shunya.openapi.yaml',
+  'otto.openapi.yaml',
+  'simulator-admin.openapi.yaml',
+] as const;
 const BASE = 'https://contracts.otto.test/';
 
 // biome-ignore lint/suspicious/noExplicitAny: contracts are arbitrary YAML documents

@@ -12,7 +12,27 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-/** Spawns `cmd` and resolves once its output matches `ready` (rejects on exit or timeout). */
+/** Whether any process of the group led by `pid` is still alive. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Signals the child's whole process group: `npm run` does not pass SIGTERM on to its script. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** Spawns `cmd` in its own process group and resolves once its output matches `ready` (rejects on
+ * exit or timeout). `stop()` ends the whole group and waits until every process of it is gone. */
 export function start(
   cmd: string,
   args: string[],
@@ -23,18 +43,20 @@ export function start(
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
   const proc: Proc = {
     child,
     output: () => out,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: async () => {
+      const pid = child.pid;
+      if (pid === undefined || !groupAlive(pid)) return;
+      killGroup(child, 'SIGTERM');
+      const deadline = Date.now() + 5000;
+      while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (groupAlive(pid)) killGroup(child, 'SIGKILL');
+    },
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

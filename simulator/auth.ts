@@ -1,0 +1,87 @@
+// Security as Shunya must implement it (§2.2, §4.5, §7.1):
+// - the bearer JWT is HS256 with UWC_JWT_SECRET; exp and iat are required (iat no more than 30 s in
+//   the future), company_id is a non-empty string, and iss/aud, when present, must be otto-backend/uwc;
+// - X-Company-ID must equal the token's company_id;
+// - X-Signature, when sent, is lowercase hex HMAC-SHA256 (UWC_HMAC_SECRET) of
+//   "{X-UWC-Timestamp}.{exact body bytes}"; it may be made mandatory for requests with a body.
+// Failures are 401 (TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, SIGNATURE_INVALID) or 403
+// (COMPANY_ID_MISMATCH), authentication_error, not retryable. Token times are wall-clock times.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errors as jose, jwtVerify } from 'jose';
+import type { Middleware } from 'koa';
+import { errors } from './errors.ts';
+import type { SimContextState } from './routes/pipeline.ts';
+import type { Simulator } from './simulator.ts';
+
+const ISSUER = 'otto-backend';
+const AUDIENCE = 'uwc';
+const SKEW_S = 30;
+
+async function verifyToken(token: string, key: CryptoKey): Promise<string> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key, {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat'],
+      clockTolerance: 5,
+    }));
+  } catch (err) {
+    if (err instanceof jose.JWTExpired) throw errors.tokenExpired();
+    throw errors.tokenInvalid(err instanceof jose.JOSEError ? err.code : 'malformed');
+  }
+  const iat = payload.iat as number;
+  if (iat > Date.now() / 1000 + SKEW_S) throw errors.tokenInvalid('iat is in the future');
+  if (payload.iss !== undefined && payload.iss !== ISSUER) throw errors.tokenInvalid(`iss must be ${ISSUER}`);
+  const aud = payload.aud;
+  if (aud !== undefined && !(Array.isArray(aud) ? aud.includes(AUDIENCE) : aud === AUDIENCE))
+    throw errors.tokenInvalid(`aud must be ${AUDIENCE}`);
+  const company = payload.company_id;
+  if (typeof company !== 'string' || company.length === 0)
+    throw errors.tokenInvalid('company_id claim missing');
+  return company;
+}
+
+function verifySignature(
+  sim: Simulator,
+  companyId: string,
+  signature: string,
+  timestamp: string,
+  body: Buffer | undefined,
+) {
+  const hasBody = body !== undefined && body.length > 0;
+  if (!signature) {
+    if (hasBody && sim.effective(companyId).signature_required)
+      throw errors.signatureInvalid('X-Signature is required');
+    return;
+  }
+  if (!timestamp) throw errors.signatureInvalid('X-UWC-Timestamp is required with X-Signature');
+  const expected = createHmac('sha256', sim.init.hmacSecret)
+    .update(`${timestamp}.`)
+    .update(body ?? Buffer.alloc(0))
+    .digest();
+  const given = /^[0-9a-f]{64}$/.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw errors.signatureInvalid('mismatch');
+}
+
+export function authenticate(sim: Simulator): Middleware<SimContextState> {
+  // Imported once: jose would otherwise import the raw secret on every request.
+  const key = crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(sim.init.jwtSecret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['verify'],
+  );
+  return async (ctx, next) => {
+    const header = ctx.get('authorization');
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw errors.tokenMissing();
+    const company = await verifyToken(match[1]!, await key);
+    const claimed = ctx.get('x-company-id');
+    if (claimed !== company) throw errors.companyMismatch(claimed || null);
+    ctx.state.companyId = company;
+    verifySignature(sim, company, ctx.get('x-signature'), ctx.get('x-uwc-timestamp'), ctx.state.rawBody);
+    await next();
+  };
+}

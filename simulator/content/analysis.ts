@@ -1,0 +1,292 @@
+// The complete analysis in the two shapes the contract allows (decision D2, D8, D9):
+// - `handoff`: §4.3's placement and vocabulary (qualified_booked/qualified_unbooked/not_qualified,
+//   compliance 0-10, top-level sentiment_score, pending_actions {action, due_at, priority},
+//   missed_opportunities, entities, total_objections, category "Pricing");
+// - `shunya`: Shunya's reference shape (hot/warm/cold/unqualified + booking_status +
+//   call_outcome_category, summary.pending_actions typed, summary.sentiment_score,
+//   opportunity_analysis, compliance 0-1, total_count, appointment fields under qualification).
+import type { components } from '../../generated/shunya/schema.d.ts';
+import type { PayloadShape } from '../config.ts';
+import { spokenDate } from './conversation.ts';
+import type { Facts } from './facts.ts';
+import type { CallPlan } from './plan.ts';
+import { round } from './prng.ts';
+
+type CompleteAnalysis = components['schemas']['CompleteAnalysis'];
+type S = components['schemas'];
+
+export interface AnalysisContext {
+  callId: number;
+  jobId: string;
+  createdAt: string;
+  completedAt: string;
+  targetRole: 'sales_rep' | 'customer_rep';
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const money = (n: number) => `$${n.toLocaleString('en-US')}`;
+
+function handoffStatus(p: CallPlan): S['QualificationStatus'] {
+  if (p.booking === 'booked') return 'qualified_booked';
+  if (p.booking === 'service_not_offered') return 'qualified_service_not_offered';
+  return p.temperature === 'hot' || p.temperature === 'warm' ? 'qualified_unbooked' : 'not_qualified';
+}
+
+function outcomeCategory(p: CallPlan): S['CallOutcomeCategory'] | undefined {
+  if (p.temperature !== 'hot' && p.temperature !== 'warm') return undefined;
+  return p.booking === 'booked'
+    ? 'qualified_and_booked'
+    : p.booking === 'service_not_offered'
+      ? 'qualified_service_not_offered'
+      : 'qualified_but_unbooked';
+}
+
+function summaryText(p: CallPlan, f: Facts): string {
+  const c = p.customer;
+  const concerns = f.objections.map((o) => o.category.toLowerCase());
+  const about = concerns.length ? ` and addressed concerns about ${concerns.join(', ')}` : '';
+  const appt = f.appointmentMs;
+  if (p.callType === 'sales_call') {
+    const lead = `${p.rep} visited ${c.full} to assess ${p.vertical.thing}. ${p.vertical.findings[0]} The proposal came to ${money(p.price)}${about}.`;
+    const end = {
+      won: ` The customer agreed; the work is scheduled for ${appt ? spokenDate(appt) : 'a date to be confirmed'}.`,
+      rescheduled: ` The customer asked to continue on ${appt ? spokenDate(appt) : 'another day'} with their spouse.`,
+      pending: ' The customer wants a few days to think it over.',
+      lost: ' The customer chose another company.',
+      no_show: ' Nobody was home for the appointment.',
+    }[p.outcome ?? 'pending'];
+    return p.outcome === 'no_show'
+      ? `${p.rep} arrived at ${c.address} but nobody was home for the appointment.`
+      : lead + end;
+  }
+  const lead = `${c.full} called ${p.company} about ${p.opener.urgency.join(' and ').toLowerCase()}. ${p.rep} collected the customer's details${about}.`;
+  if (p.booking === 'booked')
+    return `${lead} An in-person visit was booked for ${appt ? spokenDate(appt) : 'a later date'}.`;
+  if (p.booking === 'service_not_offered')
+    return `${lead} The customer needed ${p.vertical.notOffered.service.toLowerCase()}, which ${p.company} does not offer.`;
+  return `${lead} ${
+    {
+      hot: 'The customer will call back to schedule.',
+      warm: 'The customer will call back to schedule.',
+      cold: 'The customer is comparing prices and did not book.',
+      unqualified: "The caller rents the home and needs the landlord's approval; nothing was booked.",
+    }[p.temperature]
+  }`;
+}
+
+function keyPoints(p: CallPlan, f: Facts): string[] {
+  return [
+    ...p.opener.urgency,
+    ...f.objections.map((o) => `${o.category} objection ${o.overcome ? 'addressed' : 'unresolved'}`),
+    f.appointmentMs ? `Appointment set for ${spokenDate(f.appointmentMs)}` : 'No appointment booked',
+  ];
+}
+
+export function renderAnalysis(
+  p: CallPlan,
+  f: Facts,
+  shape: PayloadShape,
+  ctx: AnalysisContext,
+): CompleteAnalysis {
+  const { callId, createdAt, completedAt } = ctx;
+  const booked = f.appointmentMs !== null;
+  const summary = summaryText(p, f);
+  const actionItems = f.actions.map((a) => a.action);
+  const nextSteps = booked
+    ? ['Confirm the appointment', 'Prepare for the visit']
+    : ['Follow up with the customer'];
+  const budgetAnswer = p.skipped.has('budget')
+    ? []
+    : [
+        {
+          hot: 'Insurance and savings set aside',
+          warm: 'Wants to keep the cost reasonable',
+          cold: 'Comparing prices',
+          unqualified: 'Not the one paying',
+        }[p.temperature],
+      ];
+  const decisionMakers = [
+    p.customer.full,
+    ...(p.objections.some((o) => o.category === 'Decision Authority') || p.outcome === 'rescheduled'
+      ? ['Spouse']
+      : []),
+  ];
+  const outcome = p.callType === 'sales_call' && p.outcome ? { outcome: p.outcome } : {};
+
+  if (shape === 'handoff') {
+    return {
+      success: true,
+      call_id: callId,
+      job_id: ctx.jobId,
+      status: 'completed',
+      qualification: {
+        qualification_status: handoffStatus(p),
+        bant_scores: f.bant,
+        overall_score: f.overall,
+        confidence_score: f.confidence.qualification,
+        decision_makers: decisionMakers,
+        urgency_signals: [...p.opener.urgency],
+        budget_indicators: budgetAnswer,
+      },
+      objections: {
+        objections: f.objections.map((o) => ({
+          objection_text: o.text,
+          category_id: o.id,
+          category_text: o.id === 1 ? 'Pricing' : o.category,
+          severity: o.severity,
+          overcome: o.overcome,
+          timestamp: o.timestamp,
+          speaker_id: 'customer',
+          response_suggestions: [...o.suggestions],
+          confidence_score: o.confidence,
+        })),
+        total_objections: f.objections.length,
+        severity_breakdown: {
+          high: f.objections.filter((o) => o.severity === 'high').length,
+          medium: f.objections.filter((o) => o.severity === 'medium').length,
+          low: f.objections.filter((o) => o.severity === 'low').length,
+        },
+      },
+      compliance: {
+        compliance_score: round(
+          (10 * f.stagesFollowed.length) / (f.stagesFollowed.length + f.stagesMissed.length),
+          1,
+        ),
+        stages_followed: f.stagesFollowed,
+        stages_missed: f.stagesMissed,
+        violations: f.violations,
+        positive_behaviors: f.positives,
+        recommendations: f.recommendations,
+      },
+      summary: {
+        summary,
+        key_points: keyPoints(p, f),
+        action_items: actionItems,
+        next_steps: nextSteps,
+        confidence_score: f.confidence.summary,
+      },
+      sentiment_score: f.sentiment,
+      pending_actions: f.actions.map((a) => ({
+        action: a.action,
+        due_at: iso(a.dueMs),
+        priority: a.priority,
+      })),
+      missed_opportunities: f.missed.map((m) => ({
+        opportunity: m.description,
+        severity: m.impact,
+        timestamp: m.timestamp,
+      })),
+      entities: {
+        ...f.entities,
+        appointment_date: iso(f.appointmentMs),
+        scheduled_time: iso(f.appointmentMs),
+      },
+      ...outcome,
+      created_at: createdAt,
+      completed_at: completedAt,
+    };
+  }
+
+  const category = outcomeCategory(p);
+  const riskScore =
+    { hot: 20, warm: 45, cold: 70, unqualified: 85 }[p.temperature] +
+    f.objections.filter((o) => !o.overcome).length * 5;
+  return {
+    call_id: callId,
+    status: 'completed',
+    summary: {
+      call_id: callId,
+      summary,
+      key_points: keyPoints(p, f),
+      action_items: actionItems,
+      next_steps: nextSteps,
+      pending_actions: f.actions.map((a) => ({
+        type: a.type as S['ActionType'],
+        due_at: iso(a.dueMs),
+        contact_method: a.contact,
+        confidence: a.confidence,
+        raw_text: a.rawText,
+      })),
+      sentiment_score: f.sentiment,
+      confidence_score: f.confidence.summary,
+      created_at: completedAt,
+    },
+    compliance: {
+      call_id: callId,
+      compliance_score: round(f.stagesFollowed.length / (f.stagesFollowed.length + f.stagesMissed.length), 2),
+      target_role: ctx.targetRole,
+      stages_followed: f.stagesFollowed,
+      stages_missed: f.stagesMissed,
+      violations: f.violations,
+      positive_behaviors: f.positives,
+      recommendations: f.recommendations,
+      confidence_score: f.confidence.compliance,
+      created_at: completedAt,
+    },
+    objections: {
+      call_id: callId,
+      objections: f.objections.map((o, i) => ({
+        id: i + 1,
+        category_id: o.id,
+        category_text: o.category,
+        objection_text: o.text,
+        overcome: o.overcome,
+        speaker_id: 'SPEAKER_02',
+        timestamp: o.timestamp,
+        severity: o.severity,
+        confidence_score: o.confidence,
+        response_suggestions: [...o.suggestions],
+        created_at: completedAt,
+      })),
+      total_count: f.objections.length,
+    },
+    qualification: {
+      call_id: callId,
+      bant_scores: f.bant,
+      overall_score: f.overall,
+      qualification_status: p.temperature,
+      decision_makers: decisionMakers,
+      urgency_signals: [...p.opener.urgency],
+      budget_indicators: budgetAnswer,
+      confidence_score: f.confidence.qualification,
+      booking_status: p.booking,
+      ...(category ? { call_outcome_category: category } : {}),
+      appointment_confirmed: booked,
+      appointment_date: iso(f.appointmentMs),
+      appointment_type: booked ? 'in-person' : null,
+      service_requested: p.service,
+      service_not_offered_reason:
+        p.booking === 'service_not_offered' ? `${p.vertical.notOffered.service} is not offered` : null,
+      follow_up_required: !booked && p.temperature !== 'unqualified',
+      follow_up_reason:
+        !booked && p.temperature !== 'unqualified' ? 'Customer did not book during the call' : null,
+      created_at: completedAt,
+    },
+    opportunity_analysis: {
+      call_id: callId,
+      risk_assessment: {
+        level: riskScore < 35 ? 'low' : riskScore < 65 ? 'medium' : 'high',
+        score: Math.min(100, riskScore),
+        risk_factors: f.objections
+          .filter((o) => !o.overcome)
+          .map((o) => `Unresolved ${o.category.toLowerCase()} concern`),
+        positive_factors: [...(booked ? ['Appointment booked'] : []), ...p.opener.urgency],
+        mitigation_strategies: f.objections
+          .filter((o) => !o.overcome)
+          .flatMap((o) => o.suggestions.slice(0, 1)),
+        recommendation: booked ? 'Deal is in good shape.' : 'Follow up promptly to keep the lead warm.',
+      },
+      missed_opportunities: f.missed.map((m) => ({
+        type: m.type,
+        description: m.description,
+        impact: m.impact,
+        reasoning: m.reasoning,
+        suggestion: m.suggestion,
+      })),
+      created_at: completedAt,
+    },
+    ...outcome,
+    created_at: createdAt,
+    completed_at: completedAt,
+  };
+}

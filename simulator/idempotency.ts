@@ -1,0 +1,90 @@
+// Idempotency-Key (§4.6), per tenant, for 24 virtual hours. The request's fingerprint is its method,
+// path and exact body bytes: the same key with the same request replays the stored answer (no new job,
+// header Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+// Successes and non-retryable 4xx answers are stored; retryable errors (409 TRANSCRIPT_NOT_READY, 429,
+// 5xx) are not, so that a retry with the same key can succeed. A duplicate arriving while the first
+// request is still being handled waits for its answer.
+import { createHash } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { VirtualClock } from './clock.ts';
+import { errors, SimError } from './errors.ts';
+import type { SimContextState } from './routes/pipeline.ts';
+
+const TTL_MS = 24 * 3600 * 1000;
+
+type Stored = { status: number; body: unknown } | { error: SimError };
+
+interface Entry {
+  fingerprint: string;
+  createdMs: number;
+  result?: Stored;
+  pending: Promise<Stored | undefined>;
+}
+
+export class IdempotencyStore {
+  private entries = new Map<string, Entry>();
+  replays = 0;
+
+  constructor(private readonly clock: VirtualClock) {}
+
+  clear(): void {
+    this.entries.clear();
+    this.replays = 0;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Entries are inserted in time order, so expired ones are at the front. */
+  private prune(now: number): void {
+    for (const [k, e] of this.entries) {
+      if (now - e.createdMs < TTL_MS) break;
+      this.entries.delete(k);
+    }
+  }
+
+  middleware(): Middleware<SimContextState> {
+    return async (ctx, next) => {
+      const key = ctx.get('idempotency-key');
+      if (!key) return next();
+      const now = this.clock.now();
+      this.prune(now);
+      const id = `${ctx.state.companyId}\u0000${key}`;
+      const fingerprint = createHash('sha256')
+        .update(`${ctx.method} ${ctx.path}\n`)
+        .update(ctx.state.rawBody ?? Buffer.alloc(0))
+        .digest('hex');
+      const existing = this.entries.get(id);
+      if (existing) {
+        if (existing.fingerprint !== fingerprint) throw errors.idempotencyReused(key);
+        const stored = existing.result ?? (await existing.pending);
+        if (stored) {
+          this.replays++;
+          ctx.set('Idempotent-Replayed', 'true');
+          if ('error' in stored) throw stored.error;
+          ctx.status = stored.status;
+          ctx.body = stored.body;
+          return;
+        }
+      }
+      let resolve!: (s: Stored | undefined) => void;
+      const entry: Entry = { fingerprint, createdMs: now, pending: new Promise((r) => (resolve = r)) };
+      this.entries.delete(id);
+      this.entries.set(id, entry);
+      let stored: Stored | undefined;
+      try {
+        await next();
+        if (ctx.status < 400) stored = { status: ctx.status, body: ctx.body };
+      } catch (err) {
+        if (err instanceof SimError && err.status < 500 && err.status !== 429 && !err.retryable)
+          stored = { error: err };
+        throw err;
+      } finally {
+        if (stored) entry.result = stored;
+        else if (this.entries.get(id) === entry) this.entries.delete(id);
+        resolve(stored);
+      }
+    };
+  }
+}

@@ -1,0 +1,144 @@
+// Tenant-scoped state: the calls each company submitted and the jobs run for them. A call is known
+// only to the company that transcribed it; `call_id` is unique per company, never globally.
+
+import type { AudioMeta } from '../content/audio.ts';
+import type { CallType } from '../content/plan.ts';
+import type { ErrorObject } from '../errors.ts';
+import type { JobKind } from '../faults/rules.ts';
+import type { Scenario } from '../scenarios.ts';
+
+export type JobState = 'queued' | 'processing' | 'completed' | 'failed';
+
+export interface Job {
+  id: string;
+  kind: JobKind;
+  companyId: string;
+  callId: number;
+  /** Virtual epoch ms: accepted, started processing, finished. */
+  createdMs: number;
+  startMs: number;
+  doneMs: number;
+  /** Set when the job fails (decided when it is created). */
+  error: ErrorObject | null;
+  /** The completion event ran (webhook enqueued). */
+  settled: boolean;
+  /** The call as it was when the job was created (a later transcription replaces the tenant's call). */
+  call: CallRecord;
+}
+
+export interface CallRecord {
+  companyId: string;
+  callId: number;
+  callType: CallType;
+  audioUrl: string;
+  audio: AudioMeta;
+  submittedMs: number;
+  scenario: Scenario | undefined;
+  transcriptId: number;
+  transcription: Job;
+  analysis?: Job;
+  segmentation?: Job;
+}
+
+export function jobState(job: Job, nowMs: number): JobState {
+  if (nowMs < job.startMs) return 'queued';
+  if (nowMs < job.doneMs) return 'processing';
+  return job.error ? 'failed' : 'completed';
+}
+
+export interface JobFilter {
+  company_id?: string;
+  call_id?: number;
+  state?: JobState;
+  kind?: JobKind;
+  limit?: number;
+}
+
+export class Store {
+  private calls = new Map<string, Map<number, CallRecord>>();
+  private jobs = new Map<string, Job>();
+  private active = new Map<string, Set<Job>>();
+  private transcriptSeq = 0;
+
+  nextTranscriptId(): number {
+    return ++this.transcriptSeq;
+  }
+
+  getCall(companyId: string, callId: number): CallRecord | undefined {
+    return this.calls.get(companyId)?.get(callId);
+  }
+
+  putCall(call: CallRecord): void {
+    let tenant = this.calls.get(call.companyId);
+    if (!tenant) {
+      tenant = new Map();
+      this.calls.set(call.companyId, tenant);
+    }
+    tenant.set(call.callId, call);
+  }
+
+  addJob(job: Job): void {
+    this.jobs.set(job.id, job);
+    let set = this.active.get(job.companyId);
+    if (!set) {
+      set = new Set();
+      this.active.set(job.companyId, set);
+    }
+    set.add(job);
+  }
+
+  settle(job: Job): void {
+    job.settled = true;
+    this.active.get(job.companyId)?.delete(job);
+  }
+
+  /** Jobs of the tenant not yet completed or failed at `nowMs`, and when the first of them ends. */
+  inFlight(companyId: string, nowMs: number): { count: number; nextDoneMs: number } {
+    let count = 0;
+    let nextDoneMs = Number.POSITIVE_INFINITY;
+    for (const j of this.active.get(companyId) ?? []) {
+      if (j.doneMs <= nowMs) continue;
+      count++;
+      nextDoneMs = Math.min(nextDoneMs, j.doneMs);
+    }
+    return { count, nextDoneMs };
+  }
+
+  getJob(id: string): Job | undefined {
+    return this.jobs.get(id);
+  }
+
+  listJobs(filter: JobFilter, nowMs: number): Job[] {
+    const out: Job[] = [];
+    for (const j of this.jobs.values()) {
+      if (filter.company_id !== undefined && j.companyId !== filter.company_id) continue;
+      if (filter.call_id !== undefined && j.callId !== filter.call_id) continue;
+      if (filter.kind !== undefined && j.kind !== filter.kind) continue;
+      if (filter.state !== undefined && jobState(j, nowMs) !== filter.state) continue;
+      out.push(j);
+    }
+    return filter.limit !== undefined ? out.slice(-filter.limit) : out;
+  }
+
+  counts(nowMs: number): Record<JobState, number> & { total: number; calls: number; tenants: number } {
+    const c = {
+      queued: 0,
+      processing: 0,
+      completed: 0,
+      failed: 0,
+      total: this.jobs.size,
+      calls: 0,
+      tenants: this.calls.size,
+    };
+    for (const j of this.jobs.values()) c[jobState(j, nowMs)]++;
+    for (const t of this.calls.values()) c.calls += t.size;
+    return c;
+  }
+
+  clear(): void {
+    this.calls.clear();
+    this.jobs.clear();
+    this.active.clear();
+    this.transcriptSeq = 0;
+  }
+}

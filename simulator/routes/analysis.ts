@@ -1,0 +1,35 @@
+// Analysis (§4.2, §4.3): POST /api/v1/analysis/start/{call_id} (no body), GET .../status/{call_id},
+// GET .../complete/{call_id}.
+import Router from '@koa/router';
+import type { Simulator } from '../simulator.ts';
+import { operation, pathCallId, type SimContextState, tagsOf } from './pipeline.ts';
+
+export function analysisRoutes(sim: Simulator): Router<SimContextState> {
+  const router = new Router<SimContextState>({ prefix: '/api/v1/analysis' });
+  router.post(
+    '/start/:call_id',
+    ...operation(sim, 'analysis_start', { idempotent: true }, (ctx) => {
+      ctx.body = sim.lifecycle.startAnalysis(ctx.state.companyId, pathCallId(ctx));
+    }),
+  );
+  router.get(
+    '/status/:call_id',
+    ...operation(sim, 'analysis_status', {}, (ctx) => {
+      ctx.body = sim.lifecycle.analysisStatus(ctx.state.companyId, pathCallId(ctx));
+    }),
+  );
+  router.get(
+    '/complete/:call_id',
+    ...operation(sim, 'analysis_complete', {}, (ctx) => {
+      const role = ctx.get('x-target-role') === 'customer_rep' ? 'customer_rep' : 'sales_rep';
+      ctx.body = sim.lifecycle.result(
+        ctx.state.companyId,
+        pathCallId(ctx),
+        'analysis',
+        tagsOf('analysis_complete'),
+        role,
+      );
+    }),
+  );
+  return router;
+}

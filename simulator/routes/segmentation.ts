@@ -1,0 +1,44 @@
+// Meeting segmentation (§4.4, §6.2): POST /api/v1/meeting-segmentation/analyze (202 async by default,
+// 200 sync when the tenant's segmentation_mode is `sync`), GET .../status/{call_id},
+// GET .../analysis/{call_id}.
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { Simulator } from '../simulator.ts';
+import { operation, parseBody, pathCallId, type SimContextState, tagsOf } from './pipeline.ts';
+
+const SegmentationRequest = z
+  .object({ call_id: z.number().int().min(1), analysis_type: z.enum(['full', 'quick']).default('full') })
+  .strict();
+
+export function segmentationRoutes(sim: Simulator): Router<SimContextState> {
+  const router = new Router<SimContextState>({ prefix: '/api/v1/meeting-segmentation' });
+  router.post(
+    '/analyze',
+    ...operation(sim, 'segmentation_analyze', { idempotent: true }, (ctx) => {
+      const { status, body } = sim.lifecycle.segment(
+        ctx.state.companyId,
+        parseBody(ctx, SegmentationRequest),
+      );
+      ctx.status = status;
+      ctx.body = body;
+    }),
+  );
+  router.get(
+    '/status/:call_id',
+    ...operation(sim, 'segmentation_status', {}, (ctx) => {
+      ctx.body = sim.lifecycle.segmentationStatus(ctx.state.companyId, pathCallId(ctx));
+    }),
+  );
+  router.get(
+    '/analysis/:call_id',
+    ...operation(sim, 'segmentation_analysis', {}, (ctx) => {
+      ctx.body = sim.lifecycle.result(
+        ctx.state.companyId,
+        pathCallId(ctx),
+        'segmentation',
+        tagsOf('segmentation_analysis'),
+      );
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,282 @@
+// At-least-once webhook delivery (§8): each completed or failed job is POSTed to the tenant's webhook
+// URL, retried on a non-2xx answer, a timeout or a connection error with exponential backoff and
+// jitter (1, 2, 4, 8 … virtual seconds) until a deadline, and every attempt is kept in the delivery
+// log. Webhook faults (drop, duplicate, delay, reorder, bad signature, stale timestamp, wrong
+// company_id) are decided when the delivery is created.
+//
+// X-Shunya-Timestamp is wall-clock time (Otto checks it against its own clock); the schedule of
+// attempts is virtual time.
+import { createHmac, randomUUID } from 'node:crypto';
+import type { VirtualClock } from '../clock.ts';
+import type { Settings, WebhookProfile } from '../config.ts';
+import type { FaultEngine } from '../faults/engine.ts';
+import { type FaultKind, type FaultRule, isWebhookFault } from '../faults/rules.ts';
+import { sampleLatency } from '../jobs/latency.ts';
+import type { Job } from '../jobs/store.ts';
+import type { Stats } from '../stats.ts';
+import { serialize, sign, type WebhookBody } from './payload.ts';
+
+export interface Attempt {
+  n: number;
+  at: string;
+  sent_at: string;
+  timestamp_header: string;
+  status: number | null;
+  error: string | null;
+  latency_ms: number;
+  faults: FaultKind[];
+  response_body?: string;
+}
+
+export type DeliveryState =
+  | 'scheduled'
+  | 'held'
+  | 'in_flight'
+  | 'retrying'
+  | 'delivered'
+  | 'failed'
+  | 'dropped';
+
+export interface Delivery {
+  id: string;
+  job_id: string;
+  kind: Job['kind'];
+  company_id: string;
+  call_id: number;
+  event: 'completed' | 'failed';
+  profile: WebhookProfile;
+  url: string;
+  state: DeliveryState;
+  created_at: string;
+  next_attempt_at: string | null;
+  faults: FaultKind[];
+  duplicate_of: string | null;
+  body_bytes: number;
+  attempts: Attempt[];
+}
+
+interface Internal extends Delivery {
+  payload: WebhookBody;
+  body: string;
+  firstAttemptMs: number | null;
+  rules: FaultRule[];
+}
+
+export interface DispatcherDeps {
+  clock: VirtualClock;
+  faults: FaultEngine;
+  stats: Stats;
+  random: () => number;
+  hmacSecret: string;
+  settings(): Settings;
+  target(companyId: string): { url: string; profile: WebhookProfile };
+  /** The payload for a settled job in a profile (result or error, payload faults applied). */
+  payload(job: Job, profile: WebhookProfile): WebhookBody;
+}
+
+const TERMINAL: readonly DeliveryState[] = ['delivered', 'failed', 'dropped'];
+
+export class WebhookDispatcher {
+  private log = new Map<string, Internal>();
+  private held = new Map<string, Internal[]>();
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    private readonly maxLog = 50_000,
+  ) {}
+
+  /** A job completed or failed: create its delivery (and a duplicate, if a fault says so). */
+  enqueue(job: Job): void {
+    const { clock, faults, stats } = this.deps;
+    const { url, profile } = this.deps.target(job.companyId);
+    const rules = faults.select({ companyId: job.companyId, tags: ['webhook', job.kind] }, isWebhookFault);
+    const has = (k: FaultKind) => rules.find((r) => r.kind === k);
+    const payload = this.deps.payload(job, profile);
+    const body = serialize(profile, payload);
+    const d: Internal = {
+      id: randomUUID(),
+      job_id: job.id,
+      kind: job.kind,
+      company_id: job.companyId,
+      call_id: job.callId,
+      event: job.error ? 'failed' : 'completed',
+      profile,
+      url,
+      state: 'scheduled',
+      created_at: clock.nowIso(),
+      next_attempt_at: null,
+      faults: rules.map((r) => r.kind),
+      duplicate_of: null,
+      body_bytes: Buffer.byteLength(body),
+      attempts: [],
+      payload,
+      body,
+      firstAttemptMs: null,
+      rules,
+    };
+    this.remember(d);
+    stats.inc('webhooks.created');
+    if (has('webhook_drop')) {
+      d.state = 'dropped';
+      stats.inc('webhooks.dropped');
+      return;
+    }
+    const s = this.deps.settings();
+    let delay = sampleLatency(s.latency.webhook, this.deps.random);
+    delay += has('webhook_delay') ? (has('webhook_delay')!.params.delay_s ?? 120) : 0;
+    const reorder = has('webhook_reorder');
+    if (reorder) {
+      // Held until the tenant's next webhook has been sent, then sent after it (or at most delay_s).
+      d.state = 'held';
+      const list = this.held.get(job.companyId) ?? [];
+      list.push(d);
+      this.held.set(job.companyId, list);
+      clock.after(delay + (reorder.params.delay_s ?? 60), () => this.release(job.companyId, d));
+    } else this.schedule(d, clock.now() + delay * 1000);
+    if (has('webhook_duplicate')) {
+      const dup: Internal = {
+        ...d,
+        id: randomUUID(),
+        duplicate_of: d.id,
+        attempts: [],
+        faults: ['webhook_duplicate'],
+        rules: [],
+        state: 'scheduled',
+      };
+      this.remember(dup);
+      stats.inc('webhooks.created');
+      this.schedule(dup, clock.now() + (delay + 0.5) * 1000);
+    }
+  }
+
+  list(
+    filter: { company_id?: string; call_id?: number; job_id?: string; state?: string; limit?: number } = {},
+  ): Delivery[] {
+    const out: Delivery[] = [];
+    for (const d of this.log.values()) {
+      if (filter.company_id !== undefined && d.company_id !== filter.company_id) continue;
+      if (filter.call_id !== undefined && d.call_id !== filter.call_id) continue;
+      if (filter.job_id !== undefined && d.job_id !== filter.job_id) continue;
+      if (filter.state !== undefined && d.state !== filter.state) continue;
+      const { payload: _p, body: _b, firstAttemptMs: _f, rules: _r, ...pub } = d;
+      out.push({ ...pub, attempts: [...d.attempts] });
+    }
+    return filter.limit !== undefined ? out.slice(-filter.limit) : out;
+  }
+
+  /** Resolves when every attempt now in flight has finished. */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  clear(): void {
+    this.log.clear();
+    this.held.clear();
+  }
+
+  private remember(d: Internal): void {
+    this.log.set(d.id, d);
+    if (this.log.size <= this.maxLog) return;
+    for (const [id, old] of this.log) {
+      if (this.log.size <= this.maxLog) break;
+      if (TERMINAL.includes(old.state)) this.log.delete(id);
+    }
+  }
+
+  private schedule(d: Internal, atMs: number): void {
+    d.next_attempt_at = new Date(atMs).toISOString();
+    this.deps.clock.at(atMs, () => {
+      if (!this.log.has(d.id)) return; // reset in between
+      const p = this.attempt(d).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    });
+  }
+
+  private release(companyId: string, d: Internal): void {
+    const list = this.held.get(companyId);
+    if (!list?.includes(d)) return;
+    this.held.set(
+      companyId,
+      list.filter((x) => x !== d),
+    );
+    this.schedule(d, this.deps.clock.now());
+  }
+
+  private async attempt(d: Internal): Promise<void> {
+    const { clock, stats, hmacSecret } = this.deps;
+    const s = this.deps.settings();
+    const n = d.attempts.length + 1;
+    d.firstAttemptMs ??= clock.now();
+    d.state = 'in_flight';
+    d.next_attempt_at = null;
+    const applies = (k: FaultKind) => {
+      const r = d.rules.find((x) => x.kind === k);
+      return r !== undefined && (n === 1 || r.params.all_attempts === true) ? r : undefined;
+    };
+    const stale = applies('webhook_stale_timestamp');
+    const ts = String(Date.now() - (stale ? (stale.params.age_s ?? 600) * 1000 : 0));
+    const wrongCompany = applies('webhook_wrong_company');
+    const payload = wrongCompany ? { ...d.payload, company_id: `${d.company_id}-other` } : d.payload;
+    const body = wrongCompany ? serialize(d.profile, payload) : d.body;
+    const signature = applies('webhook_bad_signature')
+      ? createHmac('sha256', `${hmacSecret}-wrong`).update(`${ts}.${body}`).digest('hex')
+      : sign(d.profile, hmacSecret, ts, payload, body);
+    const attempt: Attempt = {
+      n,
+      at: clock.nowIso(),
+      sent_at: new Date().toISOString(),
+      timestamp_header: ts,
+      status: null,
+      error: null,
+      latency_ms: 0,
+      faults: (['webhook_stale_timestamp', 'webhook_wrong_company', 'webhook_bad_signature'] as const).filter(
+        (k) => applies(k),
+      ),
+    };
+    d.attempts.push(attempt);
+    stats.inc('webhooks.attempts');
+    const started = performance.now();
+    try {
+      const res = await fetch(d.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'shunya-simulator',
+          'x-shunya-signature': signature,
+          'x-shunya-timestamp': ts,
+          'x-shunya-task-id': d.job_id,
+        },
+        body,
+        signal: AbortSignal.timeout(s.webhook_retry.timeout_ms),
+      });
+      attempt.status = res.status;
+      attempt.response_body = (await res.text()).slice(0, 300);
+    } catch (err) {
+      attempt.error =
+        err instanceof Error
+          ? `${err.name}: ${(err.cause as Error | undefined)?.message ?? err.message}`
+          : String(err);
+    }
+    attempt.latency_ms = Math.round(performance.now() - started);
+    if (!this.log.has(d.id)) return;
+    for (const held of this.held.get(d.company_id) ?? []) if (held !== d) this.release(d.company_id, held);
+    if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
+      d.state = 'delivered';
+      stats.inc('webhooks.delivered');
+      return;
+    }
+    stats.inc('webhooks.failed_attempts');
+    const r = s.webhook_retry;
+    const base = Math.min(r.max_delay_s, r.initial_delay_s * 2 ** (n - 1));
+    const delay = base * (1 + r.jitter * (2 * this.deps.random() - 1));
+    const next = clock.now() + delay * 1000;
+    if (next - d.firstAttemptMs > r.deadline_s * 1000) {
+      d.state = 'failed';
+      stats.inc('webhooks.gave_up');
+      return;
+    }
+    d.state = 'retrying';
+    this.schedule(d, next);
+  }
+}

@@ -1,0 +1,100 @@
+// The two webhook profiles (decision D1): the body, its serialisation and its signature.
+// - handoff (§8): {shunya_job_id, status, company_id, result | error, timestamp}; signature = lowercase hex
+//   HMAC-SHA256 of "{X-Shunya-Timestamp}." + the raw body bytes.
+// - shunya (Shunya's notes): {event_type, task_id, call_id, company_id, timestamp, status, data | error};
+//   the body is written as Python's json.dumps(payload) would write it, and the signature is hex
+//   HMAC-SHA256 of "{X-Shunya-Timestamp}:" + json.dumps(payload, sort_keys=True).
+import { createHmac } from 'node:crypto';
+import type { components } from '../../generated/shunya/schema.d.ts';
+import type { WebhookProfile } from '../config.ts';
+import type { ErrorObject } from '../errors.ts';
+import type { JobKind } from '../faults/rules.ts';
+import { pythonJsonDumps } from './python-json.ts';
+
+type S = components['schemas'];
+export type WebhookBody = S['WebhookPayload'] | S['EventWebhookPayload'];
+
+/** Keys whose numbers a Python Shunya holds as floats (times, scores, confidences). */
+const FLOAT_KEYS = new Set([
+  'start_time',
+  'end_time',
+  'duration',
+  'duration_seconds',
+  'timestamp',
+  'transition_point',
+  'confidence',
+  'confidence_score',
+  'segmentation_confidence',
+  'sentiment_score',
+  'overall_score',
+  'compliance_score',
+  'budget',
+  'authority',
+  'need',
+  'timeline',
+  'part1_duration',
+  'part2_duration',
+]);
+const floatKey = (k: string) => FLOAT_KEYS.has(k);
+
+const EVENT_NAMES: Record<JobKind, string> = {
+  transcription: 'call.transcription',
+  analysis: 'call.analysis',
+  segmentation: 'meeting.segmentation',
+};
+
+export interface WebhookSubject {
+  jobId: string;
+  kind: JobKind;
+  companyId: string;
+  callId: number;
+  timestamp: string;
+}
+
+export function buildPayload(
+  profile: WebhookProfile,
+  s: WebhookSubject,
+  outcome: { result: unknown } | { error: ErrorObject },
+): WebhookBody {
+  const failed = 'error' in outcome;
+  if (profile === 'handoff')
+    return {
+      shunya_job_id: s.jobId,
+      status: failed ? 'failed' : 'completed',
+      company_id: s.companyId,
+      ...(failed ? { error: outcome.error } : { result: outcome.result as S['Transcript'] }),
+      timestamp: s.timestamp,
+    };
+  return {
+    event_type: `${EVENT_NAMES[s.kind]}.${failed ? 'failed' : 'complete'}` as S['WebhookEventType'],
+    task_id: s.jobId,
+    call_id: s.callId,
+    company_id: s.companyId,
+    timestamp: s.timestamp,
+    status: failed ? 'failed' : 'completed',
+    // Shunya's notes wrap a failure in the whole error envelope.
+    ...(failed
+      ? { error: { success: false as const, error: outcome.error, timestamp: s.timestamp } }
+      : { data: outcome.result as S['Transcript'] }),
+  };
+}
+
+export function serialize(profile: WebhookProfile, payload: unknown): string {
+  return profile === 'handoff' ? JSON.stringify(payload) : pythonJsonDumps(payload, { floatKey });
+}
+
+const hmacHex = (secret: string, message: string) =>
+  createHmac('sha256', secret).update(message).digest('hex');
+
+/** The X-Shunya-Signature of `body` (the serialised `payload`) sent with timestamp `ts`. */
+export function sign(
+  profile: WebhookProfile,
+  secret: string,
+  ts: string,
+  payload: unknown,
+  body: string,
+): string {
+  return profile === 'handoff'
+    ? hmacHex(secret, `${ts}.${body}`)
+    : hmacHex(secret, `${ts}:${pythonJsonDumps(payload, { sortKeys: true, floatKey })}`);
+}
