@@ -31,6 +31,13 @@ export function readItems<T>(raw: unknown[], path: string, n: Notes, read: (item
 const byNumberNullsLast = (a: number | null, b: number | null) =>
   a === null ? (b === null ? 0 : 1) : b === null ? -1 : a - b;
 
+/** Category names that differ between sources, mapped to Shunya's ten (D8: the handoff says `Pricing`). */
+const CATEGORY_ALIASES: Record<string, string> = { pricing: 'Price/Budget' };
+
+function categoryText(v: string | null): string | null {
+  return v === null ? null : (CATEGORY_ALIASES[v.toLowerCase()] ?? v);
+}
+
 export function objection(item: unknown): Objection | null {
   const r = asRecord(item);
   const objection_text = text(firstPresent(r, ['objection_text', 'objection', 'text'])?.value);
@@ -39,7 +46,9 @@ export function objection(item: unknown): Objection | null {
   return {
     objection_text,
     category_id: int(get(r, 'category_id')),
-    category_text: text(get(r, 'category_text')) ?? (typeof category === 'string' ? text(category) : null),
+    category_text: categoryText(
+      text(get(r, 'category_text')) ?? (typeof category === 'string' ? text(category) : null),
+    ),
     severity: severity(get(r, 'severity')),
     overcome: bool(get(r, 'overcome')),
     timestamp: nonNegative(get(r, 'timestamp')),

@@ -130,6 +130,15 @@ const ok: [string, unknown, Deep<CompleteAnalysis>][] = [
       ],
     },
   ],
+  [
+    "the handoff's category name Pricing is Shunya's Price/Budget (D8)",
+    withBase({
+      objections: {
+        objections: [{ objection_text: 'Too pricey', category_text: 'Pricing ', category_id: 1 }],
+      },
+    }),
+    { objections: [{ objection_text: 'Too pricey', category_text: 'Price/Budget', category_id: 1 }] },
+  ],
   // Summary
   [
     'summary as a string',
