@@ -102,7 +102,7 @@ describe('normalizeCompleteAnalysis: required fields (§10.3)', () => {
       objections: [
         {
           objection_text: 'That seems expensive',
-          category_text: 'Pricing',
+          category_text: 'Price/Budget', // the handoff's "Pricing" (D8)
           severity: 'medium',
           timestamp: 45.5,
         },
