@@ -2,7 +2,8 @@
 //   openapi-typescript.redocly.yaml  openapi-typescript (Shunya's API types, for openapi-fetch in src/shunya)
 //   openapi-ts.config.ts    @hey-api/openapi-ts (Otto's SDK, types and zod schemas)
 //   asyncapi-codegen.config.json  json-schema-to-typescript (AsyncAPI message payloads)
-//   redocly.yaml            redocly bundle (single-file OpenAPI documents served at /docs)
+//   redocly.yaml            redocly bundle (single-file OpenAPI documents served at /docs); the
+//                           AsyncAPI document is bundled with @asyncapi/parser for the same page
 // Every generated file gets a banner naming its source. `--root DIR` generates into another copy of
 // the project (used by codegen:check to compare without touching the working tree).
 import { execFile } from 'node:child_process';
@@ -10,6 +11,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { bundleAsyncApi } from './asyncapi-bundle.ts';
 import { generateAsyncApiTypes } from './asyncapi-types.ts';
 
 const run = promisify(execFile);
@@ -48,12 +50,10 @@ export async function codegen(root: string): Promise<void> {
   await run(bin('openapi-typescript'), ['--redocly', 'openapi-typescript.redocly.yaml'], { cwd: root, env });
   await run(bin('openapi-ts'), [], { cwd: root, env });
   await generateAsyncApiTypes(root);
-  for (const api of ['shunya', 'otto']) {
-    await run(bin('redocly'), ['bundle', api, '-o', `generated/bundled/${api}.openapi.json`], {
-      cwd: root,
-      env,
-    });
+  for (const api of ['shunya', 'otto', 'sim-admin']) {
+    await run(bin('redocly'), ['bundle', api, '-o', `generated/bundled/${api}.openapi.json`], { cwd: root, env });
   }
+  await bundleAsyncApi(root, 'contracts/events.asyncapi.yaml', 'generated/bundled/events.asyncapi.json');
   await addBanners(root);
 }
 
