@@ -152,5 +152,3 @@ export function segmentationBody(
     created_at: ids.createdAt,
   };
 }
-
-export type { AnalysisContext };
