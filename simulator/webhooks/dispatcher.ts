@@ -56,7 +56,8 @@ export interface Delivery {
 }
 
 interface Internal extends Delivery {
-  payload: WebhookBody;
+  /** Kept while the delivery may still be attempted, then dropped (the log keeps only metadata). */
+  payload: WebhookBody | null;
   body: string;
   firstAttemptMs: number | null;
   rules: FaultRule[];
@@ -118,7 +119,7 @@ export class WebhookDispatcher {
     this.remember(d);
     stats.inc('webhooks.created');
     if (has('webhook_drop')) {
-      d.state = 'dropped';
+      this.finish(d, 'dropped');
       stats.inc('webhooks.dropped');
       return;
     }
@@ -175,6 +176,12 @@ export class WebhookDispatcher {
     this.held.clear();
   }
 
+  private finish(d: Internal, state: 'delivered' | 'failed' | 'dropped'): void {
+    d.state = state;
+    d.payload = null;
+    d.body = '';
+  }
+
   private remember(d: Internal): void {
     this.log.set(d.id, d);
     if (this.log.size <= this.maxLog) return;
@@ -206,6 +213,7 @@ export class WebhookDispatcher {
   private async attempt(d: Internal): Promise<void> {
     const { clock, stats, hmacSecret } = this.deps;
     const s = this.deps.settings();
+    if (d.payload === null) return; // already finished
     const n = d.attempts.length + 1;
     d.firstAttemptMs ??= clock.now();
     d.state = 'in_flight';
@@ -262,7 +270,7 @@ export class WebhookDispatcher {
     if (!this.log.has(d.id)) return;
     for (const held of this.held.get(d.company_id) ?? []) if (held !== d) this.release(d.company_id, held);
     if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
-      d.state = 'delivered';
+      this.finish(d, 'delivered');
       stats.inc('webhooks.delivered');
       return;
     }
@@ -272,7 +280,7 @@ export class WebhookDispatcher {
     const delay = base * (1 + r.jitter * (2 * this.deps.random() - 1));
     const next = clock.now() + delay * 1000;
     if (next - d.firstAttemptMs > r.deadline_s * 1000) {
-      d.state = 'failed';
+      this.finish(d, 'failed');
       stats.inc('webhooks.gave_up');
       return;
     }
