@@ -124,8 +124,9 @@ export class WebhookDispatcher {
       return;
     }
     const s = this.deps.settings();
-    let delay = sampleLatency(s.latency.webhook, this.deps.random);
-    delay += has('webhook_delay') ? (has('webhook_delay')!.params.delay_s ?? 120) : 0;
+    const delayed = has('webhook_delay');
+    const delay =
+      sampleLatency(s.latency.webhook, this.deps.random) + (delayed ? (delayed.params.delay_s ?? 120) : 0);
     const reorder = has('webhook_reorder');
     if (reorder) {
       // Held until the tenant's next webhook has been sent, then sent after it (or at most delay_s).
