@@ -138,6 +138,9 @@ await phase('transcribe requests', transcribe);
 const before = webhooks;
 await phase('whole calls (6 requests + 2 webhooks each)', call);
 await new Promise((r) => setTimeout(r, 500));
-console.log(`webhooks received during the calls phase: ${webhooks - before}`);
+const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+console.log(
+  `webhooks received during the calls phase: ${webhooks - before}; simulator RSS ${Math.round(Number(rss) / 1024)} MB`,
+);
 child.kill('SIGTERM');
 receiver.close();

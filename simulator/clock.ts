@@ -88,15 +88,6 @@ export class VirtualClock {
     return this.at(this.now() + seconds * 1000, fn);
   }
 
-  /** Real milliseconds that `seconds` of virtual time take at the current scale (Infinity when frozen). */
-  realMs(seconds: number): number {
-    return this.scaleValue === 0 ? Number.POSITIVE_INFINITY : (seconds * 1000) / this.scaleValue;
-  }
-
-  pending(): number {
-    return this.heap.filter((e) => !e.cancelled).length;
-  }
-
   /** Drops every scheduled event (reset). */
   clear(): void {
     this.heap = [];

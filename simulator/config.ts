@@ -1,7 +1,7 @@
 // The simulator's runtime settings (what GET/PUT /__sim/config show and change), their defaults, and
 // how a partial update is merged. Startup options (port, secrets, scenario file) are in options.ts.
 import { z } from 'zod';
-import { LatencyModelSchema, type LatencySettings, SLA_LATENCY } from './jobs/latency.ts';
+import { type LatencySettings, LatencySettingsSchema, SLA_LATENCY } from './jobs/latency.ts';
 
 export const DEFAULT_WEBHOOK_URL = 'http://127.0.0.1:3000/api/v1/shunya/webhook';
 
@@ -42,7 +42,6 @@ export const TenantSettingsSchema = z
   })
   .partial()
   .strict();
-export type TenantSettings = z.infer<typeof TenantSettingsSchema>;
 
 export const SettingsSchema = z.object({
   webhook_url: z.string().url(),
@@ -53,12 +52,7 @@ export const SettingsSchema = z.object({
   signature_required: z.boolean(),
   /** Virtual seconds per real second; 0 freezes virtual time (only /__sim/time/advance moves it). */
   time_scale: z.number().min(0),
-  latency: z.object({
-    transcription: LatencyModelSchema,
-    analysis: LatencyModelSchema,
-    segmentation: LatencyModelSchema,
-    webhook: LatencyModelSchema,
-  }),
+  latency: LatencySettingsSchema,
   webhook_retry: WebhookRetrySchema,
   rate_limits: RateLimitsSchema,
   /** Per-tenant overrides, by company_id. */

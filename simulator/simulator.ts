@@ -18,6 +18,7 @@ import { type PresetName, type PresetOptions, presetPlan } from './faults/preset
 import type { FaultRuleInput } from './faults/rules.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { Lifecycle } from './jobs/lifecycle.ts';
+import { Results } from './jobs/results.ts';
 import { Store } from './jobs/store.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { type ScenarioEntry, ScenarioEntrySchema, ScenarioStore } from './scenarios.ts';
@@ -51,6 +52,7 @@ export class Simulator {
   readonly stats = new Stats();
   readonly random: () => number;
   readonly lifecycle: Lifecycle;
+  readonly results: Results;
   readonly logger: Logger;
   readonly startedAt = new Date();
   /** Requests held open by the `hang` fault; each function releases one. */
@@ -67,6 +69,7 @@ export class Simulator {
     this.idempotency = new IdempotencyStore(this.clock);
     this.rateLimiter = new RateLimiter(this.clock);
     this.lifecycle = new Lifecycle(this);
+    this.results = new Results(this);
     this.webhooks = new WebhookDispatcher({
       clock: this.clock,
       faults: this.faults,
@@ -78,7 +81,7 @@ export class Simulator {
         const e = this.effective(company);
         return { url: e.webhook_url, profile: e.webhook_profile };
       },
-      payload: (job, profile) => this.lifecycle.webhookPayload(job, profile),
+      payload: (job, profile) => this.results.webhookPayload(job, profile),
     });
     this.applyInitial();
   }

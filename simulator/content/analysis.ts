@@ -7,10 +7,10 @@
 //   opportunity_analysis, compliance 0-1, total_count, appointment fields under qualification).
 import type { components } from '../../generated/shunya/schema.d.ts';
 import type { PayloadShape } from '../config.ts';
-import { spokenDate } from './conversation.ts';
 import type { Facts } from './facts.ts';
 import type { CallPlan } from './plan.ts';
 import { round } from './prng.ts';
+import { spokenDate } from './scripts.ts';
 
 type CompleteAnalysis = components['schemas']['CompleteAnalysis'];
 type S = components['schemas'];

@@ -2,10 +2,11 @@
 // rendered turns, so that objections quote the turns they come from (with their start times), the
 // entities are what the customer said, and qualification and booking follow from how the call ended.
 import type { ObjectionCategory } from '../scenarios.ts';
-import type { Conversation, Tag, Turn } from './conversation.ts';
+import type { Conversation, Turn } from './conversation.ts';
 import { OBJECTIONS } from './people.ts';
 import type { CallPlan } from './plan.ts';
 import { clamp01, type Rng, round, seeded } from './prng.ts';
+import type { Tag } from './scripts.ts';
 
 export interface ObjectionFact {
   id: number;

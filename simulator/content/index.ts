@@ -38,7 +38,7 @@ const SPEAKERS: Record<PayloadShape, Record<'rep' | 'customer', string>> = {
 
 export class ContentCache {
   private cache = new Map<string, CallContent>();
-  constructor(private readonly max = 2000) {}
+  constructor(private readonly max = 1000) {}
 
   get(input: ContentInput): CallContent {
     const key = `${input.companyId}\u0000${input.callId}\u0000${input.submittedMs}`;
@@ -152,5 +152,3 @@ export function segmentationBody(
     created_at: ids.createdAt,
   };
 }
-
-export type { AnalysisContext };

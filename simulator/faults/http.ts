@@ -59,13 +59,8 @@ export function faultMiddleware(sim: Simulator, tags: string[]): Middleware<SimC
     const rule = fired.find((r) => r.kind !== 'latency');
     if (!rule) return next();
     const after = (rule.params.phase ?? (rule.kind === 'malformed_json' ? 'after' : 'before')) === 'after';
-    if (after) {
-      try {
-        await next();
-      } catch {
-        // The handler's own answer is replaced below anyway.
-      }
-    }
+    // errorEnvelope sits inside this middleware, so next() answers rather than throws.
+    if (after) await next();
     const now = sim.clock.nowIso();
     switch (rule.kind) {
       case 'error':

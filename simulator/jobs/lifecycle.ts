@@ -1,17 +1,13 @@
-// What Shunya does with calls: accept transcription, analysis and segmentation, run each as a job
-// (queued → processing → completed | failed, on the virtual clock, for a sampled latency), answer the
-// status and result endpoints, and hand each finished job to the webhook dispatcher.
+// What Shunya does with submissions: accept transcription, analysis and segmentation, run each as a job
+// (queued → processing → completed | failed, on the virtual clock, for a sampled latency) and hand each
+// finished job to the webhook dispatcher. What the status and result endpoints answer is in results.ts.
 import { randomUUID } from 'node:crypto';
 import type { components } from '../../generated/shunya/schema.d.ts';
-import type { PayloadShape, WebhookProfile } from '../config.ts';
 import { deriveAudio } from '../content/audio.ts';
-import { analysisBody, type CallContent, segmentationBody, transcriptBody } from '../content/index.ts';
 import { type ErrorObject, errors, SimError } from '../errors.ts';
-import { mutatePayload, type PayloadKind } from '../faults/payload.ts';
-import { isPayloadFault, type JobKind } from '../faults/rules.ts';
+import type { JobKind } from '../faults/rules.ts';
 import type { Failure } from '../scenarios.ts';
 import type { Simulator } from '../simulator.ts';
-import { buildPayload, type WebhookBody } from '../webhooks/payload.ts';
 import { sampleLatency } from './latency.ts';
 import { type CallRecord, type Job, jobState } from './store.ts';
 
@@ -27,19 +23,6 @@ const FAILURE_CODE: Record<JobKind, string> = {
   analysis: 'ANALYSIS_FAILED',
   segmentation: 'SEGMENTATION_FAILED',
 };
-const COMPONENTS: S['AnalysisComponent'][] = [
-  'summary',
-  'compliance',
-  'objections',
-  'qualification',
-  'opportunity_analysis',
-];
-const RESULT_KIND: Record<JobKind, PayloadKind> = {
-  transcription: 'transcript',
-  analysis: 'analysis',
-  segmentation: 'segmentation',
-};
-
 export class Lifecycle {
   constructor(private readonly sim: Simulator) {}
 
@@ -47,7 +30,7 @@ export class Lifecycle {
     return this.sim.clock.now();
   }
 
-  private call(companyId: string, callId: number): CallRecord {
+  call(companyId: string, callId: number): CallRecord {
     const call = this.sim.store.getCall(companyId, callId);
     if (!call) throw errors.callNotFound(callId, companyId);
     return call;
@@ -185,7 +168,10 @@ export class Lifecycle {
           job.error.retryable,
           job.error.details ?? {},
         );
-      return { status: 200, body: this.resultBody(job, ['segmentation_analyze', 'segmentation', 'http']) };
+      return {
+        status: 200,
+        body: this.sim.results.body(job, ['segmentation_analyze', 'segmentation', 'http']),
+      };
     }
     this.checkConcurrency(companyId);
     call.segmentation = this.createJob('segmentation', call);
@@ -197,161 +183,5 @@ export class Lifecycle {
       message: 'Meeting segmentation job submitted',
     };
     return { status: 202, body };
-  }
-
-  transcriptionStatus(companyId: string, callId: number): S['TranscriptionStatus'] {
-    const call = this.call(companyId, callId);
-    const job = call.transcription;
-    const state = jobState(job, this.now());
-    return {
-      success: true,
-      call_id: callId,
-      task_id: job.id,
-      transcript_id: call.transcriptId,
-      status: state,
-      created_at: iso(job.createdMs),
-      processed_at: state === 'completed' || state === 'failed' ? iso(job.doneMs) : null,
-      error: state === 'failed' ? job.error : null,
-    };
-  }
-
-  private jobOf(call: CallRecord, kind: 'analysis' | 'segmentation'): Job {
-    const job = call[kind];
-    if (!job)
-      throw errors.notAvailable(
-        'ANALYSIS_NOT_AVAILABLE',
-        kind === 'analysis' ? 'Analysis' : 'Segmentation',
-        call.callId,
-        'not_started',
-      );
-    return job;
-  }
-
-  analysisStatus(companyId: string, callId: number): S['AnalysisStatus'] {
-    const job = this.jobOf(this.call(companyId, callId), 'analysis');
-    const now = this.now();
-    const state = jobState(job, now);
-    const progress = state === 'processing' ? (now - job.startMs) / (job.doneMs - job.startMs) : 0;
-    const component = (i: number): S['JobState'] =>
-      state !== 'processing'
-        ? state
-        : progress >= (i + 1) / (COMPONENTS.length + 1)
-          ? 'completed'
-          : i === 0 || progress >= i / (COMPONENTS.length + 1)
-            ? 'processing'
-            : 'queued';
-    return {
-      success: true,
-      call_id: callId,
-      job_id: job.id,
-      status: state,
-      components: Object.fromEntries(COMPONENTS.map((c, i) => [c, component(i)])),
-      created_at: iso(job.createdMs),
-      completed_at: state === 'completed' ? iso(job.doneMs) : null,
-      error: state === 'failed' ? job.error : null,
-    };
-  }
-
-  segmentationStatus(companyId: string, callId: number): S['SegmentationStatus'] {
-    const job = this.jobOf(this.call(companyId, callId), 'segmentation');
-    const state = jobState(job, this.now());
-    const seg =
-      state === 'completed'
-        ? segmentationBody(this.content(job.call), { callId, jobId: job.id, createdAt: iso(job.doneMs) })
-        : null;
-    return {
-      success: true,
-      call_id: callId,
-      job_id: job.id,
-      status: state,
-      has_segmentation_analysis: seg !== null,
-      segmentation_analysis_available: seg !== null,
-      part1_duration: seg?.part1.duration ?? null,
-      part2_duration: seg?.part2.duration ?? null,
-      meeting_structure_score: seg?.meeting_structure_score ?? null,
-      created_at: iso(job.createdMs),
-      error: state === 'failed' ? job.error : null,
-    };
-  }
-
-  /** A finished result for an HTTP GET, with the payload faults that hit it. */
-  result(
-    companyId: string,
-    callId: number,
-    kind: JobKind,
-    tags: string[],
-    role: 'sales_rep' | 'customer_rep' = 'sales_rep',
-  ): unknown {
-    const call = this.call(companyId, callId);
-    const job = kind === 'transcription' ? call.transcription : this.jobOf(call, kind);
-    const state = jobState(job, this.now());
-    if (state !== 'completed')
-      throw errors.notAvailable(
-        kind === 'transcription' ? 'TRANSCRIPT_NOT_AVAILABLE' : 'ANALYSIS_NOT_AVAILABLE',
-        kind === 'transcription' ? 'Transcript' : kind === 'analysis' ? 'Analysis' : 'Segmentation',
-        callId,
-        state,
-      );
-    return this.resultBody(job, tags, role);
-  }
-
-  private content(call: CallRecord): CallContent {
-    return this.sim.content.get({
-      companyId: call.companyId,
-      callId: call.callId,
-      callType: call.callType,
-      durationS: call.audio.duration_s,
-      submittedMs: call.submittedMs,
-      scenario: call.scenario,
-    });
-  }
-
-  private shapeFor(call: CallRecord): PayloadShape {
-    return (
-      this.sim.scenarios.get(call.companyId, call.callId)?.payload_shape ??
-      this.sim.effective(call.companyId).payload_shape
-    );
-  }
-
-  private resultBody(job: Job, tags: string[], role: 'sales_rep' | 'customer_rep' = 'sales_rep'): unknown {
-    const rules = this.sim.faults.select({ companyId: job.companyId, tags }, isPayloadFault);
-    const shape = rules.some((r) => r.kind === 'shunya_shape') ? 'shunya' : this.shapeFor(job.call);
-    const c = this.content(job.call);
-    const call = job.call;
-    const done = iso(job.doneMs);
-    const body =
-      job.kind === 'transcription'
-        ? transcriptBody(c, shape, {
-            callId: call.callId,
-            transcriptId: call.transcriptId,
-            taskId: job.id,
-            createdAt: done,
-            durationS: call.audio.duration_s,
-          })
-        : job.kind === 'analysis'
-          ? analysisBody(c, shape, {
-              callId: call.callId,
-              jobId: job.id,
-              createdAt: iso(job.createdMs),
-              completedAt: done,
-              targetRole: role,
-            })
-          : segmentationBody(c, { callId: call.callId, jobId: job.id, createdAt: done });
-    return rules.length === 0 ? body : mutatePayload(body, RESULT_KIND[job.kind], rules, this.sim.random);
-  }
-
-  webhookPayload(job: Job, profile: WebhookProfile): WebhookBody {
-    const subject = {
-      jobId: job.id,
-      kind: job.kind,
-      companyId: job.companyId,
-      callId: job.callId,
-      timestamp: iso(this.now()),
-    };
-    return buildPayload(
-      profile,
-      subject,
-      job.error ? { error: job.error } : { result: this.resultBody(job, ['webhook', job.kind]) },
-    );
   }
 }

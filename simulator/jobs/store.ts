@@ -104,10 +104,6 @@ export class Store {
     return { count, nextDoneMs };
   }
 
-  getJob(id: string): Job | undefined {
-    return this.jobs.get(id);
-  }
-
   listJobs(filter: JobFilter, nowMs: number): Job[] {
     const out: Job[] = [];
     for (const j of this.jobs.values()) {

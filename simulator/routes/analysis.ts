@@ -15,14 +15,14 @@ export function analysisRoutes(sim: Simulator): Router<SimContextState> {
   router.get(
     '/status/:call_id',
     ...operation(sim, 'analysis_status', {}, (ctx) => {
-      ctx.body = sim.lifecycle.analysisStatus(ctx.state.companyId, pathCallId(ctx));
+      ctx.body = sim.results.analysisStatus(ctx.state.companyId, pathCallId(ctx));
     }),
   );
   router.get(
     '/complete/:call_id',
     ...operation(sim, 'analysis_complete', {}, (ctx) => {
       const role = ctx.get('x-target-role') === 'customer_rep' ? 'customer_rep' : 'sales_rep';
-      ctx.body = sim.lifecycle.result(
+      ctx.body = sim.results.result(
         ctx.state.companyId,
         pathCallId(ctx),
         'analysis',

@@ -26,13 +26,13 @@ export function segmentationRoutes(sim: Simulator): Router<SimContextState> {
   router.get(
     '/status/:call_id',
     ...operation(sim, 'segmentation_status', {}, (ctx) => {
-      ctx.body = sim.lifecycle.segmentationStatus(ctx.state.companyId, pathCallId(ctx));
+      ctx.body = sim.results.segmentationStatus(ctx.state.companyId, pathCallId(ctx));
     }),
   );
   router.get(
     '/analysis/:call_id',
     ...operation(sim, 'segmentation_analysis', {}, (ctx) => {
-      ctx.body = sim.lifecycle.result(
+      ctx.body = sim.results.result(
         ctx.state.companyId,
         pathCallId(ctx),
         'segmentation',

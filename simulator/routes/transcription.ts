@@ -27,13 +27,13 @@ export function transcriptionRoutes(sim: Simulator): Router<SimContextState> {
   router.get(
     '/status/:call_id',
     ...operation(sim, 'transcription_status', {}, (ctx) => {
-      ctx.body = sim.lifecycle.transcriptionStatus(ctx.state.companyId, pathCallId(ctx));
+      ctx.body = sim.results.transcriptionStatus(ctx.state.companyId, pathCallId(ctx));
     }),
   );
   router.get(
     '/transcript/:call_id',
     ...operation(sim, 'transcript', {}, (ctx) => {
-      ctx.body = sim.lifecycle.result(
+      ctx.body = sim.results.result(
         ctx.state.companyId,
         pathCallId(ctx),
         'transcription',

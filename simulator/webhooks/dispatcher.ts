@@ -56,7 +56,8 @@ export interface Delivery {
 }
 
 interface Internal extends Delivery {
-  payload: WebhookBody;
+  /** Kept while the delivery may still be attempted, then dropped (the log keeps only metadata). */
+  payload: WebhookBody | null;
   body: string;
   firstAttemptMs: number | null;
   rules: FaultRule[];
@@ -118,13 +119,14 @@ export class WebhookDispatcher {
     this.remember(d);
     stats.inc('webhooks.created');
     if (has('webhook_drop')) {
-      d.state = 'dropped';
+      this.finish(d, 'dropped');
       stats.inc('webhooks.dropped');
       return;
     }
     const s = this.deps.settings();
-    let delay = sampleLatency(s.latency.webhook, this.deps.random);
-    delay += has('webhook_delay') ? (has('webhook_delay')!.params.delay_s ?? 120) : 0;
+    const delayed = has('webhook_delay');
+    const delay =
+      sampleLatency(s.latency.webhook, this.deps.random) + (delayed ? (delayed.params.delay_s ?? 120) : 0);
     const reorder = has('webhook_reorder');
     if (reorder) {
       // Held until the tenant's next webhook has been sent, then sent after it (or at most delay_s).
@@ -175,6 +177,12 @@ export class WebhookDispatcher {
     this.held.clear();
   }
 
+  private finish(d: Internal, state: 'delivered' | 'failed' | 'dropped'): void {
+    d.state = state;
+    d.payload = null;
+    d.body = '';
+  }
+
   private remember(d: Internal): void {
     this.log.set(d.id, d);
     if (this.log.size <= this.maxLog) return;
@@ -206,6 +214,7 @@ export class WebhookDispatcher {
   private async attempt(d: Internal): Promise<void> {
     const { clock, stats, hmacSecret } = this.deps;
     const s = this.deps.settings();
+    if (d.payload === null) return; // already finished
     const n = d.attempts.length + 1;
     d.firstAttemptMs ??= clock.now();
     d.state = 'in_flight';
@@ -262,7 +271,7 @@ export class WebhookDispatcher {
     if (!this.log.has(d.id)) return;
     for (const held of this.held.get(d.company_id) ?? []) if (held !== d) this.release(d.company_id, held);
     if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
-      d.state = 'delivered';
+      this.finish(d, 'delivered');
       stats.inc('webhooks.delivered');
       return;
     }
@@ -272,7 +281,7 @@ export class WebhookDispatcher {
     const delay = base * (1 + r.jitter * (2 * this.deps.random() - 1));
     const next = clock.now() + delay * 1000;
     if (next - d.firstAttemptMs > r.deadline_s * 1000) {
-      d.state = 'failed';
+      this.finish(d, 'failed');
       stats.inc('webhooks.gave_up');
       return;
     }

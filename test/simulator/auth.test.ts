@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../simulator/server.ts';
-import { admin, HMAC_SECRET, otto, sim, token } from './helpers.ts';
+import { admin, HMAC_SECRET, otto, type Res, sim, token } from './helpers.ts';
 
 let h: SimulatorHandle;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ async function withToken(
   return { status: r.status, body: await r.json(), requestId: r.headers.get('x-request-id') };
 }
 
-function expectAuthError(r: { status: number; body: any }, status: number, code: string) {
+function expectAuthError(r: Pick<Res, 'status' | 'body'>, status: number, code: string) {
   expect(r.status).toBe(status);
   expect(r.body).toMatchObject({
     success: false,

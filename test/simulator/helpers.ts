@@ -203,16 +203,15 @@ function pyRepr(x: number): string {
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
   const neg = x < 0;
   const s = String(Math.abs(x));
-  let digits: string;
-  let point: number; // value = 0.digits × 10^point
   const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(s)!;
   const intPart = m[1]!;
   const frac = m[2] ?? '';
   const e = Number(m[3] ?? 0);
-  digits = (intPart + frac).replace(/^0+/, '');
-  const leadingZeros = (intPart + frac).length - (intPart + frac).replace(/^0+/, '').length;
-  point = intPart.length + e - leadingZeros;
-  digits = digits.replace(/0+$/, '') || '0';
+  const stripped = (intPart + frac).replace(/^0+/, '');
+  const leadingZeros = (intPart + frac).length - stripped.length;
+  // value = 0.digits × 10^point
+  const point = intPart.length + e - leadingZeros;
+  const digits = stripped.replace(/0+$/, '') || '0';
   const exp10 = point - 1;
   let out: string;
   if (exp10 < -4 || exp10 >= 16) {

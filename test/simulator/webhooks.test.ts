@@ -2,6 +2,7 @@
 // independently of the simulator), at-least-once delivery with backoff against a receiver that fails
 // then recovers, the delivery log, and every webhook fault.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { components } from '../../generated/sim-admin/schema.d.ts';
 import type { SimulatorHandle } from '../../simulator/server.ts';
 import { contractValidator } from '../helpers/contracts.ts';
 import {
@@ -57,7 +58,13 @@ async function transcribe(company = 'acme') {
   expect(r.status).toBe(200);
   return { id, taskId: r.body.task_id as string };
 }
-const deliveries = async (q: string) => (await a.webhooks(q)).body.deliveries as any[];
+type Delivery = components['schemas']['Delivery'];
+const deliveries = async (q: string) => (await a.webhooks(q)).body.deliveries as Delivery[];
+const delivery = async (q: string): Promise<Delivery> => {
+  const [d] = await deliveries(q);
+  if (!d) throw new Error(`no delivery for ${q}`);
+  return d;
+};
 
 describe('handoff profile (§8)', () => {
   it('POSTs {shunya_job_id, status, company_id, result} signed over "{timestamp}.{raw body}"', async () => {
@@ -166,10 +173,10 @@ describe('at-least-once delivery', () => {
     await a.advance(0.001);
     for (let i = 0; i < 6; i++) await a.advance(10);
     expect(rx.received.map((r) => r.body.shunya_job_id)).toEqual([taskId, taskId, taskId, taskId]);
-    const [d] = await deliveries(`?job_id=${taskId}`);
+    const d = await delivery(`?job_id=${taskId}`);
     expect(d.state).toBe('delivered');
-    expect(d.attempts.map((x: any) => x.status)).toEqual([503, 500, 429, 200]);
-    expect(d.attempts.every((x: any) => typeof x.latency_ms === 'number' && x.at && x.sent_at)).toBe(true);
+    expect(d.attempts.map((x) => x.status)).toEqual([503, 500, 429, 200]);
+    expect(d.attempts.every((x) => typeof x.latency_ms === 'number' && x.at && x.sent_at)).toBe(true);
     // The same body every time, a fresh timestamp and signature each time.
     expect(new Set(rx.received.map((r) => r.raw)).size).toBe(1);
     expect(rx.received.every((r) => verifyHandoff(r))).toBe(true);
@@ -181,9 +188,9 @@ describe('at-least-once delivery', () => {
     const step = 0.25;
     await a.advance(0.001);
     for (let t = 0; t < 16; t += step) await a.advance(step);
-    const [d] = await deliveries(`?job_id=${taskId}`);
+    const d = await delivery(`?job_id=${taskId}`);
     expect(d.state).toBe('retrying');
-    const at = d.attempts.map((x: any) => Date.parse(x.at) / 1000) as number[];
+    const at = d.attempts.map((x) => Date.parse(x.at) / 1000) as number[];
     expect(at).toHaveLength(5);
     at.slice(1).forEach((t, i) => {
       const gap = t - at[i]!;
@@ -200,10 +207,10 @@ describe('at-least-once delivery', () => {
     const { taskId } = await transcribe('nowhere');
     await a.advance(0.001);
     for (let i = 0; i < 8; i++) await a.advance(8);
-    const [d] = await deliveries(`?job_id=${taskId}`);
+    const d = await delivery(`?job_id=${taskId}`);
     expect(d.state).toBe('failed');
     expect(d.attempts.length).toBeGreaterThan(2);
-    expect(d.attempts.every((x: any) => x.status === null && /ECONNREFUSED/.test(x.error))).toBe(true);
+    expect(d.attempts.every((x) => x.status === null && /ECONNREFUSED/.test(x.error ?? ''))).toBe(true);
   });
 
   it('times out an attempt that takes longer than timeout_ms', async () => {
@@ -214,9 +221,9 @@ describe('at-least-once delivery', () => {
     await a.config({ tenants: { slowco: { webhook_url: `http://127.0.0.1:${port}/hook` } } });
     const { taskId } = await transcribe('slowco');
     await a.advance(1);
-    const [d] = await deliveries(`?job_id=${taskId}`);
+    const d = await delivery(`?job_id=${taskId}`);
     expect(d.attempts[0]).toMatchObject({ status: null, error: expect.stringMatching(/Timeout|abort/i) });
-    expect(d.attempts[0].latency_ms).toBeGreaterThanOrEqual(250);
+    expect(d.attempts[0]!.latency_ms).toBeGreaterThanOrEqual(250);
     await new Promise<void>((r) => {
       hanging.close(() => r());
       hanging.closeAllConnections();
@@ -231,7 +238,7 @@ describe('webhook faults', () => {
     const second = await transcribe();
     await a.advance(1);
     expect(rx.received.map((r) => r.body.shunya_job_id)).toEqual([second.taskId]);
-    const [d] = await deliveries(`?job_id=${first.taskId}`);
+    const d = await delivery(`?job_id=${first.taskId}`);
     expect(d).toMatchObject({ state: 'dropped', attempts: [], faults: ['webhook_drop'] });
   });
 
@@ -243,7 +250,7 @@ describe('webhook faults', () => {
     expect(rx.received[0]!.raw).toBe(rx.received[1]!.raw);
     expect(rx.received.every((r) => r.body.shunya_job_id === taskId && verifyHandoff(r))).toBe(true);
     const ds = await deliveries(`?job_id=${taskId}`);
-    expect(ds.map((d) => d.duplicate_of)).toEqual([null, ds[0].id]);
+    expect(ds.map((d) => d.duplicate_of)).toEqual([null, ds[0]!.id]);
   });
 
   it('delay: the webhook comes delay_s virtual seconds late', async () => {
@@ -288,8 +295,8 @@ describe('webhook faults', () => {
     }
     expect(verifyHandoff(good)).toBe(true);
     expect(good.body.company_id).toBe('acme');
-    const [d] = await deliveries(`?job_id=${taskId}`);
-    expect(d.attempts.map((x: any) => [x.status, x.faults])).toEqual([
+    const d = await delivery(`?job_id=${taskId}`);
+    expect(d.attempts.map((x) => [x.status, x.faults])).toEqual([
       [status, [kind]],
       [200, []],
     ]);
