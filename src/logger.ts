@@ -1,6 +1,6 @@
 // Structured JSON logs (pino). Request and job ids travel as child-logger bindings. Personal data never
 // reaches a log line: values under sensitive keys are masked, and phone numbers and e-mail addresses are
-// masked wherever they appear in a string (decision D25).
+// masked wherever they appear in a string (decision D33).
 import pino, { type Logger } from 'pino';
 
 export type { Logger };

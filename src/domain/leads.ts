@@ -34,7 +34,7 @@ export async function findOrCreateLead(
 
 /**
  * Sets a lead's status if it differs, returning the lead.updated event to emit (or none). A won deal is
- * not reopened by a later call's classification (decision D22).
+ * not reopened by a later call's classification (decision D31).
  */
 export async function setLeadStatus(
   tx: Tx,

@@ -71,7 +71,7 @@ async function csrTranscript(tx: Tx, deps: PipelineDeps, job: JobRow, op: Operat
 
 async function visitTranscript(tx: Tx, deps: PipelineDeps, job: JobRow, op: OperationRow, t: Transcript) {
   const input = job.input_payload as VisitInput;
-  // Ghost mode: Shunya transcribes (it cannot analyse otherwise) but Otto stores no transcript (decision D23).
+  // Ghost mode: Shunya transcribes (it cannot analyse otherwise) but Otto stores no transcript (decision D30).
   if (input.ghost_mode) return moveOn(tx, deps, job, { transcription: { ghost_mode: true } }, []);
   const saved = await saveTranscript(
     tx,

@@ -38,7 +38,7 @@ export async function acceptCallRailCall(
       };
     }
     // A repeated delivery creates nothing new, except the job a first delivery without a recording could
-    // not create (decision D24).
+    // not create (decision D32).
     let job = await findJobFor(tx, company.id, { callId: call.id });
     if (!job && !call.recording_url && incoming.recordingUrl) {
       await attachRecording(tx, company.id, call.id, incoming.recordingUrl);
