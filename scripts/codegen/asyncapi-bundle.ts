@@ -7,7 +7,11 @@ import { fromFile, Parser } from '@asyncapi/parser';
 function strip(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(strip);
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-parser-')).map(([k, v]) => [k, strip(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !k.startsWith('x-parser-'))
+        .map(([k, v]) => [k, strip(v)]),
+    );
   return value;
 }
 

@@ -51,7 +51,10 @@ export async function codegen(root: string): Promise<void> {
   await run(bin('openapi-ts'), [], { cwd: root, env });
   await generateAsyncApiTypes(root);
   for (const api of ['shunya', 'otto', 'sim-admin']) {
-    await run(bin('redocly'), ['bundle', api, '-o', `generated/bundled/${api}.openapi.json`], { cwd: root, env });
+    await run(bin('redocly'), ['bundle', api, '-o', `generated/bundled/${api}.openapi.json`], {
+      cwd: root,
+      env,
+    });
   }
   await bundleAsyncApi(root, 'contracts/events.asyncapi.yaml', 'generated/bundled/events.asyncapi.json');
   await addBanners(root);

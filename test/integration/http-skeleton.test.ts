@@ -70,6 +70,15 @@ describe('http skeleton', () => {
     expect(bundled.openapi).toBe('3.1.0');
     expect(JSON.stringify(bundled)).not.toContain('shunya.openapi.yaml#');
     expect((await fetch(`${base}/docs/assets/scalar.js`)).status).toBe(200);
+    const listed = await (await fetch(`${base}/docs`)).text();
+    for (const key of ['otto', 'shunya', 'sim-admin', 'events']) expect(listed).toContain(`/docs/${key}`);
+    const events = await (await fetch(`${base}/docs/events.json`)).json();
+    expect(events.asyncapi).toBe('3.1.0');
+    expect(JSON.stringify(events)).not.toContain('$ref');
+    expect(await (await fetch(`${base}/docs/events`)).text()).toContain('AsyncApiStandalone.render');
+    expect((await fetch(`${base}/docs/assets/asyncapi.js`)).status).toBe(200);
+    expect((await (await fetch(`${base}/docs/sim-admin.json`)).json()).openapi).toBe('3.1.0');
+    expect((await fetch(`${base}/docs/assets/nope.js`)).status).toBe(404);
     expect((await fetch(`${base}/contracts/events.asyncapi.yaml`)).status).toBe(200);
     expect((await fetch(`${base}/contracts/..%2Fpackage.json`)).status).toBe(404);
   });
