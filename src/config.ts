@@ -72,6 +72,8 @@ const EnvSchema = z.object({
   POLL_DELAYS_S: csvNumbers('5,10,30,60,300'),
   TENANT_MAX_CONCURRENT: int(10, 1),
   WORKER_CONCURRENCY: int(20, 1),
+  WORKER_HEARTBEAT_MS: int(5000, 100),
+  WORKER_DEAD_AFTER_MS: int(20_000, 500),
   OUTBOX_RETENTION_HOURS: int(168, 1),
   /** Unset: required everywhere but development. */
   AUDIO_REQUIRE_HTTPS: boolText.optional(),
@@ -126,6 +128,8 @@ function build(e: z.output<typeof EnvSchema>) {
       pollDelaysS: e.POLL_DELAYS_S,
       tenantMaxConcurrent: e.TENANT_MAX_CONCURRENT,
       workerConcurrency: e.WORKER_CONCURRENCY,
+      heartbeatMs: e.WORKER_HEARTBEAT_MS,
+      deadAfterMs: e.WORKER_DEAD_AFTER_MS,
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
     },
     audio: { requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development' },

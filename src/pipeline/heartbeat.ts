@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
+import type pg from 'pg';
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
 
@@ -49,7 +50,7 @@ export async function reapDeadWorkers(
 
 export async function startHeartbeat(
   db: Db,
-  connectionString: string,
+  pool: pg.Pool,
   logger: Logger,
   opts: HeartbeatOptions = {},
 ): Promise<Heartbeat> {
@@ -57,7 +58,7 @@ export async function startHeartbeat(
   const deadAfterMs = opts.deadAfterMs ?? 20_000;
   const processId = randomUUID();
   const workerIds = new Set<string>();
-  const utils = await makeWorkerUtils({ connectionString });
+  const utils = await makeWorkerUtils({ pgPool: pool });
   await db('worker_heartbeats').insert({ process_id: processId, hostname: hostname(), pid: process.pid });
   const beat = async () => {
     try {

@@ -9,6 +9,7 @@ import {
   type WorkerEvents,
   Logger as WorkerLogger,
 } from 'graphile-worker';
+import type pg from 'pg';
 import { admit, admitAll } from './admission.ts';
 import { advance } from './advance.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -50,7 +51,7 @@ export interface RunningWorker {
 
 export async function startWorker(
   deps: PipelineDeps,
-  connectionString: string,
+  pool: pg.Pool,
   heartbeat?: Heartbeat,
 ): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'graphile-worker' });
@@ -61,12 +62,14 @@ export async function startWorker(
   });
   // graphile-worker's ids of this process's workers go into the heartbeat, for crash recovery
   const events: WorkerEvents = new EventEmitter();
+  // graphile-worker 0.17 locks jobs with its pool's id (batched job fetching), older code paths with each
+  // worker's id: record both, so a reaper can release whatever this process held
+  events.on('pool:create', ({ workerPool }) => heartbeat?.addWorkerId(workerPool.id));
   events.on('worker:create', ({ worker }) => heartbeat?.addWorkerId(worker.workerId));
   const runner = await run({
-    connectionString,
+    pgPool: pool,
     events,
     concurrency: deps.config.jobs.workerConcurrency,
-    maxPoolSize: deps.config.jobs.workerConcurrency + 2,
     noHandleSignals: true,
     pollInterval: 1000,
     logger,
