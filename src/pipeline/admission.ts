@@ -8,11 +8,16 @@ import { enqueue, TASK } from './queue.ts';
 import { startAttempt } from './store.ts';
 
 /** Promotes the tenant's due pending jobs into free slots; returns how many were admitted. */
-export async function admit(deps: PipelineDeps, companyId: string): Promise<number> {
+export async function admit(
+  deps: Pick<PipelineDeps, 'db' | 'config' | 'clock'>,
+  companyId: string,
+): Promise<number> {
   const limit = deps.config.jobs.tenantMaxConcurrent;
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    // One admission at a time per tenant, so two workers cannot both fill the last free slot.
+    // One admission at a time per tenant, so two workers cannot both fill the last free slot. Rows locked
+    // by another transaction are waited for, not skipped: skipping a pending job that someone merely
+    // looked at (an operator's second retry click) left it unadmitted until the next wake-up.
     await tx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`otto:admit:${companyId}`]);
     const running = await tx.raw(
       `SELECT count(*)::int AS n FROM shunya_jobs WHERE company_id = ? AND job_status = 'running'`,
@@ -24,7 +29,7 @@ export async function admit(deps: PipelineDeps, companyId: string): Promise<numb
       `SELECT id FROM shunya_jobs
        WHERE company_id = ? AND job_status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
        ORDER BY COALESCE(next_attempt_at, created_at), created_at
-       LIMIT ? FOR UPDATE SKIP LOCKED`,
+       LIMIT ? FOR UPDATE`,
       [companyId, now.toISOString(), free],
     );
     for (const { id } of due.rows as { id: string }[]) await start(tx, id);
@@ -44,7 +49,7 @@ async function start(tx: Tx, jobId: string): Promise<void> {
 }
 
 /** Safety net (cron, every minute): wakes admission for every tenant with due pending jobs. */
-export async function admitAll(deps: PipelineDeps): Promise<number> {
+export async function admitAll(deps: Pick<PipelineDeps, 'db' | 'config' | 'clock'>): Promise<number> {
   const res = await deps.db.raw(
     `SELECT DISTINCT company_id FROM shunya_jobs
      WHERE job_status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`,

@@ -182,7 +182,18 @@ describe('failure modes', () => {
       },
       'the retried job to succeed',
       30_000,
-    );
+    ).catch(async (e) => {
+      // what to look at if this ever fails again
+      const dump = {
+        job: await s.db('shunya_jobs').where({ id: failed.id }).first(),
+        attempts: await s.db('shunya_job_attempts').where({ job_id: failed.id }).orderBy('id'),
+        ops: await s.db('shunya_operations').where({ job_id: failed.id }).orderBy('created_at'),
+        queue: (await s.db.raw('SELECT * FROM graphile_worker.jobs')).rows,
+        simJobs: await s.admin('GET', `/jobs?company_id=${company.id}`),
+      };
+      console.error(JSON.stringify(dump, null, 1).slice(0, 12_000));
+      throw e;
+    });
     expect(done.stage).toBe('done');
     expect(await s.db('call_transcripts').where({ call_id: callId }).first()).toMatchObject({
       available: true,

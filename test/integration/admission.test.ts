@@ -1,0 +1,113 @@
+// Per-tenant admission (D34) on a real Postgres: the limit, due times, concurrent admissions, and a
+// pending job whose row another transaction holds (regression: it was skipped and left unadmitted).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import type { CompanyRow } from '../../src/domain/companies.ts';
+import { admit } from '../../src/pipeline/admission.ts';
+import { systemClock } from '../../src/pipeline/deps.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { buildCompany } from '../helpers/factories.ts';
+import { deferred } from '../helpers/sse.ts';
+
+let t: TestDatabase;
+const config = loadConfig({ TENANT_MAX_CONCURRENT: '2' });
+const deps = () => ({ db: t.db, config, clock: systemClock });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+async function pendingJobs(
+  company: CompanyRow,
+  n: number,
+  nextAttemptAt: Date | null = null,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const [call] = await t
+      .db('calls')
+      .insert({
+        company_id: company.id,
+        callrail_call_id: `${company.id}-${i}-${Math.random()}`,
+        callrail_payload: {},
+      })
+      .returning('id');
+    const [job] = await t
+      .db('shunya_jobs')
+      .insert({
+        company_id: company.id,
+        job_type: 'csr_call',
+        call_id: call.id,
+        input_payload: {},
+        next_attempt_at: nextAttemptAt,
+      })
+      .returning('id');
+    ids.push(job.id);
+  }
+  return ids;
+}
+const running = async (company: CompanyRow) =>
+  Number(
+    (
+      await t
+        .db('shunya_jobs')
+        .where({ company_id: company.id, job_status: 'running' })
+        .count({ n: '*' })
+        .first()
+    )?.n,
+  );
+
+describe('admission', () => {
+  it('admits up to the limit, oldest first, and enqueues each admitted job', async () => {
+    const company = await buildCompany(t.db);
+    const ids = await pendingJobs(company, 5);
+    expect(await admit(deps(), company.id)).toBe(2);
+    const started = await t
+      .db('shunya_jobs')
+      .where({ company_id: company.id, job_status: 'running' })
+      .orderBy('created_at');
+    expect(started.map((j) => j.id)).toEqual(ids.slice(0, 2));
+    expect(started.every((j) => j.attempts === 1)).toBe(true);
+    expect(await admit(deps(), company.id)).toBe(0);
+    const queued = await t.db.raw(
+      `SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'otto_advance' AND key = ANY(?)`,
+      [ids.map((id) => `advance:${id}`)],
+    );
+    expect(queued.rows[0].n).toBe(2);
+  });
+
+  it('leaves jobs whose retry is not due yet', async () => {
+    const company = await buildCompany(t.db);
+    await pendingJobs(company, 1, new Date(Date.now() + 60_000));
+    expect(await admit(deps(), company.id)).toBe(0);
+  });
+
+  it('never exceeds the limit under concurrent admissions', async () => {
+    const company = await buildCompany(t.db);
+    await pendingJobs(company, 10);
+    const admitted = await Promise.all(Array.from({ length: 8 }, () => admit(deps(), company.id)));
+    expect(admitted.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(await running(company)).toBe(2);
+  });
+
+  it('waits for a pending job another transaction holds, instead of skipping it', async () => {
+    const company = await buildCompany(t.db);
+    const [id] = await pendingJobs(company, 1);
+    const locked = deferred();
+    const release = deferred();
+    const holder = t.db.transaction(async (tx) => {
+      await tx('shunya_jobs').where({ id }).forUpdate().first(); // e.g. an operator's second retry click
+      locked.resolve();
+      await release.promise;
+    });
+    await locked.promise;
+    const admission = admit(deps(), company.id);
+    setTimeout(() => release.resolve(), 200);
+    await holder;
+    expect(await admission).toBe(1);
+    expect(await running(company)).toBe(1);
+  });
+});
