@@ -2,7 +2,7 @@
 // The step is to submit the current stage's operation; waiting is the operation's `submitted` state plus a
 // scheduled poll (the fallback), while the webhook is the fast path.
 import type { Submitted } from '../shunya/types.ts';
-import { completeOperation } from './complete.ts';
+import { type CompletionResult, completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
 import { failJob, retryOrFail } from './failure.ts';
 import type { CsrInput, JobRow, OperationRow, VisitInput } from './model.ts';
@@ -97,11 +97,7 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
   }
 
   if (submission.mode === 'sync') {
-    // Shunya answered the segmentation synchronously (decision D3): complete the operation at once.
-    await deps.db.transaction((tx) =>
-      updateOperation(tx, op.id, { status: 'submitted', submitted_at: deps.clock.now() }),
-    );
-    await completeOperation(deps, op.id, { status: 'completed', result: submission.result }, 'sync');
+    await completeSynchronously(deps, op.id, submission.result);
     return;
   }
   const { shunya_job_id, transcript_id } = submission.submitted;
@@ -120,4 +116,21 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
     await enqueue(tx, TASK.poll, { operation_id: op.id }, { jobKey: `poll:${op.id}`, runAt: firstPoll });
   });
   log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
+}
+
+/**
+ * Shunya answered synchronously (segmentation, decision D3): complete the operation at once, unless its
+ * webhook (which Shunya sends anyway, D25) already did, through adoption, while this answer travelled.
+ */
+export async function completeSynchronously(
+  deps: PipelineDeps,
+  operationId: string,
+  result: unknown,
+): Promise<CompletionResult | null> {
+  const moved = await deps
+    .db('shunya_operations')
+    .where({ id: operationId, status: 'submitting' })
+    .update({ status: 'submitted', submitted_at: deps.clock.now(), updated_at: deps.db.fn.now() });
+  if (moved === 0) return null;
+  return completeOperation(deps, operationId, { status: 'completed', result }, 'sync');
 }

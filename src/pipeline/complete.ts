@@ -10,6 +10,7 @@ import { applyStage, type StageResult } from './apply.ts';
 import type { PipelineDeps } from './deps.ts';
 import { retryOrFail } from './failure.ts';
 import { isTerminal, type OperationRow } from './model.ts';
+import { cancelPoll } from './queue.ts';
 import { jobError, lockJob, lockOperation, updateOperation } from './store.ts';
 
 export type Outcome =
@@ -72,6 +73,7 @@ export async function completeOperation(
         error: JSON.stringify(err),
         completed_at: now,
       });
+      await cancelPoll(tx, op.id);
       if (job.job_status === 'running') await retryOrFail(tx, deps, { ...job, stage: op.kind }, err);
       return { verdict: 'processed' };
     }
@@ -97,6 +99,7 @@ export async function completeOperation(
         error: JSON.stringify(err),
         completed_at: now,
       });
+      await cancelPoll(tx, op.id);
       if (job.job_status === 'running') await retryOrFail(tx, deps, { ...job, stage: op.kind }, err);
       return { verdict: 'incomplete', problems: [...norm.missing, ...norm.problems] };
     }
@@ -107,6 +110,7 @@ export async function completeOperation(
       result_hash: sha256Hex(stableStringify(norm.value)),
       completed_at: now,
     });
+    await cancelPoll(tx, op.id);
     return { verdict: 'processed' };
   });
   if (result.conflict)

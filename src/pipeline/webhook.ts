@@ -230,6 +230,8 @@ const KEPT_HEADERS = [
 ];
 
 export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Promise<WebhookAnswer> {
+  const receivedAt = deps.clock.now();
+  const started = performance.now();
   const seen: {
     profile: Profile | null;
     shunyaJobId: string | null;
@@ -253,8 +255,12 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
     result = { httpStatus: 500, verdict: 'error' };
   }
   const attributed = result.httpStatus < 400 && seen.op;
+  // the delivery's effects are committed by now: this is "webhook in → readable"
+  const durationMs = performance.now() - started;
   try {
     await deps.db('webhook_deliveries').insert({
+      received_at: receivedAt,
+      duration_ms: durationMs,
       company_id: attributed ? seen.op?.company_id : null,
       request_id: d.requestId,
       headers: JSON.stringify(

@@ -56,8 +56,8 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const log = deps.logger.child({ component: 'graphile-worker' });
   const logger = new WorkerLogger(() => (level, message, meta) => {
-    const method =
-      level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'info' : 'debug';
+    // graphile-worker logs every completed job at info: a line per job is debug detail for Otto
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
     log[method](meta ?? {}, message);
   });
   // graphile-worker's ids of this process's workers go into the heartbeat, for crash recovery

@@ -114,8 +114,10 @@ describe('sales visit, end to end', () => {
     const sessionId = await upload(company, { appointment_id: appointmentId, ghost_mode: true });
     const job = await terminalJob(s.db, { recording_session_id: sessionId });
     expect(job.job_status).toBe('succeeded');
-    const seg = await s.db('shunya_operations').where({ job_id: job.id, kind: 'segmentation' }).first();
-    expect(seg.shunya_job_id).toBeNull(); // answered synchronously: there was no Shunya job
+    // Answered synchronously; Shunya still sends its webhook (D25), which may adopt the operation first:
+    // either way the segmentation is one operation, completed once.
+    const segs = await s.db('shunya_operations').where({ job_id: job.id, kind: 'segmentation' });
+    expect(segs.map((o) => o.status)).toEqual(['completed']);
     expect(await countRows(s.db, 'recording_transcripts', { recording_session_id: sessionId })).toBe(0);
     expect(JSON.stringify(job.output_payload)).not.toMatch(/transcript_text/);
     expect(
