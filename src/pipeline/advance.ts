@@ -10,7 +10,6 @@ import { enqueue, TASK } from './queue.ts';
 import {
   ensureOperation,
   findJob,
-  finishAttempt,
   jobError,
   lockJob,
   supersedeOperations,
@@ -102,19 +101,30 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
   }
   const { shunya_job_id, transcript_id } = submission.submitted;
   const firstPoll = new Date(deps.clock.now().getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000);
-  await deps.db.transaction(async (tx) => {
-    const res = await tx('shunya_operations').where({ id: op.id, status: 'submitting' }).update({
-      status: 'submitted',
+  // one statement: the operation is submitted and its fallback poll scheduled, unless a racing webhook
+  // already completed (adopted) it
+  await deps.db.raw(
+    `WITH submitted AS (
+       UPDATE shunya_operations SET status = 'submitted', shunya_job_id = ?, transcript_id = ?, submitted_at = ?,
+              next_poll_at = ?, updated_at = now()
+       WHERE id = ? AND status = 'submitting' RETURNING id)
+     , attempt AS (
+       UPDATE shunya_job_attempts SET outcome = 'submitted'
+       WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?) AND EXISTS (SELECT 1 FROM submitted))
+     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
+                                    run_at => ?::timestamptz, job_key => 'poll:' || id)
+     FROM submitted`,
+    [
       shunya_job_id,
       transcript_id,
-      submitted_at: deps.clock.now(),
-      next_poll_at: firstPoll,
-      updated_at: tx.fn.now(),
-    });
-    if (res === 0) return; // a racing webhook already completed (adopted) it
-    await finishAttempt(tx, job.id, 'submitted');
-    await enqueue(tx, TASK.poll, { operation_id: op.id }, { jobKey: `poll:${op.id}`, runAt: firstPoll });
-  });
+      deps.clock.now(),
+      firstPoll,
+      op.id,
+      job.id,
+      TASK.poll,
+      firstPoll.toISOString(),
+    ],
+  );
   log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
 }
 

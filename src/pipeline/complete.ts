@@ -10,8 +10,7 @@ import { applyStage, type StageResult } from './apply.ts';
 import type { PipelineDeps } from './deps.ts';
 import { retryOrFail } from './failure.ts';
 import { isTerminal, type OperationRow } from './model.ts';
-import { cancelPoll } from './queue.ts';
-import { jobError, lockJob, lockOperation, updateOperation } from './store.ts';
+import { jobError, lockOperationAndJob, settleOperation } from './store.ts';
 
 export type Outcome =
   | { status: 'completed'; result: unknown }
@@ -48,10 +47,9 @@ export async function completeOperation(
 ): Promise<CompletionResult> {
   const log = deps.logger.child({ operation_id: operationId, source });
   const result = await deps.db.transaction(async (tx: Tx): Promise<CompletionResult> => {
-    const op = await lockOperation(tx, operationId);
-    if (!op) throw new Error(`No operation ${operationId}`);
-    const job = await lockJob(tx, op.job_id);
-    if (!job) throw new Error(`No job ${op.job_id}`);
+    const locked = await lockOperationAndJob(tx, operationId);
+    if (!locked) throw new Error(`No operation ${operationId}`);
+    const { op, job } = locked;
 
     if (op.status === 'completed' || op.status === 'failed') {
       let conflict = false;
@@ -67,13 +65,12 @@ export async function completeOperation(
 
     if (outcome.status === 'failed') {
       const err = jobError(outcome.error, outcome.httpStatus ?? null, now);
-      await updateOperation(tx, op.id, {
+      await settleOperation(tx, op.id, {
         ...adopted,
         status: 'failed',
         error: JSON.stringify(err),
         completed_at: now,
       });
-      await cancelPoll(tx, op.id);
       if (job.job_status === 'running') await retryOrFail(tx, deps, { ...job, stage: op.kind }, err);
       return { verdict: 'processed' };
     }
@@ -93,24 +90,22 @@ export async function completeOperation(
         null,
         now,
       );
-      await updateOperation(tx, op.id, {
+      await settleOperation(tx, op.id, {
         ...adopted,
         status: 'failed',
         error: JSON.stringify(err),
         completed_at: now,
       });
-      await cancelPoll(tx, op.id);
       if (job.job_status === 'running') await retryOrFail(tx, deps, { ...job, stage: op.kind }, err);
       return { verdict: 'incomplete', problems: [...norm.missing, ...norm.problems] };
     }
     await applyStage(tx, deps, { ...job, stage: op.kind }, { ...op, ...adopted }, norm.value);
-    await updateOperation(tx, op.id, {
+    await settleOperation(tx, op.id, {
       ...adopted,
       status: 'completed',
       result_hash: sha256Hex(stableStringify(norm.value)),
       completed_at: now,
     });
-    await cancelPoll(tx, op.id);
     return { verdict: 'processed' };
   });
   if (result.conflict)

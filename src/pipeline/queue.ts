@@ -51,8 +51,3 @@ export async function enqueue<T extends TaskName>(
 /** Wakes the tenant's admission (one pending wake-up per tenant; a running one is never lost). */
 export const wakeAdmission = (tx: Tx, companyId: string, runAt?: Date) =>
   enqueue(tx, TASK.admit, { company_id: companyId }, runAt ? { runAt } : { jobKey: `admit:${companyId}` });
-
-/** The operation is settled: its scheduled poll would find nothing to do (a running poll is left alone). */
-export async function cancelPoll(tx: Tx, operationId: string): Promise<void> {
-  await tx.raw('SELECT graphile_worker.remove_job(?)', [`poll:${operationId}`]);
-}

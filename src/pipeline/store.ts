@@ -132,6 +132,8 @@ export async function findOperationsByShunyaId(db: Db, shunyaJobId: string): Pro
 /**
  * The operation a webhook is about when Shunya's answer to the submission has not been stored yet (the
  * webhook raced it): the tenant's live, still-submitting operation of this kind for this Shunya call id.
+ * Every step is an index lookup (calls/recording_sessions by shunya_call_id, the job by its owner, the
+ * live operation by job and kind): this runs on most webhooks when Shunya is fast.
  */
 export async function findSubmittingOperation(
   db: Db,
@@ -141,13 +143,45 @@ export async function findSubmittingOperation(
 ): Promise<OperationRow | undefined> {
   const res = await db.raw(
     `SELECT o.* FROM shunya_operations o
-     JOIN shunya_jobs j ON j.id = o.job_id
-     WHERE o.company_id = ? AND o.kind = ? AND o.status = 'submitting'
-       AND (j.input_payload->>'shunya_call_id')::bigint = ?
+     WHERE o.company_id = ? AND o.kind = ? AND o.status = 'submitting' AND o.job_id IN (
+       SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
+       WHERE c.shunya_call_id = ? AND c.company_id = ?
+       UNION ALL
+       SELECT j.id FROM recording_sessions r JOIN shunya_jobs j ON j.company_id = r.company_id AND j.recording_session_id = r.id
+       WHERE r.shunya_call_id = ? AND r.company_id = ?)
      LIMIT 1`,
-    [companyId, kind, shunyaCallId],
+    [companyId, kind, shunyaCallId, companyId, shunyaCallId, companyId],
   );
   return res.rows[0] as OperationRow | undefined;
+}
+
+/** Locks an operation and its job, in that order, in one round trip. */
+export async function lockOperationAndJob(
+  tx: Tx,
+  operationId: string,
+): Promise<{ op: OperationRow; job: JobRow } | undefined> {
+  const res = await tx.raw(
+    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+     WHERE o.id = ? FOR UPDATE OF o, j`,
+    [operationId],
+  );
+  const row = res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
+  return row;
+}
+
+/** Settles an operation (completed or failed) and removes its scheduled poll, in one statement. */
+export async function settleOperation(
+  tx: Tx,
+  operationId: string,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  const columns = Object.keys(patch);
+  await tx.raw(
+    `WITH settled AS (
+       UPDATE shunya_operations SET ${columns.map((c) => `${c} = ?`).join(', ')}, updated_at = now() WHERE id = ? RETURNING id)
+     SELECT graphile_worker.remove_job('poll:' || id) FROM settled`,
+    [...columns.map((c) => patch[c] as never), operationId],
+  );
 }
 
 /** Marks the live operations of a job superseded (before resubmitting a stage). */
