@@ -6,7 +6,7 @@ import type { Db } from '../db/knex.ts';
 import type { EventHub } from '../events/stream.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { PipelineDeps } from '../pipeline/deps.ts';
+import { type Clock, type PipelineDeps, systemClock } from '../pipeline/deps.ts';
 import type { AppState } from './context.ts';
 import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
@@ -30,6 +30,8 @@ export interface AppDeps {
   /** The event stream's hub; without it /api/v1/events is not mounted. */
   hub?: EventHub;
   metrics?: Metrics;
+  /** Compared with pending retries' due times when a trigger admits its job; the system clock by default. */
+  clock?: Clock;
 }
 
 export function buildApp(deps: AppDeps): Koa<AppState> {
@@ -41,8 +43,8 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   const routers = [
     healthRoutes(deps.db, deps.workerCheck),
     docsRoutes(),
-    callRailRoutes(deps.config, deps.db),
-    recordingSessionRoutes(deps.config, deps.db),
+    callRailRoutes(deps.config, deps.db, deps.clock ?? systemClock),
+    recordingSessionRoutes(deps.config, deps.db, deps.clock ?? systemClock),
     readRoutes(deps.config, deps.db),
   ];
   if (deps.pipeline) routers.push(shunyaWebhookRoutes(deps.pipeline, deps.metrics), opsRoutes(deps.pipeline));

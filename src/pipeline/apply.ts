@@ -9,9 +9,10 @@ import { insertEvents, type NewEvent } from '../domain/outbox.ts';
 import { CALL, SESSION, saveTranscript } from '../domain/transcripts.ts';
 import type { CompleteAnalysis, Segmentation, Transcript } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
+import { admitNext } from './admission.ts';
 import type { PipelineDeps } from './deps.ts';
 import { type CsrInput, type JobRow, nextStage, type OperationRow, type VisitInput } from './model.ts';
-import { enqueue, TASK, wakeAdmission } from './queue.ts';
+import { enqueue, TASK } from './queue.ts';
 import { finishAttempt, updateJob } from './store.ts';
 
 export type StageResult = Transcript | CompleteAnalysis | Segmentation;
@@ -231,6 +232,6 @@ async function moveOn(
     },
   });
   await insertEvents(tx, events);
-  await wakeAdmission(tx, job.company_id);
+  await admitNext(tx, deps, job.company_id); // the slot this job held is free
   deps.logger.info({ job_id: job.id, job_type: job.job_type }, 'job succeeded');
 }

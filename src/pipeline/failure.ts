@@ -4,6 +4,7 @@ import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { Tx } from '../db/knex.ts';
 import { insertEvents, type NewEvent } from '../domain/outbox.ts';
 import { CALL, SESSION, saveTranscript } from '../domain/transcripts.ts';
+import { admitNext } from './admission.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { CsrInput, JobRow, VisitInput } from './model.ts';
 import { wakeAdmission } from './queue.ts';
@@ -20,8 +21,8 @@ export async function retryOrFail(tx: Tx, deps: PipelineDeps, job: JobRow, error
     last_error: JSON.stringify(error),
   });
   await finishAttempt(tx, job.id, 'retry_scheduled', error);
-  // the slot is free now, and the job is due again at `next`
-  await wakeAdmission(tx, job.company_id);
+  // the slot is free now (for another due job), and this job is due again at `next`
+  await admitNext(tx, deps, job.company_id);
   await wakeAdmission(tx, job.company_id, next);
   deps.logger.warn(
     { job_id: job.id, attempts: job.attempts, retry_at: next.toISOString(), error_code: error.error_code },
@@ -71,7 +72,7 @@ export async function failJob(tx: Tx, deps: PipelineDeps, job: JobRow, error: Jo
     data: { job_id: job.id, job_type: job.job_type, attempts: job.attempts, error },
   });
   await insertEvents(tx, events);
-  if (job.job_status === 'running') await wakeAdmission(tx, job.company_id);
+  if (job.job_status === 'running') await admitNext(tx, deps, job.company_id);
   deps.logger.error({ job_id: job.id, attempts: job.attempts, error_code: error.error_code }, 'job failed');
   return updated;
 }

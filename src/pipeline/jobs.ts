@@ -2,15 +2,25 @@
 import type { Tx } from '../db/knex.ts';
 import type { CallRow } from '../domain/calls.ts';
 import type { RecordingSessionRow } from '../domain/recording-sessions.ts';
+import { admitNext } from './admission.ts';
+import type { PipelineDeps } from './deps.ts';
 import type { JobRow } from './model.ts';
-import { wakeAdmission } from './queue.ts';
 import { insertJob, lockJob, supersedeOperations, updateJob } from './store.ts';
+
+/** What creating or retrying a job needs: max attempts, the tenant's limit and the clock. */
+export type JobDeps = Pick<PipelineDeps, 'config' | 'clock'>;
+
+/** Admits the tenant's due jobs (this one, if a slot is free) and returns the job as it now stands. */
+async function admitted(tx: Tx, deps: JobDeps, job: JobRow): Promise<JobRow> {
+  const ids = await admitNext(tx, deps, job.company_id);
+  return ids.includes(job.id) ? { ...job, job_status: 'running', attempts: job.attempts + 1 } : job;
+}
 
 export async function createCsrCallJob(
   tx: Tx,
   call: CallRow,
   audioUrl: string,
-  maxAttempts: number,
+  deps: JobDeps,
 ): Promise<JobRow> {
   const job = await insertJob(tx, {
     companyId: call.company_id,
@@ -22,16 +32,15 @@ export async function createCsrCallJob(
       audio_url: audioUrl,
       call_type: 'csr_call',
     },
-    maxAttempts,
+    maxAttempts: deps.config.jobs.maxAttempts,
   });
-  await wakeAdmission(tx, call.company_id);
-  return job;
+  return admitted(tx, deps, job);
 }
 
 export async function createSalesVisitJob(
   tx: Tx,
   session: RecordingSessionRow,
-  maxAttempts: number,
+  deps: JobDeps,
 ): Promise<JobRow> {
   const job = await insertJob(tx, {
     companyId: session.company_id,
@@ -45,10 +54,9 @@ export async function createSalesVisitJob(
       ghost_mode: session.ghost_mode,
       call_type: 'sales_call',
     },
-    maxAttempts,
+    maxAttempts: deps.config.jobs.maxAttempts,
   });
-  await wakeAdmission(tx, session.company_id);
-  return job;
+  return admitted(tx, deps, job);
 }
 
 export type RetryResult =
@@ -57,7 +65,7 @@ export type RetryResult =
   | { kind: 'not_retryable'; status: string };
 
 /** Puts a failed or timed-out job back in line, from the stage where it stopped, with fresh attempts. */
-export async function retryJob(tx: Tx, jobId: string): Promise<RetryResult> {
+export async function retryJob(tx: Tx, deps: JobDeps, jobId: string): Promise<RetryResult> {
   const job = await lockJob(tx, jobId);
   if (!job) return { kind: 'not_found' };
   if (job.job_status !== 'failed' && job.job_status !== 'timeout')
@@ -70,6 +78,5 @@ export async function retryJob(tx: Tx, jobId: string): Promise<RetryResult> {
     next_attempt_at: null,
     completed_at: null,
   });
-  await wakeAdmission(tx, job.company_id);
-  return { kind: 'ok', job: updated };
+  return { kind: 'ok', job: await admitted(tx, deps, updated) };
 }

@@ -5,7 +5,7 @@ import { attachRecording, type IncomingCall, insertCallOnce, setCallLead } from 
 import type { CompanyRow } from '../domain/companies.ts';
 import { findOrCreateLead } from '../domain/leads.ts';
 import { recordUpload, type Upload } from '../domain/recording-sessions.ts';
-import { createCsrCallJob, createSalesVisitJob } from './jobs.ts';
+import { createCsrCallJob, createSalesVisitJob, type JobDeps } from './jobs.ts';
 import type { JobStatus } from './model.ts';
 import { findJobFor } from './store.ts';
 
@@ -20,7 +20,7 @@ export async function acceptCallRailCall(
   db: Db,
   company: CompanyRow,
   incoming: IncomingCall,
-  maxAttempts: number,
+  deps: JobDeps,
 ): Promise<CallAccepted> {
   return db.transaction(async (tx) => {
     const { call, created } = await insertCallOnce(tx, company.id, incoming);
@@ -28,7 +28,7 @@ export async function acceptCallRailCall(
       const lead = await findOrCreateLead(tx, company.id, incoming.customerPhone, incoming.customerName);
       await setCallLead(tx, company.id, call.id, lead.id);
       const job = incoming.recordingUrl
-        ? await createCsrCallJob(tx, call, incoming.recordingUrl, maxAttempts)
+        ? await createCsrCallJob(tx, call, incoming.recordingUrl, deps)
         : null;
       return {
         status: job ? 'queued' : 'stored_without_recording',
@@ -42,7 +42,7 @@ export async function acceptCallRailCall(
     let job = await findJobFor(tx, company.id, { callId: call.id });
     if (!job && !call.recording_url && incoming.recordingUrl) {
       await attachRecording(tx, company.id, call.id, incoming.recordingUrl);
-      job = await createCsrCallJob(tx, call, incoming.recordingUrl, maxAttempts);
+      job = await createCsrCallJob(tx, call, incoming.recordingUrl, deps);
     }
     return {
       status: job ? 'queued' : 'stored_without_recording',
@@ -63,7 +63,7 @@ export async function acceptRecordingUpload(
   companyId: string,
   sessionId: string,
   upload: Upload,
-  maxAttempts: number,
+  deps: JobDeps,
 ): Promise<UploadAccepted> {
   return db.transaction(async (tx) => {
     const r = await recordUpload(tx, companyId, sessionId, upload);
@@ -80,7 +80,7 @@ export async function acceptRecordingUpload(
         duplicate: true,
       };
     }
-    const job = await createSalesVisitJob(tx, r.session, maxAttempts);
+    const job = await createSalesVisitJob(tx, r.session, deps);
     return {
       kind: 'accepted',
       session_id: sessionId,

@@ -169,7 +169,8 @@ describe('failure modes', () => {
       headers: { authorization: 'Bearer dev-admin-token' },
     });
     expect(retry.status).toBe(202);
-    expect(await retry.json()).toMatchObject({ id: failed.id, job_status: 'pending', attempts: 0 });
+    // back in line and, the tenant having a free slot, admitted in the same transaction
+    expect(await retry.json()).toMatchObject({ id: failed.id, job_status: 'running', attempts: 1 });
     const again = await fetch(`${s.otto.url}/api/v1/ops/jobs/${failed.id}/retry`, {
       method: 'POST',
       headers: { authorization: 'Bearer dev-admin-token' },

@@ -153,6 +153,44 @@ describe('completeOperation', () => {
     expect((await t.db('shunya_jobs').where({ id: job.id }).first()).updated_at).toEqual(before.updated_at);
   });
 
+  it("a job that ends frees its slot and admits the tenant's next due job in the same transaction", async () => {
+    const oneSlot = {
+      ...deps,
+      config: loadConfig({ UWC_BASE_URL: 'http://127.0.0.1:9', TENANT_MAX_CONCURRENT: '1' }),
+    };
+    const { company, job, op } = await visitAt('analysis', 'submitted');
+    const [session] = await t
+      .db('recording_sessions')
+      .insert({ company_id: company.id, audio_url: 'https://a.example.com/w.mp3' })
+      .returning('*');
+    const [waiting] = await t
+      .db('shunya_jobs')
+      .insert({
+        company_id: company.id,
+        job_type: 'sales_visit',
+        recording_session_id: session.id,
+        input_payload: {},
+      })
+      .returning('*');
+    const error = {
+      error_code: 'ANALYSIS_FAILED',
+      error_type: 'processing_failed',
+      message: 'No speech',
+      retryable: false,
+    };
+    const r = await completeOperation(oneSlot, op.id, { status: 'failed', error } as never, 'webhook');
+    expect(r.verdict).toBe('processed');
+    expect((await t.db('shunya_jobs').where({ id: job.id }).first()).job_status).toBe('failed');
+    expect(await t.db('shunya_jobs').where({ id: waiting.id }).first()).toMatchObject({
+      job_status: 'running',
+      attempts: 1,
+    });
+    const queued = await t.db.raw('SELECT 1 FROM graphile_worker.jobs WHERE key = ?', [
+      `advance:${waiting.id}`,
+    ]);
+    expect(queued.rows).toHaveLength(1);
+  });
+
   it('a synchronous answer that arrives first is applied', async () => {
     const { job, op } = await visitAt('segmentation', 'submitting');
     expect((await completeSynchronously(deps, op.id, segmentation()))?.verdict).toBe('processed');

@@ -21,12 +21,6 @@ let prodLike: Listening;
 
 const count = async (table: string, where: Record<string, unknown> = {}) =>
   Number(((await t.db(table).where(where).count({ n: '*' }).first()) as { n: string }).n);
-const queued = async (task: string) =>
-  Number(
-    (await t.db.raw(`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = ?`, [task]))
-      .rows[0].n,
-  );
-
 beforeAll(async () => {
   t = await createTestDatabase();
   const logger = createLogger('silent');
@@ -49,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('POST /webhooks/callrail/call.completed', () => {
-  it('stores the call, its lead and its csr_call job, and wakes admission, in one go', async () => {
+  it('stores the call, its lead and its csr_call job, and admits the job, in one go', async () => {
     const company = await buildCompany(t.db);
     const payload = callRailPayload(company);
     const res = await postCallRail(otto.url, company, payload);
@@ -74,7 +68,9 @@ describe('POST /webhooks/callrail/call.completed', () => {
     const job = await t.db('shunya_jobs').where({ id: body.job_id }).first();
     expect(job).toMatchObject({
       job_type: 'csr_call',
-      job_status: 'pending',
+      // admitted in the trigger's own transaction: the tenant had a free slot (D39)
+      job_status: 'running',
+      attempts: 1,
       stage: 'transcription',
       call_id: body.call_id,
       max_attempts: 5,
@@ -85,11 +81,39 @@ describe('POST /webhooks/callrail/call.completed', () => {
       audio_url: payload.recording,
       call_type: 'csr_call',
     });
+    expect(await count('shunya_job_attempts', { job_id: job.id, attempt: 1, stage: 'transcription' })).toBe(
+      1,
+    );
     expect(
       await t.db
-        .raw(`SELECT 1 FROM graphile_worker.jobs WHERE key = ?`, [`admit:${company.id}`])
+        .raw(`SELECT 1 FROM graphile_worker.jobs WHERE key = ?`, [`advance:${job.id}`])
         .then((r) => r.rows.length),
     ).toBe(1);
+  });
+
+  it('leaves the job pending, with nothing queued, when the tenant has no free slot', async () => {
+    const company = await buildCompany(t.db);
+    const limit = loadConfig({}).jobs.tenantMaxConcurrent;
+    const admitted: string[] = [];
+    for (let i = 0; i < limit; i++) {
+      const body = await (await postCallRail(otto.url, company, callRailPayload(company))).json();
+      admitted.push(body.job_id);
+    }
+    const last = await (await postCallRail(otto.url, company, callRailPayload(company))).json();
+    expect(last.status).toBe('queued');
+    const statuses = await t.db('shunya_jobs').where({ company_id: company.id }).select('id', 'job_status');
+    expect(
+      statuses
+        .filter((j) => j.job_status === 'running')
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual(admitted.sort());
+    expect(statuses.find((j) => j.id === last.job_id)?.job_status).toBe('pending');
+    expect(
+      await t.db
+        .raw(`SELECT 1 FROM graphile_worker.jobs WHERE key = ?`, [`advance:${last.job_id}`])
+        .then((r) => r.rows.length),
+    ).toBe(0);
   });
 
   it('creates nothing new for a repeated delivery, even ten at once', async () => {
@@ -287,7 +311,7 @@ describe('POST /api/v1/recording-sessions/{session_id}/upload-audio', () => {
     expect(body).toEqual({
       session_id: sessionId,
       job_id: expect.any(String),
-      status: 'pending',
+      status: 'running', // admitted at once: the tenant had a free slot
       duplicate: false,
     });
     const session = await t.db('recording_sessions').where({ id: sessionId }).first();
@@ -376,6 +400,7 @@ describe('POST /api/v1/recording-sessions/{session_id}/upload-audio', () => {
       expect(res.status, code).toBe(401);
       expect((await res.json()).error.error_code).toBe(code);
     }
-    expect(await queued('otto_advance')).toBe(0);
+    expect(await count('shunya_jobs', { company_id: company.id })).toBe(0);
+    expect(await count('recording_sessions', { company_id: company.id })).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import type { IncomingCall } from '../../domain/calls.ts';
 import { type CompanyRow, findCompanyByCallRailId } from '../../domain/companies.ts';
+import type { Clock } from '../../pipeline/deps.ts';
 import { acceptCallRailCall } from '../../pipeline/triggers.ts';
 import { hmacBase64, safeEqual } from '../../util/crypto.ts';
 import type { AppState } from '../context.ts';
@@ -68,7 +69,7 @@ export function verifyCallRailSignature(company: CompanyRow, raw: Buffer, signat
   return safeEqual(hmacBase64(algorithm, company.callrail_signing_key, raw), signature.trim());
 }
 
-export function callRailRoutes(config: Config, db: Db): Router<AppState> {
+export function callRailRoutes(config: Config, db: Db, clock: Clock): Router<AppState> {
   const router = new Router<AppState>();
   router.post('/webhooks/callrail/call.completed', jsonBody(), async (ctx) => {
     const body = ctx.request.body;
@@ -92,7 +93,7 @@ export function callRailRoutes(config: Config, db: Db): Router<AppState> {
     validate(zCallRailCallCompleted, b);
     const incoming = toIncomingCall(b);
     if (incoming.recordingUrl) checkAudioUrl(incoming.recordingUrl, config.audio.requireHttps);
-    const accepted = await acceptCallRailCall(db, company, incoming, config.jobs.maxAttempts);
+    const accepted = await acceptCallRailCall(db, company, incoming, { config, clock });
     ctx.state.log.info(
       {
         company_id: company.id,

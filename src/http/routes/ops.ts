@@ -103,7 +103,7 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
 
   router.post('/jobs/:job_id/retry', async (ctx) => {
     const id = validate(zUuid, ctx.params.job_id);
-    const r = await db.transaction((tx) => retryJob(tx, id));
+    const r = await db.transaction((tx) => retryJob(tx, pipeline, id));
     if (r.kind === 'not_found') throw notFound('Job');
     if (r.kind === 'not_retryable')
       throw conflict('JOB_NOT_RETRYABLE', 'Only failed or timed-out jobs can be retried', {

@@ -4,6 +4,7 @@ import { zUploadAudioRequest, zUuid } from '../../../generated/otto/zod.gen.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import { findAppointment } from '../../domain/appointments.ts';
+import type { Clock } from '../../pipeline/deps.ts';
 import { acceptRecordingUpload } from '../../pipeline/triggers.ts';
 import type { AppState } from '../context.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
@@ -24,7 +25,7 @@ function formatFromUrl(url: string): string | null {
   return m?.[1] ? m[1].toLowerCase() : null;
 }
 
-export function recordingSessionRoutes(config: Config, db: Db): Router<AppState> {
+export function recordingSessionRoutes(config: Config, db: Db, clock: Clock): Router<AppState> {
   const router = new Router<AppState>();
   router.post(
     '/api/v1/recording-sessions/:session_id/upload-audio',
@@ -72,7 +73,7 @@ export function recordingSessionRoutes(config: Config, db: Db): Router<AppState>
           appointmentId,
           ghostMode: body.ghost_mode ?? false,
         },
-        config.jobs.maxAttempts,
+        { config, clock },
       );
       if (r.kind === 'not_found') throw notFound('Recording session');
       if (r.kind === 'conflict')
