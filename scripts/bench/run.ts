@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--rate 120] [--seconds 60] [--tenants 20] [--flood 10000]
+// npm run bench [-- --quick] [--rate 120] [--seconds 60] [--tenants 20] [--flood 10000] [--profile]
 //
 // Drives CSR calls through CallRail's trigger against Otto and the Shunya simulator, each in its own
 // process, on a fresh embedded Postgres with its durable defaults (fsync on), and measures:
@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     tenants: { type: 'string', default: '20' },
     flood: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '24' },
+    /** writes a V8 CPU profile of Otto to bench/results/profiles/ */
+    profile: { type: 'boolean', default: false },
   },
 });
 const quick = args.quick ?? false;
@@ -108,6 +110,7 @@ async function main() {
       synchronous_commit: 'on',
       full_page_writes: 'on',
       shared_preload_libraries: 'pg_stat_statements',
+      'pg_stat_statements.track_planning': 'on',
     },
   });
   const admin = new pg.Client({ connectionString: server.adminUrl });
@@ -134,7 +137,10 @@ async function main() {
     '--webhook-url',
     `${ottoUrl}/api/v1/shunya/webhook`,
   ]);
-  const otto = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const profileArgs = args.profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results/profiles')}`]
+    : [];
+  const otto = spawn(process.execPath, [...profileArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -201,11 +207,19 @@ async function main() {
     (
       await db.raw(
         `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query, calls::int AS calls,
-                round(total_exec_time::numeric, 1)::float AS total_ms, round(mean_exec_time::numeric, 3)::float AS mean_ms
+                round(total_exec_time::numeric, 1)::float AS total_ms, round(mean_exec_time::numeric, 3)::float AS mean_ms,
+                round(total_plan_time::numeric, 1)::float AS plan_ms
          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'otto_bench')
-         ORDER BY total_exec_time DESC LIMIT 25`,
+         ORDER BY calls DESC LIMIT 80`,
       )
-    ).rows as { query: string; calls: number; total_ms: number; mean_ms: number }[];
+    ).rows as { query: string; calls: number; total_ms: number; mean_ms: number; plan_ms: number }[];
+  const sqlTimes = async () =>
+    (
+      await db.raw(
+        `SELECT coalesce(sum(total_exec_time), 0)::float AS exec_ms, coalesce(sum(total_plan_time), 0)::float AS plan_ms
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'otto_bench')`,
+      )
+    ).rows[0] as { exec_ms: number; plan_ms: number };
 
   async function phase(label: string, rate: number, seconds: number) {
     await db.raw('SELECT pg_stat_statements_reset()');
@@ -227,6 +241,7 @@ async function main() {
     const rows = await readPhase(db, ids);
     const sql = (await sqlCalls()) - sqlBefore;
     const topStatements = await sqlCensus();
+    const times = await sqlTimes();
     const succeeded = rows.jobs.find((j) => j.status === 'succeeded')?.n ?? 0;
     const spanS =
       rows.firstCreated && rows.lastCompleted
@@ -253,6 +268,9 @@ async function main() {
       webhookToReadableMs: dist(rows.webhookToReadableMs),
       endToEndMs: dist(rows.e2eMs),
       sqlStatementsPerCall: sql / Math.max(succeeded, 1),
+      /** Postgres's own execution and planning time per call (pg_stat_statements), lock waits included */
+      sqlExecMsPerCall: times.exec_ms / Math.max(succeeded, 1),
+      sqlPlanMsPerCall: times.plan_ms / Math.max(succeeded, 1),
       /** CPU milliseconds per call, by process, and the share of the machine's 2 cores used */
       cpuMsPerCall: Object.fromEntries(
         Object.entries(cpu).map(([k, v]) => [k, (v * 1000) / Math.max(succeeded, 1)]),
@@ -260,7 +278,7 @@ async function main() {
       machineCpuUse: Object.values(cpu).reduce((a, b) => a + b, 0) / (wall * cpus().length),
       ottoRssMb: dist(rss.filter(Number.isFinite)),
       timeline: rows.timeline,
-      /** the statements that cost Postgres the most time in this phase (for profiling) */
+      /** the 80 most frequent statements of this phase (for profiling) */
       topStatements: topStatements.map((t) => ({ ...t, perCall: t.calls / Math.max(succeeded, 1) })),
     };
   }
@@ -270,6 +288,12 @@ async function main() {
   console.log('Zero simulated latency');
   const half = await phase('half load', RATE / 2, Math.min(SECONDS, 30));
   const full = await phase('target load', RATE, SECONDS);
+  // the pipeline's own overhead where Otto is not saturated: half of the throughput it reached
+  const halfReached = await phase(
+    'half of reached',
+    Math.max(2, Math.round(full.throughputCallsPerS / 2)),
+    Math.min(SECONDS, 30),
+  );
 
   console.log('Seed-SLA latency profile (time scale 60)');
   const simAdmin = (p: string, body: unknown, method = 'POST') =>
@@ -382,7 +406,7 @@ async function main() {
       postgres: 'embedded 17, fsync on, synchronous_commit on',
       quick,
     },
-    phases: [half, full, sla],
+    phases: [half, full, halfReached, sla],
     sla: { shunyaProcessingMsP50: Number(shunyaShare.rows[0]?.p50 ?? Number.NaN), timeScale: 60 },
     fairness,
     reference: {
@@ -429,7 +453,16 @@ export type BenchResult = {
     machineCpuUse: number;
     ottoRssMb: Dist;
     timeline: { second: number; completed: number }[];
-    topStatements: { query: string; calls: number; total_ms: number; mean_ms: number; perCall: number }[];
+    sqlExecMsPerCall: number;
+    sqlPlanMsPerCall: number;
+    topStatements: {
+      query: string;
+      calls: number;
+      total_ms: number;
+      mean_ms: number;
+      plan_ms: number;
+      perCall: number;
+    }[];
   }[];
   sla: { shunyaProcessingMsP50: number; timeScale: number };
   fairness: {
