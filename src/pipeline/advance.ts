@@ -9,9 +9,9 @@ import type { CsrInput, JobRow, OperationRow, VisitInput } from './model.ts';
 import { enqueue, TASK } from './queue.ts';
 import {
   ensureOperation,
-  findJob,
   jobError,
   lockJob,
+  runningJobAndOperation,
   supersedeOperations,
   updateJob,
   updateOperation,
@@ -52,14 +52,15 @@ async function submit(deps: PipelineDeps, job: JobRow, op: OperationRow): Promis
 }
 
 export async function advance(deps: PipelineDeps, jobId: string): Promise<void> {
-  const job = await findJob(deps.db, jobId);
-  if (job?.job_status !== 'running' || job.stage === 'done') return;
+  const found = await runningJobAndOperation(deps.db, jobId);
+  if (!found) return;
+  const { job } = found;
+  let { op } = found;
   const log = deps.logger.child({ job_id: job.id, company_id: job.company_id, stage: job.stage });
-  let op = await ensureOperation(deps.db, job, job.stage);
   if (op.status === 'failed') {
     // a retry of a stage whose last operation failed: a new operation, with a new Idempotency-Key
     await deps.db.transaction((tx) => supersedeOperations(tx, job.id, job.stage as OperationRow['kind']));
-    op = await ensureOperation(deps.db, job, job.stage);
+    op = await ensureOperation(deps.db, job, job.stage as OperationRow['kind']);
   }
   // `submitted`: waiting for the webhook or the poll; `completed`: the completion path moved the job on.
   if (op.status !== 'submitting') return;

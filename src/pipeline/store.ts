@@ -110,6 +110,33 @@ export async function ensureOperation(db: Db, job: JobRow, kind: OperationKind):
     .first()) as OperationRow;
 }
 
+/**
+ * A running job and the live operation of its current stage (created when missing), in one round trip;
+ * undefined when the job is not running or has no stage left.
+ */
+export async function runningJobAndOperation(
+  db: Db,
+  jobId: string,
+): Promise<{ job: JobRow; op: OperationRow } | undefined> {
+  const res = await db.raw(
+    `WITH job AS (SELECT * FROM shunya_jobs WHERE id = ? AND job_status = 'running' AND stage <> 'done'),
+     created AS (
+       INSERT INTO shunya_operations (company_id, job_id, kind) SELECT company_id, id, stage FROM job
+       ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
+       RETURNING *)
+     SELECT to_jsonb(job) AS job,
+            coalesce((SELECT to_jsonb(created) FROM created),
+                     (SELECT to_jsonb(o) FROM shunya_operations o
+                      WHERE o.job_id = job.id AND o.kind = job.stage AND o.status <> 'superseded')) AS op
+     FROM job`,
+    [jobId],
+  );
+  const row = res.rows[0] as { job: JobRow; op: OperationRow | null } | undefined;
+  if (!row) return undefined;
+  // an operation committed by a concurrent run after this statement's snapshot: read it on its own
+  return { job: row.job, op: row.op ?? (await ensureOperation(db, row.job, row.job.stage as OperationKind)) };
+}
+
 export async function lockOperation(tx: Tx, id: string): Promise<OperationRow | undefined> {
   return (await tx('shunya_operations').where({ id }).forUpdate().first()) as OperationRow | undefined;
 }
