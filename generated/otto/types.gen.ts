@@ -931,6 +931,10 @@ export type CallrailCallCompletedErrors = {
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
+    /**
+     * Otto cannot serve right now: its database is unreachable (a restart or failover) or it is shutting down. Nothing was written; retry after `Retry-After` seconds.
+     */
+    503: ErrorEnvelope;
 };
 
 export type CallrailCallCompletedError = CallrailCallCompletedErrors[keyof CallrailCallCompletedErrors];
@@ -982,6 +986,10 @@ export type UploadRecordingAudioErrors = {
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
+    /**
+     * Otto cannot serve right now: its database is unreachable (a restart or failover) or it is shutting down. Nothing was written; retry after `Retry-After` seconds.
+     */
+    503: ErrorEnvelope;
 };
 
 export type UploadRecordingAudioError = UploadRecordingAudioErrors[keyof UploadRecordingAudioErrors];
@@ -1032,6 +1040,10 @@ export type ReceiveShunyaWebhookErrors = {
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
+    /**
+     * Otto cannot serve right now: its database is unreachable (a restart or failover) or it is shutting down. Nothing was written; retry after `Retry-After` seconds.
+     */
+    503: ErrorEnvelope;
 };
 
 export type ReceiveShunyaWebhookError = ReceiveShunyaWebhookErrors[keyof ReceiveShunyaWebhookErrors];
@@ -1067,6 +1079,10 @@ export type GetCallAnalysisErrors = {
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
+    /**
+     * Otto cannot serve right now: its database is unreachable (a restart or failover) or it is shutting down. Nothing was written; retry after `Retry-After` seconds.
+     */
+    503: ErrorEnvelope;
 };
 
 export type GetCallAnalysisError = GetCallAnalysisErrors[keyof GetCallAnalysisErrors];
@@ -1102,6 +1118,10 @@ export type GetRecordingSessionErrors = {
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
+    /**
+     * Otto cannot serve right now: its database is unreachable (a restart or failover) or it is shutting down. Nothing was written; retry after `Retry-After` seconds.
+     */
+    503: ErrorEnvelope;
 };
 
 export type GetRecordingSessionError = GetRecordingSessionErrors[keyof GetRecordingSessionErrors];
@@ -1137,6 +1157,10 @@ export type GetAppointmentErrors = {
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
+    /**
+     * Otto cannot serve right now: its database is unreachable (a restart or failover) or it is shutting down. Nothing was written; retry after `Retry-After` seconds.
+     */
+    503: ErrorEnvelope;
 };
 
 export type GetAppointmentError = GetAppointmentErrors[keyof GetAppointmentErrors];
@@ -1394,7 +1418,7 @@ export type GetHealthData = {
 
 export type GetHealthErrors = {
     /**
-     * Otto is shutting down or cannot serve.
+     * Otto cannot serve right now: its database is unreachable (a restart or failover) or it is shutting down. Nothing was written; retry after `Retry-After` seconds.
      */
     503: ErrorEnvelope;
 };

@@ -1,4 +1,5 @@
-// A minimal Server-Sent Events client over fetch (tests and the demo): collects events, waits for a count.
+// A minimal Server-Sent Events client over fetch (tests, the demo, the chaos run): collects events, waits
+// for a count, and says when the stream ended.
 export interface SseEvent {
   id: string | undefined;
   event: string | undefined;
@@ -9,6 +10,8 @@ export interface SseClient {
   status: number;
   events: SseEvent[];
   waitFor(count: number, timeoutMs?: number): Promise<SseEvent[]>;
+  /** Settles when the stream ends, whoever ended it (the server, the network, or close()). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -20,10 +23,11 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   });
   const events: SseEvent[] = [];
   const waiters: (() => void)[] = [];
+  let ended: Promise<void> = Promise.resolve();
   if (res.ok && res.body) {
     const decoder = new TextDecoder();
     let buffer = '';
-    void (async () => {
+    ended = (async () => {
       try {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           buffer += decoder.decode(chunk, { stream: true });
@@ -56,6 +60,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   return {
     status: res.status,
     events,
+    ended,
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (events.length < count) {

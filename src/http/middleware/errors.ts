@@ -1,8 +1,13 @@
 // The one place that turns errors into HTTP (§5.2 envelope). A client's mistake is a 4xx with a clear
-// code; anything unexpected is logged with its stack and answered 500 without internals.
+// code; an unreachable database is a 503 with Retry-After (nothing was written, a retry will do);
+// anything else unexpected is logged with its stack and answered 500 without internals.
 import type { Middleware } from 'koa';
+import { isDatabaseUnavailable } from '../../db/errors.ts';
 import type { AppState } from '../context.ts';
-import { envelope, HttpError, internalError, notFound } from '../errors.ts';
+import { envelope, HttpError, internalError, notFound, serviceUnavailable } from '../errors.ts';
+
+/** Seconds a client is asked to wait when the database is unreachable. */
+export const DATABASE_RETRY_AFTER_S = 5;
 
 export function errorEnvelope(): Middleware<AppState> {
   return async (ctx, next) => {
@@ -10,9 +15,18 @@ export function errorEnvelope(): Middleware<AppState> {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw notFound('Route');
     } catch (e) {
-      const err = e instanceof HttpError ? e : internalError();
-      if (!(e instanceof HttpError)) ctx.state.log.error({ err: e }, 'unhandled error');
-      else if (err.status >= 500) ctx.state.log.warn({ code: err.code }, err.message);
+      let err: HttpError;
+      if (e instanceof HttpError) {
+        err = e;
+        if (err.status >= 500) ctx.state.log.warn({ code: err.code }, err.message);
+      } else if (isDatabaseUnavailable(e)) {
+        err = serviceUnavailable('The database is unreachable; nothing was written. Retry shortly.');
+        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_S));
+        ctx.state.log.warn({ err: e }, 'database unavailable');
+      } else {
+        err = internalError();
+        ctx.state.log.error({ err: e }, 'unhandled error');
+      }
       ctx.status = err.status;
       ctx.body = envelope(err, ctx.state.requestId);
     }

@@ -1,0 +1,36 @@
+// Telling "the database is unreachable right now" (a restart, a failover, a network cut, an exhausted
+// pool) apart from every other error: the first is answered 503 with Retry-After and logged as a warning,
+// the second is a bug (500, logged with its stack).
+
+/** SQLSTATEs of a server going away or refusing connections (class 08: connection exceptions). */
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01', // admin_shutdown (fast or immediate shutdown)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, in recovery)
+  '53300', // too_many_connections
+]);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const MESSAGES = [
+  /Connection terminated/i,
+  /Client has encountered a connection error/i,
+  /Connection ended unexpectedly/i,
+];
+
+export function isDatabaseUnavailable(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const err = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code)) return true;
+  if (err.name === 'KnexTimeoutError') return true; // no pooled connection could be had in time
+  if (typeof err.message === 'string' && MESSAGES.some((m) => m.test(err.message as string))) return true;
+  if (Array.isArray(err.errors) && err.errors.some((x) => isDatabaseUnavailable(x, depth + 1))) return true; // AggregateError
+  return isDatabaseUnavailable(err.cause, depth + 1);
+}
