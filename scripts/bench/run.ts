@@ -9,13 +9,12 @@
 //   - fairness: one tenant floods `flood` calls while another sends a few: the second tenant's latency;
 //   - graphile-worker's raw no-op jobs/s on the same database and machine, as the reference ratio.
 // Writes bench/results/<timestamp>.json, .md and .svg.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { run as runGraphile } from 'graphile-worker';
 import pg from 'pg';
@@ -24,12 +23,12 @@ import { migrateAll } from '../../src/db/migrate.ts';
 import { startThrowawayPostgres } from '../../src/db/throwaway.ts';
 import { withDatabase } from '../../src/db/url.ts';
 import { freePort } from '../../src/util/net.ts';
+import { ROOT, startNode } from '../lib/procs.ts';
 import { cpuDelta, cpuSnapshot } from './cpu.ts';
 import { burst, openLoop, postCall, type Sent, type Tenant } from './load.ts';
 import { type Dist, dist, drain, readPhase } from './measure.ts';
 import { renderMarkdown, renderSvg } from './report.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -58,30 +57,6 @@ const progress = (label: string, done: number, total: number, extra = '') => {
   );
   if (done >= total) process.stderr.write('\n');
 };
-
-function startProcess(
-  name: string,
-  file: string,
-  env: Record<string, string>,
-  ready: RegExp,
-  argv: string[] = [],
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...argv], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out = (out + d.toString()).slice(-20_000);
-      if (ready.test(out)) resolve(child);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${out}`)));
-  });
-}
 
 /** CPU seconds of this process alone (its children, Otto and the simulator, are counted apart). */
 const ownCpu = () => {
@@ -125,18 +100,14 @@ async function main() {
   const ottoPort = await freePort();
   const ottoUrl = `http://127.0.0.1:${ottoPort}`;
   const simUrl = `http://127.0.0.1:${simPort}`;
-  const sim = await startProcess('simulator', 'simulator/main.ts', { LOG_LEVEL: 'warn' }, /listening on/, [
-    '--port',
-    String(simPort),
-    '--preset',
-    'happy',
-    '--time-scale',
-    '1',
-    '--seed',
-    '1',
-    '--webhook-url',
-    `${ottoUrl}/api/v1/shunya/webhook`,
-  ]);
+  const sim = await startNode('simulator', 'simulator/main.ts', {
+    env: { LOG_LEVEL: 'warn' },
+    ready: /listening on/,
+    argv: [
+      ...['--port', String(simPort), '--preset', 'happy', '--time-scale', '1', '--seed', '1'],
+      ...['--webhook-url', `${ottoUrl}/api/v1/shunya/webhook`],
+    ],
+  });
   const profileArgs = args.profile
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results/profiles')}`]
     : [];
@@ -187,12 +158,12 @@ async function main() {
   const dataDir = (await db.raw(`SELECT setting FROM pg_settings WHERE name = 'data_directory'`)).rows[0]
     .setting as string;
   const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const pids = () => ({ otto: otto.pid, simulator: sim.pid, postgres: postmaster });
+  const pids = () => ({ otto: otto.pid, simulator: sim.child.pid, postgres: postmaster });
 
   const rss: number[] = [];
   const rssTimer = setInterval(() => rss.push(rssMb(otto.pid)), 500);
   const simRss: number[] = [];
-  const simTimer = setInterval(() => simRss.push(rssMb(sim.pid)), 1000);
+  const simTimer = setInterval(() => simRss.push(rssMb(sim.child.pid)), 1000);
 
   const sqlCalls = async () =>
     Number(
@@ -350,7 +321,7 @@ async function main() {
   clearInterval(rssTimer);
   clearInterval(simTimer);
   otto.kill('SIGTERM');
-  sim.kill('SIGTERM');
+  sim.child.kill('SIGTERM');
   await new Promise((r) => otto.once('exit', r));
 
   console.log('Reference: graphile-worker no-op jobs on the same database');

@@ -9,6 +9,7 @@ import {
   type WorkerEvents,
   Logger as WorkerLogger,
 } from 'graphile-worker';
+import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
 import type pg from 'pg';
 import { admit, admitAll } from './admission.ts';
 import { advance } from './advance.ts';
@@ -18,6 +19,24 @@ import { poll } from './poll.ts';
 import { prune } from './prune.ts';
 import { TASK } from './queue.ts';
 import { sweepTimeouts } from './timeouts.ts';
+
+// graphile-worker 0.17 retries its own bookkeeping queries (completing or failing a job) only on a few
+// error codes; during a Postgres restart it met refused and reset connections, gave up, and let the
+// rejection escape: the worker process died (found by the chaos run). These codes are retried too, with
+// backoff, for as long as graphile-worker's 100 attempts last (D41).
+const DATABASE_RESTART = { minDelay: 500, maxDelay: 10_000 };
+for (const code of [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+])
+  RETRYABLE_ERROR_CODES[code] ??= DATABASE_RESTART;
 
 const field = (payload: unknown, name: string): string => {
   const v = (payload as Record<string, unknown> | null)?.[name];
