@@ -1,6 +1,9 @@
 // The whole system for end-to-end tests: a throwaway database, the Shunya simulator on a real socket,
 // and Otto (API + graphile-worker) on another, wired to each other. Every test file starts its own.
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
 import type { SimulatorOptions } from '../../simulator/options.ts';
 import { startSimulator } from '../../simulator/server.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -8,7 +11,10 @@ import type { Db } from '../../src/db/knex.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { type RunningOtto, startOtto } from '../../src/main.ts';
 import type { Clock } from '../../src/pipeline/deps.ts';
+import { freePort } from '../../src/util/net.ts';
+import { contractValidator } from './contracts.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { bin, type Proc, ROOT, start } from './spawn.ts';
 
 export class MovableClock implements Clock {
   offsetMs = 0;
@@ -23,6 +29,14 @@ export interface Stack {
   otto: RunningOtto;
   sim: Awaited<ReturnType<typeof startSimulator>>;
   clock: MovableClock;
+  /** The contract proof of Otto's calls to Shunya (null when the stack runs without it). */
+  contract: ContractProxy | null;
+  /**
+   * Validates the body of every webhook Otto received (stored byte for byte) against the Shunya webhook
+   * schemas of contracts/otto.openapi.yaml; the result joins the stack's contract proof. (Prism cannot
+   * proxy this direction: it re-serialises the body, and the signature covers the exact bytes.)
+   */
+  proveWebhooks(): Promise<{ exchanges: number; violations: string[] }>;
   /** Calls the simulator's control API (/__sim/...). */
   admin(method: string, path: string, body?: unknown): Promise<unknown>;
   close(): Promise<void>;
@@ -42,13 +56,65 @@ export const FAST_ENV: Record<string, string> = {
   DB_POOL_MAX: '10',
 };
 
+/** Where each stack's contract proof is written, summed up by the global teardown. */
+export const CONTRACT_PROOF_DIR = path.join(ROOT, '.tmp/contract-proof');
+
+/**
+ * `prism proxy --errors <contract>` in front of `upstream`: every request and every answer is validated
+ * against the contract; a violating answer is replaced by a Prism error (and the violation logged).
+ * `check()` counts the exchanges and lists the violations.
+ */
+export interface ContractProxy {
+  url: string;
+  check(): { exchanges: number; violations: string[]; upstreamFailures: number };
+  stop(): Promise<void>;
+}
+
+async function startContractProxy(contract: string, upstream: string): Promise<ContractProxy> {
+  const port = await freePort();
+  const prism: Proc = await start(
+    bin('prism'),
+    ['proxy', '--errors', contract, upstream, '-h', '127.0.0.1', '-p', String(port)],
+    /Prism is listening/,
+    { timeoutMs: 90_000 },
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    check() {
+      const lines = prism.output().split('\n');
+      return {
+        exchanges: lines.filter((l) => l.includes('Request received')).length,
+        // a validator's verdict, or a request Prism refused (no such path, invalid request); an upstream
+        // that hangs up (a fault the simulator injects on purpose) is not a contract violation
+        violations: lines.filter((l) => /Violation|✖ +error/.test(l) && !/FetchError/.test(l)),
+        upstreamFailures: lines.filter((l) => /FetchError/.test(l)).length,
+      };
+    },
+    stop: () => prism.stop(),
+  };
+}
+
 export async function startStack(
-  opts: { env?: Record<string, string>; sim?: SimulatorOptions; logger?: Logger } = {},
+  opts: {
+    env?: Record<string, string>;
+    sim?: SimulatorOptions;
+    logger?: Logger;
+    /** Route Otto's calls to Shunya through the contract proxy (default true); a suite that makes the
+     * simulator break the contract on purpose (malformed or incomplete answers) turns it off. */
+    contractProxy?: boolean;
+  } = {},
 ): Promise<Stack> {
   const t = await createTestDatabase();
   const sim = await startSimulator({ preset: 'happy', timeScale: 20, seed: 7, ...opts.sim });
+  const contract =
+    opts.contractProxy === false ? null : await startContractProxy('contracts/shunya.openapi.yaml', sim.url);
   const clock = new MovableClock();
-  const config = loadConfig({ ...FAST_ENV, DATABASE_URL: t.url, UWC_BASE_URL: sim.url, ...opts.env });
+  const config = loadConfig({
+    ...FAST_ENV,
+    DATABASE_URL: t.url,
+    UWC_BASE_URL: contract?.url ?? sim.url,
+    ...opts.env,
+  });
   const otto = await startOtto(config, opts.logger ?? createLogger('silent'), {
     clock,
     heartbeat: { intervalMs: 300, deadAfterMs: 2000 },
@@ -64,17 +130,54 @@ export async function startStack(
     return text ? JSON.parse(text) : null;
   };
   await admin('PUT', '/config', { webhook_url: `${otto.url}/api/v1/shunya/webhook` });
+  let webhookProof: { exchanges: number; violations: string[] } | null = null;
   return {
     t,
     db: t.db,
     otto,
     sim,
     clock,
+    contract,
     admin,
+    async proveWebhooks() {
+      const validator = contractValidator(['shunya.openapi.yaml', 'otto.openapi.yaml']);
+      const rows = (await t.db('webhook_deliveries').select('id', 'raw_body')) as {
+        id: string;
+        raw_body: Buffer;
+      }[];
+      const violations: string[] = [];
+      for (const r of rows) {
+        let body: unknown;
+        try {
+          body = JSON.parse(r.raw_body.toString('utf8'));
+        } catch {
+          violations.push(`webhook ${r.id}: not JSON`);
+          continue;
+        }
+        const problems = validator.validate(
+          'otto.openapi.yaml',
+          '/components/schemas/ShunyaWebhookBody',
+          body,
+        );
+        if (problems.length > 0) violations.push(`webhook ${r.id}: ${problems.join('; ')}`);
+      }
+      webhookProof = { exchanges: rows.length, violations };
+      return webhookProof;
+    },
     async close() {
       await otto.close();
       await sim.close();
+      const proof = { shunya: contract?.check() ?? null, webhooks: webhookProof };
+      await contract?.stop();
       await t.drop();
+      if (proof.shunya || proof.webhooks) {
+        mkdirSync(CONTRACT_PROOF_DIR, { recursive: true });
+        const name = `${path.basename(expect.getState().testPath ?? 'stack')}-${process.pid}-${Date.now()}.json`;
+        writeFileSync(path.join(CONTRACT_PROOF_DIR, name), JSON.stringify(proof));
+        const violations = [...(proof.shunya?.violations ?? []), ...(proof.webhooks?.violations ?? [])];
+        if (violations.length > 0)
+          throw new Error(`Otto ↔ simulator exchanges violated the contracts:\n${violations.join('\n')}`);
+      }
     },
   };
 }
