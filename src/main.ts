@@ -91,7 +91,7 @@ export async function startOtto(
       deadAfterMs: config.jobs.deadAfterMs,
       ...opts.heartbeat,
     });
-    runningWorker = await startWorker(pipeline, workerPool, heartbeat);
+    runningWorker = await startWorker(pipeline, workerPool, { heartbeat });
   }
 
   let server: Server | undefined;

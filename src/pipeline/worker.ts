@@ -11,6 +11,7 @@ import {
 } from 'graphile-worker';
 import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
 import type pg from 'pg';
+import type { Logger } from '../logger.ts';
 import { admit, admitAll } from './admission.ts';
 import { advance } from './advance.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -68,11 +69,18 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+export interface WorkerOptions {
+  heartbeat?: Heartbeat;
+  /** how long stopping waits for graphile-worker to record the outcome of this process's jobs */
+  settleTimeoutMs?: number;
+}
+
 export async function startWorker(
   deps: PipelineDeps,
   pool: pg.Pool,
-  heartbeat?: Heartbeat,
+  options: WorkerOptions = {},
 ): Promise<RunningWorker> {
+  const { heartbeat } = options;
   const log = deps.logger.child({ component: 'graphile-worker' });
   const logger = new WorkerLogger(() => (level, message, meta) => {
     // graphile-worker logs every completed job at info: a line per job is debug detail for Otto
@@ -81,10 +89,17 @@ export async function startWorker(
   });
   // graphile-worker's ids of this process's workers go into the heartbeat, for crash recovery
   const events: WorkerEvents = new EventEmitter();
+  const lockIds = new Set<string>();
   // graphile-worker 0.17 locks jobs with its pool's id (batched job fetching), older code paths with each
   // worker's id: record both, so a reaper can release whatever this process held
-  events.on('pool:create', ({ workerPool }) => heartbeat?.addWorkerId(workerPool.id));
-  events.on('worker:create', ({ worker }) => heartbeat?.addWorkerId(worker.workerId));
+  events.on('pool:create', ({ workerPool }) => {
+    lockIds.add(workerPool.id);
+    heartbeat?.addWorkerId(workerPool.id);
+  });
+  events.on('worker:create', ({ worker }) => {
+    lockIds.add(worker.workerId);
+    heartbeat?.addWorkerId(worker.workerId);
+  });
   const runner = await run({
     pgPool: pool,
     events,
@@ -103,6 +118,35 @@ export async function startWorker(
     runner,
     async stop() {
       await runner.stop();
+      await settle(pool, [...lockIds], options.settleTimeoutMs ?? 30_000, log);
     },
   };
+}
+
+// graphile-worker 0.17 records a job's completion or failure without awaiting it, and retries that write
+// through a database outage with backoff (D41). Its runner's stop does not wait for those writes: the pool
+// ended under one still retrying, the write was lost (the job stayed locked for hours) and its rejection
+// escaped (D42). Before the pool is ended, wait until no job is locked by this process any more.
+async function settle(pool: pg.Pool, lockIds: string[], timeoutMs: number, log: Logger): Promise<void> {
+  if (lockIds.length === 0) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { rows } = await pool.query<{ n: number }>(
+        'select count(*)::int as n from graphile_worker._private_jobs where locked_by = any($1::text[])',
+        [lockIds],
+      );
+      if (rows[0]?.n === 0) return;
+    } catch {
+      // the database is away: graphile-worker's writes are waiting for it too
+    }
+    if (Date.now() > deadline) {
+      log.warn(
+        { lockIds },
+        'stopping with jobs still locked by this process; the heartbeat reaper frees them',
+      );
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

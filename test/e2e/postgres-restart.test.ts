@@ -4,7 +4,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startSimulator } from '../../simulator/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../src/db/embedded.ts';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   postgres = await startEmbeddedPostgres(pgOptions);
   sim = await startSimulator({ preset: 'happy', timeScale: 60, seed: 3 });
   const config = loadConfig({ ...FAST_ENV, DATABASE_URL: postgres.url, UWC_BASE_URL: sim.url });
-  otto = await startOtto(config, createLogger('silent'), {
+  otto = await startOtto(config, createLogger((process.env.TEST_LOG as 'debug') ?? 'silent'), {
     heartbeat: { intervalMs: 300, deadAfterMs: 2000 },
   });
   await fetch(`${sim.url}/__sim/config`, {
@@ -51,7 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.off('unhandledRejection', onRejection);
-  await otto?.close();
+  await otto?.close(); // idempotent: the second test closes it already
   await sim?.close();
   await db?.destroy();
   await postgres?.stop();
@@ -96,4 +97,58 @@ describe('a Postgres restart', () => {
     expect(await db('call_analyses').whereIn('call_id', calls).count({ n: '*' }).first()).toEqual({ n: 6 });
     expect(rejections).toEqual([]);
   }, 90_000);
+
+  it('stopping Otto during an outage waits to record the outcome of the jobs that were in flight', async () => {
+    // (Regression, D42: graphile-worker 0.17 failed jobs without awaiting the write; Otto ended the pool
+    // under a write still retrying through the outage: the job stayed locked and the rejection escaped.)
+    const company = await buildCompany(db);
+    await fetch(`${sim.url}/__sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'latency',
+        operations: ['transcribe'],
+        count: 3,
+        params: { delay: { model: 'fixed', ms: 1500 } },
+      }),
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await postCallRail(otto.url, company, callRailPayload(company));
+      expect(res.status).toBe(202);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const backoff = RETRYABLE_ERROR_CODES.ECONNREFUSED;
+    RETRYABLE_ERROR_CODES.ECONNREFUSED = { minDelay: 8000, maxDelay: 8000 };
+    onTestFinished(() => {
+      RETRYABLE_ERROR_CODES.ECONNREFUSED = backoff;
+    });
+    await postgres.stop();
+    // the submissions come back from Shunya into a missing database: their tasks fail, and graphile-worker
+    // must record those failures somewhere
+    await new Promise((r) => setTimeout(r, 2000));
+    // Otto is told to stop while the database is still away, and the database comes back while it stops;
+    // a write retrying with a long backoff (made certain here: 4-12 s) must still be waited for
+    const closing = otto.close();
+    await new Promise((r) => setTimeout(r, 1000));
+    postgres = await startEmbeddedPostgres(pgOptions);
+    await closing;
+    // a write still retrying would meet the ended pool within its backoff (at most 12 s)
+    await new Promise((r) => setTimeout(r, 12_500));
+    expect(rejections).toEqual([]);
+    const locked = await waitFor(
+      async () => {
+        try {
+          const { rows } = await db.raw<{ rows: { n: number }[] }>(
+            'select count(*)::int as n from graphile_worker._private_jobs where locked_at is not null',
+          );
+          return rows[0];
+        } catch {
+          return null; // the test's own pool reconnecting
+        }
+      },
+      'the database to answer',
+      30_000,
+    );
+    expect(locked.n).toBe(0);
+  }, 120_000);
 });
