@@ -3,6 +3,7 @@
 import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';
 import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
 import { hmacHex, safeEqual } from '../util/crypto.ts';
+import { unstorable } from '../util/storable.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { OperationRow } from './model.ts';
@@ -25,6 +26,8 @@ export interface WebhookAnswer {
 }
 
 type Profile = 'handoff' | 'shunya';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const reject = (
   httpStatus: number,
@@ -147,6 +150,8 @@ async function decide(
   }
   if (!body || typeof body !== 'object' || Array.isArray(body))
     return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', 'The body must be a JSON object');
+  const bad = unstorable(body);
+  if (bad) return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', `The body ${bad}, which Otto cannot store`);
   const companyId = (body as Record<string, unknown>).company_id;
   if (typeof companyId !== 'string' || companyId.trim() === '')
     return reject(400, 'missing_company_id', 'MISSING_COMPANY_ID', 'company_id is required');
@@ -173,7 +178,8 @@ async function decide(
     // The webhook outran Shunya's answer to the submission: adopt the tenant's submitting operation.
     const kind = inferKind(env);
     const callId = callIdOf(env);
-    if (kind && callId !== null) {
+    // a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
+    if (kind && callId !== null && UUID.test(env.company_id)) {
       const found = await findSubmittingOperation(deps.db, env.company_id, callId, kind);
       if (found) {
         op = found;

@@ -8,12 +8,16 @@ import { type CompanyRow, findCompanyByCallRailId } from '../../domain/companies
 import type { Clock } from '../../pipeline/deps.ts';
 import { acceptCallRailCall } from '../../pipeline/triggers.ts';
 import { hmacBase64, safeEqual } from '../../util/crypto.ts';
+import { unstorable } from '../../util/storable.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, unauthorized, unprocessable } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { validate } from '../validate.ts';
 
 type Body = Record<string, unknown>;
+
+const MAX_PAYLOAD_DEPTH = 64;
+const MAX_INT4 = 2_147_483_647;
 
 const str = (v: unknown): string | null =>
   typeof v === 'string' && v.trim() !== ''
@@ -29,7 +33,22 @@ function seconds(v: unknown): number | null {
       : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)
         ? Number(v)
         : Number.NaN;
-  return Number.isFinite(n) && n >= 0 ? Math.round(n) : null;
+  const rounded = Math.round(n);
+  // calls.duration_seconds is an int4: a duration beyond it is as unreadable as a non-number
+  return Number.isFinite(n) && n >= 0 && rounded <= MAX_INT4 ? rounded : null;
+}
+
+/**
+ * An ISO 8601 date-time as the instant Date reads (UTC), which Postgres reads the same way; null for
+ * anything else, as the normaliser does (D17): Date also reads "1" or "85", which Postgres refuses, and
+ * Postgres has no year 0 and reads no year beyond 9999 in this form.
+ */
+function instant(v: unknown): string | null {
+  const s = str(v);
+  const ms = s && /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : Number.NaN;
+  if (Number.isNaN(ms)) return null;
+  const year = new Date(ms).getUTCFullYear();
+  return year >= 1 && year <= 9999 ? new Date(ms).toISOString() : null;
 }
 
 /** CallRail's field names first, the handoff seed's names as fallbacks. */
@@ -45,8 +64,7 @@ export function toIncomingCall(b: Body): IncomingCall {
     durationSeconds: seconds(b.duration),
     direction: str(b.direction),
     answered,
-    startedAt:
-      str(b.start_time) && !Number.isNaN(Date.parse(String(b.start_time))) ? String(b.start_time) : null,
+    startedAt: instant(b.start_time),
     payload: b,
   };
 }
@@ -78,11 +96,11 @@ export function callRailRoutes(config: Config, db: Db, clock: Clock): Router<App
     const b = body as Body;
     const companyRef = str(b.company_id) ?? str(b.company_resource_id);
     if (!companyRef) throw badRequest('VALIDATION_ERROR', 'company_id (or company_resource_id) is required');
+    // no CallRail company id holds U+0000 (Postgres could not even compare it) or an unpaired surrogate
+    const find = (ref: string) => (unstorable(ref) ? undefined : findCompanyByCallRailId(db, ref));
     const company =
-      (await findCompanyByCallRailId(db, companyRef)) ??
-      (str(b.company_resource_id)
-        ? await findCompanyByCallRailId(db, str(b.company_resource_id) as string)
-        : undefined);
+      (await find(companyRef)) ??
+      (str(b.company_resource_id) ? await find(str(b.company_resource_id) as string) : undefined);
     // An unknown company cannot be authenticated: answered like a bad signature (decision D13).
     if (!company) throw unauthorized('INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
     const signature = ctx.get('signature');
@@ -91,6 +109,9 @@ export function callRailRoutes(config: Config, db: Db, clock: Clock): Router<App
       throw unauthorized('INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
 
     validate(zCallRailCallCompleted, b);
+    // stored as jsonb: no U+0000, and no nesting JSON.stringify cannot write (CallRail's payload is flat)
+    const bad = unstorable(b, MAX_PAYLOAD_DEPTH);
+    if (bad) throw badRequest('VALIDATION_ERROR', `The body ${bad}, which Otto cannot store`);
     const incoming = toIncomingCall(b);
     if (incoming.recordingUrl) checkAudioUrl(incoming.recordingUrl, config.audio.requireHttps);
     const accepted = await acceptCallRailCall(db, company, incoming, { config, clock });

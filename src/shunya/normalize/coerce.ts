@@ -110,9 +110,20 @@ export function strList(v: unknown): string[] | null {
   return out;
 }
 
-/** An ISO 8601 date-time string that Date can read; kept as sent (trimmed). */
+/** YYYY-MM-DD, then optionally a time (T or a space, hh:mm[:ss[.fraction]]) and a zone (Z, ±hh:mm, ±hhmm). */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * An ISO 8601 date-time string that Date can read, and Postgres too (it is stored as sent); kept as sent
+ * (trimmed). Date also reads year 0, rolls February 30 over into March and skips text after the date
+ * ("2025-01-15 (Wednesday) 10:00"), all of which Postgres refuses.
+ */
 export function isoDate(v: unknown): string | null {
   const t = text(v);
-  if (t === null || !/^\d{4}-\d{2}-\d{2}/.test(t)) return null;
-  return Number.isNaN(Date.parse(t)) ? null : t;
+  const m = t === null ? null : ISO_DATE_TIME.exec(t);
+  if (t === null || !m || Number.isNaN(Date.parse(t))) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return year >= 1 && day >= 1 && day <= days ? t : null;
 }

@@ -139,17 +139,21 @@ export function normalizeError(body: unknown, httpStatus?: number): ShunyaErrorI
     if (status === undefined) return { ...info, message: ex || fallback };
     return { ...info, message: ex ? `${fallback}: ${ex}` : fallback, details: { non_json_body: true } };
   }
-  const root = asRecord(body);
+  let root = asRecord(body);
   if (!root) {
     // [] or a number or null: nothing to read.
     return build({}, {}, status, fallback);
   }
+  // A webhook whose `error` is itself a whole envelope: unwrap it, as often as it is wrapped (in a loop,
+  // so that no depth overflows the stack).
+  for (;;) {
+    const e = get(root, 'error');
+    if (!isRecord(e) || !isRecord(get(e, 'error')) || firstPresent(e, ['error_code', 'code'])) break;
+    root = e;
+  }
   const inner = get(root, 'error');
   if (isRecord(inner)) {
-    // A canonical/legacy envelope, or a webhook whose `error` is itself a whole envelope.
-    if (isRecord(get(inner, 'error')) && !firstPresent(inner, ['error_code', 'code'])) {
-      return normalizeError(inner, status);
-    }
+    // A canonical/legacy envelope.
     return build(inner, root, status, fallback);
   }
   if (typeof inner === 'string') {

@@ -4,6 +4,8 @@ import { asRecord, firstPresent, get, int, isRecord, nonNegative, type Rec, str,
 import { Notes } from './notes.ts';
 import { unitScore } from './scores.ts';
 
+const MAX_WORD_COUNT = 2_147_483_647;
+
 /** §6.1 field-name variations, in order of precedence. */
 const LABEL_KEYS = ['speaker_labels', 'speakers', 'diarization', 'speaker_segments'] as const;
 
@@ -36,7 +38,8 @@ export function normalizeTranscript(body: unknown): Normalized<Transcript> {
   }
 
   let word_count = int(get(r, 'word_count'));
-  if (word_count === null || word_count < 0) {
+  // a count Otto cannot store (an int4 column) is as unusable as a negative one
+  if (word_count === null || word_count < 0 || word_count > MAX_WORD_COUNT) {
     if (get(r, 'word_count') !== undefined && get(r, 'word_count') !== null) n.invalid('word_count');
     n.filled('word_count');
     word_count = fullText.trim() === '' ? 0 : fullText.trim().split(/\s+/).length;

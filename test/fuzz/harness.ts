@@ -1,0 +1,222 @@
+// What the fuzz targets share: run settings from the environment, the tally of what was sent and seen,
+// violations (thrown at once in tests so that fast-check shrinks them, or counted by scripts/fuzz.ts),
+// a raw HTTP client, a logger that keeps error lines, and a row-write counter on the test database.
+import http from 'node:http';
+import { Writable } from 'node:stream';
+import type { Db } from '../../src/db/knex.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
+
+export const DEFAULT_SEED = 20_261_124;
+
+export function fuzzSettings(defaultRuns: number): { numRuns: number; seed: number } {
+  const runs = Number(process.env.FUZZ_RUNS ?? defaultRuns);
+  const seed = Number(process.env.FUZZ_SEED ?? DEFAULT_SEED);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`FUZZ_RUNS must be a positive integer, got ${runs}`);
+  if (!Number.isInteger(seed)) throw new Error(`FUZZ_SEED must be an integer, got ${seed}`);
+  return { numRuns: runs, seed };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The tally
+
+export const VIOLATION_KINDS = [
+  /** a 5xx answer */
+  'status5xx',
+  /** a 2xx answer to a request that carried no valid signature */
+  'acceptedUnsigned',
+  /** an exception that escaped: an error logged by the server, or a normaliser that threw */
+  'escapedException',
+  /** an error answer whose body is not the contract's error envelope */
+  'nonEnvelope',
+  /** a refused request that wrote to the database (beyond what the code documents it records) */
+  'writeOnRefusal',
+  /** any other broken promise of the contract (status not listed, wrong success body, wrong verdict) */
+  'contract',
+] as const;
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+
+export class Violation extends Error {
+  constructor(
+    readonly kind: ViolationKind,
+    message: string,
+  ) {
+    super(`[${kind}] ${message}`);
+    this.name = 'Violation';
+  }
+}
+
+export interface ViolationRecord {
+  kind: ViolationKind;
+  message: string;
+  run: number;
+  input: string;
+}
+
+export class Tally {
+  inputs = 0;
+  readonly statuses: Record<string, number> = {};
+  readonly outcomes: Record<string, number> = {};
+  readonly violations: Record<ViolationKind, number> = Object.fromEntries(
+    VIOLATION_KINDS.map((k) => [k, 0]),
+  ) as Record<ViolationKind, number>;
+  readonly examples: ViolationRecord[] = [];
+  private current: unknown;
+
+  /** `throwOnViolation`: tests stop at the first one (fast-check shrinks it); the long run counts them all. */
+  constructor(
+    readonly target: string,
+    readonly throwOnViolation = true,
+  ) {}
+
+  begin(input: unknown): void {
+    this.inputs++;
+    this.current = input;
+  }
+
+  status(code: number): void {
+    this.statuses[code] = (this.statuses[code] ?? 0) + 1;
+  }
+
+  outcome(name: string): void {
+    this.outcomes[name] = (this.outcomes[name] ?? 0) + 1;
+  }
+
+  violation(kind: ViolationKind, message: string): void {
+    this.violations[kind]++;
+    if (this.examples.length < 20)
+      this.examples.push({ kind, message, run: this.inputs, input: preview(this.current) });
+    if (this.throwOnViolation) throw new Violation(kind, message);
+  }
+
+  /** Checks a condition; a false one is a violation of `kind`. */
+  expect(ok: boolean, kind: ViolationKind, message: () => string): void {
+    if (!ok) this.violation(kind, message());
+  }
+
+  get violationCount(): number {
+    return Object.values(this.violations).reduce((a, b) => a + b, 0);
+  }
+}
+
+export function preview(v: unknown, max = 1500): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v, (_k, x) =>
+      typeof x === 'string' && x.length > 200 ? `${x.slice(0, 200)}…(${x.length})` : x,
+    );
+  } catch {
+    s = String(v);
+  }
+  return s && s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP: node:http with keep-alive, so that any bytes and header combination can be sent as is.
+
+export interface Sent {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+export function send(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  opts: { chunked?: boolean } = {},
+): Promise<Sent> {
+  const url = new URL(path, baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: opts.chunked ? headers : { ...headers, 'content-length': String(body.length) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export function closeHttpAgent(): void {
+  agent.destroy();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A logger that keeps the exceptions the server logged: an unhandled error is logged at level error
+// with its `err` (errors middleware, the webhook inbox). Error lines without an exception are business
+// events (a Shunya job that failed for good is logged as "job failed") and are not kept.
+
+export function capturingLogger(): { logger: Logger; errors: string[] } {
+  const errors: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      const line = chunk.toString();
+      if (/"level":"(error|fatal)"/.test(line) && /"err":/.test(line))
+        errors.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
+      done();
+    },
+  });
+  return { logger: createLogger('error', sink), errors };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Row writes per table, counted by a row-level trigger installed in the (throwaway) test database only.
+// It sees every INSERT, UPDATE and DELETE that committed, in any table of Otto's and graphile-worker's
+// schemas, so "a refused request writes nothing" is checked exactly, updates included.
+
+export async function installWriteCounter(db: Db): Promise<void> {
+  await db.raw(`
+    CREATE TABLE IF NOT EXISTS public.fuzz_writes (tbl text PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+    CREATE OR REPLACE FUNCTION public.fuzz_count_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO public.fuzz_writes (tbl, n) VALUES (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 1)
+      ON CONFLICT (tbl) DO UPDATE SET n = public.fuzz_writes.n + 1;
+      RETURN NULL;
+    END $$;`);
+  const tables = await db.raw(
+    `SELECT table_schema AS s, table_name AS t FROM information_schema.tables
+     WHERE table_type = 'BASE TABLE' AND table_schema IN ('public', 'graphile_worker') AND table_name <> 'fuzz_writes'`,
+  );
+  for (const { s, t } of tables.rows as { s: string; t: string }[]) {
+    await db.raw(
+      `CREATE OR REPLACE TRIGGER fuzz_count_write AFTER INSERT OR UPDATE OR DELETE ON "${s}"."${t}"
+       FOR EACH ROW EXECUTE FUNCTION public.fuzz_count_write()`,
+    );
+  }
+}
+
+export type WriteCounts = Record<string, number>;
+
+export async function writeCounts(db: Db): Promise<WriteCounts> {
+  const rows = (await db.raw('SELECT tbl, n FROM public.fuzz_writes')).rows as { tbl: string; n: string }[];
+  return Object.fromEntries(rows.map((r) => [r.tbl, Number(r.n)]));
+}
+
+/** The tables written between two counts, with the number of rows written. */
+export function writesBetween(before: WriteCounts, after: WriteCounts): WriteCounts {
+  const out: WriteCounts = {};
+  for (const [t, n] of Object.entries(after)) {
+    const d = n - (before[t] ?? 0);
+    if (d !== 0) out[t] = d;
+  }
+  return out;
+}
