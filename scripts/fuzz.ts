@@ -25,6 +25,8 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '100000' },
     seed: { type: 'string', default: String(DEFAULT_SEED) },
+    /** one target only: callrail or webhook (it gets all the runs) */
+    only: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -54,6 +56,7 @@ async function fuzz<C>(
   const target = await start(db, tally);
   const t0 = performance.now();
   let last = t0;
+  let reported = 0;
   try {
     await fc.assert(
       fc.asyncProperty(arb, async (c) => {
@@ -62,6 +65,10 @@ async function fuzz<C>(
         } catch (e) {
           // the harness itself failed on this input (e.g. the connection was reset): an escaped exception
           tally.violation('escapedException', `the run threw: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        if (tally.examples.length > reported && reported < 20) {
+          const e = tally.examples[reported++] as (typeof tally.examples)[number];
+          console.log(`  ${name}: violation at run ${e.run}, ${e.kind}: ${e.message}\n    input ${e.input}`);
         }
         const now = performance.now();
         if (now - last > 10_000) {
@@ -143,12 +150,25 @@ async function main(): Promise<void> {
       await migrateAll(db, url);
       return db;
     };
-    const half = Math.floor(runs / 2);
+    if (values.only !== undefined && values.only !== 'callrail' && values.only !== 'webhook')
+      throw new Error('--only must be callrail or webhook');
+    const half = values.only === 'callrail' ? 0 : values.only === 'webhook' ? runs : Math.floor(runs / 2);
     console.log(`fuzz: ${runs} inputs, seed ${seed}`);
-    const targets = [
-      await fuzz('callrail', await open('fuzz_callrail'), startCallRailTarget, callRailCaseArb, runs - half),
-      await fuzz('webhook', await open('fuzz_webhook'), startWebhookTarget, webhookCaseArb, half),
-    ];
+    const targets: TargetReport[] = [];
+    if (runs - half > 0)
+      targets.push(
+        await fuzz(
+          'callrail',
+          await open('fuzz_callrail'),
+          startCallRailTarget,
+          callRailCaseArb,
+          runs - half,
+        ),
+      );
+    if (half > 0)
+      targets.push(
+        await fuzz('webhook', await open('fuzz_webhook'), startWebhookTarget, webhookCaseArb, half),
+      );
     const at = new Date().toISOString();
     const report = {
       at,

@@ -928,6 +928,10 @@ export type CallrailCallCompletedErrors = {
      */
     415: ErrorEnvelope;
     /**
+     * Well-formed but refused, e.g. audio over the §11.3 limits or a plain-http URL in production.
+     */
+    422: ErrorEnvelope;
+    /**
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;

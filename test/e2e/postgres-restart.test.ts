@@ -39,7 +39,7 @@ beforeAll(async () => {
   postgres = await startEmbeddedPostgres(pgOptions);
   sim = await startSimulator({ preset: 'happy', timeScale: 60, seed: 3 });
   const config = loadConfig({ ...FAST_ENV, DATABASE_URL: postgres.url, UWC_BASE_URL: sim.url });
-  otto = await startOtto(config, createLogger((process.env.TEST_LOG as 'debug') ?? 'silent'), {
+  otto = await startOtto(config, createLogger('silent'), {
     heartbeat: { intervalMs: 300, deadAfterMs: 2000 },
   });
   await fetch(`${sim.url}/__sim/config`, {
