@@ -46,7 +46,7 @@ export async function startOtto(
   opts: StartOptions = {},
 ): Promise<RunningOtto> {
   const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() }));
-  const db = createDb(database.url, config.db.poolMax);
+  const db = createDb(database.url, config.db.poolMax, logger);
   const applied = await migrateAll(db, database.url);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 

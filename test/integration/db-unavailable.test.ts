@@ -1,7 +1,8 @@
 // An unreachable database is the server's trouble, not the client's and not a bug: every route answers
 // 503 SERVICE_UNAVAILABLE in the contract's envelope with Retry-After, and nothing is half-written.
 // (Regression: a Postgres restart during the chaos run answered CallRail 500 INTERNAL_ERROR.)
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
 import { loadConfig } from '../../src/config.ts';
 import { isDatabaseUnavailable } from '../../src/db/errors.ts';
@@ -78,5 +79,35 @@ describe('with the database unreachable', () => {
       isDatabaseUnavailable(await t.db.raw('SELECT * FROM no_such_table').catch((e: unknown) => e)),
     ).toBe(false);
     expect(isDatabaseUnavailable(new TypeError('x is undefined'))).toBe(false);
+  });
+});
+
+describe("knex's own warnings", () => {
+  it('go to the structured log, not to the console, when a logger is given', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const consoleWarn = vi.spyOn(console, 'warn');
+    const consoleLog = vi.spyOn(console, 'log');
+    const db = createDb(
+      `postgres://postgres:postgres@127.0.0.1:${await freePort()}/otto`,
+      1,
+      createLogger('warn', sink),
+    );
+    try {
+      await expect(db.raw('select 1')).rejects.toThrow(/ECONNREFUSED/);
+      const knexLines = lines.map((l) => JSON.parse(l)).filter((l) => l.component === 'knex');
+      expect(knexLines.length).toBeGreaterThan(0);
+      expect(knexLines[0]).toMatchObject({ level: 'warn', msg: expect.stringMatching(/ECONNREFUSED/) });
+      expect([...consoleWarn.mock.calls, ...consoleLog.mock.calls]).toEqual([]);
+    } finally {
+      consoleWarn.mockRestore();
+      consoleLog.mockRestore();
+      await db.destroy();
+    }
   });
 });
