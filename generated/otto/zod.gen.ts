@@ -1018,7 +1018,7 @@ export const zEventWebhookPayload = z.object({
  *
  */
 export const zWebhookPayload = z.object({
-    shunya_job_id: z.string(),
+    shunya_job_id: z.string().min(1).max(255),
     job_id: z.string().optional(),
     task_id: z.string().optional(),
     status: zWebhookStatus,

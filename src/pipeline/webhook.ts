@@ -81,11 +81,14 @@ function inferKind(env: WebhookEnvelope): OperationKind | null {
 }
 
 function callIdOf(env: WebhookEnvelope): number | null {
-  if (env.call_id !== null) return env.call_id;
+  if (env.call_id !== null) return isCallId(env.call_id) ? env.call_id : null;
   const v = (env.result as Record<string, unknown> | null)?.call_id;
   const n = typeof v === 'string' ? Number(v) : v;
-  return typeof n === 'number' && Number.isInteger(n) ? n : null;
+  return isCallId(n) ? n : null;
 }
+
+/** Otto's call and session ids are positive int8 values that JavaScript holds exactly (the contract's CallId). */
+const isCallId = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
 
 async function decide(
   deps: PipelineDeps,
@@ -151,7 +154,8 @@ async function decide(
   if (!body || typeof body !== 'object' || Array.isArray(body))
     return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', 'The body must be a JSON object');
   const bad = unstorable(body);
-  if (bad) return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', `The body ${bad}, which Otto cannot store`);
+  if (bad)
+    return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', `The body ${bad}, which Otto cannot store`);
   const companyId = (body as Record<string, unknown>).company_id;
   if (typeof companyId !== 'string' || companyId.trim() === '')
     return reject(400, 'missing_company_id', 'MISSING_COMPANY_ID', 'company_id is required');

@@ -1,7 +1,7 @@
 // What the client returns from Shunya's 2xx bodies: job ids, job states, the segmentation mode (D3).
 // A 2xx that lacks what the operation needs is a ShunyaResponseError (retryable later).
 import { ShunyaResponseError } from './errors.ts';
-import { asRecord, firstPresent, get, int, isRecord, text, token } from './normalize/coerce.ts';
+import { asRecord, firstPresent, get, int, isRecord, jobId, text, token } from './normalize/coerce.ts';
 import { normalizeError } from './normalize/error.ts';
 import type { JobStatus, Submitted } from './types.ts';
 
@@ -29,8 +29,15 @@ function unusable(ctx: ResultContext, message: string): ShunyaResponseError {
 /** task_id (transcription) or job_id (analysis, segmentation); either name is accepted. */
 export function toSubmitted(body: unknown, ctx: ResultContext): Submitted {
   const r = asRecord(body);
-  const id = text(firstPresent(r, ['task_id', 'job_id', 'shunya_job_id'])?.value);
-  if (id === null) throw unusable(ctx, 'no task_id or job_id in the body');
+  const raw = firstPresent(r, ['task_id', 'job_id', 'shunya_job_id'])?.value;
+  const id = jobId(raw);
+  if (id === null)
+    throw unusable(
+      ctx,
+      text(raw) === null
+        ? 'no task_id or job_id in the body'
+        : 'the task_id or job_id is longer than 255 characters',
+    );
   return { shunya_job_id: id, transcript_id: int(get(r, 'transcript_id')) };
 }
 

@@ -126,6 +126,44 @@ describe('the Shunya webhook receiver (regressions)', () => {
     expect(r.delivery).toMatchObject({ verdict: 'unknown_job', http_status: 404, company_id: null });
   });
 
+  it('a signed delivery for an unknown job whose call_id is beyond int8 is 404 JOB_NOT_FOUND, not 500', async () => {
+    // the adoption lookup (D36) compared the call id with an int8 column, and Postgres refused 1.45e56
+    for (const callId of [1.4512806591652198e56, Number.MAX_VALUE, 0, -3]) {
+      const r = await deliver(
+        JSON.stringify({
+          shunya_job_id: 'no-such-job-2',
+          status: 'completed',
+          company_id: company.id,
+          result: { call_id: callId, qualification: { qualification_status: 'hot' } },
+        }),
+      );
+      expect(r.status).toBe(404);
+      expect(zErrorEnvelope.parse(r.body).error.error_code).toBe('JOB_NOT_FOUND');
+    }
+  });
+
+  it('a signed delivery whose job id is longer than 255 characters names no job: 404, nothing written, not 500', async () => {
+    // adopting a still-submitting operation stored the 600,000-character id, which its unique index refused
+    const { op, job } = await submittedTranscription('regression-long-id');
+    await t
+      .db('shunya_operations')
+      .where({ id: op.id })
+      .update({ status: 'submitting', shunya_job_id: null });
+    const call = await t.db('calls').where({ id: job.call_id }).first();
+    const before = await domainRows();
+    const r = await deliver(
+      JSON.stringify({
+        shunya_job_id: 'a'.repeat(600_000),
+        status: 'completed',
+        company_id: company.id,
+        result: { call_id: call.shunya_call_id, transcript_text: 'Hello.', speaker_labels: [] },
+      }),
+    );
+    expect(r.status).toBe(404);
+    expect(zErrorEnvelope.parse(r.body).error.error_code).toBe('JOB_NOT_FOUND');
+    expect(await domainRows()).toEqual(before);
+  });
+
   it('a signed delivery holding U+0000 is 400 INVALID_PAYLOAD (Postgres text cannot store it), not 500', async () => {
     // in the job id: the operation lookup itself failed
     const inId = await deliver(

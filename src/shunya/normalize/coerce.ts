@@ -111,7 +111,8 @@ export function strList(v: unknown): string[] | null {
 }
 
 /** YYYY-MM-DD, then optionally a time (T or a space, hh:mm[:ss[.fraction]]) and a zone (Z, ±hh:mm, ±hhmm). */
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /**
  * An ISO 8601 date-time string that Date can read, and Postgres too (it is stored as sent); kept as sent
@@ -126,4 +127,13 @@ export function isoDate(v: unknown): string | null {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
   return year >= 1 && day >= 1 && day <= days ? t : null;
+}
+
+/** Longest Shunya job id Otto accepts (the contract's maxLength; decision D43). */
+export const MAX_JOB_ID_LENGTH = 255;
+
+/** A Shunya job id (task_id, job_id, shunya_job_id): non-blank text of at most 255 characters (D43). */
+export function jobId(v: unknown): string | null {
+  const t = text(v);
+  return t !== null && t.length <= MAX_JOB_ID_LENGTH ? t : null;
 }

@@ -3,7 +3,7 @@
 // The result stays raw here: the caller normalises it by the operation's kind. Signatures are verified
 // elsewhere (the receiver), before this is called.
 import type { Normalized, OperationKind, WebhookEnvelope } from '../types.ts';
-import { asRecord, firstPresent, get, int, isRecord, text, token } from './coerce.ts';
+import { asRecord, firstPresent, get, int, isRecord, jobId, text, token } from './coerce.ts';
 import { normalizeError } from './error.ts';
 import { Notes } from './notes.ts';
 
@@ -39,9 +39,10 @@ export function normalizeWebhook(body: unknown): Normalized<WebhookEnvelope> {
   const profile = get(r, 'event_type') !== undefined && get(r, 'event_type') !== null ? 'shunya' : 'handoff';
 
   const id = firstPresent(r, ['shunya_job_id', 'job_id', 'task_id']);
-  const shunya_job_id = text(id?.value);
+  const shunya_job_id = jobId(id?.value);
   if (shunya_job_id === null) {
-    n.absent('shunya_job_id');
+    if (text(id?.value) !== null) n.invalid('shunya_job_id');
+    else n.absent('shunya_job_id');
     n.problem('webhook names no job (shunya_job_id, job_id or task_id)');
   }
 
