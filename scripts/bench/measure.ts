@@ -104,3 +104,24 @@ export async function drain(
     await new Promise((res) => setTimeout(res, 250));
   }
 }
+
+/**
+ * Waits until no Otto job is pending or running (a previous phase's backlog has drained), so that a
+ * phase measures its own calls on a quiet system. Returns the jobs still unfinished at the timeout.
+ */
+export async function quiesce(
+  db: Knex,
+  timeoutMs: number,
+  onProgress?: (left: number) => void,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await db.raw(
+      `SELECT count(*)::int AS n FROM shunya_jobs WHERE job_status NOT IN ('succeeded', 'failed', 'timeout')`,
+    );
+    const left = r.rows[0].n as number;
+    onProgress?.(left);
+    if (left === 0 || Date.now() > deadline) return left;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}

@@ -25,6 +25,16 @@ export function renderMarkdown(r: BenchResult, svg: string): string {
         `| ${p.label} | ${f(p.offeredRate, 0)} | ${p.sent} | ${p.succeeded} | ${p.notTerminal} | ${f(p.sustainedCallsPerS)} | ${d(p.triggerHttpMs)} | ${d(p.triggerToSubmittedMs)} | ${d(p.webhookToReadableMs)} | ${d(p.endToEndMs)} | ${f(p.sqlStatementsPerCall)} | ${f(p.ottoRssMb.p50, 0)} / ${f(p.ottoRssMb.max, 0)} |`,
     ),
     '',
+    '"not terminal": calls unfinished 120 s after the phase stopped sending; they finish before the next phase ' +
+      'starts, which waits for every earlier call: ' +
+      r.phases
+        .map(
+          (p) =>
+            `${p.label} waited ${f(p.backlogWaitS, 0)} s${p.startedWithBacklog > 0 ? ` (${p.startedWithBacklog} still unfinished)` : ''}`,
+        )
+        .join(', ') +
+      '.',
+    '',
     'CPU milliseconds per call, by process (and the share of the machine used during the phase):',
     '',
     '| phase | Otto | simulator | Postgres | load generator | machine CPU use |',

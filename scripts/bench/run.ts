@@ -26,7 +26,7 @@ import { freePort } from '../../src/util/net.ts';
 import { ROOT, startNode } from '../lib/procs.ts';
 import { cpuDelta, cpuSnapshot } from './cpu.ts';
 import { burst, openLoop, postCall, type Sent, type Tenant } from './load.ts';
-import { type Dist, dist, drain, readPhase } from './measure.ts';
+import { type Dist, dist, drain, quiesce, readPhase } from './measure.ts';
 import { renderMarkdown, renderSvg } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -193,6 +193,14 @@ async function main() {
     ).rows[0] as { exec_ms: number; plan_ms: number };
 
   async function phase(label: string, rate: number, seconds: number) {
+    // the previous phase's unfinished calls (an overloaded phase leaves a backlog) finish first
+    const quiesceT0 = Date.now();
+    let backlog0 = -1;
+    const startedWithBacklog = await quiesce(db, 900_000, (left) => {
+      if (backlog0 < 0) backlog0 = left;
+      if (backlog0 > 0) progress(`${label}: previous backlog`, backlog0 - left, backlog0);
+    });
+    const backlogWaitS = (Date.now() - quiesceT0) / 1000;
     await db.raw('SELECT pg_stat_statements_reset()');
     const sqlBefore = await sqlCalls();
     rss.length = 0;
@@ -231,6 +239,10 @@ async function main() {
       rejected: sent.filter((s) => s.status !== 202).length,
       succeeded,
       notTerminal: missing,
+      /** seconds spent waiting for the previous phase's backlog before this one started */
+      backlogWaitS,
+      /** jobs of earlier phases still unfinished when this phase started (0 unless the wait timed out) */
+      startedWithBacklog,
       jobs: rows.jobs,
       throughputCallsPerS: succeeded / spanS,
       sustainedCallsPerS: sustained,
@@ -413,6 +425,8 @@ export type BenchResult = {
     rejected: number;
     succeeded: number;
     notTerminal: number;
+    backlogWaitS: number;
+    startedWithBacklog: number;
     throughputCallsPerS: number;
     sustainedCallsPerS: number;
     triggerHttpMs: Dist;

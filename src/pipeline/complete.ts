@@ -4,6 +4,7 @@
 // hashes, the outbox events and the next graphile-worker job. Whatever the order or number of deliveries,
 // polls, retries and crashes, the domain effects happen once.
 import type { Tx } from '../db/knex.ts';
+import { transaction } from '../db/tx.ts';
 import type { Normalized, ShunyaErrorInfo } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { applyStage, type StageResult } from './apply.ts';
@@ -46,7 +47,7 @@ export async function completeOperation(
   adopt?: { shunyaJobId: string },
 ): Promise<CompletionResult> {
   const log = deps.logger.child({ operation_id: operationId, source });
-  const result = await deps.db.transaction(async (tx: Tx): Promise<CompletionResult> => {
+  const result = await transaction(deps.db, async (tx: Tx): Promise<CompletionResult> => {
     const locked = await lockOperationAndJob(tx, operationId);
     if (!locked) throw new Error(`No operation ${operationId}`);
     const { op, job } = locked;

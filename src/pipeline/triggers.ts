@@ -1,6 +1,7 @@
 // The triggers' transactions (§3.1 steps 1-2, §3.2 steps 1-2): the business rows, the ShunyaJob and its
 // graphile-worker wake-up are written together or not at all.
 import type { Db } from '../db/knex.ts';
+import { transaction } from '../db/tx.ts';
 import { attachRecording, type IncomingCall, insertCallOnce, setCallLead } from '../domain/calls.ts';
 import type { CompanyRow } from '../domain/companies.ts';
 import { findOrCreateLead } from '../domain/leads.ts';
@@ -22,7 +23,7 @@ export async function acceptCallRailCall(
   incoming: IncomingCall,
   deps: JobDeps,
 ): Promise<CallAccepted> {
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const { call, created } = await insertCallOnce(tx, company.id, incoming);
     if (created) {
       const lead = await findOrCreateLead(tx, company.id, incoming.customerPhone, incoming.customerName);
@@ -65,7 +66,7 @@ export async function acceptRecordingUpload(
   upload: Upload,
   deps: JobDeps,
 ): Promise<UploadAccepted> {
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     const r = await recordUpload(tx, companyId, sessionId, upload);
     if (r.kind === 'foreign') return { kind: 'not_found' };
     const existing = await findJobFor(tx, companyId, { sessionId });

@@ -3,6 +3,7 @@
 // anything else unexpected is logged with its stack and answered 500 without internals.
 import type { Middleware } from 'koa';
 import { isDatabaseUnavailable } from '../../db/errors.ts';
+import { isTransactionConflict } from '../../db/tx.ts';
 import type { AppState } from '../context.ts';
 import { envelope, HttpError, internalError, notFound, serviceUnavailable } from '../errors.ts';
 
@@ -23,6 +24,11 @@ export function errorEnvelope(): Middleware<AppState> {
         err = serviceUnavailable('The database is unreachable; nothing was written. Retry shortly.');
         ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_S));
         ctx.state.log.warn({ err: e }, 'database unavailable');
+      } else if (isTransactionConflict(e)) {
+        // still a deadlock victim after its retries (D44): nothing was written, a retry will do
+        err = serviceUnavailable('The request met concurrent changes; nothing was written. Retry shortly.');
+        ctx.set('Retry-After', '1');
+        ctx.state.log.warn({ err: e }, 'transaction conflict after retries');
       } else {
         err = internalError();
         ctx.state.log.error({ err: e }, 'unhandled error');
