@@ -8,13 +8,15 @@ function procCpu(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime
+    // utime + stime, plus cutime + cstime: the CPU of its children that exited and were waited for (a
+    // Postgres backend whose connection closed during a phase would otherwise take its CPU with it)
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
   } catch {
     return 0;
   }
 }
 
-/** CPU seconds of `pid` and of all its descendants still alive. */
+/** CPU seconds of `pid` and of all its descendants, alive or exited (and waited for). */
 export function treeCpu(pid: number): number {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
