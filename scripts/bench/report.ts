@@ -90,7 +90,8 @@ export function renderSvg(r: BenchResult): string {
     )
     .join('');
   const target = Number(r.settings.rate);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img">
+<title>Otto benchmark: calls completed per second in each phase</title>
 <rect width="100%" height="100%" fill="white"/>
 <text x="${m.l}" y="18" font-size="13">Calls completed per second since each phase began</text>
 <line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#333"/>

@@ -70,7 +70,9 @@ describe('a trigger chosen as a deadlock victim', () => {
     const body = await res.json();
     expect(body).toMatchObject({ status: 'queued', duplicate: false });
     // the retried transaction admitted both due jobs
-    expect(await t.db('shunya_jobs').where({ id: body.job_id }).first()).toMatchObject({ job_status: 'running' });
+    expect(await t.db('shunya_jobs').where({ id: body.job_id }).first()).toMatchObject({
+      job_status: 'running',
+    });
     const calls = await t
       .db('calls')
       .where({ company_id: company.id, callrail_call_id: payload.resource_id });
