@@ -24,13 +24,36 @@ const MESSAGES = [
   /Connection ended unexpectedly/i,
 ];
 
-export function isDatabaseUnavailable(e: unknown, depth = 0): boolean {
+/** Whether `pred` holds for the error, its `cause` chain or an AggregateError's errors (bounded depth). */
+function anyCause(e: unknown, pred: (err: ErrorLike) => boolean, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 5) return false;
-  const err = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-  const code = typeof err.code === 'string' ? err.code : '';
-  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code)) return true;
-  if (err.name === 'KnexTimeoutError') return true; // no pooled connection could be had in time
-  if (typeof err.message === 'string' && MESSAGES.some((m) => m.test(err.message as string))) return true;
-  if (Array.isArray(err.errors) && err.errors.some((x) => isDatabaseUnavailable(x, depth + 1))) return true; // AggregateError
-  return isDatabaseUnavailable(err.cause, depth + 1);
+  const err = e as ErrorLike;
+  if (pred(err)) return true;
+  if (Array.isArray(err.errors) && err.errors.some((x) => anyCause(x, pred, depth + 1))) return true;
+  return anyCause(err.cause, pred, depth + 1);
+}
+
+interface ErrorLike {
+  code?: unknown;
+  name?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
+export function isDatabaseUnavailable(e: unknown): boolean {
+  return anyCause(e, (err) => {
+    const code = typeof err.code === 'string' ? err.code : '';
+    if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code)) return true;
+    if (err.name === 'KnexTimeoutError') return true; // no pooled connection could be had in time
+    return typeof err.message === 'string' && MESSAGES.some((m) => m.test(err.message as string));
+  });
+}
+
+/** SQLSTATEs of a transaction Postgres rolled back to resolve a conflict: deadlock, serialization failure. */
+const CONFLICT_SQLSTATES = new Set(['40P01', '40001']);
+
+/** A deadlock victim or a serialization failure: nothing was written, and the transaction may run again (D44). */
+export function isTransactionConflict(e: unknown): boolean {
+  return anyCause(e, (err) => typeof err.code === 'string' && CONFLICT_SQLSTATES.has(err.code));
 }

@@ -16,7 +16,7 @@
 // - a refused request writes nothing at all (no inbox exists for CallRail).
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { zCallRailAccepted, zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
+import { zCallRailAccepted } from '../../generated/otto/zod.gen.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { type CompanyRow, insertCompany } from '../../src/domain/companies.ts';
@@ -24,14 +24,7 @@ import { buildApp } from '../../src/http/app.ts';
 import type { Clock } from '../../src/pipeline/deps.ts';
 import { type Listening, listen } from '../helpers/http.ts';
 import { CALLRAIL_EXAMPLES } from './corpus.ts';
-import {
-  capturingLogger,
-  installWriteCounter,
-  send,
-  type Tally,
-  writeCounts,
-  writesBetween,
-} from './harness.ts';
+import { capturingLogger, expectErrorEnvelope, installWriteCounter, observe, type Tally } from './harness.ts';
 import {
   applyJsonEdits,
   applyTextEdits,
@@ -260,29 +253,19 @@ export async function startCallRailTarget(db: Db, tally: Tally): Promise<CallRai
       /json/.test(c.contentType) &&
       c.contentType !== 'application/vnd.callrail+json';
 
-    const errorsBefore = errors.length;
-    const before = await writeCounts(db);
-    const res = await send(server.url, CALLRAIL_PATH, headers, sent, { chunked: c.chunked });
-    const after = await writeCounts(db);
-    tally.status(res.status);
+    const observed = await observe(tally, errors, db, {
+      url: server.url,
+      path: CALLRAIL_PATH,
+      headers,
+      body: sent,
+      chunked: c.chunked,
+    });
+    const { res, body, writes } = observed;
     tally.expect(
       res.status < 500,
       'status5xx',
-      () =>
-        `answered ${res.status}: ${res.body.slice(0, 300)}; logged: ${errors.slice(errorsBefore).join('\n')}`,
+      () => `answered ${res.status}: ${res.body.slice(0, 300)}; logged: ${observed.logged}`,
     );
-    tally.expect(
-      errors.length === errorsBefore,
-      'escapedException',
-      () => `logged: ${errors.slice(errorsBefore).join('\n')}`,
-    );
-    let body: unknown;
-    try {
-      body = JSON.parse(res.body);
-    } catch {
-      body = undefined;
-    }
-    const writes = writesBetween(before, after);
     if (res.status >= 200 && res.status < 300) {
       const accepted = zCallRailAccepted.safeParse(body);
       tally.expect(
@@ -302,24 +285,7 @@ export async function startCallRailTarget(db: Db, tally: Tally): Promise<CallRai
           `accepted for tenant ${call?.company_id} without its signature (signed by ${signedBy.map((co) => co.id)})`,
       );
     } else {
-      const envelope = zErrorEnvelope.safeParse(body);
-      tally.expect(
-        envelope.success,
-        'nonEnvelope',
-        () => `${res.status} body is not the ErrorEnvelope: ${res.body.slice(0, 500)}`,
-      );
-      const code = envelope.success ? envelope.data.error.error_code : '?';
-      tally.outcome(`${res.status}:${code}`);
-      tally.expect(
-        !envelope.success || envelope.data.error.request_id === res.headers['x-request-id'],
-        'contract',
-        () => 'request_id differs from X-Request-ID',
-      );
-      tally.expect(
-        [400, 401, 413, 415, 422].includes(res.status),
-        'contract',
-        () => `status ${res.status} is not in the contract`,
-      );
+      const code = expectErrorEnvelope(tally, observed, [400, 401, 413, 415, 422]);
       tally.expect(
         Object.keys(writes).length === 0,
         'writeOnRefusal',

@@ -3,6 +3,7 @@
 // a raw HTTP client, a logger that keeps error lines, and a row-write counter on the test database.
 import http from 'node:http';
 import { Writable } from 'node:stream';
+import { zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 
@@ -219,4 +220,68 @@ export function writesBetween(before: WriteCounts, after: WriteCounts): WriteCou
     if (d !== 0) out[t] = d;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What every target checks of every request
+
+export interface Observed {
+  res: Sent;
+  /** the response body parsed as JSON, or undefined */
+  body: unknown;
+  /** rows written by the request, per table */
+  writes: WriteCounts;
+  /** the error lines the server logged while answering */
+  logged: string;
+}
+
+/**
+ * Sends one request and records what every target checks: its status in the tally, no exception logged
+ * by the server (escapedException), the body parsed, and the rows it wrote. 5xx answers are left to the
+ * caller, which knows where the server kept the cause.
+ */
+export async function observe(
+  tally: Tally,
+  errors: string[],
+  db: Db,
+  request: { url: string; path: string; headers: Record<string, string>; body: Buffer; chunked: boolean },
+): Promise<Observed> {
+  const errorsBefore = errors.length;
+  const before = await writeCounts(db);
+  const res = await send(request.url, request.path, request.headers, request.body, {
+    chunked: request.chunked,
+  });
+  const after = await writeCounts(db);
+  tally.status(res.status);
+  const logged = errors.slice(errorsBefore).join('\n');
+  tally.expect(errors.length === errorsBefore, 'escapedException', () => `logged: ${logged}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(res.body);
+  } catch {
+    body = undefined;
+  }
+  return { res, body, writes: writesBetween(before, after), logged };
+}
+
+/**
+ * An error answer: the contract's ErrorEnvelope (nonEnvelope), carrying the response's X-Request-ID, with
+ * a status the contract lists for the operation. Counts the outcome; returns the error code ('?' if none).
+ */
+export function expectErrorEnvelope(tally: Tally, { res, body }: Observed, listed: number[]): string {
+  const envelope = zErrorEnvelope.safeParse(body);
+  tally.expect(
+    envelope.success,
+    'nonEnvelope',
+    () => `${res.status} body is not the ErrorEnvelope: ${res.body.slice(0, 500)}`,
+  );
+  const code = envelope.success ? envelope.data.error.error_code : '?';
+  tally.outcome(`${res.status}:${code}`);
+  tally.expect(
+    !envelope.success || envelope.data.error.request_id === res.headers['x-request-id'],
+    'contract',
+    () => 'request_id differs from X-Request-ID',
+  );
+  tally.expect(listed.includes(res.status), 'contract', () => `status ${res.status} is not in the contract`);
+  return code;
 }

@@ -18,7 +18,7 @@
 //   attributed to no tenant and writes nothing else; an acknowledged one writes at most a poll job.
 import { createHmac, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { zErrorEnvelope, zWebhookAck } from '../../generated/otto/zod.gen.ts';
+import { zWebhookAck } from '../../generated/otto/zod.gen.ts';
 import { serialize as simSerialize } from '../../simulator/webhooks/payload.ts';
 import { canonicalPythonJson } from '../../simulator/webhooks/python-json.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -36,14 +36,7 @@ import type { OperationKind } from '../../src/shunya/types.ts';
 import { buildSegmentation } from '../helpers/canonical.ts';
 import { type Listening, listen } from '../helpers/http.ts';
 import { type Outcome, resultFor, type Shape, webhookBody } from './corpus.ts';
-import {
-  capturingLogger,
-  installWriteCounter,
-  send,
-  type Tally,
-  writeCounts,
-  writesBetween,
-} from './harness.ts';
+import { capturingLogger, expectErrorEnvelope, installWriteCounter, observe, type Tally } from './harness.ts';
 import {
   applyJsonEdits,
   applyTextEdits,
@@ -612,11 +605,14 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
         c.taskIdHeader === 'own' ? jobId : c.taskIdHeader === 'other' ? `fz-other-${n}` : '\t?&%';
 
     const oracle = signedAuthentically(sent, headers, nowMs, [SECRET, PREVIOUS]);
-    const errorsBefore = errors.length;
-    const before = await writeCounts(db);
-    const res = await send(server.url, WEBHOOK_PATH, headers, sent, { chunked: c.chunked });
-    const after = await writeCounts(db);
-    tally.status(res.status);
+    const observed = await observe(tally, errors, db, {
+      url: server.url,
+      path: WEBHOOK_PATH,
+      headers,
+      body: sent,
+      chunked: c.chunked,
+    });
+    const { res, body } = observed;
 
     // what the server said
     if (res.status >= 500) {
@@ -626,21 +622,9 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
         .first();
       tally.violation(
         'status5xx',
-        `answered ${res.status} (inbox: ${stored?.verdict}: ${stored?.error}); logged: ${errors.slice(errorsBefore).join('\n')}`,
+        `answered ${res.status} (inbox: ${stored?.verdict}: ${stored?.error}); logged: ${observed.logged}`,
       );
     }
-    tally.expect(
-      errors.length === errorsBefore,
-      'escapedException',
-      () => `logged: ${errors.slice(errorsBefore).join('\n')}`,
-    );
-    let body: unknown;
-    try {
-      body = JSON.parse(res.body);
-    } catch {
-      body = undefined;
-    }
-    const requestId = res.headers['x-request-id'];
     if (res.status >= 200 && res.status < 300) {
       tally.outcome(`2xx:${(body as { status?: string })?.status}`);
       tally.expect(
@@ -654,24 +638,7 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
         () => `2xx body is not a WebhookAck: ${res.body}`,
       );
     } else {
-      const envelope = zErrorEnvelope.safeParse(body);
-      tally.expect(
-        envelope.success,
-        'nonEnvelope',
-        () => `${res.status} body is not the ErrorEnvelope: ${res.body.slice(0, 500)}`,
-      );
-      const code = envelope.success ? envelope.data.error.error_code : '?';
-      tally.outcome(`${res.status}:${code}`);
-      tally.expect(
-        !envelope.success || envelope.data.error.request_id === requestId,
-        'contract',
-        () => 'request_id differs from X-Request-ID',
-      );
-      tally.expect(
-        [400, 401, 403, 404, 413].includes(res.status),
-        'contract',
-        () => `status ${res.status} is not in the contract`,
-      );
+      expectErrorEnvelope(tally, observed, [400, 401, 403, 404, 413]);
     }
     if (!oracle.authentic) {
       const allowed = sent.length > BODY_LIMIT ? [413] : [401];
@@ -689,7 +656,7 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
       );
 
     // what the database kept
-    const writes = writesBetween(before, after);
+    const { writes } = observed;
     const inbox = writes['public.webhook_deliveries'] ?? 0;
     delete writes['public.webhook_deliveries'];
     if (res.status === 413) {
@@ -701,7 +668,7 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
       return;
     }
     tally.expect(inbox === 1, 'contract', () => `the inbox got ${inbox} rows for one delivery`);
-    const row = await db('webhook_deliveries').where({ request_id: requestId }).first();
+    const row = await db('webhook_deliveries').where({ request_id: res.headers['x-request-id'] }).first();
     tally.expect(
       row?.http_status === res.status,
       'contract',

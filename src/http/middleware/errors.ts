@@ -2,8 +2,7 @@
 // code; an unreachable database is a 503 with Retry-After (nothing was written, a retry will do);
 // anything else unexpected is logged with its stack and answered 500 without internals.
 import type { Middleware } from 'koa';
-import { isDatabaseUnavailable } from '../../db/errors.ts';
-import { isTransactionConflict } from '../../db/tx.ts';
+import { isDatabaseUnavailable, isTransactionConflict } from '../../db/errors.ts';
 import type { AppState } from '../context.ts';
 import { envelope, HttpError, internalError, notFound, serviceUnavailable } from '../errors.ts';
 
