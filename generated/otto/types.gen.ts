@@ -389,6 +389,261 @@ export type CircuitBreakerState = {
     opened_at: DateTime | null;
 };
 
+/**
+ * Who acts. `admin_token` is OTTO_ADMIN_TOKEN (the operator "admin"); `local_dev` is the developer on loopback in development, without a token.
+ */
+export type Operator = {
+    name: string;
+    kind: ActorKind;
+};
+
+export type ActorKind = 'operator_token' | 'admin_token' | 'local_dev' | 'cli';
+
+export type OperatorToken = {
+    id: Uuid;
+    name: string;
+    /**
+     * The token's first characters, to recognise it; the token itself is never shown again.
+     */
+    token_prefix: string;
+    created_at: DateTime;
+    created_by: string;
+    last_used_at: DateTime | null;
+    revoked_at: DateTime | null;
+    revoked_by: string | null;
+};
+
+export type OperatorTokenCreate = {
+    /**
+     * Who will use it (a person or a machine, e.g. `prometheus`).
+     */
+    name: string;
+};
+
+export type OperatorTokenCreated = OperatorToken & {
+    /**
+     * The bearer token, shown once.
+     */
+    token: string;
+};
+
+export type AuditAction = 'company.created' | 'job.retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent';
+
+export type AuditEntry = {
+    id: string;
+    at: DateTime;
+    actor: string;
+    actor_kind: ActorKind;
+    action: AuditAction;
+    target_type: string | null;
+    target_id: string | null;
+    company_id: Uuid | null;
+    /**
+     * Ids and settings of the action; never a secret or a customer's personal data.
+     */
+    details: {
+        [key: string]: unknown;
+    };
+    request_id: string | null;
+};
+
+export type AuditLog = {
+    items: Array<AuditEntry>;
+    next_cursor: string | null;
+};
+
+export type JobCounts = {
+    pending: number;
+    running: number;
+    succeeded: number;
+    failed: number;
+    timeout: number;
+};
+
+export type TenantOverview = {
+    company: Company;
+    jobs: JobCounts;
+    backlog: {
+        /**
+         * Jobs waiting for a slot or for their retry time.
+         */
+        pending: number;
+        /**
+         * Pending jobs whose next attempt is scheduled in the future.
+         */
+        waiting_for_retry: number;
+        oldest_pending_at: DateTime | null;
+    };
+    running_slots: {
+        used: number;
+        limit: number;
+    };
+    /**
+     * Jobs started in the last hour against §11.2's per-tenant hourly limit (`null` while Otto enforces none).
+     */
+    quota: {
+        jobs_last_hour: number;
+        limit_per_hour: number | null;
+    };
+    breakers: Array<CircuitBreakerState>;
+};
+
+export type OpsOverview = {
+    generated_at: DateTime;
+    tenant_max_concurrent: number;
+    /**
+     * graphile-worker jobs due and not yet taken.
+     */
+    queue_depth: number;
+    /**
+     * Worker processes whose heartbeat is fresh.
+     */
+    workers_alive: number;
+    tenants: Array<TenantOverview>;
+};
+
+export type OpsCharts = {
+    generated_at: DateTime;
+    window_minutes: number;
+    sample_interval_seconds: number;
+    completions: Array<{
+        minute: DateTime;
+        company_id: Uuid;
+        succeeded: number;
+        failed: number;
+        timeout: number;
+    }>;
+    shunya_latency: Array<{
+        at: DateTime;
+        endpoint: string;
+        requests: number;
+        errors: number;
+        mean_ms: number | null;
+        /**
+         * Estimated from the histogram's buckets (upper bound of the bucket holding the 95th percentile, interpolated).
+         */
+        p95_ms: number | null;
+    }>;
+    queue_depth: Array<{
+        at: DateTime;
+        depth: number;
+    }>;
+};
+
+/**
+ * A Shunya error as Otto reports it to its own clients (§5.2).
+ */
+export type MappedError = {
+    error_code: string;
+    error_type: string;
+    message: string;
+    retryable: boolean;
+};
+
+export type JourneyOperation = {
+    id: Uuid;
+    kind: OperationKind;
+    status: 'submitting' | 'submitted' | 'completed' | 'failed' | 'superseded';
+    shunya_job_id: string | null;
+    /**
+     * X-Request-ID of every request of this operation (submission and polls).
+     */
+    request_id: string;
+    /**
+     * Idempotency-Key of its submission, the same across retries.
+     */
+    idempotency_key: string;
+    created_at: DateTime;
+    submitted_at: DateTime | null;
+    completed_at: DateTime | null;
+    poll_count: number;
+    error: JobError | null;
+    mapped_error: MappedError | null;
+};
+
+export type JourneyEntry = {
+    at: DateTime;
+    kind: 'trigger' | 'job_created' | 'admission' | 'attempt_finished' | 'operation_created' | 'operation_submitted' | 'polls' | 'webhook' | 'operation_completed' | 'operation_failed' | 'domain_row' | 'event' | 'operator_action' | 'job_finished';
+    title: string;
+    operation_id?: Uuid | null;
+    request_id?: string | null;
+    idempotency_key?: string | null;
+    shunya_job_id?: string | null;
+    verdict?: WebhookVerdict | null;
+    /**
+     * The signature profile the webhook was verified with (D1).
+     */
+    profile?: 'handoff' | 'shunya' | null;
+    http_status?: number | null;
+    error?: JobError | null;
+    mapped_error?: MappedError | null;
+    detail?: string | null;
+};
+
+export type JourneyDomainRow = {
+    table: string;
+    id: string;
+    created_at: DateTime;
+    summary?: string | null;
+};
+
+export type JourneyEvent = {
+    id: string;
+    type: string;
+    aggregate_type: string;
+    aggregate_id: Uuid;
+    occurred_at: DateTime;
+    /**
+     * Its position in the tenant's event stream (null until the relay publishes it).
+     */
+    position: string | null;
+};
+
+export type JobJourney = {
+    job: JobSummary;
+    trigger: {
+        kind: 'callrail_call' | 'recording_upload';
+        at: DateTime;
+        callrail_call_id: string | null;
+    };
+    timeline: Array<JourneyEntry>;
+    operations: Array<JourneyOperation>;
+    domain_rows: Array<JourneyDomainRow>;
+    events: Array<JourneyEvent>;
+    /**
+     * What Otto's frontend reads for this job's call or recording session now, exactly as the frontend route answers it.
+     */
+    frontend_read: {
+        path: string;
+        body: CallAnalysisView | RecordingSessionView;
+    };
+};
+
+export type TestTrafficRequest = {
+    kind: JobType;
+};
+
+export type TestTrafficAccepted = {
+    kind: JobType;
+    job_id: Uuid;
+    call_id: Uuid | null;
+    callrail_call_id: string | null;
+    recording_session_id: Uuid | null;
+};
+
+export type SimulatorLink = {
+    /**
+     * Otto runs beside a simulator (`SIMULATOR_URL` is set).
+     */
+    configured: boolean;
+    reachable: boolean;
+    url: string | null;
+    /**
+     * Where Otto forwards the simulator's control API (`/console/sim/__sim`), null without a simulator.
+     */
+    control_api: string | null;
+};
+
 export type Health = {
     status: 'ok';
 };
@@ -1289,6 +1544,21 @@ export type ListJobsData = {
         status?: JobStatus;
         type?: JobType;
         company_id?: Uuid;
+        /**
+         * One id, matched exactly: the job's id, its call or recording session id, the CallRail call id,
+         * a Shunya job id of one of its operations, or a request id (an operation's X-Request-ID, or
+         * the request id of a webhook delivery for it).
+         *
+         */
+        search?: string;
+        /**
+         * Only jobs created at or after this instant.
+         */
+        created_after?: DateTime;
+        /**
+         * Only jobs created before this instant.
+         */
+        created_before?: DateTime;
         limit?: number;
         /**
          * Cursor from `next_cursor`.
@@ -1412,6 +1682,318 @@ export type ListCircuitBreakersResponses = {
 };
 
 export type ListCircuitBreakersResponse = ListCircuitBreakersResponses[keyof ListCircuitBreakersResponses];
+
+export type GetOperatorData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/me';
+};
+
+export type GetOperatorErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type GetOperatorError = GetOperatorErrors[keyof GetOperatorErrors];
+
+export type GetOperatorResponses = {
+    /**
+     * The operator.
+     */
+    200: Operator;
+};
+
+export type GetOperatorResponse = GetOperatorResponses[keyof GetOperatorResponses];
+
+export type ListOperatorTokensData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/operators';
+};
+
+export type ListOperatorTokensErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type ListOperatorTokensError = ListOperatorTokensErrors[keyof ListOperatorTokensErrors];
+
+export type ListOperatorTokensResponses = {
+    /**
+     * Operator tokens, oldest first.
+     */
+    200: {
+        items: Array<OperatorToken>;
+    };
+};
+
+export type ListOperatorTokensResponse = ListOperatorTokensResponses[keyof ListOperatorTokensResponses];
+
+export type CreateOperatorTokenData = {
+    body: OperatorTokenCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/operators';
+};
+
+export type CreateOperatorTokenErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource is in a state that does not allow this.
+     */
+    409: ErrorEnvelope;
+};
+
+export type CreateOperatorTokenError = CreateOperatorTokenErrors[keyof CreateOperatorTokenErrors];
+
+export type CreateOperatorTokenResponses = {
+    /**
+     * Created; `token` is shown this once.
+     */
+    201: OperatorTokenCreated;
+};
+
+export type CreateOperatorTokenResponse = CreateOperatorTokenResponses[keyof CreateOperatorTokenResponses];
+
+export type RevokeOperatorTokenData = {
+    body?: never;
+    path: {
+        operator_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/operators/{operator_id}';
+};
+
+export type RevokeOperatorTokenErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+};
+
+export type RevokeOperatorTokenError = RevokeOperatorTokenErrors[keyof RevokeOperatorTokenErrors];
+
+export type RevokeOperatorTokenResponses = {
+    /**
+     * The token, revoked.
+     */
+    200: OperatorToken;
+};
+
+export type RevokeOperatorTokenResponse = RevokeOperatorTokenResponses[keyof RevokeOperatorTokenResponses];
+
+export type ListAuditLogData = {
+    body?: never;
+    path?: never;
+    query?: {
+        company_id?: Uuid;
+        action?: AuditAction;
+        limit?: number;
+        /**
+         * Cursor from `next_cursor`.
+         */
+        before?: string;
+    };
+    url: '/api/v1/ops/audit-log';
+};
+
+export type ListAuditLogErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type ListAuditLogError = ListAuditLogErrors[keyof ListAuditLogErrors];
+
+export type ListAuditLogResponses = {
+    /**
+     * Entries, newest first.
+     */
+    200: AuditLog;
+};
+
+export type ListAuditLogResponse = ListAuditLogResponses[keyof ListAuditLogResponses];
+
+export type GetOpsOverviewData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/overview';
+};
+
+export type GetOpsOverviewErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type GetOpsOverviewError = GetOpsOverviewErrors[keyof GetOpsOverviewErrors];
+
+export type GetOpsOverviewResponses = {
+    /**
+     * The overview.
+     */
+    200: OpsOverview;
+};
+
+export type GetOpsOverviewResponse = GetOpsOverviewResponses[keyof GetOpsOverviewResponses];
+
+export type GetOpsChartsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        minutes?: number;
+    };
+    url: '/api/v1/ops/charts';
+};
+
+export type GetOpsChartsErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type GetOpsChartsError = GetOpsChartsErrors[keyof GetOpsChartsErrors];
+
+export type GetOpsChartsResponses = {
+    /**
+     * The series.
+     */
+    200: OpsCharts;
+};
+
+export type GetOpsChartsResponse = GetOpsChartsResponses[keyof GetOpsChartsResponses];
+
+export type GetJobJourneyData = {
+    body?: never;
+    path: {
+        job_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/jobs/{job_id}/journey';
+};
+
+export type GetJobJourneyErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+};
+
+export type GetJobJourneyError = GetJobJourneyErrors[keyof GetJobJourneyErrors];
+
+export type GetJobJourneyResponses = {
+    /**
+     * The journey.
+     */
+    200: JobJourney;
+};
+
+export type GetJobJourneyResponse = GetJobJourneyResponses[keyof GetJobJourneyResponses];
+
+export type SendTestTrafficData = {
+    body: TestTrafficRequest;
+    path: {
+        company_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/companies/{company_id}/test-traffic';
+};
+
+export type SendTestTrafficErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+    /**
+     * The resource is in a state that does not allow this.
+     */
+    409: ErrorEnvelope;
+};
+
+export type SendTestTrafficError = SendTestTrafficErrors[keyof SendTestTrafficErrors];
+
+export type SendTestTrafficResponses = {
+    /**
+     * The job was created.
+     */
+    202: TestTrafficAccepted;
+};
+
+export type SendTestTrafficResponse = SendTestTrafficResponses[keyof SendTestTrafficResponses];
+
+export type GetSimulatorLinkData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/simulator';
+};
+
+export type GetSimulatorLinkErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type GetSimulatorLinkError = GetSimulatorLinkErrors[keyof GetSimulatorLinkErrors];
+
+export type GetSimulatorLinkResponses = {
+    /**
+     * The simulator's state as Otto sees it.
+     */
+    200: SimulatorLink;
+};
+
+export type GetSimulatorLinkResponse = GetSimulatorLinkResponses[keyof GetSimulatorLinkResponses];
 
 export type GetHealthData = {
     body?: never;

@@ -441,6 +441,245 @@ export const zCircuitBreakerState = z.object({
     opened_at: zDateTime.nullable()
 });
 
+export const zActorKind = z.enum([
+    'operator_token',
+    'admin_token',
+    'local_dev',
+    'cli'
+]);
+
+/**
+ * Who acts. `admin_token` is OTTO_ADMIN_TOKEN (the operator "admin"); `local_dev` is the developer on loopback in development, without a token.
+ */
+export const zOperator = z.object({
+    name: z.string(),
+    kind: zActorKind
+});
+
+export const zOperatorToken = z.object({
+    id: zUuid,
+    name: z.string(),
+    token_prefix: z.string(),
+    created_at: zDateTime,
+    created_by: z.string(),
+    last_used_at: zDateTime.nullable(),
+    revoked_at: zDateTime.nullable(),
+    revoked_by: z.string().nullable()
+});
+
+export const zOperatorTokenCreate = z.strictObject({
+    name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 ._@-]*$/)
+});
+
+export const zOperatorTokenCreated = zOperatorToken.and(z.object({
+    token: z.string()
+}));
+
+export const zAuditAction = z.enum([
+    'company.created',
+    'job.retried',
+    'simulator.changed',
+    'operator_token.created',
+    'operator_token.revoked',
+    'test_call.sent',
+    'test_visit.sent'
+]);
+
+export const zAuditEntry = z.object({
+    id: z.string(),
+    at: zDateTime,
+    actor: z.string(),
+    actor_kind: zActorKind,
+    action: zAuditAction,
+    target_type: z.string().nullable(),
+    target_id: z.string().nullable(),
+    company_id: zUuid.nullable(),
+    details: z.record(z.string(), z.unknown()),
+    request_id: z.string().nullable()
+});
+
+export const zAuditLog = z.object({
+    items: z.array(zAuditEntry),
+    next_cursor: z.string().nullable()
+});
+
+export const zJobCounts = z.object({
+    pending: z.int().gte(0),
+    running: z.int().gte(0),
+    succeeded: z.int().gte(0),
+    failed: z.int().gte(0),
+    timeout: z.int().gte(0)
+});
+
+export const zTenantOverview = z.object({
+    company: zCompany,
+    jobs: zJobCounts,
+    backlog: z.object({
+        pending: z.int().gte(0),
+        waiting_for_retry: z.int().gte(0),
+        oldest_pending_at: zDateTime.nullable()
+    }),
+    running_slots: z.object({
+        used: z.int().gte(0),
+        limit: z.int().gte(1)
+    }),
+    quota: z.object({
+        jobs_last_hour: z.int().gte(0),
+        limit_per_hour: z.int().nullable()
+    }),
+    breakers: z.array(zCircuitBreakerState)
+});
+
+export const zOpsOverview = z.object({
+    generated_at: zDateTime,
+    tenant_max_concurrent: z.int(),
+    queue_depth: z.int().gte(0),
+    workers_alive: z.int().gte(0),
+    tenants: z.array(zTenantOverview)
+});
+
+export const zOpsCharts = z.object({
+    generated_at: zDateTime,
+    window_minutes: z.int(),
+    sample_interval_seconds: z.number(),
+    completions: z.array(z.object({
+        minute: zDateTime,
+        company_id: zUuid,
+        succeeded: z.int().gte(0),
+        failed: z.int().gte(0),
+        timeout: z.int().gte(0)
+    })),
+    shunya_latency: z.array(z.object({
+        at: zDateTime,
+        endpoint: z.string(),
+        requests: z.int().gte(0),
+        errors: z.int().gte(0),
+        mean_ms: z.number().nullable(),
+        p95_ms: z.number().nullable()
+    })),
+    queue_depth: z.array(z.object({
+        at: zDateTime,
+        depth: z.int().gte(0)
+    }))
+});
+
+/**
+ * A Shunya error as Otto reports it to its own clients (§5.2).
+ */
+export const zMappedError = z.object({
+    error_code: z.string(),
+    error_type: z.string(),
+    message: z.string(),
+    retryable: z.boolean()
+});
+
+export const zJourneyOperation = z.object({
+    id: zUuid,
+    kind: zOperationKind,
+    status: z.enum([
+        'submitting',
+        'submitted',
+        'completed',
+        'failed',
+        'superseded'
+    ]),
+    shunya_job_id: z.string().nullable(),
+    request_id: z.string(),
+    idempotency_key: z.string(),
+    created_at: zDateTime,
+    submitted_at: zDateTime.nullable(),
+    completed_at: zDateTime.nullable(),
+    poll_count: z.int().gte(0),
+    error: zJobError.nullable(),
+    mapped_error: zMappedError.nullable()
+});
+
+export const zJourneyEntry = z.object({
+    at: zDateTime,
+    kind: z.enum([
+        'trigger',
+        'job_created',
+        'admission',
+        'attempt_finished',
+        'operation_created',
+        'operation_submitted',
+        'polls',
+        'webhook',
+        'operation_completed',
+        'operation_failed',
+        'domain_row',
+        'event',
+        'operator_action',
+        'job_finished'
+    ]),
+    title: z.string(),
+    operation_id: zUuid.nullish(),
+    request_id: z.string().nullish(),
+    idempotency_key: z.string().nullish(),
+    shunya_job_id: z.string().nullish(),
+    verdict: zWebhookVerdict.nullish(),
+    profile: z.enum(['handoff', 'shunya']).nullish(),
+    http_status: z.int().nullish(),
+    error: zJobError.nullish(),
+    mapped_error: zMappedError.nullish(),
+    detail: z.string().nullish()
+});
+
+export const zJourneyDomainRow = z.object({
+    table: z.string(),
+    id: z.string(),
+    created_at: zDateTime,
+    summary: z.string().nullish()
+});
+
+export const zJourneyEvent = z.object({
+    id: z.string(),
+    type: z.string(),
+    aggregate_type: z.string(),
+    aggregate_id: zUuid,
+    occurred_at: zDateTime,
+    position: z.string().nullable()
+});
+
+export const zJobJourney = z.object({
+    job: zJobSummary,
+    trigger: z.object({
+        kind: z.enum(['callrail_call', 'recording_upload']),
+        at: zDateTime,
+        callrail_call_id: z.string().nullable()
+    }),
+    timeline: z.array(zJourneyEntry),
+    operations: z.array(zJourneyOperation),
+    domain_rows: z.array(zJourneyDomainRow),
+    events: z.array(zJourneyEvent),
+    frontend_read: z.object({
+        path: z.string(),
+        body: z.union([
+            zCallAnalysisView,
+            zRecordingSessionView
+        ])
+    })
+});
+
+export const zTestTrafficRequest = z.strictObject({
+    kind: zJobType
+});
+
+export const zTestTrafficAccepted = z.object({
+    kind: zJobType,
+    job_id: zUuid,
+    call_id: zUuid.nullable(),
+    callrail_call_id: z.string().nullable(),
+    recording_session_id: zUuid.nullable()
+});
+
+export const zSimulatorLink = z.object({
+    configured: z.boolean(),
+    reachable: z.boolean(),
+    url: z.string().nullable(),
+    control_api: z.string().nullable()
+});
+
 export const zHealth = z.object({
     status: z.enum(['ok'])
 });
@@ -1144,6 +1383,9 @@ export const zListJobsQuery = z.object({
     status: zJobStatus.optional(),
     type: zJobType.optional(),
     company_id: zUuid.optional(),
+    search: z.string().min(1).max(255).optional(),
+    created_after: zDateTime.optional(),
+    created_before: zDateTime.optional(),
     limit: z.int().gte(1).lte(500).optional().default(50),
     before: z.string().optional()
 });
@@ -1177,6 +1419,85 @@ export const zRetryJobResponse = zJobSummary;
 export const zListCircuitBreakersResponse = z.object({
     items: z.array(zCircuitBreakerState)
 });
+
+/**
+ * The operator.
+ */
+export const zGetOperatorResponse = zOperator;
+
+/**
+ * Operator tokens, oldest first.
+ */
+export const zListOperatorTokensResponse = z.object({
+    items: z.array(zOperatorToken)
+});
+
+export const zCreateOperatorTokenBody = zOperatorTokenCreate;
+
+/**
+ * Created; `token` is shown this once.
+ */
+export const zCreateOperatorTokenResponse = zOperatorTokenCreated;
+
+export const zRevokeOperatorTokenPath = z.object({
+    operator_id: zUuid
+});
+
+/**
+ * The token, revoked.
+ */
+export const zRevokeOperatorTokenResponse = zOperatorToken;
+
+export const zListAuditLogQuery = z.object({
+    company_id: zUuid.optional(),
+    action: zAuditAction.optional(),
+    limit: z.int().gte(1).lte(500).optional().default(50),
+    before: z.string().regex(/^[0-9]{1,18}$/).optional()
+});
+
+/**
+ * Entries, newest first.
+ */
+export const zListAuditLogResponse = zAuditLog;
+
+/**
+ * The overview.
+ */
+export const zGetOpsOverviewResponse = zOpsOverview;
+
+export const zGetOpsChartsQuery = z.object({
+    minutes: z.int().gte(1).lte(360).optional().default(60)
+});
+
+/**
+ * The series.
+ */
+export const zGetOpsChartsResponse = zOpsCharts;
+
+export const zGetJobJourneyPath = z.object({
+    job_id: zUuid
+});
+
+/**
+ * The journey.
+ */
+export const zGetJobJourneyResponse = zJobJourney;
+
+export const zSendTestTrafficBody = zTestTrafficRequest;
+
+export const zSendTestTrafficPath = z.object({
+    company_id: zUuid
+});
+
+/**
+ * The job was created.
+ */
+export const zSendTestTrafficResponse = zTestTrafficAccepted;
+
+/**
+ * The simulator's state as Otto sees it.
+ */
+export const zGetSimulatorLinkResponse = zSimulatorLink;
 
 /**
  * The process is alive.
