@@ -102,6 +102,8 @@ export async function startStack(
     /** Route Otto's calls to Shunya through the contract proxy (default true); a suite that makes the
      * simulator break the contract on purpose (malformed or incomplete answers) turns it off. */
     contractProxy?: boolean;
+    /** Otto runs beside the simulator (SIMULATOR_URL): the console's simulator panel and test traffic. */
+    simulatorBeside?: boolean;
   } = {},
 ): Promise<Stack> {
   const t = await createTestDatabase();
@@ -113,6 +115,7 @@ export async function startStack(
     ...FAST_ENV,
     DATABASE_URL: t.url,
     UWC_BASE_URL: contract?.url ?? sim.url,
+    ...(opts.simulatorBeside ? { SIMULATOR_URL: sim.url } : {}),
     ...opts.env,
   });
   const otto = await startOtto(config, opts.logger ?? createLogger('silent'), {

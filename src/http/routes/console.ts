@@ -86,8 +86,9 @@ export function consoleRoutes(config: Config, db: Db): Router<AppState> {
   const router = new Router<AppState>();
   const auth = operatorAuth(config, db);
 
-  router.get('/console', (ctx) => ctx.redirect('/console/'));
+  // the router matches /console and /console/ alike; the page's relative links need the slash
   router.get('/console/', async (ctx) => {
+    if (!ctx.path.endsWith('/')) return ctx.redirect('/console/');
     secureHeaders(ctx);
     ctx.set('Cache-Control', 'no-cache');
     ctx.type = 'html';
