@@ -1,5 +1,7 @@
 // Task otto_prune (cron, hourly): published events older than OUTBOX_RETENTION_HOURS, webhook inbox rows
-// older than 30 days, and heartbeats of processes stopped more than a day ago are deleted, in batches.
+// older than 30 days, heartbeats of processes stopped more than a day ago, and audit log entries older than
+// AUDIT_RETENTION_DAYS (D117) are deleted, in batches.
+import { pruneAudit } from '../domain/audit-log.ts';
 import type { PipelineDeps } from './deps.ts';
 
 export async function prune(deps: PipelineDeps): Promise<{ events: number; deliveries: number }> {
@@ -16,6 +18,8 @@ export async function prune(deps: PipelineDeps): Promise<{ events: number; deliv
   }
   const d = await db.raw(`DELETE FROM webhook_deliveries WHERE received_at < now() - interval '30 days'`);
   await db.raw(`DELETE FROM worker_heartbeats WHERE stopped_at < now() - interval '1 day'`);
+  const audit = await pruneAudit(db, config.console.auditRetentionDays);
+  if (audit > 0) deps.logger.info({ audit }, 'audit log entries pruned');
   if (events > 0 || (d.rowCount ?? 0) > 0) deps.logger.info({ events, deliveries: d.rowCount }, 'pruned');
   return { events, deliveries: d.rowCount ?? 0 };
 }
