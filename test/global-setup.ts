@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { buildConsole } from '../scripts/build-console.ts';
 import { createDb } from '../src/db/knex.ts';
 import { migrateAll } from '../src/db/migrate.ts';
 import { startThrowawayPostgres } from '../src/db/throwaway.ts';
@@ -56,6 +57,7 @@ function reportContractProof(): void {
 
 export default async function setup(project: TestProject) {
   rmSync(PROOF_DIR, { recursive: true, force: true });
+  await buildConsole(); // the console's page, served by every Otto the suites start
   mkdirSync(PROOF_DIR, { recursive: true });
   const server = await startThrowawayPostgres();
   const template = `otto_tpl_${randomBytes(4).toString('hex')}`;

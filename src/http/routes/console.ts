@@ -87,7 +87,7 @@ export function consoleRoutes(config: Config, db: Db): Router<AppState> {
   const auth = operatorAuth(config, db);
 
   // the router matches /console and /console/ alike; the page's relative links need the slash
-  router.get('/console/', async (ctx) => {
+  router.get('/console', async (ctx) => {
     if (!ctx.path.endsWith('/')) return ctx.redirect('/console/');
     secureHeaders(ctx);
     ctx.set('Cache-Control', 'no-cache');
