@@ -104,6 +104,8 @@ export async function startStack(
     contractProxy?: boolean;
     /** Otto runs beside the simulator (SIMULATOR_URL): the console's simulator panel and test traffic. */
     simulatorBeside?: boolean;
+    /** How often the console's charts sample Otto's metrics (startOtto's default otherwise). */
+    historyIntervalMs?: number;
   } = {},
 ): Promise<Stack> {
   const t = await createTestDatabase();
@@ -121,6 +123,7 @@ export async function startStack(
   const otto = await startOtto(config, opts.logger ?? createLogger('silent'), {
     clock,
     heartbeat: { intervalMs: 300, deadAfterMs: 2000 },
+    ...(opts.historyIntervalMs ? { historyIntervalMs: opts.historyIntervalMs } : {}),
   });
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${sim.url}/__sim${path}`, {

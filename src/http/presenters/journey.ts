@@ -161,8 +161,13 @@ function timeline(r: JourneyRows): JourneyEntry[] {
       mapped_error: job.job_status === 'succeeded' ? null : mapStoredError(job.last_error),
       order: 10,
     });
-  // by time; at the same instant, in the order things happen (a transaction writes rows before its events)
-  return entries.sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order).map(({ order: _, ...e }) => e);
+  // By time; at the same instant, in the order things happen (a transaction writes rows before its
+  // events). The job's end goes last: Postgres stamps it with its transaction's start, a few ms before the
+  // operation that the same transaction completes (D124).
+  const key = (e: Entry) => (e.kind === 'job_finished' ? Number.POSITIVE_INFINITY : Date.parse(e.at));
+  return entries
+    .sort((a, b) => key(a) - key(b) || a.order - b.order)
+    .map(({ order: _, ...e }) => e);
 }
 
 export function presentJourney(r: JourneyRows, frontendRead: JobJourney['frontend_read']): JobJourney {
