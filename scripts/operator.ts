@@ -39,7 +39,9 @@ try {
     for (const t of await listOperatorTokens(db))
       console.log(
         `${t.name}\t${t.token_prefix}…\tcreated ${new Date(t.created_at).toISOString()} by ${t.created_by}` +
-          (t.revoked_at ? `\trevoked ${new Date(t.revoked_at).toISOString()} by ${t.revoked_by}` : '\tactive'),
+          (t.revoked_at
+            ? `\trevoked ${new Date(t.revoked_at).toISOString()} by ${t.revoked_by}`
+            : '\tactive'),
       );
   } else if (command === 'create') {
     const { token } = await transaction(db, async (tx) => {

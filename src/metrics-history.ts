@@ -47,7 +47,7 @@ export function p95FromBuckets(buckets: [number, number][], count: number): numb
   return prevBound;
 }
 
-async function readHistogram(metrics: Metrics): Promise<Map<string, Cumulative>> {
+async function readHistogram(metrics: Pick<Metrics, 'shunyaRequests'>): Promise<Map<string, Cumulative>> {
   const byEndpoint = new Map<string, Cumulative>();
   const of = (endpoint: string) => {
     let c = byEndpoint.get(endpoint);
@@ -81,7 +81,7 @@ export class MetricsHistory {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly metrics: Metrics,
+    private readonly metrics: Pick<Metrics, 'shunyaRequests'>,
     private readonly readDepth: () => Promise<number>,
     private readonly logger: Logger,
     readonly intervalMs = 10_000,

@@ -165,9 +165,7 @@ function timeline(r: JourneyRows): JourneyEntry[] {
   // events). The job's end goes last: Postgres stamps it with its transaction's start, a few ms before the
   // operation that the same transaction completes (D124).
   const key = (e: Entry) => (e.kind === 'job_finished' ? Number.POSITIVE_INFINITY : Date.parse(e.at));
-  return entries
-    .sort((a, b) => key(a) - key(b) || a.order - b.order)
-    .map(({ order: _, ...e }) => e);
+  return entries.sort((a, b) => key(a) - key(b) || a.order - b.order).map(({ order: _, ...e }) => e);
 }
 
 export function presentJourney(r: JourneyRows, frontendRead: JobJourney['frontend_read']): JobJourney {
