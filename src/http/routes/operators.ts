@@ -18,8 +18,7 @@ import type { AppState } from '../context.ts';
 import { conflict, notFound } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { operatorAuth } from '../middleware/operator-auth.ts';
-import { validate } from '../validate.ts';
-import { queryWithIntegers } from './ops.ts';
+import { queryWithIntegers, validate } from '../validate.ts';
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 

@@ -20,7 +20,7 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { operatorAuth } from '../middleware/operator-auth.ts';
 import { type AttemptRow, type DeliveryRow, presentJob, presentJobDetail } from '../presenters/jobs.ts';
-import { validate } from '../validate.ts';
+import { queryWithIntegers, validate } from '../validate.ts';
 
 export const presentCompany = (c: CompanyRow): Company => ({
   id: c.id,
@@ -38,13 +38,6 @@ function decodeCursor(c: string): { createdAt: string; id: string } {
   if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !zUuid.safeParse(id).success)
     throw badRequest('INVALID_CURSOR', 'The cursor is not valid');
   return { createdAt, id };
-}
-
-/** Query strings are text; the contract's integer parameters are parsed before validation. */
-export function queryWithIntegers(query: Record<string, unknown>, names: string[]): Record<string, unknown> {
-  const raw = { ...query };
-  for (const n of names) if (typeof raw[n] === 'string' && /^\d+$/.test(raw[n])) raw[n] = Number(raw[n]);
-  return raw;
 }
 
 export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {

@@ -8,8 +8,8 @@ import type { PipelineDeps } from '../../pipeline/deps.ts';
 import { completionsPerMinute, queueDepth, tenantJobStats, workersAlive } from '../../pipeline/overview.ts';
 import type { AppState } from '../context.ts';
 import { operatorAuth } from '../middleware/operator-auth.ts';
-import { validate } from '../validate.ts';
-import { presentCompany, queryWithIntegers } from './ops.ts';
+import { queryWithIntegers, validate } from '../validate.ts';
+import { presentCompany } from './ops.ts';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
