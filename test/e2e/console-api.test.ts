@@ -193,6 +193,15 @@ describe('finding jobs', () => {
   });
 });
 
+describe('the job list refuses what it cannot read', () => {
+  it('answers 400 INVALID_CURSOR for a cursor whose id is not a UUID (it was a 500 from Postgres)', async () => {
+    const cursor = Buffer.from('2025-01-15T10:00:00.000Z|not-a-uuid').toString('base64url');
+    const res = await ops(`/api/v1/ops/jobs?before=${cursor}`);
+    expect(res.status).toBe(400);
+    expect(zErrorEnvelope.parse(await res.json()).error.error_code).toBe('INVALID_CURSOR');
+  });
+});
+
 describe('overview and charts', () => {
   it('counts a tenant’s jobs by state, its slots and quota use, and its breakers', async () => {
     const company = await buildCompany(s.db);
