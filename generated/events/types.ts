@@ -544,7 +544,7 @@ attempts: number
 error: JobError
 }
 /**
- * The last normalised error of a job.
+ * The last normalised error of a job or operation, with Shunya's own code (ops API only).
  */
 export interface JobError {
 error_code: string

@@ -200,7 +200,7 @@ export type CallAnalysisView = {
         status: LeadStatus;
     } | null;
     appointment_id: Uuid | null;
-    error: JobError | null;
+    error: AnalysisError | null;
     analyzed_at: DateTime | null;
 };
 
@@ -238,7 +238,7 @@ export type RecordingSessionView = {
      */
     transcript: TranscriptView | null;
     analysis: RecordingAnalysisView | null;
-    error: JobError | null;
+    error: AnalysisError | null;
     created_at: DateTime;
     updated_at: DateTime;
 };
@@ -269,7 +269,27 @@ export type JobType = 'csr_call' | 'sales_visit';
 export type JobStage = 'transcription' | 'analysis' | 'segmentation' | 'done';
 
 /**
- * The last normalised error of a job.
+ * Why a call or visit could not be analysed, as the frontend sees it: Otto's mapping of the job's last
+ * error (§5.2, decision D79). Shunya's own code, type, message and request id are not shown here;
+ * operators find them in the ops API (`JobError`).
+ *
+ */
+export type AnalysisError = {
+    error_code: 'SHUNYA_API_ERROR';
+    error_type: 'external_service_error';
+    /**
+     * A sentence fit for a user.
+     */
+    message: string;
+    /**
+     * Whether trying again (an operator's retry) may succeed.
+     */
+    retryable: boolean;
+    at: DateTime | null;
+};
+
+/**
+ * The last normalised error of a job or operation, with Shunya's own code (ops API only).
  */
 export type JobError = {
     error_code: string;

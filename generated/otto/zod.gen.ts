@@ -267,16 +267,17 @@ export const zJobStage = z.enum([
 ]);
 
 /**
- * The last normalised error of a job.
+ * Why a call or visit could not be analysed, as the frontend sees it: Otto's mapping of the job's last
+ * error (§5.2, decision D79). Shunya's own code, type, message and request id are not shown here;
+ * operators find them in the ops API (`JobError`).
+ *
  */
-export const zJobError = z.object({
-    error_code: z.string(),
-    error_type: z.string(),
+export const zAnalysisError = z.strictObject({
+    error_code: z.enum(['SHUNYA_API_ERROR']),
+    error_type: z.enum(['external_service_error']),
     message: z.string(),
     retryable: z.boolean(),
-    http_status: z.int().nullish(),
-    shunya_request_id: z.string().nullish(),
-    at: zDateTime.nullish()
+    at: zDateTime.nullable()
 });
 
 export const zCallAnalysisView = z.object({
@@ -296,7 +297,7 @@ export const zCallAnalysisView = z.object({
         status: zLeadStatus
     }).nullable(),
     appointment_id: zUuid.nullable(),
-    error: zJobError.nullable(),
+    error: zAnalysisError.nullable(),
     analyzed_at: zDateTime.nullable()
 });
 
@@ -307,9 +308,22 @@ export const zRecordingSessionView = z.object({
     appointment_id: zUuid.nullable(),
     transcript: zTranscriptView.nullable(),
     analysis: zRecordingAnalysisView.nullable(),
-    error: zJobError.nullable(),
+    error: zAnalysisError.nullable(),
     created_at: zDateTime,
     updated_at: zDateTime
+});
+
+/**
+ * The last normalised error of a job or operation, with Shunya's own code (ops API only).
+ */
+export const zJobError = z.object({
+    error_code: z.string(),
+    error_type: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    http_status: z.int().nullish(),
+    shunya_request_id: z.string().nullish(),
+    at: zDateTime.nullish()
 });
 
 export const zJobSummary = z.object({

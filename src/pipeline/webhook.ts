@@ -194,7 +194,9 @@ async function decide(
   if (!op) return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
   note(profile, shunyaJobId, op);
 
-  if (env.status === 'processing') return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
+  // D77: a delivery about a result already applied is answered already_processed, with or without a body
+  const applied = op.status === 'completed' || op.status === 'failed';
+  if (env.status === 'processing') return applied ? answer('already_processed') : answer('ignored');
   if (env.status === 'failed') {
     const error = env.error ?? deps.normalize.error({}, 500);
     const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt);
@@ -203,6 +205,7 @@ async function decide(
   if (env.status !== 'completed')
     return reject(400, 'invalid_payload', 'INVALID_STATUS', 'status must be completed, failed or processing');
   if (env.result === undefined || env.result === null) {
+    if (applied) return answer('already_processed');
     // a notification without its result: fetch it now through the poller
     if (op.status === 'submitted')
       await deps.db.transaction((tx) =>
