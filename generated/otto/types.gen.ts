@@ -577,6 +577,12 @@ export type CompleteAnalysis = {
      * Ordered by `due_at` ascending, nulls last (§6.7).
      */
     pending_actions?: Array<PendingAction>;
+    /**
+     * A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), here or under `summary`,
+     * in either `PendingAction` shape; Otto makes one task of each action of both lists (decision D76).
+     *
+     */
+    visit_actions?: Array<PendingAction>;
     missed_opportunities?: Array<MissedOpportunity>;
     opportunity_analysis?: OpportunityAnalysis;
     entities?: Entities;
@@ -855,6 +861,10 @@ export type Summary = {
      * Where Shunya actually returns pending actions (the handoff puts them at the top level).
      */
     pending_actions?: Array<PendingAction>;
+    /**
+     * A sales visit's actions (§3.2 step 3.4), in either place and either `PendingAction` shape (decision D76).
+     */
+    visit_actions?: Array<PendingAction>;
     sentiment_score?: Confidence;
     confidence_score?: Confidence;
     created_at?: ShunyaOpenapiDateTime | null;

@@ -935,6 +935,7 @@ export const zSummary = z.object({
     action_items: z.array(z.union([z.string(), zCoachingTip])).optional(),
     next_steps: z.array(z.string()).optional(),
     pending_actions: z.array(zPendingAction).optional(),
+    visit_actions: z.array(zPendingAction).optional(),
     sentiment_score: zConfidence.optional(),
     confidence_score: zConfidence.optional(),
     created_at: zShunyaOpenapiDateTime.nullish()
@@ -961,6 +962,7 @@ export const zCompleteAnalysis = z.object({
     summary: zSummary,
     sentiment_score: zConfidence.optional(),
     pending_actions: z.array(zPendingAction).optional(),
+    visit_actions: z.array(zPendingAction).optional(),
     missed_opportunities: z.array(zMissedOpportunity).optional(),
     opportunity_analysis: zOpportunityAnalysis.optional(),
     entities: zEntities.optional(),
