@@ -339,7 +339,17 @@ export type RemoteOperation = {
     submitted_at: DateTime | null;
     completed_at: DateTime | null;
     poll_count: number;
+    /**
+     * Answers from Shunya Otto could not read (not JSON, an unknown status, no job id) in a row while
+     * polling; `POLL_UNREADABLE_LIMIT` of them end the attempt (decision D80).
+     *
+     */
+    unreadable_answers: number;
     result_hash: string | null;
+    /**
+     * The operation's last error, with Shunya's own code; of its failure, or of the last failed submission or poll while it is still running (D80).
+     */
+    last_error: JobError | null;
 };
 
 export type JobAttempt = {

@@ -371,7 +371,9 @@ export const zRemoteOperation = z.object({
     submitted_at: zDateTime.nullable(),
     completed_at: zDateTime.nullable(),
     poll_count: z.int().gte(0),
-    result_hash: z.string().nullable()
+    unreadable_answers: z.int().gte(0),
+    result_hash: z.string().nullable(),
+    last_error: zJobError.nullable()
 });
 
 export const zJobAttempt = z.object({

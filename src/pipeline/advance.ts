@@ -11,6 +11,7 @@ import {
   ensureOperation,
   jobError,
   lockJob,
+  lockOperation,
   runningJobAndOperation,
   supersedeOperations,
   updateJob,
@@ -78,9 +79,13 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
       { request_id: op.request_id, error_code: err.error_code, disposition: c.disposition },
       'submission failed',
     );
+    if (c.unreadable) deps.metrics?.unreadableAnswer(op.kind, 'submit');
     await deps.db.transaction(async (tx) => {
+      await lockOperation(tx, op.id); // operation before job, the completion path's lock order
       const locked = await lockJob(tx, job.id);
       if (locked?.job_status !== 'running') return;
+      // D80: the operation shows its last error too, not only the job
+      if (c.disposition !== 'permanent') await updateOperation(tx, op.id, { error: JSON.stringify(err) });
       if (c.disposition === 'later') {
         // an open breaker or a rate limit is flow control, not a failed attempt (§9.1)
         const runAt = new Date(now.getTime() + (c.retryAfterMs ?? 30_000));

@@ -37,6 +37,8 @@ export interface ClassifiedError {
   info: ShunyaErrorInfo;
   httpStatus: number | null;
   retryAfterMs: number | null;
+  /** Shunya answered, but not in a form Otto can read (D80): not JSON, an unknown status, no job id. */
+  unreadable?: boolean;
 }
 
 export interface Clock {
