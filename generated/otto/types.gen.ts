@@ -120,7 +120,7 @@ export type UploadAudioAccepted = {
 export type ShunyaWebhookBody = WebhookPayload | EventWebhookPayload;
 
 export type WebhookAck = {
-    status: 'processed' | 'already_processed' | 'acknowledged';
+    status: 'processed' | 'already_processed' | 'acknowledged' | 'deferred';
 };
 
 export type LeadStatus = 'new' | 'qualified_booked' | 'qualified_unbooked' | 'qualified_service_not_offered' | 'nurturing' | 'closed_won' | 'closed_lost';
@@ -360,7 +360,13 @@ export type JobAttempt = {
     error: JobError | null;
 };
 
-export type WebhookVerdict = 'processed' | 'already_processed' | 'acknowledged' | 'missing_headers' | 'bad_signature' | 'stale_timestamp' | 'invalid_json' | 'missing_company_id' | 'unknown_job' | 'company_mismatch' | 'invalid_payload' | 'error';
+/**
+ * `deferred`: the webhook named a Shunya job id that no operation carries yet, with no call id to match
+ * it by, while the tenant had a submission in flight; that submission polls at once after storing its
+ * id (decision D78).
+ *
+ */
+export type WebhookVerdict = 'processed' | 'already_processed' | 'acknowledged' | 'deferred' | 'missing_headers' | 'bad_signature' | 'stale_timestamp' | 'invalid_json' | 'missing_company_id' | 'unknown_job' | 'company_mismatch' | 'invalid_payload' | 'error';
 
 export type WebhookDelivery = {
     id: Uuid;
@@ -1094,7 +1100,13 @@ export type ReceiveShunyaWebhookError = ReceiveShunyaWebhookErrors[keyof Receive
 
 export type ReceiveShunyaWebhookResponses = {
     /**
-     * Applied now (`processed`), applied before (`already_processed`), or a progress notice acknowledged (`acknowledged`).
+     * Applied now (`processed`); applied before (`already_processed`, whether or not this delivery
+     * carries the result, decision D77); or acknowledged (`acknowledged`): a progress notice, a
+     * notification without its result (Otto fetches it), or a result for an abandoned operation or an
+     * ended job (D37); or `deferred`: it names a job id Otto has not stored yet, with no call id to
+     * match it by, while the tenant has a submission in flight, which fetches the result at once when
+     * its id is stored (D78).
+     *
      */
     200: WebhookAck;
 };

@@ -96,7 +96,8 @@ export const zWebhookAck = z.object({
     status: z.enum([
         'processed',
         'already_processed',
-        'acknowledged'
+        'acknowledged',
+        'deferred'
     ])
 });
 
@@ -391,10 +392,17 @@ export const zJobAttempt = z.object({
     error: zJobError.nullable()
 });
 
+/**
+ * `deferred`: the webhook named a Shunya job id that no operation carries yet, with no call id to match
+ * it by, while the tenant had a submission in flight; that submission polls at once after storing its
+ * id (decision D78).
+ *
+ */
 export const zWebhookVerdict = z.enum([
     'processed',
     'already_processed',
     'acknowledged',
+    'deferred',
     'missing_headers',
     'bad_signature',
     'stale_timestamp',
@@ -1099,7 +1107,13 @@ export const zReceiveShunyaWebhookHeaders = z.object({
 });
 
 /**
- * Applied now (`processed`), applied before (`already_processed`), or a progress notice acknowledged (`acknowledged`).
+ * Applied now (`processed`); applied before (`already_processed`, whether or not this delivery
+ * carries the result, decision D77); or acknowledged (`acknowledged`): a progress notice, a
+ * notification without its result (Otto fetches it), or a result for an abandoned operation or an
+ * ended job (D37); or `deferred`: it names a job id Otto has not stored yet, with no call id to
+ * match it by, while the tenant has a submission in flight, which fetches the result at once when
+ * its id is stored (D78).
+ *
  */
 export const zReceiveShunyaWebhookResponse = zWebhookAck;
 
