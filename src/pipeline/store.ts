@@ -176,7 +176,12 @@ const ADOPTABLE = `
  */
 export async function findWebhookOperations(
   db: Db,
-  q: { shunyaJobId: string; companyId: string | null; shunyaCallId: number | null; kind: OperationKind | null },
+  q: {
+    shunyaJobId: string;
+    companyId: string | null;
+    shunyaCallId: number | null;
+    kind: OperationKind | null;
+  },
 ): Promise<{ byId: OperationRow[]; adoptable: OperationRow | null }> {
   const canAdopt = q.companyId !== null && q.shunyaCallId !== null && q.kind !== null;
   const res = await db.raw(

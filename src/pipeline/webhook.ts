@@ -174,7 +174,12 @@ async function decide(
     return reject(403, 'company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
   }
   if (found.kind === 'deferred') {
-    note(profile, shunyaJobId, null, 'no operation carries this id yet; the submission in flight polls at once');
+    note(
+      profile,
+      shunyaJobId,
+      null,
+      'no operation carries this id yet; the submission in flight polls at once',
+    );
     return { httpStatus: 200, verdict: 'deferred', ack: 'deferred' };
   }
   if (found.kind === 'none') return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
