@@ -76,6 +76,10 @@ export async function startOtto(
     normalize: shunyaNormalizers,
     classifyError: classifyShunyaError,
     clock: opts.clock ?? systemClock,
+    metrics: {
+      unmappedValue: (field) => metrics.unmappedValues.inc({ field }),
+      unreadableAnswer: (kind, step) => metrics.unreadableAnswers.inc({ kind, step }),
+    },
   };
 
   const relay = api ? startRelay(db, listener, logger) : undefined;

@@ -10,6 +10,8 @@ export interface Metrics {
   shunyaRequests: Histogram<'endpoint' | 'outcome'>;
   breakerOpens: Counter<'endpoint'>;
   streamSubscribers: Gauge;
+  unmappedValues: Counter<'field'>;
+  unreadableAnswers: Counter<'kind' | 'step'>;
 }
 
 const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -113,6 +115,18 @@ export function createMetrics(
       name: 'otto_circuit_breaker_opens_total',
       help: 'Circuit breakers opened, by endpoint',
       labelNames: ['endpoint'],
+      registers,
+    }),
+    unmappedValues: new Counter({
+      name: 'otto_shunya_unmapped_values_total',
+      help: "Values Shunya sent outside Otto's vocabularies, stored as received (D75), by field",
+      labelNames: ['field'],
+      registers,
+    }),
+    unreadableAnswers: new Counter({
+      name: 'otto_shunya_unreadable_answers_total',
+      help: 'Answers from Shunya Otto could not read (D80), by operation kind and step (submit or poll)',
+      labelNames: ['kind', 'step'],
       registers,
     }),
   };

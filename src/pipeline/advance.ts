@@ -11,6 +11,7 @@ import {
   ensureOperation,
   jobError,
   lockJob,
+  lockOperation,
   runningJobAndOperation,
   supersedeOperations,
   updateJob,
@@ -78,9 +79,13 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
       { request_id: op.request_id, error_code: err.error_code, disposition: c.disposition },
       'submission failed',
     );
+    if (c.unreadable) deps.metrics?.unreadableAnswer(op.kind, 'submit');
     await deps.db.transaction(async (tx) => {
+      await lockOperation(tx, op.id); // operation before job, the completion path's lock order
       const locked = await lockJob(tx, job.id);
       if (locked?.job_status !== 'running') return;
+      // D80: the operation shows its last error too, not only the job
+      if (c.disposition !== 'permanent') await updateOperation(tx, op.id, { error: JSON.stringify(err) });
       if (c.disposition === 'later') {
         // an open breaker or a rate limit is flow control, not a failed attempt (§9.1)
         const runAt = new Date(now.getTime() + (c.retryAfterMs ?? 30_000));
@@ -126,7 +131,23 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
       firstPoll.toISOString(),
     ],
   );
+  await claimEarlyWebhooks(deps, op, shunya_job_id);
   log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
+}
+
+/**
+ * D78: a webhook that named this id before it was stored, with nothing else to match it by, was recorded;
+ * now that the id is committed, poll at once instead of after the first backoff. Checked after the commit
+ * (and the webhook checks again after recording): one of the two always sees the other.
+ */
+async function claimEarlyWebhooks(deps: PipelineDeps, op: OperationRow, shunyaJobId: string) {
+  await deps.db.raw(
+    `WITH claimed AS (DELETE FROM early_webhooks WHERE company_id = ? AND shunya_job_id = ? RETURNING 1)
+     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', ?::text),
+                                    job_key => ?)
+     FROM (SELECT 1 FROM claimed LIMIT 1) c`,
+    [op.company_id, shunyaJobId, TASK.poll, op.id, `poll:${op.id}`],
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import { insertSignals, insertTasks, requestPropertyIntelligence, type Source } 
 import { setLeadStatus } from '../domain/leads.ts';
 import { insertEvents, type NewEvent } from '../domain/outbox.ts';
 import { CALL, SESSION, saveTranscript } from '../domain/transcripts.ts';
+import { mergePendingActions } from '../shunya/normalize/analysis-items.ts';
 import type { CompleteAnalysis, Segmentation, Transcript } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { admitNext } from './admission.ts';
@@ -113,7 +114,8 @@ async function csrAnalysis(tx: Tx, deps: PipelineDeps, job: JobRow, op: Operatio
     booking_status: q.booking_status,
     lead_temperature: q.lead_temperature,
   };
-  if (call.lead_id) {
+  // D75: a classification outside every vocabulary leaves the lead as it is
+  if (call.lead_id && q.lead_status) {
     const e = await setLeadStatus(tx, job.company_id, call.lead_id, q.lead_status, classification, 'call');
     if (e) events.push(e);
   }
@@ -132,7 +134,7 @@ async function csrAnalysis(tx: Tx, deps: PipelineDeps, job: JobRow, op: Operatio
     callId: input.call_id,
     recordingSessionId: null,
   };
-  await insertTasks(tx, source, 'pending_action', a.pending_actions);
+  await insertTasks(tx, source, 'pending_action', mergePendingActions([a.pending_actions, a.visit_actions]));
   await insertSignals(tx, source, a);
   if (a.entities.address) await requestPropertyIntelligence(tx, source, a.entities.address);
   await moveOn(tx, deps, job, { analysis: a }, events);
@@ -183,7 +185,8 @@ async function visitAnalysis(tx: Tx, deps: PipelineDeps, job: JobRow, op: Operat
     callId: null,
     recordingSessionId: input.recording_session_id,
   };
-  await insertTasks(tx, source, 'visit_action', a.pending_actions);
+  // §3.2 step 3.4 "Create Tasks from visit_actions": both lists, each action once (D76)
+  await insertTasks(tx, source, 'visit_action', mergePendingActions([a.visit_actions, a.pending_actions]));
   await insertSignals(tx, source, a);
   await moveOn(tx, deps, job, { analysis: a }, events);
 }

@@ -5,7 +5,7 @@
 // polls, retries and crashes, the domain effects happen once.
 import type { Tx } from '../db/knex.ts';
 import { transaction } from '../db/tx.ts';
-import type { Normalized, ShunyaErrorInfo } from '../shunya/types.ts';
+import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { applyStage, type StageResult } from './apply.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -31,6 +31,8 @@ export interface CompletionResult {
   verdict: Verdict;
   conflict?: boolean;
   problems?: string[];
+  /** Applied values outside Otto's vocabularies (D75), with the ids to log them by. */
+  unmapped?: { values: UnmappedValue[]; job_id: string; request_id: string };
 }
 
 function normalizeFor(deps: PipelineDeps, op: OperationRow, raw: unknown): Normalized<StageResult> {
@@ -107,10 +109,27 @@ export async function completeOperation(
       result_hash: sha256Hex(stableStringify(norm.value)),
       completed_at: now,
     });
-    return { verdict: 'processed' };
+    const values = (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? [];
+    return { verdict: 'processed', unmapped: { values, job_id: job.id, request_id: op.request_id } };
   });
+  reportUnmapped(deps, log, result.unmapped);
   if (result.conflict)
     log.warn('a later delivery carried a different result than the one applied; kept the first');
   log.debug({ verdict: result.verdict }, 'operation completion');
   return result;
+}
+
+/**
+ * D75: values outside Otto's vocabularies were stored as received; say so once per applied result, with
+ * the job and request ids, and count them by field so that an operator sees new vocabulary arriving.
+ */
+function reportUnmapped(deps: PipelineDeps, log: PipelineDeps['logger'], u: CompletionResult['unmapped']) {
+  if (!u) return;
+  for (const v of u.values) {
+    deps.metrics?.unmappedValue(v.field);
+    log.warn(
+      { job_id: u.job_id, request_id: u.request_id, field: v.field, path: v.path, value: v.value },
+      "Shunya sent a value outside Otto's vocabulary; stored as received",
+    );
+  }
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type {
   CompleteAnalysis,
   Normalized,
+  OperationKind,
   Segmentation,
   ShunyaClient,
   ShunyaErrorInfo,
@@ -36,6 +37,8 @@ export interface ClassifiedError {
   info: ShunyaErrorInfo;
   httpStatus: number | null;
   retryAfterMs: number | null;
+  /** Shunya answered, but not in a form Otto can read (D80): not JSON, an unknown status, no job id. */
+  unreadable?: boolean;
 }
 
 export interface Clock {
@@ -43,6 +46,14 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** Counters the pipeline moves (src/metrics.ts implements them; a test may leave them out). */
+export interface PipelineMetrics {
+  /** An enumeration value outside Otto's vocabularies, by field (D75). */
+  unmappedValue(field: string): void;
+  /** An answer from Shunya that Otto could not read, by operation kind and step (D80). */
+  unreadableAnswer(kind: OperationKind, step: 'submit' | 'poll'): void;
+}
 
 export interface PipelineDeps {
   db: Db;
@@ -53,4 +64,5 @@ export interface PipelineDeps {
   /** Null for errors that are not Shunya's (bugs, database outages): those propagate. */
   classifyError(e: unknown): ClassifiedError | null;
   clock: Clock;
+  metrics?: PipelineMetrics;
 }

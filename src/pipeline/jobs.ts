@@ -5,6 +5,7 @@ import type { RecordingSessionRow } from '../domain/recording-sessions.ts';
 import { admitNext } from './admission.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { JobRow } from './model.ts';
+import { wakeAdmission } from './queue.ts';
 import { insertJob, lockJob, supersedeOperations, updateJob } from './store.ts';
 
 /** What creating or retrying a job needs: max attempts, the tenant's limit and the clock. */
@@ -64,8 +65,12 @@ export type RetryResult =
   | { kind: 'not_found' }
   | { kind: 'not_retryable'; status: string };
 
-/** Puts a failed or timed-out job back in line, from the stage where it stopped, with fresh attempts. */
-export async function retryJob(tx: Tx, deps: JobDeps, jobId: string): Promise<RetryResult> {
+/**
+ * Puts a failed or timed-out job back in line, from the stage where it stopped, with fresh attempts: it is
+ * `pending` with 0 attempts when this transaction commits, as the contract says (D81), and the tenant's
+ * admission, woken here, makes it `running` as soon as the tenant has a free slot (D34).
+ */
+export async function retryJob(tx: Tx, _deps: JobDeps, jobId: string): Promise<RetryResult> {
   const job = await lockJob(tx, jobId);
   if (!job) return { kind: 'not_found' };
   if (job.job_status !== 'failed' && job.job_status !== 'timeout')
@@ -78,5 +83,6 @@ export async function retryJob(tx: Tx, deps: JobDeps, jobId: string): Promise<Re
     next_attempt_at: null,
     completed_at: null,
   });
-  return { kind: 'ok', job: await admitted(tx, deps, updated) };
+  await wakeAdmission(tx, updated.company_id);
+  return { kind: 'ok', job: updated };
 }

@@ -18,6 +18,8 @@ export async function prune(deps: PipelineDeps): Promise<{ events: number; deliv
   }
   const d = await db.raw(`DELETE FROM webhook_deliveries WHERE received_at < now() - interval '30 days'`);
   await db.raw(`DELETE FROM worker_heartbeats WHERE stopped_at < now() - interval '1 day'`);
+  // D78: early webhooks no submission claimed named no job of Otto's
+  await db.raw(`DELETE FROM early_webhooks WHERE received_at < now() - interval '1 day'`);
   const audit = await pruneAudit(db, config.console.auditRetentionDays);
   if (audit > 0) deps.logger.info({ audit }, 'audit log entries pruned');
   if (events > 0 || (d.rowCount ?? 0) > 0) deps.logger.info({ events, deliveries: d.rowCount }, 'pruned');

@@ -156,30 +156,68 @@ export async function findOperationsByShunyaId(db: Db, shunyaJobId: string): Pro
   return (await db('shunya_operations').where({ shunya_job_id: shunyaJobId })) as OperationRow[];
 }
 
+/** When no operation carries the id: the tenant's still-submitting one for this Shunya call id (SQL). */
+const ADOPTABLE = `
+  SELECT to_jsonb(o) AS op, true AS adopt FROM shunya_operations o
+  WHERE NOT EXISTS (SELECT 1 FROM by_id) AND o.company_id = :company AND o.kind = :kind AND o.status = 'submitting' AND o.job_id IN (
+    SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
+    WHERE c.shunya_call_id = :call AND c.company_id = :company
+    UNION ALL
+    SELECT j.id FROM recording_sessions r JOIN shunya_jobs j ON j.company_id = r.company_id AND j.recording_session_id = r.id
+    WHERE r.shunya_call_id = :call AND r.company_id = :company)
+  LIMIT 1`;
+
 /**
- * The operation a webhook is about when Shunya's answer to the submission has not been stored yet (the
- * webhook raced it): the tenant's live, still-submitting operation of this kind for this Shunya call id.
- * Every step is an index lookup (calls/recording_sessions by shunya_call_id, the job by its owner, the
- * live operation by job and kind): this runs on most webhooks when Shunya is fast.
+ * The operations a webhook names (D36, D78), in ONE statement, so one snapshot: every operation carrying
+ * this Shunya id (unique per tenant; another tenant's means a company mismatch), else the operation it can
+ * adopt, the tenant's still-submitting one of this kind for this Shunya call id. Two statements had a gap:
+ * a submission committing between them was in neither (404 for a webhook that had raced its answer).
+ * Every step is an index lookup: this runs on most webhooks when Shunya is fast.
  */
-export async function findSubmittingOperation(
+export async function findWebhookOperations(
+  db: Db,
+  q: {
+    shunyaJobId: string;
+    companyId: string | null;
+    shunyaCallId: number | null;
+    kind: OperationKind | null;
+  },
+): Promise<{ byId: OperationRow[]; adoptable: OperationRow | null }> {
+  const canAdopt = q.companyId !== null && q.shunyaCallId !== null && q.kind !== null;
+  const res = await db.raw(
+    `WITH by_id AS (SELECT to_jsonb(o) AS op, false AS adopt FROM shunya_operations o WHERE o.shunya_job_id = :id)
+     SELECT * FROM by_id
+     ${canAdopt ? `UNION ALL (${ADOPTABLE})` : ''}`,
+    { id: q.shunyaJobId, company: q.companyId, kind: q.kind, call: q.shunyaCallId },
+  );
+  const rows = res.rows as { op: OperationRow; adopt: boolean }[];
+  return {
+    byId: rows.filter((r) => !r.adopt).map((r) => r.op),
+    adoptable: rows.find((r) => r.adopt)?.op ?? null,
+  };
+}
+
+/**
+ * D78: a webhook names a Shunya id no operation carries, and cannot be matched by call id, while the tenant
+ * has a submission of that kind in flight: it is recorded for that submission to claim (after committing
+ * its id, it polls at once). Returns false when nothing is in flight (then no job can be this webhook's).
+ */
+export async function recordEarlyWebhook(
   db: Db,
   companyId: string,
-  shunyaCallId: number,
-  kind: OperationKind,
-): Promise<OperationRow | undefined> {
+  shunyaJobId: string,
+  kind: OperationKind | null,
+): Promise<boolean> {
   const res = await db.raw(
-    `SELECT o.* FROM shunya_operations o
-     WHERE o.company_id = ? AND o.kind = ? AND o.status = 'submitting' AND o.job_id IN (
-       SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
-       WHERE c.shunya_call_id = ? AND c.company_id = ?
-       UNION ALL
-       SELECT j.id FROM recording_sessions r JOIN shunya_jobs j ON j.company_id = r.company_id AND j.recording_session_id = r.id
-       WHERE r.shunya_call_id = ? AND r.company_id = ?)
-     LIMIT 1`,
-    [companyId, kind, shunyaCallId, companyId, shunyaCallId, companyId],
+    `INSERT INTO early_webhooks (company_id, shunya_job_id)
+     SELECT :company, :id WHERE EXISTS (
+       SELECT 1 FROM shunya_operations WHERE company_id = :company AND status = 'submitting'
+       ${kind ? 'AND kind = :kind' : ''})
+     ON CONFLICT (company_id, shunya_job_id) DO UPDATE SET received_at = now()
+     RETURNING 1`,
+    { company: companyId, id: shunyaJobId, kind },
   );
-  return res.rows[0] as OperationRow | undefined;
+  return res.rows.length > 0;
 }
 
 /** Locks an operation and its job, in that order, in one round trip. */

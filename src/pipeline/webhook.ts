@@ -8,7 +8,7 @@ import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { OperationRow } from './model.ts';
 import { enqueue, TASK } from './queue.ts';
-import { findOperationsByShunyaId, findSubmittingOperation } from './store.ts';
+import { findWebhookOperations, recordEarlyWebhook } from './store.ts';
 
 export interface WebhookDelivery {
   headers: Record<string, string | undefined>;
@@ -20,7 +20,7 @@ export interface WebhookAnswer {
   httpStatus: number;
   verdict: WebhookVerdict;
   /** For 2xx: the WebhookAck body. */
-  ack?: 'processed' | 'already_processed' | 'acknowledged';
+  ack?: 'processed' | 'already_processed' | 'acknowledged' | 'deferred';
   /** For 4xx: the error code and message of the envelope. */
   error?: { code: string; message: string };
 }
@@ -168,33 +168,27 @@ async function decide(
   const shunyaJobId = env.shunya_job_id ?? headerId ?? null;
   note(profile, shunyaJobId, null);
 
-  let op: OperationRow | null = null;
-  let adopt: { shunyaJobId: string } | undefined;
-  if (shunyaJobId) {
-    const ops = await findOperationsByShunyaId(deps.db, shunyaJobId);
-    op = ops.find((o) => o.company_id === env.company_id) ?? null;
-    if (!op && ops.length > 0) {
-      note(profile, shunyaJobId, ops[0] ?? null);
-      return reject(403, 'company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
-    }
+  const found = shunyaJobId ? await operationFor(deps, env, shunyaJobId) : ({ kind: 'none' } as const);
+  if (found.kind === 'mismatch') {
+    note(profile, shunyaJobId, found.op);
+    return reject(403, 'company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
   }
-  if (!op && shunyaJobId) {
-    // The webhook outran Shunya's answer to the submission: adopt the tenant's submitting operation.
-    const kind = inferKind(env);
-    const callId = callIdOf(env);
-    // a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
-    if (kind && callId !== null && UUID.test(env.company_id)) {
-      const found = await findSubmittingOperation(deps.db, env.company_id, callId, kind);
-      if (found) {
-        op = found;
-        adopt = { shunyaJobId };
-      }
-    }
+  if (found.kind === 'deferred') {
+    note(
+      profile,
+      shunyaJobId,
+      null,
+      'no operation carries this id yet; the submission in flight polls at once',
+    );
+    return { httpStatus: 200, verdict: 'deferred', ack: 'deferred' };
   }
-  if (!op) return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
+  if (found.kind === 'none') return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
+  const { op, adopt } = found;
   note(profile, shunyaJobId, op);
 
-  if (env.status === 'processing') return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
+  // D77: a delivery about a result already applied is answered already_processed, with or without a body
+  const applied = op.status === 'completed' || op.status === 'failed';
+  if (env.status === 'processing') return applied ? answer('already_processed') : answer('ignored');
   if (env.status === 'failed') {
     const error = env.error ?? deps.normalize.error({}, 500);
     const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt);
@@ -203,6 +197,7 @@ async function decide(
   if (env.status !== 'completed')
     return reject(400, 'invalid_payload', 'INVALID_STATUS', 'status must be completed, failed or processing');
   if (env.result === undefined || env.result === null) {
+    if (applied) return answer('already_processed');
     // a notification without its result: fetch it now through the poller
     if (op.status === 'submitted')
       await deps.db.transaction((tx) =>
@@ -221,6 +216,40 @@ async function decide(
   if (r.verdict === 'incomplete')
     note(profile, shunyaJobId, op, `incomplete result: ${(r.problems ?? []).join(', ')}`);
   return answer(r.verdict);
+}
+
+type Found =
+  | { kind: 'op'; op: OperationRow; adopt?: { shunyaJobId: string } }
+  | { kind: 'mismatch'; op: OperationRow }
+  | { kind: 'deferred' }
+  | { kind: 'none' };
+
+/**
+ * The operation a webhook is about, race-free whenever it arrives relative to the submission's own
+ * transaction (D36, D78): the operation carrying its id; else, when the webhook outran Shunya's answer to
+ * the submission, the tenant's still-submitting operation for its call id and kind, adopted (both looked up
+ * in one statement, so one snapshot); else, when it carries no call id or kind to match by and the tenant
+ * has a submission of that kind in flight, it is recorded for that submission, which polls at once after
+ * committing its id (`deferred`). The second lookup covers a submission that committed in between.
+ */
+async function operationFor(deps: PipelineDeps, env: WebhookEnvelope, shunyaJobId: string): Promise<Found> {
+  // a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
+  const companyId = UUID.test(env.company_id ?? '') ? (env.company_id as string) : null;
+  const kind = inferKind(env);
+  const shunyaCallId = callIdOf(env);
+  const lookup = () => findWebhookOperations(deps.db, { shunyaJobId, companyId, shunyaCallId, kind });
+  let found = await lookup();
+  const nothing = () => found.byId.length === 0 && !found.adoptable;
+  if (nothing() && companyId && (kind === null || shunyaCallId === null)) {
+    if (!(await recordEarlyWebhook(deps.db, companyId, shunyaJobId, kind))) return { kind: 'none' };
+    found = await lookup();
+    if (nothing()) return { kind: 'deferred' };
+  }
+  const own = found.byId.find((o) => o.company_id === env.company_id);
+  if (own) return { kind: 'op', op: own };
+  const other = found.byId[0];
+  if (other) return { kind: 'mismatch', op: other };
+  return found.adoptable ? { kind: 'op', op: found.adoptable, adopt: { shunyaJobId } } : { kind: 'none' };
 }
 
 function answer(v: 'processed' | 'already_processed' | 'incomplete' | 'ignored'): WebhookAnswer {

@@ -25,7 +25,15 @@ export function classifyShunyaError(e: unknown): ClassifiedError | null {
     return { ...base, disposition: 'later', retryAfterMs: e.retryAfterMs ?? 30_000 };
   if (e instanceof ShunyaAuthenticationError)
     return { ...base, disposition: 'permanent', retryAfterMs: null };
-  if (e instanceof ShunyaNetworkError || e instanceof ShunyaTimeoutError || e instanceof ShunyaResponseError)
+  if (e instanceof ShunyaResponseError)
+    return {
+      ...base,
+      info: { ...base.info, retryable: true },
+      disposition: 'transient',
+      retryAfterMs: null,
+      unreadable: true,
+    };
+  if (e instanceof ShunyaNetworkError || e instanceof ShunyaTimeoutError)
     return { ...base, info: { ...base.info, retryable: true }, disposition: 'transient', retryAfterMs: null };
   if (e instanceof ShunyaServerError || e instanceof ShunyaApiError || e instanceof ShunyaClientError)
     return { ...base, disposition: e.retryable ? 'transient' : 'permanent', retryAfterMs: null };

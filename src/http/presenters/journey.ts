@@ -1,40 +1,34 @@
 // One job's journey (issue 13) as the contract's JobJourney: the stored rows become one ordered timeline.
 import type { JobError, JobJourney, JourneyEntry, MappedError } from '../../../generated/otto/types.gen.ts';
 import type { JourneyRows } from '../../pipeline/journey.ts';
+import { presentAnalysisError } from './analysis-error.ts';
 import { presentJob } from './jobs.ts';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
 /**
- * A stored Shunya error as Otto reports it to its own clients (§5.2; the same words as
- * toOttoErrorEnvelopeFields, which maps live errors): Shunya's raw code stays beside it in the journey.
+ * A stored Shunya error as Otto reports it to its own clients (§5.2): the frontend read's own mapping
+ * (presentAnalysisError, D79), so the journey shows exactly what a user is told beside Shunya's raw code.
  */
-export function mapStoredError(e: JobError | null): MappedError | null {
-  if (!e) return null;
-  if (e.error_code === 'OTTO_INTERNAL_ERROR')
-    return {
-      error_code: 'INTERNAL_ERROR',
-      error_type: 'server_error',
-      message: 'Internal error',
-      retryable: false,
-    };
-  const message =
-    e.error_code === 'CIRCUIT_OPEN'
-      ? 'Shunya is temporarily unavailable'
-      : /TIMEOUT/.test(e.error_code)
-        ? 'Shunya did not answer in time'
-        : 'Shunya API request failed';
-  return {
-    error_code: 'SHUNYA_API_ERROR',
-    error_type: 'external_service_error',
-    message,
-    retryable: e.retryable,
-  };
+export function mapStoredError(e: JobError | null, what: 'call' | 'visit'): MappedError | null {
+  const mapped = presentAnalysisError(e, what);
+  return mapped
+    ? {
+        error_code: mapped.error_code,
+        error_type: mapped.error_type,
+        message: mapped.message,
+        retryable: mapped.retryable,
+      }
+    : null;
 }
+
+const mapperOf = (r: JourneyRows) => (e: JobError | null) =>
+  mapStoredError(e, r.job.job_type === 'csr_call' ? 'call' : 'visit');
 
 type Entry = JourneyEntry & { order: number };
 
 function operationEntries(r: JourneyRows): Entry[] {
+  const map = mapperOf(r);
   const out: Entry[] = [];
   for (const o of r.operations) {
     const refs = { operation_id: o.id, request_id: o.request_id, idempotency_key: o.idempotency_key };
@@ -73,7 +67,7 @@ function operationEntries(r: JourneyRows): Entry[] {
         shunya_job_id: o.shunya_job_id,
         http_status: o.error?.http_status ?? null,
         error: o.error,
-        mapped_error: mapStoredError(o.error),
+        mapped_error: map(o.error),
         detail: o.result_hash ? `result hash ${o.result_hash.slice(0, 12)}…` : null,
         order: 6,
       });
@@ -82,6 +76,7 @@ function operationEntries(r: JourneyRows): Entry[] {
 }
 
 function timeline(r: JourneyRows): JourneyEntry[] {
+  const map = mapperOf(r);
   const { job } = r;
   const entries: Entry[] = [
     {
@@ -108,7 +103,7 @@ function timeline(r: JourneyRows): JourneyEntry[] {
         kind: 'attempt_finished',
         title: `Attempt ${a.attempt} ${a.outcome.replace(/_/g, ' ')}`,
         error: a.error,
-        mapped_error: mapStoredError(a.error),
+        mapped_error: map(a.error),
         http_status: a.error?.http_status ?? null,
         order: 7,
       });
@@ -158,7 +153,7 @@ function timeline(r: JourneyRows): JourneyEntry[] {
       kind: 'job_finished',
       title: `Job ${job.job_status}`,
       error: job.last_error,
-      mapped_error: job.job_status === 'succeeded' ? null : mapStoredError(job.last_error),
+      mapped_error: job.job_status === 'succeeded' ? null : map(job.last_error),
       order: 10,
     });
   // By time; at the same instant, in the order things happen (a transaction writes rows before its
@@ -169,6 +164,7 @@ function timeline(r: JourneyRows): JourneyEntry[] {
 }
 
 export function presentJourney(r: JourneyRows, frontendRead: JobJourney['frontend_read']): JobJourney {
+  const map = mapperOf(r);
   return {
     job: presentJob(r.job),
     trigger: { kind: r.trigger.kind, at: iso(r.trigger.at), callrail_call_id: r.trigger.callrail_call_id },
@@ -185,7 +181,7 @@ export function presentJourney(r: JourneyRows, frontendRead: JobJourney['fronten
       completed_at: o.completed_at ? iso(o.completed_at) : null,
       poll_count: o.poll_count,
       error: o.error,
-      mapped_error: mapStoredError(o.error),
+      mapped_error: map(o.error),
     })),
     domain_rows: r.domainRows.map((d) => ({
       table: d.table,
