@@ -48,14 +48,20 @@ function operationEntries(r: JourneyRows): Entry[] {
         shunya_job_id: o.shunya_job_id,
         order: 3,
       });
-    if (o.poll_count > 0)
+    // while the operation is open, its error is the last poll's or submission's (D80)
+    const pending = o.status === 'submitting' || o.status === 'submitted' ? o.error : null;
+    if (o.poll_count > 0 || pending)
       out.push({
         at: iso(o.completed_at ?? o.updated_at),
         kind: 'polls',
         title: `${o.kind}: polled Shunya ${o.poll_count}×`,
         ...refs,
         shunya_job_id: o.shunya_job_id,
-        detail: 'Each poll is counted, not logged one by one',
+        error: pending,
+        mapped_error: map(pending),
+        detail: o.unreadable_answers
+          ? `${o.unreadable_answers} unreadable answers in a row`
+          : 'Each poll is counted, not logged one by one',
         order: 4,
       });
     if (o.completed_at && (o.status === 'completed' || o.status === 'failed'))
