@@ -11,7 +11,7 @@ import { mintDevToken } from '../src/auth/dev-token.ts';
 import { loadConfig } from '../src/config.ts';
 import { DEMO, seedDemoCompany } from '../src/dev/demo.ts';
 import { createLogger } from '../src/logger.ts';
-import { runUntilSignal, startOtto } from '../src/main.ts';
+import { exitOnSetupError, runUntilSignal, startOtto } from '../src/main.ts';
 
 const env = process.env;
 const withSimulator = env.START_SIMULATOR !== 'false' && env.START_SIMULATOR !== '0';
@@ -30,7 +30,10 @@ const sim = withSimulator
       }),
     )
   : undefined;
-const otto = await startOtto(config, logger);
+const otto = await startOtto(config, logger).catch(async (e) => {
+  await sim?.close();
+  return exitOnSetupError(e);
+});
 const demo = await seedDemoCompany(otto.pipeline.db);
 const token = config.auth.hs256Secret ? await mintDevToken(config, demo.id) : '(from your identity provider)';
 
