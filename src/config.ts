@@ -65,6 +65,7 @@ const EnvSchema = z.object({
   AUTH_ROLE_CLAIM: z.string().default('role'),
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
+  AUTH_MAX_TOKEN_LIFETIME_S: int(86_400, 60),
 
   JOB_MAX_ATTEMPTS: int(5, 1),
   JOB_RETRY_DELAYS_S: csvNumbers('5,10,30,60,300'),
@@ -120,6 +121,7 @@ function build(e: z.output<typeof EnvSchema>) {
       roleClaim: e.AUTH_ROLE_CLAIM,
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
+      maxTokenLifetimeS: e.AUTH_MAX_TOKEN_LIFETIME_S,
     },
     jobs: {
       maxAttempts: e.JOB_MAX_ATTEMPTS,

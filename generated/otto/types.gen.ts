@@ -971,6 +971,10 @@ export type UploadRecordingAudioErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1076,6 +1080,10 @@ export type GetCallAnalysisErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1115,6 +1123,10 @@ export type GetRecordingSessionErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1153,6 +1165,10 @@ export type GetAppointmentErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
     /**
      * No such resource for this tenant.
      */
@@ -1209,6 +1225,10 @@ export type StreamEventsErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
 };
 
 export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];
