@@ -76,6 +76,8 @@ const EnvSchema = z.object({
   WORKER_HEARTBEAT_MS: int(5000, 100),
   WORKER_DEAD_AFTER_MS: int(20_000, 500),
   OUTBOX_RETENTION_HOURS: int(168, 1),
+  SSE_MAX_BUFFER_BYTES: int(1_048_576, 16_384),
+  SSE_SLOW_READER_TIMEOUT_MS: int(10_000, 100),
   /** Unset: required everywhere but development. */
   AUDIO_REQUIRE_HTTPS: boolText.optional(),
 
@@ -134,6 +136,7 @@ function build(e: z.output<typeof EnvSchema>) {
       deadAfterMs: e.WORKER_DEAD_AFTER_MS,
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
     },
+    events: { maxBufferBytes: e.SSE_MAX_BUFFER_BYTES, slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS },
     audio: { requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development' },
     logLevel: e.LOG_LEVEL,
   };

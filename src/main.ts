@@ -59,6 +59,7 @@ export async function startOtto(
   const metrics = createMetrics(db, {
     breakerStates: () => client?.breakerStates() ?? [],
     subscribers: () => hub.size,
+    streamBuffers: () => hub.bufferedBytes(),
   });
   client = shunyaClientFromConfig(config, {
     fetch: instrumentedFetch(metrics, opts.fetch ?? fetch),
