@@ -57,6 +57,7 @@ const EnvSchema = z.object({
 
   SHUNYA_WEBHOOK_PROFILE: z.enum(['handoff', 'shunya', 'both']).default('both'),
   WEBHOOK_TOLERANCE_SECONDS: int(300, 1),
+  WEBHOOK_BODY_RETENTION_HOURS: int(24, 0),
 
   OTTO_ADMIN_TOKEN: z.string().min(8).default(DEV_SECRETS.OTTO_ADMIN_TOKEN),
   AUTH_JWKS_URL: z.string().url().optional(),
@@ -112,7 +113,11 @@ function build(e: z.output<typeof EnvSchema>) {
       breakerThreshold: e.UWC_BREAKER_THRESHOLD,
       breakerCooldownMs: e.UWC_BREAKER_COOLDOWN_MS,
     },
-    webhook: { profile: e.SHUNYA_WEBHOOK_PROFILE, toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS },
+    webhook: {
+      profile: e.SHUNYA_WEBHOOK_PROFILE,
+      toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+      bodyRetentionHours: e.WEBHOOK_BODY_RETENTION_HOURS,
+    },
     auth: {
       adminToken: e.OTTO_ADMIN_TOKEN,
       jwksUrl: e.AUTH_JWKS_URL,
