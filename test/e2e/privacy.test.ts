@@ -214,4 +214,18 @@ describe('ghost mode and personal data at rest', () => {
       }
     }
   });
+
+  it('shows a ghost visit’s structured analysis, with the text it did not keep marked as such', async () => {
+    const g = ghostSessions[0] as { company: CompanyRow; sessionId: string };
+    const view = await (
+      await fetch(`${s.otto.url}/api/v1/recording-sessions/${g.sessionId}`, {
+        headers: { authorization: `Bearer ${await tenantToken(g.company.id)}` },
+      })
+    ).json();
+    expect(view).toMatchObject({ ghost_mode: true, transcript: null, status: 'complete' });
+    expect(view.analysis.summary).toBe('Not stored: ghost mode');
+    expect(view.analysis.part1).toMatchObject({ content: null, key_points: [] });
+    expect(typeof view.analysis.sentiment_score).toBe('number');
+    for (const o of view.analysis.objections) expect(o.objection_text).toBe(o.category ?? 'Objection');
+  });
 });
