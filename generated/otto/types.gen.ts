@@ -1017,6 +1017,10 @@ export type UploadRecordingAudioErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1128,6 +1132,10 @@ export type GetCallAnalysisErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1167,6 +1175,10 @@ export type GetRecordingSessionErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1205,6 +1217,10 @@ export type GetAppointmentErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
     /**
      * No such resource for this tenant.
      */
@@ -1261,6 +1277,10 @@ export type StreamEventsErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
 };
 
 export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];
