@@ -1272,6 +1272,10 @@ export type UploadRecordingAudioErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1383,6 +1387,10 @@ export type GetCallAnalysisErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1422,6 +1430,10 @@ export type GetRecordingSessionErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1460,6 +1472,10 @@ export type GetAppointmentErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
     /**
      * No such resource for this tenant.
      */
@@ -1516,6 +1532,10 @@ export type StreamEventsErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
 };
 
 export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];

@@ -65,7 +65,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
       overviewRoutes(deps.pipeline, deps.history),
       testTrafficRoutes(deps.pipeline),
     );
-  if (deps.hub) routers.push(eventRoutes(deps.config, deps.db, deps.hub));
+  if (deps.hub) routers.push(eventRoutes(deps.config, deps.db, deps.hub, deps.metrics));
   if (deps.metrics) routers.push(metricsRoutes(deps.metrics, deps.config, deps.db));
   for (const router of routers) {
     app.use(router.routes());

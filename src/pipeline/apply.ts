@@ -12,9 +12,11 @@ import type { CompleteAnalysis, Segmentation, Transcript } from '../shunya/types
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { admitNext } from './admission.ts';
 import type { PipelineDeps } from './deps.ts';
+import { withoutConversation } from './ghost.ts';
 import { type CsrInput, type JobRow, nextStage, type OperationRow, type VisitInput } from './model.ts';
 import { enqueue, TASK } from './queue.ts';
 import { finishAttempt, updateJob } from './store.ts';
+import { storedOutput } from './stored-output.ts';
 
 export type StageResult = Transcript | CompleteAnalysis | Segmentation;
 
@@ -26,6 +28,8 @@ export async function applyStage(
   value: StageResult,
 ): Promise<void> {
   const key = `${job.job_type}/${op.kind}`;
+  // no text of a ghost visit’s conversation is stored anywhere (D87)
+  if ((job.input_payload as VisitInput).ghost_mode) value = withoutConversation(op.kind, value);
   switch (key) {
     case 'csr_call/transcription':
       return csrTranscript(tx, deps, job, op, value as Transcript);
@@ -205,7 +209,7 @@ async function moveOn(
   if (stage !== 'done') {
     await updateJob(tx, job.id, {
       stage,
-      output_payload: JSON.stringify(output_payload),
+      output_payload: JSON.stringify(storedOutput(output_payload, false)),
       processed_output_hash: hash,
     });
     if (job.job_status === 'running')
@@ -218,7 +222,7 @@ async function moveOn(
     job_status: 'succeeded',
     next_attempt_at: null,
     completed_at: tx.fn.now(),
-    output_payload: JSON.stringify(output_payload),
+    output_payload: JSON.stringify(storedOutput(output_payload, true)),
     processed_output_hash: hash,
   });
   await finishAttempt(tx, job.id, 'succeeded');

@@ -1,10 +1,13 @@
 // Task otto_prune (cron, hourly): published events older than OUTBOX_RETENTION_HOURS, webhook inbox rows
 // older than 30 days, heartbeats of processes stopped more than a day ago, and audit log entries older than
-// AUDIT_RETENTION_DAYS (D117) are deleted, in batches.
+// AUDIT_RETENTION_DAYS (D117) are deleted, in batches; the redacted body of an inbox row is cleared after
+// WEBHOOK_BODY_RETENTION_HOURS (D85).
 import { pruneAudit } from '../domain/audit-log.ts';
 import type { PipelineDeps } from './deps.ts';
 
-export async function prune(deps: PipelineDeps): Promise<{ events: number; deliveries: number }> {
+export async function prune(
+  deps: PipelineDeps,
+): Promise<{ events: number; deliveries: number; bodies: number }> {
   const { db, config } = deps;
   let events = 0;
   for (;;) {
@@ -17,11 +20,18 @@ export async function prune(deps: PipelineDeps): Promise<{ events: number; deliv
     if ((r.rowCount ?? 0) < 5000) break;
   }
   const d = await db.raw(`DELETE FROM webhook_deliveries WHERE received_at < now() - interval '30 days'`);
+  const b = await db.raw(
+    `UPDATE webhook_deliveries SET redacted_body = NULL
+     WHERE redacted_body IS NOT NULL AND received_at < now() - (? * interval '1 hour')`,
+    [config.webhook.bodyRetentionHours],
+  );
+  const bodies = b.rowCount ?? 0;
   await db.raw(`DELETE FROM worker_heartbeats WHERE stopped_at < now() - interval '1 day'`);
   // D78: early webhooks no submission claimed named no job of Otto's
   await db.raw(`DELETE FROM early_webhooks WHERE received_at < now() - interval '1 day'`);
   const audit = await pruneAudit(db, config.console.auditRetentionDays);
   if (audit > 0) deps.logger.info({ audit }, 'audit log entries pruned');
-  if (events > 0 || (d.rowCount ?? 0) > 0) deps.logger.info({ events, deliveries: d.rowCount }, 'pruned');
-  return { events, deliveries: d.rowCount ?? 0 };
+  if (events > 0 || (d.rowCount ?? 0) > 0 || bodies > 0)
+    deps.logger.info({ events, deliveries: d.rowCount, bodies }, 'pruned');
+  return { events, deliveries: d.rowCount ?? 0, bodies };
 }

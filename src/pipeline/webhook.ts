@@ -1,8 +1,11 @@
 // Shunya's webhook (§8): authenticate, find the operation, hand the result to the one completion path, and
-// keep every delivery, raw, in the inbox with its verdict.
+// keep every delivery in the inbox with its verdict: its size and hash, and its body only redacted of
+// personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85).
 import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';
 import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
 import { hmacHex, safeEqual } from '../util/crypto.ts';
+import { sha256Hex } from '../util/hash.ts';
+import { redactPersonal } from '../util/redact.ts';
 import { unstorable } from '../util/storable.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -268,6 +271,23 @@ const KEPT_HEADERS = [
   'x-request-id',
 ];
 
+/** What the inbox keeps of a body (D85): its size and hash always; the body redacted, if kept at all. */
+function inboxBody(deps: PipelineDeps, raw: Buffer) {
+  let redacted: unknown = null;
+  if (deps.config.webhook.bodyRetentionHours > 0)
+    try {
+      redacted = redactPersonal(JSON.parse(raw.toString('utf8')));
+    } catch {
+      // not JSON: nothing to keep but its size and hash
+    }
+  return {
+    body_bytes: raw.length,
+    body_sha256: sha256Hex(raw),
+    // what jsonb refuses (U+0000, unpaired surrogates) is not kept either
+    redacted_body: redacted === null || unstorable(redacted) ? null : JSON.stringify(redacted),
+  };
+}
+
 export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Promise<WebhookAnswer> {
   const receivedAt = deps.clock.now();
   const started = performance.now();
@@ -307,7 +327,7 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
           KEPT_HEADERS.filter((h) => d.headers[h] !== undefined).map((h) => [h, d.headers[h]]),
         ),
       ),
-      raw_body: d.rawBody,
+      ...inboxBody(deps, d.rawBody),
       profile: seen.profile,
       shunya_job_id: seen.shunyaJobId,
       operation_id: attributed ? seen.op?.id : null,

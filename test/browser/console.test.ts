@@ -30,7 +30,7 @@ beforeAll(async () => {
     // 2.5 minutes to open a breaker at the default threshold. One opens it here.
     env: { NODE_ENV: 'development', UWC_BREAKER_THRESHOLD: '1', UWC_BREAKER_COOLDOWN_MS: '4000' },
   });
-  await seedDemoCompany(s.db);
+  await seedDemoCompany(s.db, 'development');
   browser = await launchBrowser();
   ({ page, errors } = await openPage(browser));
   consoleUrl = `${s.otto.url}/console/`;
