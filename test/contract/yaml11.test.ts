@@ -33,7 +33,7 @@ const yaml12 = (file: string) => comparable(YAML.parse(readFileSync(path.join(CO
 
 // Prints {file: data} as JSON, with PyYAML's non-JSON values (datetimes, sets, bytes, non-finite floats)
 // spelled out as comparable() does, or {__error__: message} when safe_load refuses the file.
-const PYTHON = String.raw`
+const PYTHON = `
 import json, math, sys, datetime
 import yaml
 
