@@ -172,6 +172,19 @@ describe('the error catalogue (x-error-catalogue, D47)', () => {
   const catalogue: Json[] = strict['x-error-catalogue'].codes;
   const byCode = new Map(catalogue.map((c) => [c.error_code, c]));
 
+  it('has exactly the documented keys in every entry (a stray comma in a flow mapping would add one)', () => {
+    for (const c of catalogue)
+      expect(Object.keys(c).sort(), c.error_code).toEqual([
+        'error_code',
+        'error_type',
+        'http_status',
+        'retryable',
+        'when',
+      ]);
+    for (const [k, v] of Object.entries<Json>(strict['x-webhook-delivery'].answers))
+      expect(Object.keys(v).sort(), k).toEqual(['meaning', 'outcome', 'retry']);
+  });
+
   it('is the ErrorCode enum, with the handoff error types, each code once', () => {
     expect(catalogue.map((c) => c.error_code).sort()).toEqual(
       [...strict.components.schemas.ErrorCode.enum].sort(),
