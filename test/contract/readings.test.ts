@@ -71,6 +71,11 @@ function responseSchemas(): Visit[] {
 const visits = responseSchemas();
 
 describe('the strict contract follows its own rules', () => {
+  it('says which reading each document is', () => {
+    expect(strict.info['x-reading']).toBe('strict');
+    expect(tolerant.info['x-reading']).toBe('tolerant');
+  });
+
   it('reaches the response schemas', () => {
     expect(visits.length).toBeGreaterThan(50);
   });
