@@ -205,11 +205,12 @@ sentiment_score: number
 pending_actions: PendingAction[]
 /**
  * A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), in the `PendingAction`
- * shape, ordered like `pending_actions`. Optional: absent (or `[]`) for a CSR call. Otto makes one task
- * of each action of both lists (decision D76). Nested under `summary` only in the tolerant reading.
+ * shape, ordered like `pending_actions`; `[]` for a CSR call (whose follow-ups are `pending_actions`).
+ * Otto makes one task of each action of both lists (decision D76). Nested under `summary` only in the
+ * tolerant reading.
  * 
  */
-visit_actions?: PendingAction[]
+visit_actions: PendingAction[]
 /**
  * Ordered by `timestamp` ascending, whole-call ones (`null`) last.
  */

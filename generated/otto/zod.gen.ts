@@ -1127,7 +1127,7 @@ export const zCompleteAnalysis = z.strictObject({
     summary: zSummary,
     sentiment_score: zConfidence,
     pending_actions: z.array(zPendingAction),
-    visit_actions: z.array(zPendingAction).optional(),
+    visit_actions: z.array(zPendingAction),
     missed_opportunities: z.array(zMissedOpportunity),
     entities: zEntities,
     outcome: zNullableMeetingOutcome,

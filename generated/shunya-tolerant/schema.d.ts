@@ -1018,10 +1018,11 @@ export interface components {
             pending_actions: components["schemas"]["schemas-PendingAction"][];
             /**
              * @description A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), in the `PendingAction`
-             *     shape, ordered like `pending_actions`. Optional: absent (or `[]`) for a CSR call. Otto makes one task
-             *     of each action of both lists (decision D76). Nested under `summary` only in the tolerant reading.
+             *     shape, ordered like `pending_actions`; `[]` for a CSR call (whose follow-ups are `pending_actions`).
+             *     Otto makes one task of each action of both lists (decision D76). Nested under `summary` only in the
+             *     tolerant reading.
              */
-            visit_actions?: components["schemas"]["schemas-PendingAction"][];
+            visit_actions: components["schemas"]["schemas-PendingAction"][];
             /** @description Ordered by `timestamp` ascending, whole-call ones (`null`) last. */
             missed_opportunities: components["schemas"]["schemas-MissedOpportunity"][];
             entities: components["schemas"]["schemas-Entities"];

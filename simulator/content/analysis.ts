@@ -118,6 +118,7 @@ export function renderAnalysis(
   const outcome = p.callType === 'sales_call' ? (p.outcome ?? null) : null;
 
   if (shape === 'handoff') {
+    const actions = f.actions.map((a) => ({ action: a.action, due_at: iso(a.dueMs), priority: a.priority }));
     return {
       success: true,
       call_id: callId,
@@ -170,11 +171,9 @@ export function renderAnalysis(
         confidence_score: f.confidence.summary,
       },
       sentiment_score: f.sentiment,
-      pending_actions: f.actions.map((a) => ({
-        action: a.action,
-        due_at: iso(a.dueMs),
-        priority: a.priority,
-      })),
+      // §3.1 step 3.3 / §3.2 step 3.4: a CSR call's follow-ups are pending_actions, a visit's visit_actions
+      pending_actions: p.callType === 'sales_call' ? [] : actions,
+      visit_actions: p.callType === 'sales_call' ? actions : [],
       missed_opportunities: f.missed.map((m) => ({
         opportunity: m.description,
         severity: m.impact,
