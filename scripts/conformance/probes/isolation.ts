@@ -1,0 +1,92 @@
+// §13.8.1 (§7.1 "Enforce tenant isolation"): with its own valid token and header, each tenant asks for
+// the other's call: status, transcript and analysis, and tries to start an analysis of it. Every answer
+// must be the contract's refusal for another tenant's resource, and none may carry the call's data.
+import { type Evidence, exchangeEvidence } from '../ledger.ts';
+import type { Session } from '../session.ts';
+import { audioUrlFor } from './audio-urls.ts';
+import { fill, P } from './paths.ts';
+
+export async function probeIsolation(s: Session, callOfA: number, callOfB: number | null): Promise<void> {
+  s.log("isolation: each tenant asks for the other tenant's call");
+  const statuses = otherTenantStatuses(s);
+  const failures: Evidence[] = [];
+  const asks: { company: string; callId: number; method: 'GET' | 'POST'; template: string }[] = [
+    { company: s.b, callId: callOfA, method: 'GET', template: P.transcriptionStatus },
+    { company: s.b, callId: callOfA, method: 'GET', template: P.transcript },
+    { company: s.b, callId: callOfA, method: 'GET', template: P.analysisComplete },
+    { company: s.b, callId: callOfA, method: 'POST', template: P.analysisStart },
+    ...(callOfB !== null
+      ? [{ company: s.a, callId: callOfB, method: 'GET' as const, template: P.transcript }]
+      : []),
+  ];
+  for (const a of asks) {
+    const x = await s.send(
+      {
+        method: a.method,
+        path: fill(a.template, a.callId),
+        template: a.template,
+        company: a.company,
+        purpose: "another tenant's call",
+      },
+      { what: "another tenant's call", item: '13.8.1', statuses, codes: ['CALL_NOT_FOUND', 'FORBIDDEN'] },
+    );
+    const leaked = x.status >= 200 && x.status < 300;
+    if (!statuses.includes(x.status))
+      failures.push(
+        exchangeEvidence(
+          x,
+          `${statuses.join(' or ')}: another tenant's call is not this tenant's resource (§7.1)`,
+          leaked ? "another tenant's data was returned" : undefined,
+        ),
+      );
+    if (leaked) s.noteSideJob(x);
+  }
+  s.ledger.verdict(
+    '13.8.1',
+    "a tenant cannot read or act on another tenant's call",
+    `${asks.length} requests refused (${statuses.join('/')})`,
+    failures,
+  );
+}
+
+/** Full runs: tenant B submits a call with A's call id. It is B's own call (ids are per tenant), and
+ * A's call keeps its job. */
+export async function probeSameCallId(s: Session, callOfA: number): Promise<void> {
+  const x = await s.send({
+    method: 'POST',
+    path: P.transcribe,
+    template: P.transcribe,
+    company: s.b,
+    body: { call_id: callOfA, audio_url: audioUrlFor(s, 'same-id', 60), call_type: 'csr_call' },
+    purpose: "another tenant's call id",
+  });
+  if (x.status >= 200 && x.status < 300) s.noteSideJob(x);
+  const ofA = s.jobs.find((j) => j.company === s.a && j.callId === callOfA && j.kind === 'transcription');
+  const status = await s.send({
+    method: 'GET',
+    path: fill(P.transcriptionStatus, callOfA),
+    template: P.transcriptionStatus,
+    company: s.a,
+    purpose: 'status of the call after the other tenant used its id',
+  });
+  const failures: Evidence[] = [];
+  if (!(x.status >= 200 && x.status < 300))
+    failures.push(exchangeEvidence(x, 'call ids are scoped by tenant: B may use an id A uses'));
+  if (ofA?.id && status.json?.task_id !== ofA.id)
+    failures.push(exchangeEvidence(status, `task_id ${ofA.id}: A's call is untouched by B's submission`));
+  s.ledger.verdict(
+    '13.8.1',
+    'a call id used by two tenants names two calls',
+    'both calls kept apart',
+    failures,
+  );
+}
+
+/** The refusal for another tenant's resource: the catalogue's code for it when it names one, else
+ * 403 or 404 (the handoff says 403 in §7.3 and the contract 404 in places; D69). */
+function otherTenantStatuses(s: Session): number[] {
+  const notFound = s.contract.code('CALL_NOT_FOUND')?.status;
+  const forbidden = s.contract.code('FORBIDDEN')?.status;
+  const out = [notFound ?? 404, ...(forbidden ? [forbidden] : [403])];
+  return [...new Set(out)];
+}
