@@ -1,6 +1,7 @@
 // The simulator's runtime settings (what GET/PUT /__sim/config show and change), their defaults, and
 // how a partial update is merged. Startup options (port, secrets, scenario file) are in options.ts.
 import { z } from 'zod';
+import { type Deviation, DeviationSchema } from './deviations.ts';
 import { type LatencySettings, LatencySettingsSchema, SLA_LATENCY } from './jobs/latency.ts';
 
 export const DEFAULT_WEBHOOK_URL = 'http://127.0.0.1:3000/api/v1/shunya/webhook';
@@ -39,6 +40,8 @@ export const TenantSettingsSchema = z
     segmentation_mode: SegmentationModeSchema,
     signature_required: z.boolean(),
     rate_limits: RateLimitsSchema.partial().strict(),
+    /** Deliberate contract deviations for this tenant, on top of the global ones (deviations.ts). */
+    deviations: z.array(DeviationSchema),
   })
   .partial()
   .strict();
@@ -57,6 +60,8 @@ export const SettingsSchema = z.object({
   rate_limits: RateLimitsSchema,
   /** Per-tenant overrides, by company_id. */
   tenants: z.record(z.string(), TenantSettingsSchema),
+  /** Deliberate contract deviations for every tenant (deviations.ts); none by default. */
+  deviations: z.array(DeviationSchema),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -89,6 +94,7 @@ export function defaultSettings(): Settings {
     },
     rate_limits: { requests_per_minute: null, max_concurrent_jobs: null },
     tenants: {},
+    deviations: [],
   };
 }
 
@@ -122,6 +128,7 @@ export interface Effective {
   signature_required: boolean;
   requests_per_minute: number | null;
   max_concurrent_jobs: number | null;
+  deviations: Deviation[];
 }
 
 export function effectiveFor(s: Settings, companyId: string): Effective {
@@ -140,5 +147,6 @@ export function effectiveFor(s: Settings, companyId: string): Effective {
       t?.rate_limits?.max_concurrent_jobs !== undefined
         ? t.rate_limits.max_concurrent_jobs
         : s.rate_limits.max_concurrent_jobs,
+    deviations: [...s.deviations, ...(t?.deviations ?? [])],
   };
 }

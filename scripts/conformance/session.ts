@@ -124,8 +124,9 @@ export class Session {
     return j;
   }
 
-  /** A submission accepted where the kit expected a refusal: its job is known, not waited for. */
-  noteSideJob(x: Exchange): void {
+  /** A submission accepted where the kit expected a refusal: its job is known, not waited for.
+   * `company`: whose job it is, when not the requester's (ANY_TENANT: unknown, a cross-tenant leak). */
+  noteSideJob(x: Exchange, company?: string): void {
     const id = x.json?.task_id ?? x.json?.job_id;
     if (typeof id !== 'string' || this.jobById(id)) return;
     const kind: JobKind = x.spec.template.includes('analysis/start')
@@ -137,7 +138,7 @@ export class Session {
     this.addJob({
       label: `side job (${x.purpose})`,
       kind,
-      company: x.spec.company ?? '',
+      company: company ?? x.spec.company ?? '',
       callId: body?.call_id ?? Number(x.spec.path.split('/').pop()),
       id,
       audioS: 0,
@@ -161,6 +162,9 @@ export class Session {
     return this.deadlineMs - performance.now();
   }
 }
+
+/** The tenant of a job started through another tenant's call: unknown. */
+export const ANY_TENANT = '*';
 
 /** The job a delivery names (the strict field first, then the aliases Shunya's notes list). */
 export function webhookJobId(d: Delivery): string | null {

@@ -2,7 +2,7 @@
 // the other's call: status, transcript and analysis, and tries to start an analysis of it. Every answer
 // must be the contract's refusal for another tenant's resource, and none may carry the call's data.
 import { type Evidence, exchangeEvidence } from '../ledger.ts';
-import type { Session } from '../session.ts';
+import { ANY_TENANT, type Session } from '../session.ts';
 import { audioUrlFor } from './audio-urls.ts';
 import { fill, P } from './paths.ts';
 
@@ -39,7 +39,7 @@ export async function probeIsolation(s: Session, callOfA: number, callOfB: numbe
           leaked ? "another tenant's data was returned" : undefined,
         ),
       );
-    if (leaked) s.noteSideJob(x);
+    if (leaked) s.noteSideJob(x, ANY_TENANT);
   }
   s.ledger.verdict(
     '13.8.1',
