@@ -111,11 +111,11 @@ export class Receiver {
       d.answer < 300
         ? { status: 'processed' }
         : { success: false, error: { error_code: 'KIT_REFUSED', message: 'refused by the conformance kit' } };
-    res.writeHead(d.answer, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body), () => {
-      d.answeredMs = performance.now();
-    });
+    // Taken before the answer is written: Shunya cannot have it earlier, so a retry's gap measured from
+    // here is never shorter than the delay Shunya waited (13.5.5).
     d.answeredMs = performance.now();
+    res.writeHead(d.answer, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
     for (const w of [...this.waiters])
       if (w.test(d)) {
         this.waiters = this.waiters.filter((x) => x !== w);

@@ -16,6 +16,7 @@ import type {
   Provenance,
   Sla,
   Slas,
+  SortKey,
   WebhookPolicy,
 } from './model.ts';
 
@@ -56,25 +57,36 @@ const pick = (o: Json, ...keys: string[]): unknown => {
 };
 
 function catalogueEntry(code: string, v: Json, pointer: string): CatalogueEntry | null {
-  const status = num(pick(v, 'status', 'http_status', 'http', 'status_code'));
+  const status = num(pick(v, 'http_status', 'status', 'http', 'status_code'));
   const type = pick(v, 'error_type', 'type');
   const retryable = pick(v, 'retryable');
   if (status === null || typeof type !== 'string' || typeof retryable !== 'boolean') return null;
-  return { code, status, type, retryable, source: `contract ${pointer}` };
+  const when = pick(v, 'when', 'description', 'meaning');
+  return {
+    code,
+    status,
+    type,
+    retryable,
+    source: `contract ${pointer}`,
+    ...(typeof when === 'string' ? { when } : {}),
+  };
+}
+
+/** `[{error_code, …}]`, `{codes: [{error_code, …}]}` or `{CODE: {…}}`. */
+function catalogueList(value: Json): [string, Json][] {
+  const list = Array.isArray(value) ? value : Array.isArray(value?.codes) ? value.codes : null;
+  if (list) return list.map((v: Json) => [String(pick(v, 'error_code', 'code') ?? ''), v]);
+  return Object.entries(value ?? {}).filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v));
 }
 
 export function readCatalogue(doc: Json, prov: Provenance[]): CatalogueEntry[] {
   const found = findExtensions(doc, /^x-error-(catalog(ue)?|codes)$/);
   const entries: CatalogueEntry[] = [];
-  for (const f of found) {
-    const list: [string, Json][] = Array.isArray(f.value)
-      ? f.value.map((v: Json) => [String(pick(v, 'error_code', 'code') ?? ''), v])
-      : Object.entries(f.value ?? {});
-    for (const [code, v] of list) {
+  for (const f of found)
+    for (const [code, v] of catalogueList(f.value)) {
       const entry = code ? catalogueEntry(code, v, f.pointer) : null;
       if (entry && !entries.some((x) => x.code === entry.code)) entries.push(entry);
     }
-  }
   if (entries.length > 0) {
     prov.push({
       what: 'error catalogue',
@@ -152,21 +164,47 @@ export function describePolicy(p: WebhookPolicy): string {
   );
 }
 
+function sortKey(v: Json): SortKey | null {
+  const field = typeof v === 'string' ? v : pick(v, 'field', 'by', 'key');
+  if (typeof field !== 'string') return null;
+  const rank = pick(v, 'rank');
+  return {
+    field,
+    direction: pick(v, 'direction', 'order') === 'desc' ? 'desc' : 'asc',
+    nulls: pick(v, 'nulls') === 'first' ? 'first' : 'last',
+    ...(Array.isArray(rank) ? { rank: rank.map(String) } : {}),
+  };
+}
+
+/** `x-ordering: {by: [{field, direction, nulls, rank}], contiguous: {start, end, tolerance_s}}` (or a
+ * single key: `by: field`); `by: []` says the order carries no meaning. */
+function orderingRule(property: string, v: Json): OrderingRule | null {
+  const byValue = typeof v === 'string' ? v : pick(v, 'by', 'key', 'field');
+  const by = (Array.isArray(byValue) ? byValue : [typeof v === 'string' ? v : { ...v, field: byValue }])
+    .map(sortKey)
+    .filter((k): k is SortKey => k !== null);
+  const c = pick(v, 'contiguous', 'no_gaps');
+  const contiguous =
+    c && typeof c === 'object'
+      ? {
+          start: String(pick(c, 'start') ?? by[0]?.field ?? 'start_time'),
+          end: String(pick(c, 'end') ?? 'end_time'),
+          toleranceS: num(pick(c, 'tolerance_s')) ?? 0.05,
+        }
+      : c === true
+        ? { start: by[0]?.field ?? 'start_time', end: 'end_time', toleranceS: 0.05 }
+        : null;
+  return by.length === 0 && !contiguous ? null : { property, by, contiguous };
+}
+
 export function readOrdering(doc: Json, prov: Provenance[]): OrderingRule[] {
   const rules: OrderingRule[] = [];
-  for (const f of findExtensions(doc, /^x-ordering$/)) {
-    const v = f.value;
-    const by = typeof v === 'string' ? v : pick(v, 'by', 'key', 'field');
-    if (typeof by !== 'string' || !f.holder || rules.some((r) => r.property === f.holder)) continue;
-    rules.push({
-      property: f.holder,
-      by,
-      direction: pick(v, 'direction', 'order') === 'desc' ? 'desc' : 'asc',
-      nulls: pick(v, 'nulls') === 'first' ? 'first' : 'last',
-      contiguous: pick(v, 'contiguous', 'no_gaps', 'gapless') === true,
-    });
+  const found = findExtensions(doc, /^x-ordering$/);
+  for (const f of found) {
+    const rule = f.holder ? orderingRule(f.holder, f.value) : null;
+    if (rule && !rules.some((r) => r.property === rule.property)) rules.push(rule);
   }
-  if (rules.length > 0) {
+  if (found.length > 0) {
     prov.push({ what: 'array ordering', from: 'contract', detail: rules.map(describeRule).join('; ') });
     return rules;
   }
@@ -179,12 +217,17 @@ export function readOrdering(doc: Json, prov: Provenance[]): OrderingRule[] {
 }
 
 export const describeRule = (r: OrderingRule) =>
-  `${r.property} by ${r.by} ${r.direction}${r.nulls === 'first' ? ', nulls first' : ''}${r.contiguous ? ', no gaps' : ''}`;
+  `${r.property} by ${r.by
+    .map(
+      (k) =>
+        `${k.field}${k.rank ? ` (${k.rank.join(' → ')})` : ` ${k.direction}`}${k.nulls === 'first' ? ', nulls first' : ''}`,
+    )
+    .join(', then ')}${r.contiguous ? ', no gaps' : ''}`;
 
 export function readAudioLimits(doc: Json, prov: Provenance[]): AudioLimits {
   const v = findExtensions(doc, /^x-audio-limits$/)[0]?.value;
-  const maxBytes = num(pick(v, 'max_bytes', 'max_size_bytes'));
-  const maxSeconds = num(pick(v, 'max_seconds', 'max_duration_s', 'max_duration_seconds'));
+  const maxBytes = num(pick(v, 'max_size_bytes', 'max_bytes'));
+  const maxSeconds = num(pick(v, 'max_duration_s', 'max_seconds', 'max_duration_seconds'));
   if (maxBytes === null || maxSeconds === null) {
     prov.push({ what: 'audio limits', from: 'handoff', detail: FALLBACK_AUDIO.source });
     return FALLBACK_AUDIO;
@@ -204,11 +247,11 @@ export function readAudioLimits(doc: Json, prov: Provenance[]): AudioLimits {
   return limits;
 }
 
-function sla(v: Json, fb: Sla): Sla {
-  return {
-    target: num(pick(v, 'target', 'target_s')) ?? fb.target,
-    max: num(pick(v, 'max', 'max_s')) ?? fb.max,
-  };
+function sla(v: Json, fb: Sla, perAudioMinute = false): Sla {
+  const scale = perAudioMinute ? 1 / 60 : 1;
+  const target = num(pick(v, perAudioMinute ? 'target_s_per_audio_minute' : 'target_s', 'target'));
+  const max = num(pick(v, perAudioMinute ? 'max_s_per_audio_minute' : 'max_s', 'max'));
+  return { target: target === null ? fb.target : target * scale, max: max === null ? fb.max : max * scale };
 }
 
 export function readSlas(doc: Json, prov: Provenance[]): Slas {
@@ -219,15 +262,17 @@ export function readSlas(doc: Json, prov: Provenance[]): Slas {
   }
   const fb = FALLBACK_SLAS;
   const slas: Slas = {
-    transcriptionPerAudioSecond: sla(
-      pick(v, 'transcription_per_audio_second', 'transcription'),
-      fb.transcriptionPerAudioSecond,
-    ),
+    transcriptionPerAudioSecond: sla(pick(v, 'transcription'), fb.transcriptionPerAudioSecond, true),
     analysis: sla(pick(v, 'analysis'), fb.analysis),
     segmentation: sla(pick(v, 'segmentation', 'meeting_segmentation'), fb.segmentation),
     webhook: sla(pick(v, 'webhook', 'webhook_delivery'), fb.webhook),
     source: 'contract x-slas',
   };
-  prov.push({ what: 'processing SLAs', from: 'contract', detail: slas.source });
+  const t = slas.transcriptionPerAudioSecond;
+  prov.push({
+    what: 'processing SLAs',
+    from: 'contract',
+    detail: `transcription ${t.target * 60}/${t.max * 60} s per audio minute, analysis ${slas.analysis.target}/${slas.analysis.max} s, segmentation ${slas.segmentation.target}/${slas.segmentation.max} s, webhook ${slas.webhook.target}/${slas.webhook.max} s (target/max)`,
+  });
   return slas;
 }

@@ -54,9 +54,20 @@ export const FALLBACK_WEBHOOK_POLICY: WebhookPolicy = {
 
 /** §6.7 (speaker labels, objections, pending actions). */
 export const FALLBACK_ORDERING: OrderingRule[] = [
-  { property: 'speaker_labels', by: 'start_time', direction: 'asc', nulls: 'last', contiguous: true },
-  { property: 'objections', by: 'timestamp', direction: 'asc', nulls: 'last', contiguous: false },
-  { property: 'pending_actions', by: 'due_at', direction: 'asc', nulls: 'last', contiguous: false },
+  {
+    property: 'speaker_labels',
+    by: [{ field: 'start_time', direction: 'asc', nulls: 'last' }],
+    contiguous: { start: 'start_time', end: 'end_time', toleranceS: 0.05 },
+  },
+  { property: 'objections', by: [{ field: 'timestamp', direction: 'asc', nulls: 'last' }], contiguous: null },
+  {
+    property: 'pending_actions',
+    by: [
+      { field: 'due_at', direction: 'asc', nulls: 'last' },
+      { field: 'priority', direction: 'asc', nulls: 'last', rank: ['high', 'medium', 'low'] },
+    ],
+    contiguous: null,
+  },
 ];
 
 /** §11.3. */

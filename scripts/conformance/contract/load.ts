@@ -51,7 +51,13 @@ export interface Contract {
   version: string;
   doc: Json;
   operations: Operation[];
-  webhook: { name: string; requestSchema: string | null; answers: string[] } | null;
+  webhook: {
+    name: string;
+    requestSchema: string | null;
+    /** The schema's alternatives (a oneOf/anyOf of shapes, e.g. completed and failed), or itself. */
+    branches: string[];
+    answers: string[];
+  } | null;
   catalogue: CatalogueEntry[];
   webhookPolicy: WebhookPolicy;
   ordering: OrderingRule[];
@@ -133,11 +139,20 @@ function strictWebhook(doc: Json): Contract['webhook'] {
   if (!chosen) return null;
   const [name, w] = chosen;
   const body = deref(doc, w.post?.requestBody).node;
+  const requestSchema = body?.content?.['application/json']
+    ? `/webhooks/${esc(name)}/post/requestBody/content/application~1json/schema`
+    : null;
+  const resolved = requestSchema ? deref(doc, body.content['application/json'].schema) : null;
+  const base = resolved?.pointer ?? requestSchema;
+  const alternatives: Json[] = resolved?.node?.oneOf ?? resolved?.node?.anyOf ?? [];
+  const kw = resolved?.node?.oneOf ? 'oneOf' : 'anyOf';
+  const branches = alternatives.map((b: Json, i: number) =>
+    typeof b?.$ref === 'string' && b.$ref.startsWith('#/') ? b.$ref.slice(1) : `${base}/${kw}/${i}`,
+  );
   return {
     name,
-    requestSchema: body?.content?.['application/json']
-      ? `/webhooks/${esc(name)}/post/requestBody/content/application~1json/schema`
-      : null,
+    requestSchema,
+    branches: branches.length ? branches : requestSchema ? [requestSchema] : [],
     answers: Object.keys(w.post?.responses ?? {}),
   };
 }

@@ -7,6 +7,8 @@ export interface CatalogueEntry {
   retryable: boolean;
   /** Where the entry came from (the contract's extension, or a handoff section). */
   source: string;
+  /** When the code is used, as the contract words it. */
+  when?: string;
 }
 
 export interface WebhookPolicy {
@@ -30,14 +32,21 @@ export interface WebhookPolicy {
   source: string;
 }
 
+export interface SortKey {
+  field: string;
+  direction: 'asc' | 'desc';
+  nulls: 'first' | 'last';
+  /** Enum values from first to last, when the key is ranked rather than compared. */
+  rank?: string[];
+}
+
 export interface OrderingRule {
   /** The array's property name, wherever it occurs in a result. */
   property: string;
-  by: string;
-  direction: 'asc' | 'desc';
-  nulls: 'first' | 'last';
+  /** Sort keys, most significant first. */
+  by: SortKey[];
   /** Each item starts where the previous ended (speaker labels, §6.7 "no gaps"). */
-  contiguous: boolean;
+  contiguous: { start: string; end: string; toleranceS: number } | null;
 }
 
 export interface AudioLimits {

@@ -8,7 +8,7 @@ import { fill, P } from './paths.ts';
 
 export async function probeIsolation(s: Session, callOfA: number, callOfB: number | null): Promise<void> {
   s.log("isolation: each tenant asks for the other tenant's call");
-  const statuses = otherTenantStatuses(s);
+  const { statuses, codes } = otherTenant(s);
   const failures: Evidence[] = [];
   const asks: { company: string; callId: number; method: 'GET' | 'POST'; template: string }[] = [
     { company: s.b, callId: callOfA, method: 'GET', template: P.transcriptionStatus },
@@ -28,7 +28,7 @@ export async function probeIsolation(s: Session, callOfA: number, callOfB: numbe
         company: a.company,
         purpose: "another tenant's call",
       },
-      { what: "another tenant's call", item: '13.8.1', statuses, codes: ['CALL_NOT_FOUND', 'FORBIDDEN'] },
+      { what: "another tenant's call", item: '13.8.1', statuses, codes },
     );
     const leaked = x.status >= 200 && x.status < 300;
     if (!statuses.includes(x.status))
@@ -82,11 +82,11 @@ export async function probeSameCallId(s: Session, callOfA: number): Promise<void
   );
 }
 
-/** The refusal for another tenant's resource: the catalogue's code for it when it names one, else
- * 403 or 404 (the handoff says 403 in §7.3 and the contract 404 in places; D69). */
-function otherTenantStatuses(s: Session): number[] {
-  const notFound = s.contract.code('CALL_NOT_FOUND')?.status;
-  const forbidden = s.contract.code('FORBIDDEN')?.status;
-  const out = [notFound ?? 404, ...(forbidden ? [forbidden] : [403])];
-  return [...new Set(out)];
+/** The refusal for another tenant's resource: the catalogue's codes whose wording names another
+ * tenant (the strict contract: 404 CALL_NOT_FOUND, D50), else 404 or 403, as the older contract
+ * allowed both (§7.3 says 403 for webhooks, the contract 404 in places; D69). */
+function otherTenant(s: Session): { statuses: number[]; codes: string[] } {
+  const named = s.contract.catalogue.filter((e) => /(another|other) tenant/i.test(e.when ?? ''));
+  if (named.length === 0) return { statuses: [404, 403], codes: ['CALL_NOT_FOUND', 'FORBIDDEN'] };
+  return { statuses: [...new Set(named.map((e) => e.status))], codes: named.map((e) => e.code) };
 }

@@ -10,6 +10,8 @@ import { CALL_GETS, fill, P } from './paths.ts';
 
 interface BodyCase {
   name: string;
+  /** The catalogue's codes for it (a body that cannot be read may be BAD_REQUEST). */
+  codes?: string[];
   template: string;
   body?: unknown;
   raw?: string;
@@ -18,7 +20,12 @@ interface BodyCase {
 function bodyCases(s: Session): BodyCase[] {
   const ok = audioUrlFor(s, 'probe', 60);
   return [
-    { name: 'a body that is not JSON', template: P.transcribe, raw: '{"call_id": 1,' },
+    {
+      name: 'a body that is not JSON',
+      template: P.transcribe,
+      raw: '{"call_id": 1,',
+      codes: ['BAD_REQUEST', 'VALIDATION_ERROR'],
+    },
     { name: 'a body without call_id and audio_url', template: P.transcribe, body: {} },
     { name: 'call_id as a string', template: P.transcribe, body: { call_id: 'abc', audio_url: ok } },
     { name: 'call_id zero', template: P.transcribe, body: { call_id: 0, audio_url: ok } },
@@ -54,7 +61,12 @@ export async function probeInvalidBodies(s: Session): Promise<void> {
         ...(c.raw !== undefined ? { rawBody: c.raw } : { body: c.body }),
         purpose: `invalid body: ${c.name}`,
       },
-      { what: `invalid body (${c.name})`, item: '13.1.3', statuses: [status], codes: ['VALIDATION_ERROR'] },
+      {
+        what: `invalid body (${c.name})`,
+        item: '13.1.3',
+        statuses: [status],
+        codes: c.codes ?? ['VALIDATION_ERROR'],
+      },
     );
     if (x.status !== status)
       failures.push(exchangeEvidence(x, `${status} VALIDATION_ERROR: the request schema forbids ${c.name}`));
