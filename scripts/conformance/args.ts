@@ -123,7 +123,8 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv): Args | 'help' {
   if (target === 'shunya')
     while (companies.length < 2)
       companies.push(`conformance_${companies.length === 0 ? 'a' : 'b'}_${suffix}`);
-  if (companies[0] === companies[1]) throw new UsageError('the two --company-id values must differ');
+  if (companies.length === 2 && companies[0] === companies[1])
+    throw new UsageError('the two --company-id values must differ');
   return {
     target,
     baseUrl,

@@ -50,7 +50,12 @@ export function finalize(checks: Check[], stopped: string | null, items: Item[] 
       const c: Check = { item: item.id, name: 'not checked', verdict: 'fail', detail: why, evidence: [] };
       return { ...item, verdict: 'fail', checks: [c] };
     }
-    return { ...item, verdict: own.some((c) => c.verdict === 'fail') ? 'fail' : 'pass', checks: own };
+    const verdict: Verdict = own.some((c) => c.verdict === 'fail')
+      ? 'fail'
+      : own.every((c) => c.verdict === 'pass')
+        ? 'pass'
+        : 'needs-confirmation';
+    return { ...item, verdict, checks: own };
   });
 }
 
