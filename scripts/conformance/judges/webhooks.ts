@@ -210,20 +210,17 @@ function retries(s: Session): void {
   );
 }
 
-/** Each gap at least the policy's delay for that retry (less jitter); without a stated first delay,
- * each gap at least the previous one less the jitter on both. Gaps are measured from the kit's answer,
- * so the network only lengthens them. */
+/** Each gap at least the policy's delay for that retry, less its jitter. Gaps are measured from the
+ * kit's answer, so the network and the sender's own lag only lengthen them: a gap below the delay is
+ * certain. Without a stated schedule nothing certain can be said about growth (a late first retry
+ * makes any second one look early), so only the retry itself is judged (D70). */
 export function backoffProblem(p: import('../contract/model.ts').WebhookPolicy, g: number[]): string | null {
+  if (p.firstDelayS === null) return null;
   const fmt = (n: number) => `${n.toFixed(2)} s`;
   for (let i = 0; i < g.length; i++) {
-    if (p.firstDelayS !== null) {
-      const delay = Math.min(p.maxDelayS ?? Number.POSITIVE_INFINITY, p.firstDelayS * p.factor ** i);
-      const min = delay * (1 - p.jitter);
-      if (g[i]! < min)
-        return `retry ${i + 1} came ${fmt(g[i]!)} after the refusal; the policy's delay is ${fmt(delay)} ±${p.jitter * 100}%`;
-    } else if (i > 0 && g[i]! < g[i - 1]! * ((1 - p.jitter) / (1 + p.jitter))) {
-      return `retry ${i + 1} came ${fmt(g[i]!)} after the refusal, sooner than retry ${i} (${fmt(g[i - 1]!)}): no backoff`;
-    }
+    const delay = Math.min(p.maxDelayS ?? Number.POSITIVE_INFINITY, p.firstDelayS * p.factor ** i);
+    if (g[i]! < delay * (1 - p.jitter))
+      return `retry ${i + 1} came ${fmt(g[i]!)} after the refusal; the policy's delay is ${fmt(delay)} ±${p.jitter * 100}%`;
   }
   return null;
 }
