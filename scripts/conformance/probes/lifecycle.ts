@@ -89,7 +89,10 @@ export async function follow(s: Session, job: Job): Promise<boolean> {
     });
     polls.push(x);
     const state = typeof x.json?.status === 'string' ? x.json.status : `(HTTP ${x.status})`;
-    if (job.states.at(-1) !== state) job.states.push(state);
+    if (job.states.at(-1) !== state) {
+      job.states.push(state);
+      s.log(`${job.label}: ${state}`);
+    }
     if (DONE.has(state)) {
       job.completedEndMs = x.endedMs;
       job.failed = state === 'failed';
