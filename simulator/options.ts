@@ -86,6 +86,7 @@ const FLAGS = {
   'webhook-profile': { type: 'string' },
   'payload-shape': { type: 'string' },
   'segmentation-mode': { type: 'string' },
+  'submission-status': { type: 'string' },
   'signature-required': { type: 'string' },
   'start-time': { type: 'string' },
   seed: { type: 'string' },
@@ -107,6 +108,7 @@ export const USAGE = `Usage: npm run start:simulator -- [flags]
   --webhook-profile P      SIM_WEBHOOK_PROFILE: handoff | shunya
   --payload-shape S        SIM_PAYLOAD_SHAPE: handoff | shunya
   --segmentation-mode M    SIM_SEGMENTATION_MODE: async | sync
+  --submission-status N    SIM_SUBMISSION_STATUS: 202 | 200 (status of an accepted submission)
   --signature-required B   SIM_SIGNATURE_REQUIRED: true | false
   --start-time ISO         SIM_START_TIME: virtual time at start
   --seed N                 SIM_SEED: seeds fault and latency randomness
@@ -128,6 +130,7 @@ export function optionsFromCli(
   const profile = pick('webhook-profile', 'SIM_WEBHOOK_PROFILE');
   const shape = pick('payload-shape', 'SIM_PAYLOAD_SHAPE');
   const mode = pick('segmentation-mode', 'SIM_SEGMENTATION_MODE');
+  const submission = pick('submission-status', 'SIM_SUBMISSION_STATUS');
   const sigRequired = pick('signature-required', 'SIM_SIGNATURE_REQUIRED');
   const deviations = (f.deviation ?? (env.SIM_DEVIATIONS ? [env.SIM_DEVIATIONS] : []))
     .flatMap((d) => d.split(','))
@@ -137,6 +140,7 @@ export function optionsFromCli(
     ...(profile ? { webhook_profile: profile } : {}),
     ...(shape ? { payload_shape: shape } : {}),
     ...(mode ? { segmentation_mode: mode } : {}),
+    ...(submission ? { submission_status: Number(submission) } : {}),
     ...(sigRequired ? { signature_required: sigRequired === 'true' || sigRequired === '1' } : {}),
     ...(deviations.length ? { deviations } : {}),
   });

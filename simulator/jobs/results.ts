@@ -15,7 +15,7 @@ import { type CallRecord, type Job, jobState } from './store.ts';
 type S = components['schemas'];
 type Role = 'sales_rep' | 'customer_rep';
 const iso = (ms: number) => new Date(ms).toISOString();
-const COMPONENTS: S['AnalysisComponent'][] = [
+const COMPONENTS: (keyof S['AnalysisComponents'])[] = [
   'summary',
   'compliance',
   'objections',
@@ -85,7 +85,7 @@ export class Results {
       call_id: callId,
       job_id: job.id,
       status: state,
-      components: Object.fromEntries(COMPONENTS.map((c, i) => [c, component(i)])),
+      components: Object.fromEntries(COMPONENTS.map((c, i) => [c, component(i)])) as S['AnalysisComponents'],
       created_at: iso(job.createdMs),
       completed_at: state === 'completed' ? iso(job.doneMs) : null,
       error: state === 'failed' ? job.error : null,

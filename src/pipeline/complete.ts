@@ -5,6 +5,7 @@
 // polls, retries and crashes, the domain effects happen once.
 import type { Tx } from '../db/knex.ts';
 import { transaction } from '../db/tx.ts';
+import { isCataloguedErrorCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { applyStage, type StageResult } from './apply.ts';
@@ -65,6 +66,12 @@ export async function completeOperation(
     const adopted = adopt && !op.shunya_job_id ? { shunya_job_id: adopt.shunyaJobId, submitted_at: now } : {};
 
     if (outcome.status === 'failed') {
+      // A job error whose code the contract does not list is kept as sent and flagged (D47).
+      if (!isCataloguedErrorCode(outcome.error.error_code))
+        log.warn(
+          { error_code: outcome.error.error_code, uncatalogued: true },
+          'uncatalogued Shunya error_code',
+        );
       const err = jobError(outcome.error, outcome.httpStatus ?? null, now);
       await settleOperation(tx, op.id, {
         ...adopted,

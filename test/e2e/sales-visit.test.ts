@@ -16,7 +16,9 @@ import {
 
 let s: Stack;
 beforeAll(async () => {
-  s = await startStack();
+  // Synchronous segmentation (one test below) is the tolerant reading; test/e2e/contract-proof.test.ts
+  // holds the default flow to the strict contract.
+  s = await startStack({ reading: 'tolerant' });
 });
 afterAll(async () => {
   await s?.close();

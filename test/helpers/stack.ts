@@ -32,9 +32,11 @@ export interface Stack {
   /** The contract proof of Otto's calls to Shunya (null when the stack runs without it). */
   contract: ContractProxy | null;
   /**
-   * Validates the body of every webhook Otto received (stored byte for byte) against the Shunya webhook
-   * schemas of contracts/otto.openapi.yaml; the result joins the stack's contract proof. (Prism cannot
-   * proxy this direction: it re-serialises the body, and the signature covers the exact bytes.)
+   * Validates the body of every webhook Otto received (stored byte for byte) against the webhook body of
+   * the stack's reading: the strict contract's `WebhookPayload`, or (tolerant) what Otto's receiver
+   * accepts, contracts/otto.openapi.yaml's `ShunyaWebhookBody`; the result joins the stack's contract
+   * proof. (Prism cannot proxy this direction: it re-serialises the body, and the signature covers the
+   * exact bytes.)
    */
   proveWebhooks(): Promise<{ exchanges: number; violations: string[] }>;
   /** Calls the simulator's control API (/__sim/...). */
@@ -102,12 +104,17 @@ export async function startStack(
     /** Route Otto's calls to Shunya through the contract proxy (default true); a suite that makes the
      * simulator break the contract on purpose (malformed or incomplete answers) turns it off. */
     contractProxy?: boolean;
+    /** Which reading of the Shunya contract the proof holds the simulator to (D45): `strict` (default,
+     * the simulator's default configuration) or `tolerant` (its non-default shapes and profiles). */
+    reading?: 'strict' | 'tolerant';
   } = {},
 ): Promise<Stack> {
   const t = await createTestDatabase();
   const sim = await startSimulator({ preset: 'happy', timeScale: 20, seed: 7, ...opts.sim });
-  const contract =
-    opts.contractProxy === false ? null : await startContractProxy('contracts/shunya.openapi.yaml', sim.url);
+  const reading = opts.reading ?? 'strict';
+  const document =
+    reading === 'strict' ? 'contracts/shunya.openapi.yaml' : 'contracts/shunya.tolerant.openapi.yaml';
+  const contract = opts.contractProxy === false ? null : await startContractProxy(document, sim.url);
   const clock = new MovableClock();
   const config = loadConfig({
     ...FAST_ENV,
@@ -140,7 +147,15 @@ export async function startStack(
     contract,
     admin,
     async proveWebhooks() {
-      const validator = contractValidator(['shunya.openapi.yaml', 'otto.openapi.yaml']);
+      const validator = contractValidator([
+        'shunya.openapi.yaml',
+        'shunya.tolerant.openapi.yaml',
+        'otto.openapi.yaml',
+      ]);
+      const [file, pointer] =
+        reading === 'strict'
+          ? ['shunya.openapi.yaml', '/components/schemas/WebhookPayload']
+          : ['otto.openapi.yaml', '/components/schemas/ShunyaWebhookBody'];
       const rows = (await t.db('webhook_deliveries').select('id', 'raw_body')) as {
         id: string;
         raw_body: Buffer;
@@ -154,11 +169,7 @@ export async function startStack(
           violations.push(`webhook ${r.id}: not JSON`);
           continue;
         }
-        const problems = validator.validate(
-          'otto.openapi.yaml',
-          '/components/schemas/ShunyaWebhookBody',
-          body,
-        );
+        const problems = validator.validate(file, pointer, body);
         if (problems.length > 0) violations.push(`webhook ${r.id}: ${problems.join('; ')}`);
       }
       webhookProof = { exchanges: rows.length, violations };
@@ -167,7 +178,7 @@ export async function startStack(
     async close() {
       await otto.close();
       await sim.close();
-      const proof = { shunya: contract?.check() ?? null, webhooks: webhookProof };
+      const proof = { reading, shunya: contract?.check() ?? null, webhooks: webhookProof };
       await contract?.stop();
       await t.drop();
       if (proof.shunya || proof.webhooks) {
