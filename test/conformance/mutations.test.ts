@@ -26,7 +26,8 @@ const EXPECTED: Record<Deviation, string[]> = {
   no_request_id: ['13.3.2'],
   request_id_not_in_errors: ['13.6.4'],
   retryable_inverted: ['13.6.2'],
-  uncatalogued_error_codes: ['13.6.3'],
+  // the strict contract's error_code is the catalogue's enum, so the schema (13.1.3) fails too
+  uncatalogued_error_codes: ['13.1.3', '13.6.3'],
   cross_tenant_readable: ['13.8.1'],
   beyond_sla: ['13.7.1'],
   audio_limits_unchecked: ['13.7.3'],
