@@ -46,7 +46,7 @@ export function finalize(checks: Check[], stopped: string | null, items: Item[] 
       };
     }
     if (own.length === 0) {
-      const why = stopped ? `not checked: the run ended early (${stopped})` : 'not checked: nothing to judge';
+      const why = stopped ? `the run ended early (${stopped})` : 'nothing to judge';
       const c: Check = { item: item.id, name: 'not checked', verdict: 'fail', detail: why, evidence: [] };
       return { ...item, verdict: 'fail', checks: [c] };
     }

@@ -1,6 +1,8 @@
 // --target shunya: the whole run. Probes in order (health, security, refusals, the flows of both
 // tenants side by side, isolation), then a wait for the webhooks still due, then every judge, then the
 // §13 items. A spent budget or deadline ends the probes; what was not reached fails as "not checked".
+import path from 'node:path';
+import { ROOT } from './args.ts';
 import { ShunyaClient, StopRun } from './client.ts';
 import { loadContract } from './contract/load.ts';
 import { judgeErrors } from './judges/errors.ts';
@@ -16,12 +18,15 @@ import { judgeSlas } from './judges/slas.ts';
 import { judgeWebhooks } from './judges/webhooks.ts';
 import { type Check, Ledger } from './ledger.ts';
 import { csrFlow, salesFlow } from './probes/flows.ts';
-import { probeIsolation, probeSameCallId } from './probes/isolation.ts';
+import { probeIsolation, probeIsolationEarly, probeSameCallId } from './probes/isolation.ts';
 import { probeAudioLimits, probeInvalidBodies, probeUnknownCalls } from './probes/refusals.ts';
 import { probeSecurity } from './probes/security.ts';
 import { Receiver } from './receiver.ts';
 import { finalize, type Report } from './results.ts';
 import { type RunOptions, Session, webhookJobId } from './session.ts';
+
+/** A file inside the repository by its relative path (reports are shared; absolute paths say nothing). */
+const shown = (file: string) => (file.startsWith(`${ROOT}/`) ? path.relative(ROOT, file) : file);
 
 const MARK = { pass: '✓', fail: '✗', 'needs-confirmation': '?' } as const;
 
@@ -64,6 +69,7 @@ async function probe(s: Session): Promise<void> {
   await probeInvalidBodies(s);
   await probeUnknownCalls(s);
   await probeAudioLimits(s);
+  await probeIsolationEarly(s);
   const flows = [csrFlow(s, s.a, true), salesFlow(s, s.a), csrFlow(s, s.b, false)];
   if (!s.o.quick) flows.push(salesFlow(s, s.b));
   const [callOfA, , callOfB] = (await all(flows)) as [number, undefined, number];
@@ -96,7 +102,7 @@ export async function runShunya(o: RunOptions): Promise<Report> {
     return job && s.deliveriesOf(job).length < job.refusals ? refuse : 200;
   };
   s.log(
-    `Shunya at ${o.baseUrl}; contract ${o.contractFile} (version ${contract.version}); tenants ${s.a}, ${s.b}; webhooks to port ${receiver.port}`,
+    `Shunya at ${o.baseUrl}; contract ${shown(o.contractFile)} (version ${contract.version}); tenants ${s.a}, ${s.b}; webhooks to port ${receiver.port}`,
   );
   try {
     await probe(s);
@@ -120,7 +126,7 @@ export async function runShunya(o: RunOptions): Promise<Report> {
     target: 'shunya',
     title: 'Shunya conformance report',
     baseUrl: o.baseUrl,
-    contract: { file: o.contractFile, version: contract.version, sha256: contract.sha256 },
+    contract: { file: shown(o.contractFile), version: contract.version, sha256: contract.sha256 },
     startedAt: startedAt.toISOString(),
     durationS: (performance.now() - s.startedMs) / 1000,
     mode: `${o.quick ? '--quick' : 'full'}, time scale ${o.timeScale}, tenants ${s.a} and ${s.b}`,

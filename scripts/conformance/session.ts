@@ -52,6 +52,8 @@ export interface Job {
   lastPendingStartMs: number | null;
   completedEndMs: number | null;
   failed: boolean;
+  /** The status endpoint reports another job of the call (it was submitted again); not timed. */
+  supersededBy: string | null;
   result?: Exchange;
 }
 
@@ -61,6 +63,8 @@ export interface Provocation {
   item: string;
   statuses: number[];
   codes: string[];
+  /** The probing item judges the code itself (13.6.3 then checks only that it is catalogued). */
+  ownsCode?: boolean;
 }
 
 export class Session {
@@ -118,8 +122,17 @@ export class Session {
     return this.contract.code(code)?.status ?? fallback;
   }
 
-  addJob(job: Omit<Job, 'states' | 'lastPendingStartMs' | 'completedEndMs' | 'failed'>): Job {
-    const j: Job = { ...job, states: [], lastPendingStartMs: null, completedEndMs: null, failed: false };
+  addJob(
+    job: Omit<Job, 'states' | 'lastPendingStartMs' | 'completedEndMs' | 'failed' | 'supersededBy'>,
+  ): Job {
+    const j: Job = {
+      ...job,
+      states: [],
+      lastPendingStartMs: null,
+      completedEndMs: null,
+      failed: false,
+      supersededBy: null,
+    };
     this.jobs.push(j);
     return j;
   }

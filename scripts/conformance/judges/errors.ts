@@ -52,7 +52,7 @@ function codeProblem(s: Session, x: Exchange): string | null {
   if (entry.type !== e?.error.error_type)
     return `${code} with error_type ${String(e?.error.error_type)}; the catalogue says ${entry.type}`;
   const p = s.provoked.get(x);
-  if (p?.statuses.includes(x.status) && p.codes.length && !p.codes.includes(code))
+  if (p && !p.ownsCode && p.statuses.includes(x.status) && p.codes.length && !p.codes.includes(code))
     return `${code} for ${p.what}; expected ${p.codes.join(' or ')}`;
   return null;
 }

@@ -62,7 +62,8 @@ function webhook(s: Session, job: Job): Timing | null {
 
 export function judgeSlas(s: Session): Timing[] {
   const timings: Timing[] = [];
-  for (const job of s.jobs.filter((j) => j.designated)) {
+  // A superseded job's status was another job's: what the kit saw of it is not its own time.
+  for (const job of s.jobs.filter((j) => j.designated && !j.supersededBy)) {
     const p = processing(s, job);
     if (p) timings.push(p);
     const w = webhook(s, job);

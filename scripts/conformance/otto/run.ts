@@ -258,7 +258,7 @@ export async function runOtto(a: Args, log: (line: string) => void): Promise<Rep
     target: 'otto',
     title: 'Otto webhook receiver conformance report',
     baseUrl: a.baseUrl,
-    contract: { file: otto.file, version: otto.version, sha256: otto.sha256 },
+    contract: { file: path.relative(ROOT, otto.file), version: otto.version, sha256: otto.sha256 },
     startedAt,
     durationS: (performance.now() - started) / 1000,
     mode:

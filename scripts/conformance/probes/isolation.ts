@@ -6,8 +6,33 @@ import { ANY_TENANT, type Session } from '../session.ts';
 import { audioUrlFor } from './audio-urls.ts';
 import { fill, P } from './paths.ts';
 
-export async function probeIsolation(s: Session, callOfA: number, callOfB: number | null): Promise<void> {
-  s.log("isolation: each tenant asks for the other tenant's call");
+/** Before the flows: each tenant submits a call, and the other asks for it at once (so that isolation
+ * is judged even when no job ever completes). */
+export async function probeIsolationEarly(s: Session): Promise<void> {
+  const ids: number[] = [];
+  for (const company of [s.a, s.b]) {
+    const callId = s.newCallId();
+    const x = await s.send({
+      method: 'POST',
+      path: P.transcribe,
+      template: P.transcribe,
+      company,
+      body: { call_id: callId, audio_url: audioUrlFor(s, 'isolation', 60), call_type: 'csr_call' },
+      purpose: 'a call for the isolation probe',
+    });
+    if (x.status >= 200 && x.status < 300) s.noteSideJob(x);
+    ids.push(callId);
+  }
+  await probeIsolation(s, ids[0]!, ids[1]!, 'just submitted');
+}
+
+export async function probeIsolation(
+  s: Session,
+  callOfA: number,
+  callOfB: number | null,
+  when = 'finished',
+): Promise<void> {
+  s.log(`isolation: each tenant asks for the other tenant's ${when} call`);
   const { statuses, codes } = otherTenant(s);
   const failures: Evidence[] = [];
   const asks: { company: string; callId: number; method: 'GET' | 'POST'; template: string }[] = [
@@ -28,22 +53,30 @@ export async function probeIsolation(s: Session, callOfA: number, callOfB: numbe
         company: a.company,
         purpose: "another tenant's call",
       },
-      { what: "another tenant's call", item: '13.8.1', statuses, codes },
+      { what: "another tenant's call", item: '13.8.1', statuses, codes, ownsCode: true },
     );
     const leaked = x.status >= 200 && x.status < 300;
-    if (!statuses.includes(x.status))
+    // A refusal with another catalogued code ("not available yet", "not ready") says the call exists;
+    // a code outside the catalogue is 13.6.3's to judge.
+    const code = x.json?.error?.error_code;
+    const tells = typeof code === 'string' && !codes.includes(code) && s.contract.code(code) !== undefined;
+    if (!statuses.includes(x.status) || tells)
       failures.push(
         exchangeEvidence(
           x,
-          `${statuses.join(' or ')}: another tenant's call is not this tenant's resource (§7.1)`,
-          leaked ? "another tenant's data was returned" : undefined,
+          `${statuses.join(' or ')} ${codes.join(' or ')}: another tenant's call is answered as one never submitted (§7.1, D69)`,
+          leaked
+            ? "another tenant's data was returned"
+            : tells
+              ? `${code} tells that the call exists`
+              : undefined,
         ),
       );
     if (leaked) s.noteSideJob(x, ANY_TENANT);
   }
   s.ledger.verdict(
     '13.8.1',
-    "a tenant cannot read or act on another tenant's call",
+    `a tenant cannot read or act on another tenant's ${when} call`,
     `${asks.length} requests refused (${statuses.join('/')})`,
     failures,
   );

@@ -88,6 +88,19 @@ export async function follow(s: Session, job: Job): Promise<boolean> {
       purpose: `status of ${job.label}`,
     });
     polls.push(x);
+    const named = x.status === 200 ? x.json?.[ID_FIELD[job.kind]] : undefined;
+    if (typeof named === 'string' && named !== job.id && s.jobById(named)) {
+      // The call was submitted again (a request that should have been refused, judged elsewhere) and
+      // the status endpoint now reports that job (D24): the flow goes on with it, and this one is
+      // followed to its webhook only.
+      job.supersededBy = named;
+      const latest = s.jobById(named)!;
+      latest.designated = true;
+      const ok = await follow(s, latest);
+      await untilWebhook(s, job);
+      judgeLifecycle(s, job, polls);
+      return ok;
+    }
     const state = typeof x.json?.status === 'string' ? x.json.status : `(HTTP ${x.status})`;
     if (job.states.at(-1) !== state) {
       job.states.push(state);
@@ -113,11 +126,24 @@ export async function follow(s: Session, job: Job): Promise<boolean> {
   return job.completedEndMs !== null && !job.failed;
 }
 
+/** A superseded job's outcome, from its webhook (at most the webhook maximum after now, scaled). */
+async function untilWebhook(s: Session, job: Job): Promise<void> {
+  const waitMs = (s.contract.slas.webhook.max / Math.max(s.o.timeScale, 1e-6)) * 1000;
+  const d = await s.receiver.waitFor(
+    (x) => webhookJobId(x) === job.id && typeof x.json?.status === 'string',
+    Math.min(s.deadlineMs, performance.now() + waitMs),
+  );
+  if (!d) return;
+  job.states.push(`${d.json.status} (webhook)`);
+  job.completedEndMs = d.receivedMs;
+  job.failed = d.json.status === 'failed';
+}
+
 /** 13.3.3: states from the contract's JobState, never back to an earlier one, ending in completed. */
 function judgeLifecycle(s: Session, job: Job, polls: Exchange[]): void {
   const order = ['queued', 'pending', 'processing', 'completed'];
   const problems: string[] = [];
-  const last = job.states.at(-1);
+  const last = job.supersededBy ? job.states.at(-1)?.replace(' (webhook)', '') : job.states.at(-1);
   if (last !== 'completed')
     problems.push(
       last === 'failed'
