@@ -67,7 +67,8 @@ export const uploadRecordingAudio = <ThrowOnError extends boolean = false>(optio
  * its clock. It finds the job by `shunya_job_id` (or `task_id`, `job_id`, or the
  * `X-Shunya-Task-Id` header) and checks that `company_id` owns it. Shunya's own event profile
  * (`event_type`, `task_id`, `data`, signed over `"{timestamp}:{sorted-key JSON}"`) is accepted when
- * configured. Every delivery is stored raw with its verdict.
+ * configured. Every delivery is stored raw with its verdict. Which of these answers Shunya retries,
+ * and on what schedule, is stated once, in the Shunya contract's `x-webhook-delivery` (D48).
  *
  */
 export const receiveShunyaWebhook = <ThrowOnError extends boolean = false>(options: Options<ReceiveShunyaWebhookData, ThrowOnError>) => (options.client ?? client).post<ReceiveShunyaWebhookResponses, ReceiveShunyaWebhookErrors, ThrowOnError>({

@@ -231,8 +231,7 @@ export const WEBHOOK_DELIVERY = {
     "connection_error": {
       "retry": true,
       "outcome": "retried",
-      "meaning": "Connection refused",
-      "reset or TLS failure.": null
+      "meaning": "Connection refused, reset or TLS failure."
     }
   }
 } as const;

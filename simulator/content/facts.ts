@@ -269,9 +269,9 @@ function missed(p: CallPlan, turn: (t: Tag) => Turn | undefined): MissedFact[] {
       reasoning: 'Only one package was presented before the price',
       suggestion: 'Present a good-better-best choice before quoting',
     });
-  // In the order of the conversation, whole-call ones (no timestamp) last: the contract's x-ordering.
+  // The contract's x-ordering (D53): by timestamp, whole-call ones (null) last.
   const at = (m: MissedFact) => m.timestamp ?? Number.POSITIVE_INFINITY;
-  return out.sort((a, b) => at(a) - at(b));
+  return out.sort((a, b) => at(a) - at(b) || 0);
 }
 
 export function deriveFacts(p: CallPlan, conv: Conversation): Facts {

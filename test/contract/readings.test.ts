@@ -71,6 +71,11 @@ function responseSchemas(): Visit[] {
 const visits = responseSchemas();
 
 describe('the strict contract follows its own rules', () => {
+  it('says which reading each document is', () => {
+    expect(strict.info['x-reading']).toBe('strict');
+    expect(tolerant.info['x-reading']).toBe('tolerant');
+  });
+
   it('reaches the response schemas', () => {
     expect(visits.length).toBeGreaterThan(50);
   });
@@ -171,6 +176,19 @@ describe('the strict contract follows its own rules', () => {
 describe('the error catalogue (x-error-catalogue, D47)', () => {
   const catalogue: Json[] = strict['x-error-catalogue'].codes;
   const byCode = new Map(catalogue.map((c) => [c.error_code, c]));
+
+  it('has exactly the documented keys in every entry (a stray comma in a flow mapping would add one)', () => {
+    for (const c of catalogue)
+      expect(Object.keys(c).sort(), c.error_code).toEqual([
+        'error_code',
+        'error_type',
+        'http_status',
+        'retryable',
+        'when',
+      ]);
+    for (const [k, v] of Object.entries<Json>(strict['x-webhook-delivery'].answers))
+      expect(Object.keys(v).sort(), k).toEqual(['meaning', 'outcome', 'retry']);
+  });
 
   it('is the ErrorCode enum, with the handoff error types, each code once', () => {
     expect(catalogue.map((c) => c.error_code).sort()).toEqual(

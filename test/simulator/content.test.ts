@@ -3,10 +3,12 @@
 // payload shapes valid against the contract, scenario overrides, long calls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../simulator/server.ts';
-import { contractValidator } from '../helpers/contracts.ts';
+import { contractValidator, loadContract } from '../helpers/contracts.ts';
+import { orderingViolations } from '../helpers/ordering.ts';
 import { admin, otto, sim } from './helpers.ts';
 
 const validator = contractValidator();
+const strictDoc = loadContract('shunya.openapi.yaml');
 /** The strict contract for the default (handoff) shape; the tolerant reading for Shunya's own shape. */
 let reading: 'shunya.openapi.yaml' | 'shunya.tolerant.openapi.yaml' = 'shunya.openapi.yaml';
 const validate = (schema: string, value: unknown) =>
@@ -209,7 +211,29 @@ describe('deterministic content', () => {
       }
       checkAnalysis(r.transcript, r.analysis, 'handoff');
       if (type === 'sales_call') checkSegmentation(r.transcript, r.segmentation);
+      // every array as its x-ordering says (D53), read from the strict contract
+      for (const [schema, body] of [
+        ['Transcript', r.transcript],
+        ['CompleteAnalysis', r.analysis],
+        ['MeetingSegmentation', r.segmentation],
+      ] as const)
+        if (body)
+          expect(orderingViolations(strictDoc, { $ref: `#/components/schemas/${schema}` }, body)).toEqual([]);
     }
+  });
+
+  it('the ordering check can fail: pending actions out of order are caught', () => {
+    const actions = [
+      { action: 'b', due_at: '2025-03-11T09:00:00.000Z', priority: 'low' },
+      { action: 'a', due_at: '2025-03-11T09:00:00.000Z', priority: 'high' },
+      { action: 'c', due_at: null, priority: 'high' },
+    ];
+    const schema = strictDoc.components.schemas.CompleteAnalysis.properties.pending_actions;
+    expect(orderingViolations(strictDoc, schema, actions)).toEqual([
+      '$[1] is out of order (due_at, priority)',
+    ]);
+    expect(orderingViolations(strictDoc, schema, [actions[1], actions[0], actions[2]])).toEqual([]);
+    expect(orderingViolations(strictDoc, schema, [actions[2], actions[1]])).toHaveLength(1);
   });
 
   it('holds its invariants in Shunya’s shape (SPEAKER_0n, nested fields, 0-1 compliance)', async () => {
