@@ -2,6 +2,7 @@
 // how a partial update is merged. Startup options (port, secrets, scenario file) are in options.ts.
 import { z } from 'zod';
 import { WEBHOOK_DELIVERY } from '../generated/shunya/contract.ts';
+import { type Deviation, DeviationSchema } from './deviations.ts';
 import { type LatencySettings, LatencySettingsSchema, SLA_LATENCY } from './jobs/latency.ts';
 
 export const DEFAULT_WEBHOOK_URL = 'http://127.0.0.1:3000/api/v1/shunya/webhook';
@@ -46,6 +47,8 @@ export const TenantSettingsSchema = z
     submission_status: SubmissionStatusSchema,
     signature_required: z.boolean(),
     rate_limits: RateLimitsSchema.partial().strict(),
+    /** Deliberate contract deviations for this tenant, on top of the global ones (deviations.ts). */
+    deviations: z.array(DeviationSchema),
   })
   .partial()
   .strict();
@@ -65,6 +68,8 @@ export const SettingsSchema = z.object({
   rate_limits: RateLimitsSchema,
   /** Per-tenant overrides, by company_id. */
   tenants: z.record(z.string(), TenantSettingsSchema),
+  /** Deliberate contract deviations for every tenant (deviations.ts); none by default. */
+  deviations: z.array(DeviationSchema),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -100,6 +105,7 @@ export function defaultSettings(): Settings {
     },
     rate_limits: { requests_per_minute: null, max_concurrent_jobs: null },
     tenants: {},
+    deviations: [],
   };
 }
 
@@ -134,6 +140,7 @@ export interface Effective {
   signature_required: boolean;
   requests_per_minute: number | null;
   max_concurrent_jobs: number | null;
+  deviations: Deviation[];
 }
 
 export function effectiveFor(s: Settings, companyId: string): Effective {
@@ -153,5 +160,6 @@ export function effectiveFor(s: Settings, companyId: string): Effective {
       t?.rate_limits?.max_concurrent_jobs !== undefined
         ? t.rate_limits.max_concurrent_jobs
         : s.rate_limits.max_concurrent_jobs,
+    deviations: [...s.deviations, ...(t?.deviations ?? [])],
   };
 }

@@ -91,6 +91,7 @@ const FLAGS = {
   'start-time': { type: 'string' },
   seed: { type: 'string' },
   fault: { type: 'string', multiple: true },
+  deviation: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -112,6 +113,7 @@ export const USAGE = `Usage: npm run start:simulator -- [flags]
   --start-time ISO         SIM_START_TIME: virtual time at start
   --seed N                 SIM_SEED: seeds fault and latency randomness
   --fault JSON             a fault rule (repeatable), e.g. '{"kind":"error","probability":0.1}'
+  --deviation D[,D…]       SIM_DEVIATIONS: deliberate contract deviations (repeatable; simulator/deviations.ts)
   --log-level L            LOG_LEVEL (info)`;
 
 /** Options from a scenario file, the environment and flags (later wins). */
@@ -130,12 +132,17 @@ export function optionsFromCli(
   const mode = pick('segmentation-mode', 'SIM_SEGMENTATION_MODE');
   const submission = pick('submission-status', 'SIM_SUBMISSION_STATUS');
   const sigRequired = pick('signature-required', 'SIM_SIGNATURE_REQUIRED');
+  const deviations = (f.deviation ?? (env.SIM_DEVIATIONS ? [env.SIM_DEVIATIONS] : []))
+    .flatMap((d) => d.split(','))
+    .map((d) => d.trim())
+    .filter(Boolean);
   const patch = SettingsPatchSchema.parse({
     ...(profile ? { webhook_profile: profile } : {}),
     ...(shape ? { payload_shape: shape } : {}),
     ...(mode ? { segmentation_mode: mode } : {}),
     ...(submission ? { submission_status: Number(submission) } : {}),
     ...(sigRequired ? { signature_required: sigRequired === 'true' || sigRequired === '1' } : {}),
+    ...(deviations.length ? { deviations } : {}),
   });
   const presetText = pick('preset', 'SIM_PRESET');
   const num = (v: string | undefined, name: string) => {

@@ -415,6 +415,7 @@ export interface components {
             submission_status?: components["schemas"]["SubmissionStatus"];
             signature_required?: boolean;
             rate_limits?: components["schemas"]["RateLimits"];
+            deviations?: components["schemas"]["Deviation"][];
         };
         Settings: {
             /** Format: uri */
@@ -434,6 +435,8 @@ export interface components {
             tenants: {
                 [key: string]: components["schemas"]["TenantSettings"];
             };
+            /** @description Deliberate contract deviations for every tenant (none by default). */
+            deviations: components["schemas"]["Deviation"][];
         };
         SettingsView: components["schemas"]["Settings"] & {
             presets: components["schemas"]["PresetName"][];
@@ -471,7 +474,21 @@ export interface components {
             tenants?: {
                 [key: string]: components["schemas"]["TenantSettings"] | null;
             };
+            deviations?: components["schemas"]["Deviation"][];
         };
+        /**
+         * @description A deliberate deviation from the strict Shunya contract, to prove the conformance kit
+         *     (`simulator/deviations.ts`): with one on, `npm run conformance` must fail exactly the §13 items it
+         *     breaks. Results: `field_alias` (`transcript` for `transcript_text`), `missing_required_field`
+         *     (a transcript without `call_id`), `confidence_out_of_range` (7.5), `unordered_speakers`.
+         *     Webhooks: `webhook_signature_uppercase`, `webhook_signature_wrong`, `webhook_stale_timestamp`
+         *     (10 minutes old), `webhook_no_retry`, `webhook_without_task_id`. Requests: `idempotency_ignored`,
+         *     `company_header_unchecked`, `expired_jwt_accepted`, `no_request_id`, `cross_tenant_readable`,
+         *     `beyond_sla` (analyses take 270 s), `audio_limits_unchecked`. Errors: `errors_without_envelope`
+         *     (`{detail}`), `request_id_not_in_errors`, `retryable_inverted`, `uncatalogued_error_codes`.
+         * @enum {string}
+         */
+        Deviation: "field_alias" | "missing_required_field" | "confidence_out_of_range" | "unordered_speakers" | "webhook_signature_uppercase" | "webhook_signature_wrong" | "webhook_stale_timestamp" | "webhook_no_retry" | "webhook_without_task_id" | "idempotency_ignored" | "company_header_unchecked" | "expired_jwt_accepted" | "errors_without_envelope" | "no_request_id" | "request_id_not_in_errors" | "retryable_inverted" | "uncatalogued_error_codes" | "cross_tenant_readable" | "beyond_sla" | "audio_limits_unchecked";
         /**
          * @description Request faults: `latency` (extra real delay), `error` (500/503 envelope, retryable or not),
          *     `rate_limit` (429 + Retry-After), `hang` (no answer until the client gives up or `max_ms`), `reset`

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { components } from '../../generated/shunya/schema.d.ts';
 import { deriveAudio } from '../content/audio.ts';
+import { BEYOND_SLA_ANALYSIS_S } from '../deviations.ts';
 import { type ErrorObject, errors, type JobFailureCode, SimError } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
 import type { Failure } from '../scenarios.ts';
@@ -31,7 +32,9 @@ export class Lifecycle {
   }
 
   call(companyId: string, callId: number): CallRecord {
-    const call = this.sim.store.getCall(companyId, callId);
+    const call =
+      this.sim.store.getCall(companyId, callId) ??
+      (this.sim.deviates(companyId, 'cross_tenant_readable') ? this.sim.store.findCall(callId) : undefined);
     if (!call) throw errors.callNotFound(callId, companyId);
     return call;
   }
@@ -76,9 +79,11 @@ export class Lifecycle {
 
   private createJob(kind: JobKind, call: CallRecord, immediate = false): Job {
     const now = this.now();
-    const latency = immediate
+    const sampled = immediate
       ? 0
       : sampleLatency(this.sim.settings.latency[kind], this.sim.random, call.audio.duration_s);
+    const beyond = kind === 'analysis' && this.sim.deviates(call.companyId, 'beyond_sla');
+    const latency = beyond ? Math.max(sampled, BEYOND_SLA_ANALYSIS_S) : sampled;
     const doneMs = now + latency * 1000;
     const job: Job = {
       id: ID_PREFIX[kind] + randomUUID(),
@@ -113,7 +118,9 @@ export class Lifecycle {
   ): S['TranscriptionAccepted'] {
     const callType = req.call_type ?? 'csr_call';
     const scenario = this.sim.scenarios.get(companyId, req.call_id);
-    const audio = deriveAudio(req.audio_url, callType, `${companyId}:${req.call_id}`, scenario);
+    const audio = deriveAudio(req.audio_url, callType, `${companyId}:${req.call_id}`, scenario, {
+      checkLimits: !this.sim.deviates(companyId, 'audio_limits_unchecked'),
+    });
     if (audio instanceof SimError) throw audio;
     this.checkConcurrency(companyId);
     const call = {

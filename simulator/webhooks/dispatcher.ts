@@ -12,6 +12,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { WEBHOOK_DELIVERY } from '../../generated/shunya/contract.ts';
 import type { VirtualClock } from '../clock.ts';
 import type { Settings, WebhookProfile } from '../config.ts';
+import type { Deviation } from '../deviations.ts';
 import type { FaultEngine } from '../faults/engine.ts';
 import { type FaultKind, type FaultRule, isWebhookFault } from '../faults/rules.ts';
 import { sampleLatency } from '../jobs/latency.ts';
@@ -78,6 +79,8 @@ export interface DispatcherDeps {
   target(companyId: string): { url: string; profile: WebhookProfile };
   /** The payload for a settled job in a profile (result or error, payload faults applied). */
   payload(job: Job, profile: WebhookProfile): WebhookBody;
+  /** Whether the tenant has a deliberate contract deviation on (deviations.ts). */
+  deviates(companyId: string, d: Deviation): boolean;
 }
 
 const TERMINAL: readonly DeliveryState[] = ['delivered', 'failed', 'dropped'];
@@ -228,8 +231,17 @@ export class WebhookDispatcher {
     this.schedule(d, this.deps.clock.now());
   }
 
+  /** X-Shunya-Signature, as the profile says, unless a fault or a deviation breaks it. */
+  private signature(d: Internal, ts: string, payload: unknown, body: string, badFault: boolean): string {
+    const { hmacSecret } = this.deps;
+    if (badFault || this.deps.deviates(d.company_id, 'webhook_signature_wrong'))
+      return createHmac('sha256', `${hmacSecret}-wrong`).update(`${ts}.${body}`).digest('hex');
+    const sig = sign(d.profile, hmacSecret, ts, payload, body);
+    return this.deps.deviates(d.company_id, 'webhook_signature_uppercase') ? sig.toUpperCase() : sig;
+  }
+
   private async attempt(d: Internal): Promise<void> {
-    const { clock, stats, hmacSecret } = this.deps;
+    const { clock, stats } = this.deps;
     const s = this.deps.settings();
     if (d.payload === null) return; // already finished
     const n = d.attempts.length + 1;
@@ -240,14 +252,14 @@ export class WebhookDispatcher {
       const r = d.rules.find((x) => x.kind === k);
       return r !== undefined && (n === 1 || r.params.all_attempts === true) ? r : undefined;
     };
+    const deviates = (x: Deviation) => this.deps.deviates(d.company_id, x);
     const stale = applies('webhook_stale_timestamp');
-    const ts = String(Date.now() - (stale ? (stale.params.age_s ?? 600) * 1000 : 0));
+    const staleS = stale ? (stale.params.age_s ?? 600) : deviates('webhook_stale_timestamp') ? 600 : 0;
+    const ts = String(Date.now() - staleS * 1000);
     const wrongCompany = applies('webhook_wrong_company');
     const payload = wrongCompany ? { ...d.payload, company_id: `${d.company_id}-other` } : d.payload;
     const body = wrongCompany ? serialize(d.profile, payload) : d.body;
-    const signature = applies('webhook_bad_signature')
-      ? createHmac('sha256', `${hmacSecret}-wrong`).update(`${ts}.${body}`).digest('hex')
-      : sign(d.profile, hmacSecret, ts, payload, body);
+    const signature = this.signature(d, ts, payload, body, !!applies('webhook_bad_signature'));
     const attempt: Attempt = {
       n,
       at: clock.nowIso(),
@@ -272,7 +284,7 @@ export class WebhookDispatcher {
           'user-agent': 'shunya-simulator',
           'x-shunya-signature': signature,
           'x-shunya-timestamp': ts,
-          'x-shunya-task-id': d.job_id,
+          ...(deviates('webhook_without_task_id') ? {} : { 'x-shunya-task-id': d.job_id }),
         },
         body,
         signal: AbortSignal.timeout(s.webhook_retry.timeout_ms),
@@ -301,6 +313,11 @@ export class WebhookDispatcher {
     if (!policy.retry) {
       this.finish(d, 'failed');
       stats.inc('webhooks.refused');
+      return;
+    }
+    if (deviates('webhook_no_retry')) {
+      this.finish(d, 'failed');
+      stats.inc('webhooks.gave_up');
       return;
     }
     const r = s.webhook_retry;
