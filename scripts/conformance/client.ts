@@ -172,13 +172,24 @@ export class ShunyaClient {
         x.json = undefined;
       }
     } catch (err) {
-      x.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      x.error = describeFailure(err);
     }
     x.endedMs = performance.now();
     this.exchanges.push(x);
     this.o.onExchange?.(x);
     return x;
   }
+}
+
+/**
+ * What a request that got no answer met. fetch hides the reason in `cause` ("fetch failed" says nothing;
+ * "ECONNREFUSED", "bad port" or a certificate error tell the reader what to fix).
+ */
+export function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  const why = cause ? (cause.code ?? cause.message ?? '') : '';
+  return `${err.name}: ${err.message}${why ? ` (${why})` : ''}`;
 }
 
 /** Evidence never carries a working token. */

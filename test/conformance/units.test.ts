@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { audioShape, serveAudio } from '../../scripts/conformance/audio.ts';
+import { describeFailure } from '../../scripts/conformance/client.ts';
 import { loadContract } from '../../scripts/conformance/contract/load.ts';
 import type { OrderingRule, WebhookPolicy } from '../../scripts/conformance/contract/model.ts';
 import { backoffProblem } from '../../scripts/conformance/judges/webhooks.ts';
@@ -168,5 +169,19 @@ describe('test audio', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
+  });
+});
+
+describe('a request that gets no answer', () => {
+  it("says why, not only fetch's 'fetch failed' (a port fetch refuses, a refused connection)", async () => {
+    // 4190 is on the Fetch standard's list of blocked ports: fetch refuses it without connecting
+    const blocked = await fetch('http://127.0.0.1:4190/').catch((e: unknown) => e);
+    expect(describeFailure(blocked)).toBe('TypeError: fetch failed (bad port)');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const refused = await fetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
+    expect(describeFailure(refused)).toBe('TypeError: fetch failed (ECONNREFUSED)');
   });
 });
