@@ -39,9 +39,12 @@ function canEnter(dir: string, user: { uid: number; gid: number } | undefined): 
       if (d === path.dirname(d)) return true;
     }
   }
-  const probe = spawnSync(process.execPath, ['-e', 'require("fs").accessSync(process.argv[1], 1)', dir], {
+  // /bin/sh's `cd`, not Node: the running Node may live where this user cannot go (CI's Node 24 from npx
+  // sits under /root/.npm), and then every directory, "/" included, looked unreachable.
+  const probe = spawnSync('/bin/sh', ['-c', 'cd -- "$1"', 'probe', dir], {
     uid: user.uid,
     gid: user.gid,
+    cwd: '/',
     stdio: 'ignore',
   });
   return probe.status === 0;

