@@ -102,8 +102,11 @@ describe('npm start as root with private directories', () => {
     const dataDir = path.join(scratch, 'reached-by-private-node', 'data');
     const script = `import('./src/db/embedded-access.ts').then((m) => m.prepareDataDirectory(${JSON.stringify(dataDir)}))`;
     const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(node, ['--import', 'tsx', '-e', script], { cwd: ROOT, timeout: 60_000 }, (e, _stdout, stderr) =>
-        resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stderr }),
+      execFile(
+        node,
+        ['--import', 'tsx', '-e', script],
+        { cwd: ROOT, timeout: 60_000 },
+        (e, _stdout, stderr) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stderr }),
       );
     });
     expect(result.stderr).not.toMatch(/DataDirectoryError/);
