@@ -1,0 +1,39 @@
+// Checks that can only be made while the run goes on, sampled every second: no tenant ever has more jobs
+// running than its concurrency limit (§11.2, D34), whatever is killed or restarted. This is what proves
+// that admission keeps its guarantee without a lock held across the tenant's work.
+import type { Db } from '../../src/db/knex.ts';
+
+export interface Monitor {
+  samples: number;
+  /** samples in which some tenant had more than `limit` jobs running */
+  overLimit: number;
+  /** the most jobs one tenant had running in any sample */
+  maxRunning: number;
+  stop(): void;
+}
+
+export function monitorAdmission(db: Db, limit: number, violate: (what: string) => void): Monitor {
+  const m: Monitor = { samples: 0, overLimit: 0, maxRunning: 0, stop: () => clearInterval(timer) };
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const r = await db.raw(
+        `SELECT company_id, count(*)::int AS n FROM shunya_jobs WHERE job_status = 'running' GROUP BY 1 ORDER BY 2 DESC LIMIT 1`,
+      );
+      m.samples++;
+      const top = r.rows[0] as { company_id: string; n: number } | undefined;
+      m.maxRunning = Math.max(m.maxRunning, top?.n ?? 0);
+      if (top && top.n > limit) {
+        m.overLimit++;
+        violate(`tenant ${top.company_id} had ${top.n} jobs running (limit ${limit})`);
+      }
+    } catch {
+      // Postgres restarting
+    } finally {
+      busy = false;
+    }
+  }, 1000);
+  return m;
+}
