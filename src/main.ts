@@ -4,7 +4,7 @@
 // database connections close.
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { type Config, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { createDb } from './db/knex.ts';
@@ -18,7 +18,7 @@ import { createMetrics } from './metrics.ts';
 import { type Clock, type PipelineDeps, systemClock } from './pipeline/deps.ts';
 import { type Heartbeat, startHeartbeat, workerAlive } from './pipeline/heartbeat.ts';
 import { shunyaNormalizers } from './pipeline/normalizers.ts';
-import { type RunningWorker, startWorker } from './pipeline/worker.ts';
+import { createWorkerPool, type RunningWorker, startWorker } from './pipeline/worker.ts';
 import { classifyShunyaError } from './shunya/classify.ts';
 import { shunyaClientFromConfig } from './shunya/client.ts';
 import { instrumentedFetch } from './shunya/instrument.ts';
@@ -80,12 +80,7 @@ export async function startOtto(
   let runningWorker: RunningWorker | undefined;
   let workerPool: pg.Pool | undefined;
   if (worker) {
-    // graphile-worker's own pool; an idle connection's error (e.g. Postgres restarting) is logged, not fatal
-    workerPool = new pg.Pool({ connectionString: database.url, max: config.jobs.workerConcurrency + 4 });
-    workerPool.on('error', (e) => logger.warn({ err: e }, 'graphile-worker pool connection error'));
-    workerPool.on('connect', (client) =>
-      client.on('error', (e) => logger.warn({ err: e }, 'graphile-worker connection error')),
-    );
+    workerPool = createWorkerPool(database.url, config.jobs.workerConcurrency + 4, logger);
     heartbeat = await startHeartbeat(db, workerPool, logger, {
       intervalMs: config.jobs.heartbeatMs,
       deadAfterMs: config.jobs.deadAfterMs,

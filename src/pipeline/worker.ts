@@ -10,7 +10,7 @@ import {
   Logger as WorkerLogger,
 } from 'graphile-worker';
 import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { admit, admitAll } from './admission.ts';
 import { advance } from './advance.ts';
@@ -38,6 +38,43 @@ for (const code of [
   '08006',
 ])
   RETRYABLE_ERROR_CODES[code] ??= DATABASE_RESTART;
+
+// pg reports a connection that drops while it is made or in the middle of a query ("Connection terminated
+// unexpectedly", then "Client has encountered a connection error and is not queryable") with no error
+// code, and graphile-worker decides what to retry by code only: with several worker processes and a
+// Postgres restart, the chaos run saw a worker die of it in graphile-worker's failJobs (D95). Such errors
+// are given the code of a reset connection, which the table above retries.
+const CONNECTION_LOST =
+  /^(Connection terminated|Client has encountered a connection error|Connection ended unexpectedly)/;
+
+export function markConnectionLoss(e: unknown): unknown {
+  if (e instanceof Error && !('code' in e) && CONNECTION_LOST.test(e.message))
+    Object.assign(e, { code: 'ECONNRESET' });
+  return e;
+}
+
+/** graphile-worker's own pool: the errors of its connects and of its clients' queries pass through markConnectionLoss. */
+export function createWorkerPool(url: string, max: number, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown;
+  pool.connect = ((...args: unknown[]) =>
+    args.length > 0
+      ? connect(...args)
+      : (connect() as Promise<pg.PoolClient>).catch((e) =>
+          Promise.reject(markConnectionLoss(e)),
+        )) as typeof pool.connect;
+  // an idle connection's error (e.g. Postgres restarting) is logged, not fatal
+  pool.on('error', (e) => logger.warn({ err: e }, 'graphile-worker pool connection error'));
+  pool.on('connect', (client) => {
+    client.on('error', (e) => logger.warn({ err: e }, 'graphile-worker connection error'));
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const r = query(...args);
+      return r instanceof Promise ? r.catch((e) => Promise.reject(markConnectionLoss(e))) : r;
+    }) as typeof client.query;
+  });
+  return pool;
+}
 
 const field = (payload: unknown, name: string): string => {
   const v = (payload as Record<string, unknown> | null)?.[name];
