@@ -19,7 +19,6 @@ import { type Clock, type PipelineDeps, systemClock } from './pipeline/deps.ts';
 import { type Heartbeat, startHeartbeat, workerAlive } from './pipeline/heartbeat.ts';
 import { shunyaNormalizers } from './pipeline/normalizers.ts';
 import { createWorkerPool, type RunningWorker, startWorker } from './pipeline/worker.ts';
-import { classifyShunyaError } from './shunya/classify.ts';
 import { shunyaClientFromConfig } from './shunya/client.ts';
 import { instrumentedFetch } from './shunya/instrument.ts';
 import type { ShunyaClient } from './shunya/types.ts';
@@ -70,7 +69,6 @@ export async function startOtto(
     logger,
     client,
     normalize: shunyaNormalizers,
-    classifyError: classifyShunyaError,
     clock: opts.clock ?? systemClock,
   };
 

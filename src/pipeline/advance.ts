@@ -7,6 +7,7 @@ import type { PipelineDeps } from './deps.ts';
 import { failJob, retryOrFail } from './failure.ts';
 import type { CsrInput, JobRow, OperationRow, VisitInput } from './model.ts';
 import { enqueue, TASK } from './queue.ts';
+import { shunyaFailure } from './shunya-failure.ts';
 import {
   ensureOperation,
   jobError,
@@ -70,7 +71,7 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
     // A replay of a submission that may have reached Shunya reuses the operation's Idempotency-Key (§4.6).
     submission = await submit(deps, job, op);
   } catch (e) {
-    const c = deps.classifyError(e);
+    const c = shunyaFailure(e);
     if (!c) throw e;
     const now = deps.clock.now();
     const err = jobError(c.info, c.httpStatus, now);

@@ -6,6 +6,7 @@ import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
 import { isTerminal, type OperationRow } from './model.ts';
 import { enqueue, TASK } from './queue.ts';
+import { shunyaFailure } from './shunya-failure.ts';
 import { findJob, findOperation, lockOperation, updateOperation } from './store.ts';
 
 async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<JobStatus> {
@@ -49,7 +50,7 @@ export async function poll(deps: PipelineDeps, operationId: string): Promise<voi
       return;
     }
   } catch (e) {
-    const c = deps.classifyError(e);
+    const c = shunyaFailure(e);
     if (!c) throw e;
     if (c.disposition === 'permanent' && c.httpStatus === 404) {
       // Shunya no longer knows the job: the operation failed (retryable: it is resubmitted)

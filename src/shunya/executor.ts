@@ -7,7 +7,7 @@ import { BreakerFailure, type BreakerRegistry } from './breakers.ts';
 import { type Endpoint, endpointLabel, MUTATING } from './endpoints.ts';
 import { classifyOutcome } from './error-mapping.ts';
 import { ShunyaCircuitOpenError, type ShunyaError } from './errors.ts';
-import { countsAgainstBreaker, isRetriedInProcess, retryDelayMs, serverRetryAfter } from './retry-policy.ts';
+import { retryDelayMs } from './retry-policy.ts';
 import type { RequestOptions } from './types.ts';
 
 /** Headers Otto sends (§4.5), split into the contract's header parameters and the rest. */
@@ -73,7 +73,7 @@ export async function executeOperation(
     log.debug({ attempt }, 'shunya request');
     const run = await s.breakers.run(endpoint, tenant, async () => {
       const a = await attemptOnce(op, s, endpoint);
-      if (a.kind === 'error' && countsAgainstBreaker(a.error)) throw new BreakerFailure(a);
+      if (a.kind === 'error' && a.error.meaning.countsAgainstBreaker) throw new BreakerFailure(a);
       return a;
     });
     if (run.kind === 'open') {
@@ -91,8 +91,9 @@ export async function executeOperation(
     }
     const e = a.error;
     const fields = { attempt, http_status: e.httpStatus, error_code: e.errorCode, retryable: e.retryable };
-    const retryAfter = serverRetryAfter(e);
-    if (!isRetriedInProcess(e) || attempt > s.retryDelaysMs.length) {
+    // what the failure means was decided when the error was built (errors.ts)
+    const retryAfter = e.meaning.retryAfterMs;
+    if (!e.meaning.retryInProcess || attempt > s.retryDelaysMs.length) {
       log.warn({ ...fields, duration_ms: s.now() - started }, 'shunya request failed');
       throw e;
     }

@@ -30,7 +30,6 @@ import type { JobRow, JobType } from '../../src/pipeline/model.ts';
 import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
 import { ensureOperation, updateJob } from '../../src/pipeline/store.ts';
 import { acceptCallRailCall, acceptRecordingUpload } from '../../src/pipeline/triggers.ts';
-import { classifyShunyaError } from '../../src/shunya/classify.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import type { OperationKind } from '../../src/shunya/types.ts';
 import { buildSegmentation } from '../helpers/canonical.ts';
@@ -413,7 +412,6 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
     logger,
     client: shunyaClientFromConfig(config),
     normalize: shunyaNormalizers,
-    classifyError: classifyShunyaError,
     clock,
   };
   const server: Listening = await listen(

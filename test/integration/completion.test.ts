@@ -9,7 +9,6 @@ import { completeSynchronously } from '../../src/pipeline/advance.ts';
 import { completeOperation } from '../../src/pipeline/complete.ts';
 import { type PipelineDeps, systemClock } from '../../src/pipeline/deps.ts';
 import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
-import { classifyShunyaError } from '../../src/shunya/classify.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
@@ -26,7 +25,6 @@ beforeAll(async () => {
     logger: createLogger('silent'),
     client: shunyaClientFromConfig(config),
     normalize: shunyaNormalizers,
-    classifyError: classifyShunyaError,
     clock: systemClock,
   };
 });
