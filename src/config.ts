@@ -71,6 +71,8 @@ const EnvSchema = z.object({
   JOB_TIMEOUT_S: int(86_400, 1),
   POLL_DELAYS_S: csvNumbers('5,10,30,60,300'),
   TENANT_MAX_CONCURRENT: int(10, 1),
+  /** §11.2: jobs a tenant may start in any hour; 0 turns the quota off (D98). */
+  TENANT_JOBS_PER_HOUR: int(1000, 0),
   WORKER_CONCURRENCY: int(20, 1),
   WORKER_HEARTBEAT_MS: int(5000, 100),
   WORKER_DEAD_AFTER_MS: int(20_000, 500),
@@ -127,6 +129,7 @@ function build(e: z.output<typeof EnvSchema>) {
       timeoutS: e.JOB_TIMEOUT_S,
       pollDelaysS: e.POLL_DELAYS_S,
       tenantMaxConcurrent: e.TENANT_MAX_CONCURRENT,
+      jobsPerHour: e.TENANT_JOBS_PER_HOUR,
       workerConcurrency: e.WORKER_CONCURRENCY,
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
       deadAfterMs: e.WORKER_DEAD_AFTER_MS,

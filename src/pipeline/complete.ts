@@ -1,17 +1,20 @@
 // The ONE completion path (§4.6, §8, §10): the webhook receiver, the poller and a synchronous Shunya answer
-// all call completeOperation. It locks the operation and its job, checks whether this result was already
-// applied, normalises it, and in ONE transaction writes the domain rows, the job's new state, the output
-// hashes, the outbox events and the next graphile-worker job. Whatever the order or number of deliveries,
-// polls, retries and crashes, the domain effects happen once.
-import type { Tx } from '../db/knex.ts';
-import { transaction } from '../db/tx.ts';
+// all call completeOperation. It reads the operation and its job, decides (already applied? superseded?
+// complete, incomplete or failed?), normalises the result, and hands the decision to one guarded
+// transition (transitions/complete-stage.ts or fail-stage.ts) that writes the domain rows, the job's new
+// state, the output hashes, the outbox events and the next step in one statement. When the job moved
+// between the read and the write, the transition writes nothing and the decision is made again from a new
+// read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
+import { retryConflicts } from '../db/tx.ts';
 import type { Normalized, ShunyaErrorInfo } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
-import { applyStage, type StageResult } from './apply.ts';
+import { admitTenant } from './admission.ts';
+import { type StageValue, stageEffects } from './apply.ts';
 import type { PipelineDeps } from './deps.ts';
-import { retryOrFail } from './failure.ts';
-import { isTerminal, type OperationRow } from './model.ts';
-import { jobError, lockOperationAndJob, settleOperation } from './store.ts';
+import { attemptFailed } from './failure.ts';
+import { isTerminal, type JobRow, type OperationRow } from './model.ts';
+import { jobError, operationAndJob, settleFailedOperation } from './store.ts';
+import { completeStage } from './transitions/index.ts';
 
 export type Outcome =
   | { status: 'completed'; result: unknown }
@@ -33,11 +36,16 @@ export interface CompletionResult {
   problems?: string[];
 }
 
-function normalizeFor(deps: PipelineDeps, op: OperationRow, raw: unknown): Normalized<StageResult> {
+type Found = { op: OperationRow; job: JobRow };
+
+function normalizeFor(deps: PipelineDeps, op: OperationRow, raw: unknown): Normalized<StageValue> {
   if (op.kind === 'transcription') return deps.normalize.transcript(raw);
   if (op.kind === 'analysis') return deps.normalize.analysis(raw);
   return deps.normalize.segmentation(raw);
 }
+
+/** How many times the decision is made again when the job moves between the read and the write. */
+const ROUNDS = 4;
 
 export async function completeOperation(
   deps: PipelineDeps,
@@ -45,72 +53,97 @@ export async function completeOperation(
   outcome: Outcome,
   source: 'webhook' | 'poll' | 'sync',
   adopt?: { shunyaJobId: string },
+  /** the operation and its job as the caller just read them (saves a read) */
+  found?: Found,
 ): Promise<CompletionResult> {
   const log = deps.logger.child({ operation_id: operationId, source });
-  const result = await transaction(deps.db, async (tx: Tx): Promise<CompletionResult> => {
-    const locked = await lockOperationAndJob(tx, operationId);
-    if (!locked) throw new Error(`No operation ${operationId}`);
-    const { op, job } = locked;
-
-    if (op.status === 'completed' || op.status === 'failed') {
-      let conflict = false;
-      if (outcome.status === 'completed' && op.result_hash) {
-        const again = normalizeFor(deps, op, outcome.result);
-        conflict = again.ok && sha256Hex(stableStringify(again.value)) !== op.result_hash;
-      }
-      return { verdict: 'already_processed', conflict };
+  let read = found;
+  for (let round = 1; ; round++) {
+    const current = read ?? (await operationAndJob(deps.db, operationId));
+    read = undefined;
+    if (!current) throw new Error(`No operation ${operationId}`);
+    const result = await retryConflicts(() =>
+      decideAndWrite(deps, current, outcome, adopt?.shunyaJobId ?? null),
+    );
+    if (result) {
+      if (result.conflict)
+        log.warn('a later delivery carried a different result than the one applied; kept the first');
+      log.debug({ verdict: result.verdict }, 'operation completion');
+      return result;
     }
-    if (op.status === 'superseded' || isTerminal(job.job_status)) return { verdict: 'ignored' };
-    const now = deps.clock.now();
-    const adopted = adopt && !op.shunya_job_id ? { shunya_job_id: adopt.shunyaJobId, submitted_at: now } : {};
+    if (round >= ROUNDS) throw new Error(`Operation ${operationId}: its job kept moving while it completed`);
+  }
+}
 
-    if (outcome.status === 'failed') {
-      const err = jobError(outcome.error, outcome.httpStatus ?? null, now);
-      await settleOperation(tx, op.id, {
-        ...adopted,
-        status: 'failed',
-        error: JSON.stringify(err),
-        completed_at: now,
-      });
-      if (job.job_status === 'running') await retryOrFail(tx, deps, { ...job, stage: op.kind }, err);
-      return { verdict: 'processed' };
+/** The decision and its transition; null when the job moved since it was read (nothing was written). */
+async function decideAndWrite(
+  deps: PipelineDeps,
+  { op, job }: Found,
+  outcome: Outcome,
+  adoptId: string | null,
+): Promise<CompletionResult | null> {
+  if (op.status === 'completed' || op.status === 'failed') {
+    let conflict = false;
+    if (outcome.status === 'completed' && op.result_hash) {
+      const again = normalizeFor(deps, op, outcome.result);
+      conflict = again.ok && sha256Hex(stableStringify(again.value)) !== op.result_hash;
     }
+    return { verdict: 'already_processed', conflict };
+  }
+  // superseded, its job ended, or a stage the job has left (D37)
+  if (op.status === 'superseded' || isTerminal(job.job_status) || job.stage !== op.kind)
+    return { verdict: 'ignored' };
+  const now = deps.clock.now();
+  const adopt = op.shunya_job_id ? null : adoptId;
 
-    const norm = normalizeFor(deps, op, outcome.result);
-    if (!norm.ok) {
-      const err = jobError(
-        {
-          error_code: 'INCOMPLETE_RESULT',
-          error_type: 'server_error',
-          message: `Shunya's ${op.kind} result lacks required fields: ${[...norm.missing, ...norm.problems].join(', ')}`,
-          retryable: true,
-          details: { missing: norm.missing, problems: norm.problems },
-          timestamp: now.toISOString(),
-          request_id: null,
-        },
-        null,
-        now,
-      );
-      await settleOperation(tx, op.id, {
-        ...adopted,
-        status: 'failed',
-        error: JSON.stringify(err),
-        completed_at: now,
-      });
-      if (job.job_status === 'running') await retryOrFail(tx, deps, { ...job, stage: op.kind }, err);
-      return { verdict: 'incomplete', problems: [...norm.missing, ...norm.problems] };
-    }
-    await applyStage(tx, deps, { ...job, stage: op.kind }, { ...op, ...adopted }, norm.value);
-    await settleOperation(tx, op.id, {
-      ...adopted,
-      status: 'completed',
-      result_hash: sha256Hex(stableStringify(norm.value)),
-      completed_at: now,
-    });
-    return { verdict: 'processed' };
+  if (outcome.status === 'failed') {
+    const err = jobError(outcome.error, outcome.httpStatus ?? null, now);
+    return (await failed(deps, { op, job }, err, adopt)) ? { verdict: 'processed' } : null;
+  }
+  const norm = normalizeFor(deps, op, outcome.result);
+  if (!norm.ok) {
+    const problems = [...norm.missing, ...norm.problems];
+    const err = jobError(
+      {
+        error_code: 'INCOMPLETE_RESULT',
+        error_type: 'server_error',
+        message: `Shunya's ${op.kind} result lacks required fields: ${problems.join(', ')}`,
+        retryable: true,
+        details: { missing: norm.missing, problems: norm.problems },
+        timestamp: now.toISOString(),
+        request_id: null,
+      },
+      null,
+      now,
+    );
+    return (await failed(deps, { op, job }, err, adopt)) ? { verdict: 'incomplete', problems } : null;
+  }
+  const effects = stageEffects(job, { ...op, shunya_job_id: op.shunya_job_id ?? adopt }, norm.value);
+  const r = await completeStage(deps.db, {
+    job,
+    op,
+    adoptShunyaJobId: adopt,
+    resultHash: sha256Hex(stableStringify(norm.value)),
+    ...effects,
+    now,
   });
-  if (result.conflict)
-    log.warn('a later delivery carried a different result than the one applied; kept the first');
-  log.debug({ verdict: result.verdict }, 'operation completion');
-  return result;
+  if (!r.applied) return null;
+  if (r.ended) deps.logger.info({ job_id: job.id, job_type: job.job_type }, 'job succeeded');
+  if (r.freedSlot) await admitTenant(deps, job.company_id);
+  return { verdict: 'processed' };
+}
+
+/**
+ * The operation failed (Shunya said so, or its result was unusable): a running job's attempt failed; a job
+ * waiting for its retry only has the operation settled, so that its next attempt starts the stage afresh.
+ */
+async function failed(
+  deps: PipelineDeps,
+  { op, job }: Found,
+  err: ReturnType<typeof jobError>,
+  adopt: string | null,
+) {
+  if (job.job_status === 'running')
+    return attemptFailed(deps, job, err, { row: op, error: err, adoptShunyaJobId: adopt });
+  return settleFailedOperation(deps.db, op.id, err, deps.clock.now(), adopt);
 }

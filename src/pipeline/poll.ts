@@ -4,10 +4,9 @@
 import type { JobStatus } from '../shunya/types.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
-import { isTerminal, type OperationRow } from './model.ts';
-import { enqueue, TASK } from './queue.ts';
+import { isTerminal, type OperationRow, shunyaCallId } from './model.ts';
 import { shunyaFailure } from './shunya-failure.ts';
-import { findJob, findOperation, lockOperation, updateOperation } from './store.ts';
+import { operationAndJob, scheduleNextPoll } from './store.ts';
 
 async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<JobStatus> {
   const opts = { requestId: op.request_id };
@@ -24,11 +23,11 @@ async function result(deps: PipelineDeps, op: OperationRow, callId: number): Pro
 }
 
 export async function poll(deps: PipelineDeps, operationId: string): Promise<void> {
-  const op = await findOperation(deps.db, operationId);
-  if (op?.status !== 'submitted') return; // the webhook won, or the operation was superseded
-  const job = await findJob(deps.db, op.job_id);
-  if (!job || isTerminal(job.job_status)) return;
-  const callId = (job.input_payload as { shunya_call_id: number }).shunya_call_id;
+  const found = await operationAndJob(deps.db, operationId);
+  // the webhook won, the operation was superseded, or its job ended
+  if (found?.op.status !== 'submitted' || isTerminal(found.job.job_status)) return;
+  const { op, job } = found;
+  const callId = shunyaCallId(job);
   const log = deps.logger.child({
     operation_id: op.id,
     job_id: job.id,
@@ -50,31 +49,25 @@ export async function poll(deps: PipelineDeps, operationId: string): Promise<voi
       return;
     }
   } catch (e) {
-    const c = shunyaFailure(e);
-    if (!c) throw e;
-    if (c.disposition === 'permanent' && c.httpStatus === 404) {
+    const failure = shunyaFailure(e);
+    if (!failure) throw e;
+    if (failure.disposition === 'permanent' && failure.httpStatus === 404) {
       // Shunya no longer knows the job: the operation failed (retryable: it is resubmitted)
       await completeOperation(
         deps,
         op.id,
-        { status: 'failed', error: { ...c.info, retryable: true }, httpStatus: 404 },
+        { status: 'failed', error: { ...failure.info, retryable: true }, httpStatus: 404 },
         'poll',
       );
       return;
     }
-    log.warn({ error_code: c.info.error_code }, 'poll failed; polling again later');
+    log.warn({ error_code: failure.info.error_code }, 'poll failed; polling again later');
   }
-  await scheduleNextPoll(deps, op.id);
-}
-
-export async function scheduleNextPoll(deps: PipelineDeps, operationId: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    const op = await lockOperation(tx, operationId);
-    if (op?.status !== 'submitted') return;
-    const delays = deps.config.jobs.pollDelaysS;
-    const delayS = delays[Math.min(op.poll_count + 1, delays.length - 1)] ?? 300;
-    const runAt = new Date(deps.clock.now().getTime() + delayS * 1000);
-    await updateOperation(tx, op.id, { poll_count: op.poll_count + 1, next_poll_at: runAt });
-    await enqueue(tx, TASK.poll, { operation_id: op.id }, { jobKey: `poll:${op.id}`, runAt });
-  });
+  const delays = deps.config.jobs.pollDelaysS;
+  await scheduleNextPoll(
+    deps.db,
+    op.id,
+    (n) => delays[Math.min(n, delays.length - 1)] ?? 300,
+    deps.clock.now(),
+  );
 }

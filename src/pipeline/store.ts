@@ -1,39 +1,13 @@
-// The job and operation statements, named for what they do (STYLE §9). Callers own the transaction.
+// The pipeline's reads of jobs and operations, and the writes that concern an operation alone (never a
+// job's status: that is transitions/), named for what they do (STYLE §9). Callers own the transaction.
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { Db, Tx } from '../db/knex.ts';
 import type { OperationKind, ShunyaErrorInfo } from '../shunya/types.ts';
-import type { CsrInput, JobRow, JobType, OperationRow, VisitInput } from './model.ts';
-
-export async function insertJob(
-  tx: Tx,
-  j: {
-    companyId: string;
-    type: JobType;
-    callId?: string;
-    sessionId?: string;
-    input: CsrInput | VisitInput;
-    maxAttempts: number;
-  },
-): Promise<JobRow> {
-  const [row] = await tx('shunya_jobs')
-    .insert({
-      company_id: j.companyId,
-      job_type: j.type,
-      call_id: j.callId ?? null,
-      recording_session_id: j.sessionId ?? null,
-      input_payload: JSON.stringify(j.input),
-      max_attempts: j.maxAttempts,
-    })
-    .returning('*');
-  return row as JobRow;
-}
+import type { JobRow, OperationRow } from './model.ts';
+import { TASK } from './queue.ts';
 
 export async function findJob(db: Db | Tx, id: string): Promise<JobRow | undefined> {
   return (await db('shunya_jobs').where({ id }).first()) as JobRow | undefined;
-}
-
-export async function lockJob(tx: Tx, id: string): Promise<JobRow | undefined> {
-  return (await tx('shunya_jobs').where({ id }).forUpdate().first()) as JobRow | undefined;
 }
 
 export async function findJobFor(
@@ -45,14 +19,6 @@ export async function findJobFor(
   if (by.callId) q.andWhere({ call_id: by.callId });
   else q.andWhere({ recording_session_id: by.sessionId });
   return (await q.first()) as JobRow | undefined;
-}
-
-export async function updateJob(tx: Tx, id: string, patch: Record<string, unknown>): Promise<JobRow> {
-  const [row] = await tx('shunya_jobs')
-    .where({ id })
-    .update({ ...patch, updated_at: tx.fn.now() })
-    .returning('*');
-  return row as JobRow;
 }
 
 export function jobError(e: ShunyaErrorInfo, httpStatus: number | null, at: Date): JobError {
@@ -67,36 +33,23 @@ export function jobError(e: ShunyaErrorInfo, httpStatus: number | null, at: Date
   };
 }
 
-// --- attempts -----------------------------------------------------------------------------------
-
-export async function startAttempt(tx: Tx, job: JobRow): Promise<void> {
-  await tx('shunya_job_attempts').insert({
-    company_id: job.company_id,
-    job_id: job.id,
-    attempt: job.attempts,
-    stage: job.stage,
-  });
-}
-
-/** Closes the job's latest attempt with its outcome. */
-export async function finishAttempt(
-  tx: Tx,
-  jobId: string,
-  outcome: 'submitted' | 'waiting' | 'succeeded' | 'retry_scheduled' | 'failed',
-  error: JobError | null = null,
-): Promise<void> {
-  await tx.raw(
-    `UPDATE shunya_job_attempts SET outcome = ?, error = ?::jsonb,
-            finished_at = CASE WHEN ? IN ('succeeded', 'retry_scheduled', 'failed') THEN now() ELSE finished_at END
-     WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?)`,
-    [outcome, error ? JSON.stringify(error) : null, outcome, jobId],
-  );
-}
-
 // --- operations ---------------------------------------------------------------------------------
 
+/** An operation and its job, as they stand (no lock: the transition that follows is guarded). */
+export async function operationAndJob(
+  db: Db | Tx,
+  operationId: string,
+): Promise<{ op: OperationRow; job: JobRow } | undefined> {
+  const res = await db.raw(
+    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+     WHERE o.id = ?`,
+    [operationId],
+  );
+  return res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
+}
+
 /** The live (not superseded) operation of a job's stage, created when missing. */
-export async function ensureOperation(db: Db, job: JobRow, kind: OperationKind): Promise<OperationRow> {
+export async function ensureOperation(db: Db | Tx, job: JobRow, kind: OperationKind): Promise<OperationRow> {
   const res = await db.raw(
     `INSERT INTO shunya_operations (company_id, job_id, kind) VALUES (?, ?, ?)
      ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
@@ -137,39 +90,48 @@ export async function runningJobAndOperation(
   return { job: row.job, op: row.op ?? (await ensureOperation(db, row.job, row.job.stage as OperationKind)) };
 }
 
-export async function lockOperation(tx: Tx, id: string): Promise<OperationRow | undefined> {
-  return (await tx('shunya_operations').where({ id }).forUpdate().first()) as OperationRow | undefined;
+/**
+ * The stage's failed operation is abandoned and a new one created (a new Idempotency-Key, §4.6), in one
+ * round trip: the job is resubmitting a stage whose last operation failed.
+ */
+export async function replaceFailedOperation(db: Db, job: JobRow, op: OperationRow): Promise<OperationRow> {
+  const res = await db.raw(
+    `WITH superseded AS (
+       UPDATE shunya_operations SET status = 'superseded', updated_at = now() WHERE id = ? AND status = 'failed' RETURNING id)
+     INSERT INTO shunya_operations (company_id, job_id, kind) SELECT ?, ?, ? FROM superseded
+     ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING RETURNING *`,
+    [op.id, job.company_id, job.id, op.kind],
+  );
+  return (res.rows[0] as OperationRow | undefined) ?? ensureOperation(db, job, op.kind);
 }
 
-export async function findOperation(db: Db | Tx, id: string): Promise<OperationRow | undefined> {
-  return (await db('shunya_operations').where({ id }).first()) as OperationRow | undefined;
-}
-
-export async function updateOperation(tx: Tx, id: string, patch: Record<string, unknown>): Promise<void> {
-  await tx('shunya_operations')
-    .where({ id })
-    .update({ ...patch, updated_at: tx.fn.now() });
-}
-
-/** Every operation carrying this Shunya id (unique per tenant, so at most one per tenant). */
-export async function findOperationsByShunyaId(db: Db, shunyaJobId: string): Promise<OperationRow[]> {
-  return (await db('shunya_operations').where({ shunya_job_id: shunyaJobId })) as OperationRow[];
+/** Every operation carrying this Shunya id (unique per tenant, so at most one per tenant), with its job. */
+export async function operationsByShunyaId(
+  db: Db,
+  shunyaJobId: string,
+): Promise<{ op: OperationRow; job: JobRow }[]> {
+  const res = await db.raw(
+    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+     WHERE o.shunya_job_id = ?`,
+    [shunyaJobId],
+  );
+  return res.rows as { op: OperationRow; job: JobRow }[];
 }
 
 /**
  * The operation a webhook is about when Shunya's answer to the submission has not been stored yet (the
- * webhook raced it): the tenant's live, still-submitting operation of this kind for this Shunya call id.
- * Every step is an index lookup (calls/recording_sessions by shunya_call_id, the job by its owner, the
- * live operation by job and kind): this runs on most webhooks when Shunya is fast.
+ * webhook raced it): the tenant's live, still-submitting operation of this kind for this Shunya call id,
+ * with its job. Every step is an index lookup (calls/recording_sessions by shunya_call_id, the job by its
+ * owner, the live operation by job and kind): this runs on most webhooks when Shunya is fast.
  */
 export async function findSubmittingOperation(
   db: Db,
   companyId: string,
   shunyaCallId: number,
   kind: OperationKind,
-): Promise<OperationRow | undefined> {
+): Promise<{ op: OperationRow; job: JobRow } | undefined> {
   const res = await db.raw(
-    `SELECT o.* FROM shunya_operations o
+    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
      WHERE o.company_id = ? AND o.kind = ? AND o.status = 'submitting' AND o.job_id IN (
        SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
        WHERE c.shunya_call_id = ? AND c.company_id = ?
@@ -179,43 +141,68 @@ export async function findSubmittingOperation(
      LIMIT 1`,
     [companyId, kind, shunyaCallId, companyId, shunyaCallId, companyId],
   );
-  return res.rows[0] as OperationRow | undefined;
+  return res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
 }
 
-/** Locks an operation and its job, in that order, in one round trip. */
-export async function lockOperationAndJob(
-  tx: Tx,
+/**
+ * A failed operation of a job that is not running (it waits for a retry): the operation alone is settled
+ * as failed, so that the job's next attempt starts the stage again with a new operation.
+ */
+export async function settleFailedOperation(
+  db: Db,
   operationId: string,
-): Promise<{ op: OperationRow; job: JobRow } | undefined> {
-  const res = await tx.raw(
-    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
-     WHERE o.id = ? FOR UPDATE OF o, j`,
-    [operationId],
-  );
-  const row = res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
-  return row;
-}
-
-/** Settles an operation (completed or failed) and removes its scheduled poll, in one statement. */
-export async function settleOperation(
-  tx: Tx,
-  operationId: string,
-  patch: Record<string, unknown>,
-): Promise<void> {
-  const columns = Object.keys(patch);
-  await tx.raw(
+  error: JobError,
+  now: Date,
+  adoptShunyaJobId: string | null,
+): Promise<boolean> {
+  const res = await db.raw(
     `WITH settled AS (
-       UPDATE shunya_operations SET ${columns.map((c) => `${c} = ?`).join(', ')}, updated_at = now() WHERE id = ? RETURNING id)
+       UPDATE shunya_operations SET status = 'failed', error = ?::jsonb, completed_at = ?,
+              shunya_job_id = COALESCE(shunya_job_id, ?), submitted_at = COALESCE(submitted_at, ?), updated_at = now()
+       WHERE id = ? AND status IN ('submitting', 'submitted') RETURNING id)
      SELECT graphile_worker.remove_job('poll:' || id) FROM settled`,
-    [...columns.map((c) => patch[c] as never), operationId],
+    [JSON.stringify(error), now, adoptShunyaJobId, adoptShunyaJobId ? now : null, operationId],
+  );
+  return res.rows.length > 0;
+}
+
+/** A synchronous answer (segmentation, D3): the operation is `submitted`, unless a webhook completed it first. */
+export async function markSubmittedSynchronously(db: Db, operationId: string, now: Date): Promise<boolean> {
+  const moved = await db('shunya_operations')
+    .where({ id: operationId, status: 'submitting' })
+    .update({ status: 'submitted', submitted_at: now, updated_at: db.fn.now() });
+  return moved > 0;
+}
+
+/** Schedules the operation's next poll (after `delayFor(poll_count + 1)`), if it is still waiting. */
+export async function scheduleNextPoll(
+  db: Db,
+  operationId: string,
+  delayFor: (pollCount: number) => number,
+  now: Date,
+): Promise<void> {
+  const op = (await db('shunya_operations').where({ id: operationId }).first('poll_count')) as
+    | { poll_count: number }
+    | undefined;
+  if (!op) return;
+  const runAt = new Date(now.getTime() + delayFor(op.poll_count + 1) * 1000);
+  await db.raw(
+    `WITH waiting AS (
+       UPDATE shunya_operations SET poll_count = poll_count + 1, next_poll_at = ?, updated_at = now()
+       WHERE id = ? AND status = 'submitted' AND poll_count = ? RETURNING id)
+     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
+                                    run_at => ?::timestamptz, job_key => 'poll:' || id)
+     FROM waiting`,
+    [runAt, operationId, op.poll_count, TASK.poll, runAt.toISOString()],
   );
 }
 
-/** Marks the live operations of a job superseded (before resubmitting a stage). */
-export async function supersedeOperations(tx: Tx, jobId: string, kind?: OperationKind): Promise<void> {
-  const q = tx('shunya_operations')
-    .where({ job_id: jobId })
-    .whereIn('status', ['submitting', 'submitted', 'failed']);
-  if (kind) q.andWhere({ kind });
-  await q.update({ status: 'superseded', updated_at: tx.fn.now() });
+/** Asks the poller to look at an operation now (a webhook said it completed but carried no result, D36). */
+export async function pollNow(db: Db, operationId: string): Promise<void> {
+  await db.raw(
+    `SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
+                                    job_key => 'poll:' || id)
+     FROM shunya_operations WHERE id = ? AND status = 'submitted'`,
+    [TASK.poll, operationId],
+  );
 }

@@ -6,9 +6,8 @@ import { hmacHex, safeEqual } from '../util/crypto.ts';
 import { unstorable } from '../util/storable.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
-import type { OperationRow } from './model.ts';
-import { enqueue, TASK } from './queue.ts';
-import { findOperationsByShunyaId, findSubmittingOperation } from './store.ts';
+import type { JobRow, OperationRow } from './model.ts';
+import { findSubmittingOperation, operationsByShunyaId, pollNow } from './store.ts';
 
 export interface WebhookDelivery {
   headers: Record<string, string | undefined>;
@@ -168,46 +167,41 @@ async function decide(
   const shunyaJobId = env.shunya_job_id ?? headerId ?? null;
   note(profile, shunyaJobId, null);
 
-  let op: OperationRow | null = null;
+  let found: { op: OperationRow; job: JobRow } | null = null;
   let adopt: { shunyaJobId: string } | undefined;
   if (shunyaJobId) {
-    const ops = await findOperationsByShunyaId(deps.db, shunyaJobId);
-    op = ops.find((o) => o.company_id === env.company_id) ?? null;
-    if (!op && ops.length > 0) {
-      note(profile, shunyaJobId, ops[0] ?? null);
+    const ops = await operationsByShunyaId(deps.db, shunyaJobId);
+    found = ops.find((o) => o.op.company_id === env.company_id) ?? null;
+    if (!found && ops.length > 0) {
+      note(profile, shunyaJobId, ops[0]?.op ?? null);
       return reject(403, 'company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
     }
   }
-  if (!op && shunyaJobId) {
+  if (!found && shunyaJobId) {
     // The webhook outran Shunya's answer to the submission: adopt the tenant's submitting operation.
     const kind = inferKind(env);
     const callId = callIdOf(env);
     // a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
     if (kind && callId !== null && UUID.test(env.company_id)) {
-      const found = await findSubmittingOperation(deps.db, env.company_id, callId, kind);
-      if (found) {
-        op = found;
-        adopt = { shunyaJobId };
-      }
+      found = (await findSubmittingOperation(deps.db, env.company_id, callId, kind)) ?? null;
+      if (found) adopt = { shunyaJobId };
     }
   }
-  if (!op) return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
+  if (!found) return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
+  const { op } = found;
   note(profile, shunyaJobId, op);
 
   if (env.status === 'processing') return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
   if (env.status === 'failed') {
     const error = env.error ?? deps.normalize.error({}, 500);
-    const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt);
+    const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt, found);
     return answer(r.verdict);
   }
   if (env.status !== 'completed')
     return reject(400, 'invalid_payload', 'INVALID_STATUS', 'status must be completed, failed or processing');
   if (env.result === undefined || env.result === null) {
     // a notification without its result: fetch it now through the poller
-    if (op.status === 'submitted')
-      await deps.db.transaction((tx) =>
-        enqueue(tx, TASK.poll, { operation_id: op.id }, { jobKey: `poll:${op.id}` }),
-      );
+    if (op.status === 'submitted') await pollNow(deps.db, op.id);
     return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
   }
   const r = await completeOperation(
@@ -216,6 +210,7 @@ async function decide(
     { status: 'completed', result: env.result },
     'webhook',
     adopt,
+    found,
   );
   if (r.conflict) note(profile, shunyaJobId, op, 'a different result than the one applied');
   if (r.verdict === 'incomplete')

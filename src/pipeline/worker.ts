@@ -5,6 +5,7 @@ import {
   parseCronItems,
   type Runner,
   run,
+  type Task,
   type TaskList,
   type WorkerEvents,
   Logger as WorkerLogger,
@@ -12,7 +13,7 @@ import {
 import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { admit, admitAll } from './admission.ts';
+import { admitAll, admitTenant } from './admission.ts';
 import { advance } from './advance.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { Heartbeat } from './heartbeat.ts';
@@ -76,29 +77,25 @@ export function createWorkerPool(url: string, max: number, logger: Logger): pg.P
   return pool;
 }
 
-const field = (payload: unknown, name: string): string => {
-  const v = (payload as Record<string, unknown> | null)?.[name];
-  if (typeof v !== 'string') throw new Error(`task payload lacks ${name}`);
-  return v;
-};
-
+/** Otto's tasks, their payloads typed by GraphileWorker.Tasks (queue.ts). */
 export function taskList(deps: PipelineDeps): TaskList {
-  return {
-    [TASK.admit]: async (p) => {
-      await admit(deps, field(p, 'company_id'));
+  const tasks: { [K in keyof GraphileWorker.Tasks]: Task<K> } = {
+    otto_admit: async (p) => {
+      await admitTenant(deps, p.company_id);
     },
-    [TASK.advance]: (p) => advance(deps, field(p, 'job_id')),
-    [TASK.poll]: (p) => poll(deps, field(p, 'operation_id')),
-    [TASK.sweepTimeouts]: async () => {
+    otto_advance: (p) => advance(deps, p.job_id),
+    otto_poll: (p) => poll(deps, p.operation_id),
+    otto_sweep_timeouts: async () => {
       await sweepTimeouts(deps);
     },
-    [TASK.admitAll]: async () => {
+    otto_admit_all: async () => {
       await admitAll(deps);
     },
-    [TASK.prune]: async () => {
+    otto_prune: async () => {
       await prune(deps);
     },
   };
+  return tasks;
 }
 
 export interface RunningWorker {

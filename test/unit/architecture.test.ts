@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/spawn.ts';
 
-export function sourceFiles(dir: string): string[] {
+function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = path.join(dir, name);
     return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
@@ -38,5 +38,29 @@ describe('import direction', () => {
   });
   it('the simulator imports nothing from src/', () => {
     expect(offending(['simulator'], ['src'])).toEqual([]);
+  });
+});
+
+// A job's state is written by the transitions module only (issue 12): no other file of src/ writes the
+// shunya_jobs table at all, in SQL or through knex.
+describe("the job's state", () => {
+  const WRITES = [
+    /\b(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+shunya_jobs\b/i,
+    /['"]shunya_jobs['"]\)(\s*\.\w+\((?:[^()]|\([^()]*\))*\))*\s*\.(update|insert|del|delete|upsert)\(/,
+  ];
+  const TRANSITIONS_DIR = path.join(ROOT, 'src/pipeline/transitions');
+
+  it('is written by src/pipeline/transitions/ and nothing else', () => {
+    const writers = sourceFiles(path.join(ROOT, 'src'))
+      .filter((f) => !f.startsWith(`${TRANSITIONS_DIR}/`))
+      .filter((f) => WRITES.some((re) => re.test(readFileSync(f, 'utf8'))))
+      .map((f) => path.relative(ROOT, f));
+    expect(writers).toEqual([]);
+  });
+
+  it('the check finds writes (in SQL and through knex)', () => {
+    expect(WRITES[0]?.test(`UPDATE shunya_jobs SET job_status = 'failed'`)).toBe(true);
+    expect(WRITES[1]?.test(`tx('shunya_jobs')\n  .where({ id })\n  .update({ job_status: 'x' })`)).toBe(true);
+    expect(WRITES.some((re) => re.test(`db('shunya_jobs').where({ company_id }).first()`))).toBe(false);
   });
 });

@@ -2,7 +2,6 @@
 import Router from '@koa/router';
 import type { Company, CompanyCreated } from '../../../generated/otto/types.gen.ts';
 import { zCompanyCreate, zListJobsQuery, zUuid } from '../../../generated/otto/zod.gen.ts';
-import { transaction } from '../../db/tx.ts';
 import {
   type CompanyRow,
   DuplicateCompanyError,
@@ -104,7 +103,7 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
 
   router.post('/jobs/:job_id/retry', async (ctx) => {
     const id = validate(zUuid, ctx.params.job_id);
-    const r = await transaction(db, (tx) => retryJob(tx, pipeline, id));
+    const r = await retryJob(pipeline, id);
     if (r.kind === 'not_found') throw notFound('Job');
     if (r.kind === 'not_retryable')
       throw conflict('JOB_NOT_RETRYABLE', 'Only failed or timed-out jobs can be retried', {

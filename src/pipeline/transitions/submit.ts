@@ -1,0 +1,41 @@
+// submit (running → running): Shunya accepted the stage's submission (§3.1 step 2.3, §4.1). The operation
+// keeps Shunya's id and becomes `submitted`, the attempt says so, and the fallback poll is scheduled (§9.3),
+// in one statement; unless a webhook that outran the answer has completed (adopted) the operation already.
+import type { Db, Tx } from '../../db/knex.ts';
+import { TASK } from '../queue.ts';
+
+export async function markSubmitted(
+  db: Db | Tx,
+  s: {
+    operationId: string;
+    jobId: string;
+    shunyaJobId: string;
+    transcriptId: number | null;
+    now: Date;
+    firstPoll: Date;
+  },
+): Promise<boolean> {
+  const res = await db.raw(
+    `WITH submitted AS (
+       UPDATE shunya_operations SET status = 'submitted', shunya_job_id = ?, transcript_id = ?, submitted_at = ?,
+              next_poll_at = ?, updated_at = now()
+       WHERE id = ? AND status = 'submitting' RETURNING id)
+     , attempt AS (
+       UPDATE shunya_job_attempts SET outcome = 'submitted'
+       WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?) AND EXISTS (SELECT 1 FROM submitted))
+     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
+                                    run_at => ?::timestamptz, job_key => 'poll:' || id)
+     FROM submitted`,
+    [
+      s.shunyaJobId,
+      s.transcriptId,
+      s.now,
+      s.firstPoll,
+      s.operationId,
+      s.jobId,
+      TASK.poll,
+      s.firstPoll.toISOString(),
+    ],
+  );
+  return res.rows.length > 0;
+}
