@@ -2,6 +2,7 @@
 // job's status: that is transitions/), named for what they do (STYLE §9). Callers own the transaction.
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { Db, Tx } from '../db/knex.ts';
+import { prepared } from '../db/statement.ts';
 import type { OperationKind, ShunyaErrorInfo } from '../shunya/types.ts';
 import type { JobRow, OperationRow } from './model.ts';
 import { TASK } from './queue.ts';
@@ -35,16 +36,15 @@ export function jobError(e: ShunyaErrorInfo, httpStatus: number | null, at: Date
 
 // --- operations ---------------------------------------------------------------------------------
 
+const OPERATION_AND_JOB = `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+     WHERE o.id = ?`;
+
 /** An operation and its job, as they stand (no lock: the transition that follows is guarded). */
 export async function operationAndJob(
   db: Db | Tx,
   operationId: string,
 ): Promise<{ op: OperationRow; job: JobRow } | undefined> {
-  const res = await db.raw(
-    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
-     WHERE o.id = ?`,
-    [operationId],
-  );
+  const res = await prepared(db.raw(OPERATION_AND_JOB, [operationId]), OPERATION_AND_JOB);
   return res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
 }
 
@@ -63,16 +63,7 @@ export async function ensureOperation(db: Db | Tx, job: JobRow, kind: OperationK
     .first()) as OperationRow;
 }
 
-/**
- * A running job and the live operation of its current stage (created when missing), in one round trip;
- * undefined when the job is not running or has no stage left.
- */
-export async function runningJobAndOperation(
-  db: Db,
-  jobId: string,
-): Promise<{ job: JobRow; op: OperationRow } | undefined> {
-  const res = await db.raw(
-    `WITH job AS (SELECT * FROM shunya_jobs WHERE id = ? AND job_status = 'running' AND stage <> 'done'),
+const RUNNING_JOB_AND_OPERATION = `WITH job AS (SELECT * FROM shunya_jobs WHERE id = ? AND job_status = 'running' AND stage <> 'done'),
      created AS (
        INSERT INTO shunya_operations (company_id, job_id, kind) SELECT company_id, id, stage FROM job
        ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
@@ -81,9 +72,17 @@ export async function runningJobAndOperation(
             coalesce((SELECT to_jsonb(created) FROM created),
                      (SELECT to_jsonb(o) FROM shunya_operations o
                       WHERE o.job_id = job.id AND o.kind = job.stage AND o.status <> 'superseded')) AS op
-     FROM job`,
-    [jobId],
-  );
+     FROM job`;
+
+/**
+ * A running job and the live operation of its current stage (created when missing), in one round trip;
+ * undefined when the job is not running or has no stage left.
+ */
+export async function runningJobAndOperation(
+  db: Db,
+  jobId: string,
+): Promise<{ job: JobRow; op: OperationRow } | undefined> {
+  const res = await prepared(db.raw(RUNNING_JOB_AND_OPERATION, [jobId]), RUNNING_JOB_AND_OPERATION);
   const row = res.rows[0] as { job: JobRow; op: OperationRow | null } | undefined;
   if (!row) return undefined;
   // an operation committed by a concurrent run after this statement's snapshot: read it on its own
@@ -105,18 +104,26 @@ export async function replaceFailedOperation(db: Db, job: JobRow, op: OperationR
   return (res.rows[0] as OperationRow | undefined) ?? ensureOperation(db, job, op.kind);
 }
 
+const OPERATIONS_BY_SHUNYA_ID = `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+     WHERE o.shunya_job_id = ?`;
+
 /** Every operation carrying this Shunya id (unique per tenant, so at most one per tenant), with its job. */
 export async function operationsByShunyaId(
   db: Db,
   shunyaJobId: string,
 ): Promise<{ op: OperationRow; job: JobRow }[]> {
-  const res = await db.raw(
-    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
-     WHERE o.shunya_job_id = ?`,
-    [shunyaJobId],
-  );
+  const res = await prepared(db.raw(OPERATIONS_BY_SHUNYA_ID, [shunyaJobId]), OPERATIONS_BY_SHUNYA_ID);
   return res.rows as { op: OperationRow; job: JobRow }[];
 }
+
+const SUBMITTING_OPERATION = `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+     WHERE o.company_id = ? AND o.kind = ? AND o.status = 'submitting' AND o.job_id IN (
+       SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
+       WHERE c.shunya_call_id = ? AND c.company_id = ?
+       UNION ALL
+       SELECT j.id FROM recording_sessions r JOIN shunya_jobs j ON j.company_id = r.company_id AND j.recording_session_id = r.id
+       WHERE r.shunya_call_id = ? AND r.company_id = ?)
+     LIMIT 1`;
 
 /**
  * The operation a webhook is about when Shunya's answer to the submission has not been stored yet (the
@@ -130,16 +137,9 @@ export async function findSubmittingOperation(
   shunyaCallId: number,
   kind: OperationKind,
 ): Promise<{ op: OperationRow; job: JobRow } | undefined> {
-  const res = await db.raw(
-    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
-     WHERE o.company_id = ? AND o.kind = ? AND o.status = 'submitting' AND o.job_id IN (
-       SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
-       WHERE c.shunya_call_id = ? AND c.company_id = ?
-       UNION ALL
-       SELECT j.id FROM recording_sessions r JOIN shunya_jobs j ON j.company_id = r.company_id AND j.recording_session_id = r.id
-       WHERE r.shunya_call_id = ? AND r.company_id = ?)
-     LIMIT 1`,
-    [companyId, kind, shunyaCallId, companyId, shunyaCallId, companyId],
+  const res = await prepared(
+    db.raw(SUBMITTING_OPERATION, [companyId, kind, shunyaCallId, companyId, shunyaCallId, companyId]),
+    SUBMITTING_OPERATION,
   );
   return res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
 }

@@ -11,6 +11,7 @@
 // of its own: a statement cannot see what commits while it waits for a lock, so admission always runs after
 // the change that made room, never inside it (D97).
 import type { Db, Tx } from '../../db/knex.ts';
+import { prepared } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
 
 export interface AdmissionLimits {
@@ -37,8 +38,20 @@ export async function admit(
   limits: AdmissionLimits,
   now: Date,
 ): Promise<string[]> {
-  const res = await db.raw(
-    `WITH cap AS (
+  const res = await prepared(
+    db.raw(ADMIT, {
+      company: companyId,
+      now: now.toISOString(),
+      slots: limits.slots,
+      perHour: limits.perHour,
+      task: TASK.advance,
+    }),
+    ADMIT,
+  );
+  return (res.rows as { id: string }[]).map((r) => r.id);
+}
+
+const ADMIT = `WITH cap AS (
        SELECT running, admitted FROM tenant_admission WHERE company_id = :company FOR UPDATE
      ), seen AS (
        SELECT admitted FROM tenant_admission WHERE company_id = :company
@@ -72,14 +85,4 @@ export async function admit(
        SELECT company_id, id, attempts, stage FROM started
      )
      SELECT id, graphile_worker.add_job(identifier => :task, payload => json_build_object('job_id', id),
-                                        job_key => 'advance:' || id) FROM started`,
-    {
-      company: companyId,
-      now: now.toISOString(),
-      slots: limits.slots,
-      perHour: limits.perHour,
-      task: TASK.advance,
-    },
-  );
-  return (res.rows as { id: string }[]).map((r) => r.id);
-}
+                                        job_key => 'advance:' || id) FROM started`;

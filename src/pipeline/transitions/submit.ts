@@ -2,6 +2,7 @@
 // keeps Shunya's id and becomes `submitted`, the attempt says so, and the fallback poll is scheduled (§9.3),
 // in one statement; unless a webhook that outran the answer has completed (adopted) the operation already.
 import type { Db, Tx } from '../../db/knex.ts';
+import { prepared } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
 
 export async function markSubmitted(
@@ -15,18 +16,8 @@ export async function markSubmitted(
     firstPoll: Date;
   },
 ): Promise<boolean> {
-  const res = await db.raw(
-    `WITH submitted AS (
-       UPDATE shunya_operations SET status = 'submitted', shunya_job_id = ?, transcript_id = ?, submitted_at = ?,
-              next_poll_at = ?, updated_at = now()
-       WHERE id = ? AND status = 'submitting' RETURNING id)
-     , attempt AS (
-       UPDATE shunya_job_attempts SET outcome = 'submitted'
-       WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?) AND EXISTS (SELECT 1 FROM submitted))
-     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
-                                    run_at => ?::timestamptz, job_key => 'poll:' || id)
-     FROM submitted`,
-    [
+  const res = await prepared(
+    db.raw(SUBMITTED, [
       s.shunyaJobId,
       s.transcriptId,
       s.now,
@@ -35,7 +26,19 @@ export async function markSubmitted(
       s.jobId,
       TASK.poll,
       s.firstPoll.toISOString(),
-    ],
+    ]),
+    SUBMITTED,
   );
   return res.rows.length > 0;
 }
+
+const SUBMITTED = `WITH submitted AS (
+       UPDATE shunya_operations SET status = 'submitted', shunya_job_id = ?, transcript_id = ?, submitted_at = ?,
+              next_poll_at = ?, updated_at = now()
+       WHERE id = ? AND status = 'submitting' RETURNING id)
+     , attempt AS (
+       UPDATE shunya_job_attempts SET outcome = 'submitted'
+       WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?) AND EXISTS (SELECT 1 FROM submitted))
+     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
+                                    run_at => ?::timestamptz, job_key => 'poll:' || id)
+     FROM submitted`;
