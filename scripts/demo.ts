@@ -93,25 +93,38 @@ async function call<T>(
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
-/** The demo tenant (seeded by npm start), created through the ops API when this Otto does not have it. */
-async function demoCompany(t: Target): Promise<Company> {
+/**
+ * The demo tenant and its CallRail signing key. In development: the one npm start seeds, with the published
+ * key (created through the ops API when this Otto does not have it). Elsewhere the published key is never
+ * used (D90): a fresh tenant is created through the ops API, with a key Otto generates.
+ */
+async function demoCompany(t: Target): Promise<{ company: Company; signingKey: string; callrailId: string }> {
   const admin = t.config.auth.adminToken;
+  const create = async (body: Record<string, unknown>) => {
+    const created = await call<Company & { callrail_signing_key: string }>(`${t.url}/api/v1/ops/companies`, {
+      method: 'POST',
+      token: admin,
+      body: JSON.stringify(body),
+    });
+    if (created.status !== 201) throw new Error(`creating the demo tenant → ${created.status}`);
+    return created.body;
+  };
+  if (t.config.env !== 'development') {
+    const callrailId = `demo-${Date.now()}`;
+    const c = await create({ name: DEMO.name, callrail_company_id: callrailId });
+    return { company: c, signingKey: c.callrail_signing_key, callrailId };
+  }
   const list = await call<{ items: Company[] }>(`${t.url}/api/v1/ops/companies`, { token: admin });
   if (list.status !== 200)
     throw new Error(`GET /api/v1/ops/companies → ${list.status}: ${JSON.stringify(list.body)}`);
-  const found = list.body.items.find((c) => c.callrail_company_id === DEMO.callrailCompanyId);
-  if (found) return found;
-  const created = await call<Company>(`${t.url}/api/v1/ops/companies`, {
-    method: 'POST',
-    token: admin,
-    body: JSON.stringify({
+  const found =
+    list.body.items.find((c) => c.callrail_company_id === DEMO.callrailCompanyId) ??
+    (await create({
       name: DEMO.name,
       callrail_company_id: DEMO.callrailCompanyId,
       callrail_signing_key: DEMO.signingKey,
-    }),
-  });
-  if (created.status !== 201) throw new Error(`creating the demo tenant → ${created.status}`);
-  return created.body;
+    }));
+  return { company: found, signingKey: DEMO.signingKey, callrailId: DEMO.callrailCompanyId };
 }
 
 /** The tenant's event stream, and how many of its events have been printed (or skipped as history). */
@@ -179,7 +192,7 @@ async function main() {
   const t = await target();
   let ok = false;
   try {
-    const company = await demoCompany(t);
+    const { company, signingKey, callrailId } = await demoCompany(t);
     const token = await mintDevToken(t.config, company.id, { role: 'manager', subject: 'demo' });
     console.log(`Otto ${t.url}, tenant "${company.name}" (${company.id})`);
     const events = await openEvents(t.url, token);
@@ -187,7 +200,7 @@ async function main() {
     heading('1. A CSR call: CallRail posts its post-call webhook');
     const payload = {
       resource_id: `CALdemo${Date.now()}`,
-      company_id: DEMO.callrailCompanyId,
+      company_id: callrailId,
       recording: 'https://recordings.example.com/demo-call.mp3',
       customer_phone_number: '+12175550123',
       customer_name: 'Jordan Demo',
@@ -196,7 +209,7 @@ async function main() {
       answered: true,
     };
     const raw = JSON.stringify(payload);
-    const signature = createHmac('sha1', DEMO.signingKey).update(raw).digest('base64');
+    const signature = createHmac('sha1', signingKey).update(raw).digest('base64');
     say(`POST /webhooks/callrail/call.completed (CallRail call ${payload.resource_id}, signed HMAC-SHA1)`);
     const accepted = await call<CallRailAccepted>(`${t.url}/webhooks/callrail/call.completed`, {
       method: 'POST',

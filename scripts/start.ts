@@ -11,7 +11,7 @@ import { mintDevToken } from '../src/auth/dev-token.ts';
 import { loadConfig } from '../src/config.ts';
 import { DEMO, seedDemoCompany } from '../src/dev/demo.ts';
 import { createLogger } from '../src/logger.ts';
-import { runUntilSignal, startOtto } from '../src/main.ts';
+import { exitOnSetupError, runUntilSignal, startOtto } from '../src/main.ts';
 
 const env = process.env;
 const withSimulator = env.START_SIMULATOR !== 'false' && env.START_SIMULATOR !== '0';
@@ -30,19 +30,26 @@ const sim = withSimulator
       }),
     )
   : undefined;
-const otto = await startOtto(config, logger);
-const demo = await seedDemoCompany(otto.pipeline.db);
-const token = config.auth.hs256Secret ? await mintDevToken(config, demo.id) : '(from your identity provider)';
+const otto = await startOtto(config, logger).catch(async (e) => {
+  await sim?.close();
+  return exitOnSetupError(e);
+});
+const demo = await seedDemoCompany(otto.pipeline.db, config.env);
+const token =
+  demo && config.auth.hs256Secret ? await mintDevToken(config, demo.id) : '(from your identity provider)';
+const demoLines = demo
+  ? `  Demo tenant          ${demo.name}
+    company id         ${demo.id}
+    CallRail company   ${DEMO.callrailCompanyId}  (signing key ${demo.callrail_signing_key})
+    bearer token       ${token}`
+  : '  Demo tenant          none in production (create tenants with npm run company:create)';
 
 console.log(`
   Otto                 ${otto.url}            (API reference: ${otto.url}/docs)
   Shunya simulator     ${sim ? `${sim.url}  (admin API: ${sim.url}/__sim/)` : `not started; Otto calls ${config.uwc.baseUrl}`}
   Postgres             ${otto.databaseUrl.replace(/:[^:@/]*@/, ':***@')}
 
-  Demo tenant          ${demo.name}
-    company id         ${demo.id}
-    CallRail company   ${DEMO.callrailCompanyId}  (signing key ${demo.callrail_signing_key})
-    bearer token       ${token}
+${demoLines}
   Admin token          ${config.auth.adminToken === 'dev-admin-token' ? 'dev-admin-token' : '(OTTO_ADMIN_TOKEN)'}
 
   Try it: npm run demo    (a CSR call and a sales visit, step by step)

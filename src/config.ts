@@ -57,6 +57,7 @@ const EnvSchema = z.object({
 
   SHUNYA_WEBHOOK_PROFILE: z.enum(['handoff', 'shunya', 'both']).default('both'),
   WEBHOOK_TOLERANCE_SECONDS: int(300, 1),
+  WEBHOOK_BODY_RETENTION_HOURS: int(24, 0),
 
   OTTO_ADMIN_TOKEN: z.string().min(8).default(DEV_SECRETS.OTTO_ADMIN_TOKEN),
   AUTH_JWKS_URL: z.string().url().optional(),
@@ -65,11 +66,13 @@ const EnvSchema = z.object({
   AUTH_ROLE_CLAIM: z.string().default('role'),
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
+  AUTH_MAX_TOKEN_LIFETIME_S: int(86_400, 60),
 
   JOB_MAX_ATTEMPTS: int(5, 1),
   JOB_RETRY_DELAYS_S: csvNumbers('5,10,30,60,300'),
   JOB_TIMEOUT_S: int(86_400, 1),
   POLL_DELAYS_S: csvNumbers('5,10,30,60,300'),
+  POLL_UNREADABLE_LIMIT: int(3, 1),
   TENANT_MAX_CONCURRENT: int(10, 1),
   /** §11.2: jobs a tenant may start in any hour; 0 turns the quota off (D98). */
   TENANT_JOBS_PER_HOUR: int(1000, 0),
@@ -77,6 +80,8 @@ const EnvSchema = z.object({
   WORKER_HEARTBEAT_MS: int(5000, 100),
   WORKER_DEAD_AFTER_MS: int(20_000, 500),
   OUTBOX_RETENTION_HOURS: int(168, 1),
+  SSE_MAX_BUFFER_BYTES: int(1_048_576, 16_384),
+  SSE_SLOW_READER_TIMEOUT_MS: int(10_000, 100),
   /** Unset: required everywhere but development. */
   AUDIO_REQUIRE_HTTPS: boolText.optional(),
 
@@ -111,7 +116,11 @@ function build(e: z.output<typeof EnvSchema>) {
       breakerThreshold: e.UWC_BREAKER_THRESHOLD,
       breakerCooldownMs: e.UWC_BREAKER_COOLDOWN_MS,
     },
-    webhook: { profile: e.SHUNYA_WEBHOOK_PROFILE, toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS },
+    webhook: {
+      profile: e.SHUNYA_WEBHOOK_PROFILE,
+      toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+      bodyRetentionHours: e.WEBHOOK_BODY_RETENTION_HOURS,
+    },
     auth: {
       adminToken: e.OTTO_ADMIN_TOKEN,
       jwksUrl: e.AUTH_JWKS_URL,
@@ -122,12 +131,14 @@ function build(e: z.output<typeof EnvSchema>) {
       roleClaim: e.AUTH_ROLE_CLAIM,
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
+      maxTokenLifetimeS: e.AUTH_MAX_TOKEN_LIFETIME_S,
     },
     jobs: {
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       retryDelaysS: e.JOB_RETRY_DELAYS_S,
       timeoutS: e.JOB_TIMEOUT_S,
       pollDelaysS: e.POLL_DELAYS_S,
+      pollUnreadableLimit: e.POLL_UNREADABLE_LIMIT,
       tenantMaxConcurrent: e.TENANT_MAX_CONCURRENT,
       jobsPerHour: e.TENANT_JOBS_PER_HOUR,
       workerConcurrency: e.WORKER_CONCURRENCY,
@@ -135,6 +146,7 @@ function build(e: z.output<typeof EnvSchema>) {
       deadAfterMs: e.WORKER_DEAD_AFTER_MS,
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
     },
+    events: { maxBufferBytes: e.SSE_MAX_BUFFER_BYTES, slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS },
     audio: { requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development' },
     logLevel: e.LOG_LEVEL,
   };

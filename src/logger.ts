@@ -11,7 +11,7 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // +1 217 555 0123, (217) 555-0123, 217.555.0123, +12175550123 …: 10 to 15 digits with separators
 const PHONE = /(?<![\w-])\+?\d[\d\s().-]{8,18}\d(?![\w-])/g;
 
-function maskString(s: string): string {
+export function maskString(s: string): string {
   return s
     .replace(EMAIL, '[email]')
     .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 10 ? '[phone]' : m));

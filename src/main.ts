@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { type Config, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { DataDirectoryError } from './db/embedded-access.ts';
 import { createDb } from './db/knex.ts';
 import { migrateAll } from './db/migrate.ts';
 import { PgListener } from './events/listener.ts';
@@ -57,6 +58,7 @@ export async function startOtto(
   const metrics = createMetrics(db, {
     breakerStates: () => client?.breakerStates() ?? [],
     subscribers: () => hub.size,
+    streamBuffers: () => hub.bufferedBytes(),
   });
   client = shunyaClientFromConfig(config, {
     fetch: instrumentedFetch(metrics, opts.fetch ?? fetch),
@@ -70,6 +72,10 @@ export async function startOtto(
     client,
     normalize: shunyaNormalizers,
     clock: opts.clock ?? systemClock,
+    metrics: {
+      unmappedValue: (field) => metrics.unmappedValues.inc({ field }),
+      unreadableAnswer: (kind, step) => metrics.unreadableAnswers.inc({ kind, step }),
+    },
   };
 
   const relay = api ? startRelay(db, listener, logger) : undefined;
@@ -137,6 +143,15 @@ export async function startOtto(
   };
 }
 
+/** A set-up problem the user fixes (D93) is one line on stderr and exit code 1, not a stack trace. */
+export function exitOnSetupError(e: unknown): never {
+  if (e instanceof DataDirectoryError) {
+    process.stderr.write(`otto: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}
+
 /** Runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export function runUntilSignal(close: () => Promise<void>, logger: Logger): void {
   let closing = false;
@@ -159,6 +174,6 @@ export function runUntilSignal(close: () => Promise<void>, logger: Logger): void
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const otto = await startOtto(config, logger);
+  const otto = await startOtto(config, logger).catch(exitOnSetupError);
   runUntilSignal(otto.close, logger);
 }

@@ -10,13 +10,22 @@ export interface Metrics {
   shunyaRequests: Histogram<'endpoint' | 'outcome'>;
   breakerOpens: Counter<'endpoint'>;
   streamSubscribers: Gauge;
+  unmappedValues: Counter<'field'>;
+  unreadableAnswers: Counter<'kind' | 'step'>;
+  slowReadersDropped: Counter;
+  streamBufferPeak: Gauge;
 }
 
 const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
 
 export function createMetrics(
   db: Db,
-  sources: { breakerStates?: () => BreakerState[]; subscribers?: () => number } = {},
+  sources: {
+    breakerStates?: () => BreakerState[];
+    subscribers?: () => number;
+    /** Bytes each open event stream holds unread (D91). */
+    streamBuffers?: () => number[];
+  } = {},
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'otto_' });
@@ -93,9 +102,35 @@ export function createMetrics(
       if (sources.subscribers) this.set(sources.subscribers());
     },
   });
+  new Gauge({
+    name: 'otto_event_stream_buffered_bytes',
+    help: 'Bytes written to event streams in this process and not yet taken by their readers',
+    registers,
+    collect() {
+      if (sources.streamBuffers) this.set(sources.streamBuffers().reduce((a, b) => a + b, 0));
+    },
+  });
+  new Gauge({
+    name: 'otto_event_stream_buffered_bytes_max',
+    help: 'The most bytes one event stream of this process holds unread (bounded by SSE_MAX_BUFFER_BYTES)',
+    registers,
+    collect() {
+      if (sources.streamBuffers) this.set(Math.max(0, ...sources.streamBuffers()));
+    },
+  });
   return {
     registry,
     streamSubscribers,
+    streamBufferPeak: new Gauge({
+      name: 'otto_event_stream_buffered_bytes_peak',
+      help: 'The most bytes one event stream of this process has held unread since start (at most SSE_MAX_BUFFER_BYTES + one event)',
+      registers,
+    }),
+    slowReadersDropped: new Counter({
+      name: 'otto_event_stream_slow_readers_dropped_total',
+      help: 'Event-stream connections closed because their reader fell SSE_MAX_BUFFER_BYTES behind (D91)',
+      registers,
+    }),
     webhookDeliveries: new Counter({
       name: 'otto_webhook_deliveries_total',
       help: 'Shunya webhook deliveries by verdict',
@@ -113,6 +148,18 @@ export function createMetrics(
       name: 'otto_circuit_breaker_opens_total',
       help: 'Circuit breakers opened, by endpoint',
       labelNames: ['endpoint'],
+      registers,
+    }),
+    unmappedValues: new Counter({
+      name: 'otto_shunya_unmapped_values_total',
+      help: "Values Shunya sent outside Otto's vocabularies, stored as received (D75), by field",
+      labelNames: ['field'],
+      registers,
+    }),
+    unreadableAnswers: new Counter({
+      name: 'otto_shunya_unreadable_answers_total',
+      help: 'Answers from Shunya Otto could not read (D80), by operation kind and step (submit or poll)',
+      labelNames: ['kind', 'step'],
       registers,
     }),
   };

@@ -180,6 +180,12 @@ sentiment_score?: number
  * Ordered by `due_at` ascending, nulls last (§6.7).
  */
 pending_actions?: PendingAction[]
+/**
+ * A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), here or under `summary`,
+ * in either `PendingAction` shape; Otto makes one task of each action of both lists (decision D76).
+ * 
+ */
+visit_actions?: PendingAction[]
 missed_opportunities?: MissedOpportunity[]
 opportunity_analysis?: OpportunityAnalysis
 entities?: Entities
@@ -346,6 +352,10 @@ next_steps?: string[]
  * Where Shunya actually returns pending actions (the handoff puts them at the top level).
  */
 pending_actions?: PendingAction[]
+/**
+ * A sales visit's actions (§3.2 step 3.4), in either place and either `PendingAction` shape (decision D76).
+ */
+visit_actions?: PendingAction[]
 /**
  * A confidence in [0, 1] (§6.6).
  */
@@ -544,7 +554,7 @@ attempts: number
 error: JobError
 }
 /**
- * The last normalised error of a job.
+ * The last normalised error of a job or operation, with Shunya's own code (ops API only).
  */
 export interface JobError {
 error_code: string

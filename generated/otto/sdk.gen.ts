@@ -166,7 +166,12 @@ export const getJob = <ThrowOnError extends boolean = false>(options: Options<Ge
 /**
  * Retry a failed or timed-out job
  *
- * Resets the job's attempts and queues it again from the stage where it stopped. Only `failed` and `timeout` jobs can be retried (409 otherwise).
+ * Resets the job's attempts and queues it again from the stage where it stopped. Only `failed` and
+ * `timeout` jobs can be retried (409 otherwise). The answer is the job as this request left it:
+ * `pending`, `attempts: 0`, no `next_attempt_at`, `last_error` kept for reference. The tenant's
+ * admission makes it `running` (attempt 1) as soon as the tenant has a free slot, usually within moments
+ * (decisions D34, D81).
+ *
  */
 export const retryJob = <ThrowOnError extends boolean = false>(options: Options<RetryJobData, ThrowOnError>) => (options.client ?? client).post<RetryJobResponses, RetryJobErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -120,7 +120,7 @@ export type UploadAudioAccepted = {
 export type ShunyaWebhookBody = WebhookPayload | EventWebhookPayload;
 
 export type WebhookAck = {
-    status: 'processed' | 'already_processed' | 'acknowledged';
+    status: 'processed' | 'already_processed' | 'acknowledged' | 'deferred';
 };
 
 export type LeadStatus = 'new' | 'qualified_booked' | 'qualified_unbooked' | 'qualified_service_not_offered' | 'nurturing' | 'closed_won' | 'closed_lost';
@@ -200,7 +200,7 @@ export type CallAnalysisView = {
         status: LeadStatus;
     } | null;
     appointment_id: Uuid | null;
-    error: JobError | null;
+    error: AnalysisError | null;
     analyzed_at: DateTime | null;
 };
 
@@ -238,7 +238,7 @@ export type RecordingSessionView = {
      */
     transcript: TranscriptView | null;
     analysis: RecordingAnalysisView | null;
-    error: JobError | null;
+    error: AnalysisError | null;
     created_at: DateTime;
     updated_at: DateTime;
 };
@@ -269,7 +269,27 @@ export type JobType = 'csr_call' | 'sales_visit';
 export type JobStage = 'transcription' | 'analysis' | 'segmentation' | 'done';
 
 /**
- * The last normalised error of a job.
+ * Why a call or visit could not be analysed, as the frontend sees it: Otto's mapping of the job's last
+ * error (§5.2, decision D79). Shunya's own code, type, message and request id are not shown here;
+ * operators find them in the ops API (`JobError`).
+ *
+ */
+export type AnalysisError = {
+    error_code: 'SHUNYA_API_ERROR';
+    error_type: 'external_service_error';
+    /**
+     * A sentence fit for a user.
+     */
+    message: string;
+    /**
+     * Whether trying again (an operator's retry) may succeed.
+     */
+    retryable: boolean;
+    at: DateTime | null;
+};
+
+/**
+ * The last normalised error of a job or operation, with Shunya's own code (ops API only).
  */
 export type JobError = {
     error_code: string;
@@ -319,7 +339,17 @@ export type RemoteOperation = {
     submitted_at: DateTime | null;
     completed_at: DateTime | null;
     poll_count: number;
+    /**
+     * Answers from Shunya Otto could not read (not JSON, an unknown status, no job id) in a row while
+     * polling; `POLL_UNREADABLE_LIMIT` of them end the attempt (decision D80).
+     *
+     */
+    unreadable_answers: number;
     result_hash: string | null;
+    /**
+     * The operation's last error, with Shunya's own code; of its failure, or of the last failed submission or poll while it is still running (D80).
+     */
+    last_error: JobError | null;
 };
 
 export type JobAttempt = {
@@ -330,7 +360,13 @@ export type JobAttempt = {
     error: JobError | null;
 };
 
-export type WebhookVerdict = 'processed' | 'already_processed' | 'acknowledged' | 'missing_headers' | 'bad_signature' | 'stale_timestamp' | 'invalid_json' | 'missing_company_id' | 'unknown_job' | 'company_mismatch' | 'invalid_payload' | 'error';
+/**
+ * `deferred`: the webhook named a Shunya job id that no operation carries yet, with no call id to match
+ * it by, while the tenant had a submission in flight; that submission polls at once after storing its
+ * id (decision D78).
+ *
+ */
+export type WebhookVerdict = 'processed' | 'already_processed' | 'acknowledged' | 'deferred' | 'missing_headers' | 'bad_signature' | 'stale_timestamp' | 'invalid_json' | 'missing_company_id' | 'unknown_job' | 'company_mismatch' | 'invalid_payload' | 'error';
 
 export type WebhookDelivery = {
     id: Uuid;
@@ -557,6 +593,12 @@ export type CompleteAnalysis = {
      * Ordered by `due_at` ascending, nulls last (§6.7).
      */
     pending_actions?: Array<PendingAction>;
+    /**
+     * A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), here or under `summary`,
+     * in either `PendingAction` shape; Otto makes one task of each action of both lists (decision D76).
+     *
+     */
+    visit_actions?: Array<PendingAction>;
     missed_opportunities?: Array<MissedOpportunity>;
     opportunity_analysis?: OpportunityAnalysis;
     entities?: Entities;
@@ -835,6 +877,10 @@ export type Summary = {
      * Where Shunya actually returns pending actions (the handoff puts them at the top level).
      */
     pending_actions?: Array<PendingAction>;
+    /**
+     * A sales visit's actions (§3.2 step 3.4), in either place and either `PendingAction` shape (decision D76).
+     */
+    visit_actions?: Array<PendingAction>;
     sentiment_score?: Confidence;
     confidence_score?: Confidence;
     created_at?: ShunyaOpenapiDateTime | null;
@@ -971,6 +1017,10 @@ export type UploadRecordingAudioErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1054,7 +1104,13 @@ export type ReceiveShunyaWebhookError = ReceiveShunyaWebhookErrors[keyof Receive
 
 export type ReceiveShunyaWebhookResponses = {
     /**
-     * Applied now (`processed`), applied before (`already_processed`), or a progress notice acknowledged (`acknowledged`).
+     * Applied now (`processed`); applied before (`already_processed`, whether or not this delivery
+     * carries the result, decision D77); or acknowledged (`acknowledged`): a progress notice, a
+     * notification without its result (Otto fetches it), or a result for an abandoned operation or an
+     * ended job (D37); or `deferred`: it names a job id Otto has not stored yet, with no call id to
+     * match it by, while the tenant has a submission in flight, which fetches the result at once when
+     * its id is stored (D78).
+     *
      */
     200: WebhookAck;
 };
@@ -1075,6 +1131,10 @@ export type GetCallAnalysisErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
     /**
      * No such resource for this tenant.
      */
@@ -1115,6 +1175,10 @@ export type GetRecordingSessionErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+    /**
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
@@ -1153,6 +1217,10 @@ export type GetAppointmentErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
     /**
      * No such resource for this tenant.
      */
@@ -1209,6 +1277,10 @@ export type StreamEventsErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
 };
 
 export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];

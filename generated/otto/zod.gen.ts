@@ -96,7 +96,8 @@ export const zWebhookAck = z.object({
     status: z.enum([
         'processed',
         'already_processed',
-        'acknowledged'
+        'acknowledged',
+        'deferred'
     ])
 });
 
@@ -267,16 +268,17 @@ export const zJobStage = z.enum([
 ]);
 
 /**
- * The last normalised error of a job.
+ * Why a call or visit could not be analysed, as the frontend sees it: Otto's mapping of the job's last
+ * error (§5.2, decision D79). Shunya's own code, type, message and request id are not shown here;
+ * operators find them in the ops API (`JobError`).
+ *
  */
-export const zJobError = z.object({
-    error_code: z.string(),
-    error_type: z.string(),
+export const zAnalysisError = z.strictObject({
+    error_code: z.enum(['SHUNYA_API_ERROR']),
+    error_type: z.enum(['external_service_error']),
     message: z.string(),
     retryable: z.boolean(),
-    http_status: z.int().nullish(),
-    shunya_request_id: z.string().nullish(),
-    at: zDateTime.nullish()
+    at: zDateTime.nullable()
 });
 
 export const zCallAnalysisView = z.object({
@@ -296,7 +298,7 @@ export const zCallAnalysisView = z.object({
         status: zLeadStatus
     }).nullable(),
     appointment_id: zUuid.nullable(),
-    error: zJobError.nullable(),
+    error: zAnalysisError.nullable(),
     analyzed_at: zDateTime.nullable()
 });
 
@@ -307,9 +309,22 @@ export const zRecordingSessionView = z.object({
     appointment_id: zUuid.nullable(),
     transcript: zTranscriptView.nullable(),
     analysis: zRecordingAnalysisView.nullable(),
-    error: zJobError.nullable(),
+    error: zAnalysisError.nullable(),
     created_at: zDateTime,
     updated_at: zDateTime
+});
+
+/**
+ * The last normalised error of a job or operation, with Shunya's own code (ops API only).
+ */
+export const zJobError = z.object({
+    error_code: z.string(),
+    error_type: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    http_status: z.int().nullish(),
+    shunya_request_id: z.string().nullish(),
+    at: zDateTime.nullish()
 });
 
 export const zJobSummary = z.object({
@@ -357,7 +372,9 @@ export const zRemoteOperation = z.object({
     submitted_at: zDateTime.nullable(),
     completed_at: zDateTime.nullable(),
     poll_count: z.int().gte(0),
-    result_hash: z.string().nullable()
+    unreadable_answers: z.int().gte(0),
+    result_hash: z.string().nullable(),
+    last_error: zJobError.nullable()
 });
 
 export const zJobAttempt = z.object({
@@ -375,10 +392,17 @@ export const zJobAttempt = z.object({
     error: zJobError.nullable()
 });
 
+/**
+ * `deferred`: the webhook named a Shunya job id that no operation carries yet, with no call id to match
+ * it by, while the tenant had a submission in flight; that submission polls at once after storing its
+ * id (decision D78).
+ *
+ */
 export const zWebhookVerdict = z.enum([
     'processed',
     'already_processed',
     'acknowledged',
+    'deferred',
     'missing_headers',
     'bad_signature',
     'stale_timestamp',
@@ -921,6 +945,7 @@ export const zSummary = z.object({
     action_items: z.array(z.union([z.string(), zCoachingTip])).optional(),
     next_steps: z.array(z.string()).optional(),
     pending_actions: z.array(zPendingAction).optional(),
+    visit_actions: z.array(zPendingAction).optional(),
     sentiment_score: zConfidence.optional(),
     confidence_score: zConfidence.optional(),
     created_at: zShunyaOpenapiDateTime.nullish()
@@ -947,6 +972,7 @@ export const zCompleteAnalysis = z.object({
     summary: zSummary,
     sentiment_score: zConfidence.optional(),
     pending_actions: z.array(zPendingAction).optional(),
+    visit_actions: z.array(zPendingAction).optional(),
     missed_opportunities: z.array(zMissedOpportunity).optional(),
     opportunity_analysis: zOpportunityAnalysis.optional(),
     entities: zEntities.optional(),
@@ -1081,7 +1107,13 @@ export const zReceiveShunyaWebhookHeaders = z.object({
 });
 
 /**
- * Applied now (`processed`), applied before (`already_processed`), or a progress notice acknowledged (`acknowledged`).
+ * Applied now (`processed`); applied before (`already_processed`, whether or not this delivery
+ * carries the result, decision D77); or acknowledged (`acknowledged`): a progress notice, a
+ * notification without its result (Otto fetches it), or a result for an abandoned operation or an
+ * ended job (D37); or `deferred`: it names a job id Otto has not stored yet, with no call id to
+ * match it by, while the tenant has a submission in flight, which fetches the result at once when
+ * its id is stored (D78).
+ *
  */
 export const zReceiveShunyaWebhookResponse = zWebhookAck;
 

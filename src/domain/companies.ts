@@ -21,6 +21,9 @@ export interface NewCompany {
   callrail_signature_algorithm?: SignatureAlgorithm;
 }
 
+/** A new CallRail signing key: 24 random bytes, hex. */
+export const generateSigningKey = (): string => randomBytes(24).toString('hex');
+
 export class DuplicateCompanyError extends Error {
   constructor(readonly callrailCompanyId: string) {
     super(`A company with CallRail company id ${callrailCompanyId} already exists`);
@@ -33,7 +36,7 @@ export async function insertCompany(db: Db | Tx, c: NewCompany): Promise<Company
       .insert({
         name: c.name,
         callrail_company_id: c.callrail_company_id ?? null,
-        callrail_signing_key: c.callrail_signing_key ?? randomBytes(24).toString('hex'),
+        callrail_signing_key: c.callrail_signing_key ?? generateSigningKey(),
         callrail_signature_algorithm: c.callrail_signature_algorithm ?? 'hmac-sha1',
       })
       .returning('*');

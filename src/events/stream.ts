@@ -42,9 +42,14 @@ export async function eventsAfter(
 
 export interface Subscriber {
   companyId: string;
-  /** Delivers events in order; returns false when the subscriber is gone. */
-  deliver(events: DomainEvent[]): boolean;
+  /**
+   * Writes events in order until its connection's buffer is full (D91); returns how many it took, or null
+   * when the subscriber is gone. One that took fewer calls hub.catchUp once its reader has drained.
+   */
+  deliver(events: DomainEvent[]): number | null;
   position: number;
+  /** Bytes written to this subscriber's connection that its reader has not taken yet. */
+  bufferedBytes?(): number;
 }
 
 /** Fans the relay's wake-ups out to the subscribers of each tenant, one catch-up query at a time each. */
@@ -81,6 +86,11 @@ export class EventHub {
     return this.subscribers.size;
   }
 
+  /** What each open connection holds in Otto's memory, unread by its client (for the metrics). */
+  bufferedBytes(): number[] {
+    return [...this.subscribers].map((s) => s.bufferedBytes?.() ?? 0);
+  }
+
   /** Catches a subscriber up (used on heartbeats, in case a wake-up was lost to a database hiccup). */
   catchUp(s: Subscriber): void {
     if (this.subscribers.has(s)) void this.pump(s);
@@ -99,11 +109,13 @@ export class EventHub {
         mine.again = false;
         const events = await eventsAfter(this.db, s.companyId, s.position);
         if (events.length === 0) break;
-        if (!s.deliver(events)) {
+        const taken = s.deliver(events);
+        if (taken === null) {
           this.subscribers.delete(s);
           break;
         }
-        s.position = Number(events[events.length - 1]?.id ?? s.position);
+        if (taken > 0) s.position = Number(events[taken - 1]?.id ?? s.position);
+        if (taken < events.length) break; // its reader is behind: it asks again once drained
         if (events.length === 500) mine.again = true;
       }
     } catch {

@@ -48,7 +48,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
     readRoutes(deps.config, deps.db),
   ];
   if (deps.pipeline) routers.push(shunyaWebhookRoutes(deps.pipeline, deps.metrics), opsRoutes(deps.pipeline));
-  if (deps.hub) routers.push(eventRoutes(deps.config, deps.db, deps.hub));
+  if (deps.hub) routers.push(eventRoutes(deps.config, deps.db, deps.hub, deps.metrics));
   if (deps.metrics) routers.push(metricsRoutes(deps.metrics, deps.config.auth.adminToken));
   for (const router of routers) {
     app.use(router.routes());

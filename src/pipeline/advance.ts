@@ -10,6 +10,7 @@ import { attemptFailed } from './failure.ts';
 import type { JobRow, OperationRow } from './model.ts';
 import { shunyaFailure } from './shunya-failure.ts';
 import {
+  claimEarlyWebhooks,
   jobError,
   markSubmittedSynchronously,
   replaceFailedOperation,
@@ -75,12 +76,19 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
       { request_id: op.request_id, error_code: err.error_code, disposition: failure.disposition },
       'submission failed',
     );
+    if (failure.unreadable) deps.metrics?.unreadableAnswer(op.kind, 'submit');
     if (failure.disposition === 'later') {
       // an open breaker or a rate limit is flow control, not a failed attempt (§9.1, D35)
-      await deferStep(deps.db, job.id, err, new Date(now.getTime() + (failure.retryAfterMs ?? 30_000)));
+      await deferStep(
+        deps.db,
+        job.id,
+        err,
+        new Date(now.getTime() + (failure.retryAfterMs ?? 30_000)),
+        op.id,
+      );
     } else if (failure.disposition === 'transient') {
       // the operation stays `submitting`: the next attempt replays it with the same Idempotency-Key
-      await attemptFailed(deps, job, err);
+      await attemptFailed(deps, job, err, null, { operationId: op.id, error: err });
     } else {
       await attemptFailed(
         deps,
@@ -106,6 +114,7 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
     now,
     firstPoll: new Date(now.getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000),
   });
+  await claimEarlyWebhooks(deps.db, op, shunya_job_id);
   log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
 }
 

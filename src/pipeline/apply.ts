@@ -10,10 +10,12 @@ import { propertyIntelligencePart, type Source, signalsPart, tasksPart } from '.
 import { leadOfCall, leadOfSession, leadStatusParts } from '../domain/leads.ts';
 import type { EventPart } from '../domain/outbox.ts';
 import { CALL, SESSION, transcriptPart } from '../domain/transcripts.ts';
+import { mergePendingActions } from '../shunya/normalize/analysis-items.ts';
 import type { CompleteAnalysis, Segmentation, Transcript } from '../shunya/types.ts';
+import { withoutConversation } from './ghost.ts';
 import type { CsrCallJob, JobRow, OperationRow, SalesVisitJob } from './model.ts';
 
-export type StageValue = Transcript | CompleteAnalysis | Segmentation;
+export type StageResult = Transcript | CompleteAnalysis | Segmentation;
 
 export interface StageEffects {
   output: Record<string, unknown>;
@@ -23,8 +25,13 @@ export interface StageEffects {
 
 const GUARD = 'moved';
 
-export function stageEffects(job: JobRow, op: OperationRow, value: StageValue): StageEffects {
+export function stageEffects(job: JobRow, op: OperationRow, result: StageResult): StageEffects {
   const uwcJobId = op.shunya_job_id;
+  // no text of a ghost visit's conversation is stored anywhere (D87)
+  const value =
+    job.job_type === 'sales_visit' && job.input_payload.ghost_mode
+      ? withoutConversation(op.kind, result)
+      : result;
   if (job.job_type === 'csr_call') {
     if (op.kind === 'transcription') return csrTranscript(job, value as Transcript, uwcJobId);
     if (op.kind === 'analysis') return csrAnalysis(job, value as CompleteAnalysis, uwcJobId);
@@ -97,18 +104,21 @@ function csrAnalysis(job: CsrCallJob, a: CompleteAnalysis, uwcJobId: string | nu
   const callId = job.input_payload.call_id;
   const companyId = job.company_id;
   const q = a.qualification;
-  const lead = leadStatusParts('lead', GUARD, {
-    companyId,
-    lead: leadOfCall(companyId, callId),
-    status: q.lead_status,
-    classification: {
-      call_outcome_category: q.call_outcome_category,
-      qualification_status: q.qualification_status,
-      booking_status: q.booking_status,
-      lead_temperature: q.lead_temperature,
-    },
-    source: 'call',
-  });
+  // D75: a classification outside every vocabulary leaves the lead as it is
+  const lead = q.lead_status
+    ? leadStatusParts('lead', GUARD, {
+        companyId,
+        lead: leadOfCall(companyId, callId),
+        status: q.lead_status,
+        classification: {
+          call_outcome_category: q.call_outcome_category,
+          qualification_status: q.qualification_status,
+          booking_status: q.booking_status,
+          lead_temperature: q.lead_temperature,
+        },
+        source: 'call',
+      })
+    : null;
   const booked =
     q.call_outcome_category === 'qualified_and_booked'
       ? appointmentForCallParts('appointment', GUARD, companyId, {
@@ -122,15 +132,21 @@ function csrAnalysis(job: CsrCallJob, a: CompleteAnalysis, uwcJobId: string | nu
     output: { analysis: a },
     domain: [
       callAnalysisPart('analysis', GUARD, companyId, callId, a, uwcJobId),
-      ...lead.parts,
+      ...(lead?.parts ?? []),
       booked?.part ?? null,
-      tasksPart('tasks', GUARD, source, 'pending_action', a.pending_actions),
+      tasksPart(
+        'tasks',
+        GUARD,
+        source,
+        'pending_action',
+        mergePendingActions([a.pending_actions, a.visit_actions]),
+      ),
       signalsPart('signals', GUARD, source, a),
       a.entities.address ? propertyIntelligencePart('property', GUARD, source, a.entities.address) : null,
     ],
     events: [
       callAnalyzedEvent('analysis', companyId, callId, a),
-      lead.event,
+      ...(lead ? [lead.event] : []),
       ...(booked ? [booked.event] : []),
     ],
   };
@@ -167,7 +183,14 @@ function visitAnalysis(job: SalesVisitJob, a: CompleteAnalysis, uwcJobId: string
       recordingAnalysisPart('analysis', GUARD, companyId, sessionId, a, segmentation, outcome, uwcJobId),
       ...(appointment?.parts ?? []),
       ...(lead?.parts ?? []),
-      tasksPart('tasks', GUARD, source, 'visit_action', a.pending_actions),
+      // §3.2 step 3.4 "Create Tasks from visit_actions": both lists, each action once (D76)
+      tasksPart(
+        'tasks',
+        GUARD,
+        source,
+        'visit_action',
+        mergePendingActions([a.visit_actions, a.pending_actions]),
+      ),
       signalsPart('signals', GUARD, source, a),
     ],
     events: [

@@ -6,10 +6,10 @@
 // between the read and the write, the transition writes nothing and the decision is made again from a new
 // read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
 import { retryConflicts } from '../db/tx.ts';
-import type { Normalized, ShunyaErrorInfo } from '../shunya/types.ts';
+import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { admitTenant } from './admission.ts';
-import { type StageValue, stageEffects } from './apply.ts';
+import { type StageResult, stageEffects } from './apply.ts';
 import type { PipelineDeps } from './deps.ts';
 import { attemptFailed } from './failure.ts';
 import { isTerminal, type JobRow, type OperationRow } from './model.ts';
@@ -38,7 +38,7 @@ export interface CompletionResult {
 
 type Found = { op: OperationRow; job: JobRow };
 
-function normalizeFor(deps: PipelineDeps, op: OperationRow, raw: unknown): Normalized<StageValue> {
+function normalizeFor(deps: PipelineDeps, op: OperationRow, raw: unknown): Normalized<StageResult> {
   if (op.kind === 'transcription') return deps.normalize.transcript(raw);
   if (op.kind === 'analysis') return deps.normalize.analysis(raw);
   return deps.normalize.segmentation(raw);
@@ -130,6 +130,7 @@ async function decideAndWrite(
   if (!r.applied) return null;
   if (r.ended) deps.logger.info({ job_id: job.id, job_type: job.job_type }, 'job succeeded');
   if (r.freedSlot) await admitTenant(deps, job.company_id);
+  reportUnmapped(deps, job, op, (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? []);
   return { verdict: 'processed' };
 }
 
@@ -146,4 +147,18 @@ async function failed(
   if (job.job_status === 'running')
     return attemptFailed(deps, job, err, { row: op, error: err, adoptShunyaJobId: adopt });
   return settleFailedOperation(deps.db, op.id, err, deps.clock.now(), adopt);
+}
+
+/**
+ * D75: values outside Otto's vocabularies were stored as received; say so once per applied result, with
+ * the job and request ids, and count them by field so that an operator sees new vocabulary arriving.
+ */
+function reportUnmapped(deps: PipelineDeps, job: JobRow, op: OperationRow, values: UnmappedValue[]) {
+  for (const v of values) {
+    deps.metrics?.unmappedValue(v.field);
+    deps.logger.warn(
+      { job_id: job.id, request_id: op.request_id, field: v.field, path: v.path, value: v.value },
+      "Shunya sent a value outside Otto's vocabulary; stored as received",
+    );
+  }
 }

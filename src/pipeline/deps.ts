@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type {
   CompleteAnalysis,
   Normalized,
+  OperationKind,
   Segmentation,
   ShunyaClient,
   ShunyaErrorInfo,
@@ -31,6 +32,14 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Counters the pipeline moves (src/metrics.ts implements them; a test may leave them out). */
+export interface PipelineMetrics {
+  /** An enumeration value outside Otto's vocabularies, by field (D75). */
+  unmappedValue(field: string): void;
+  /** An answer from Shunya that Otto could not read, by operation kind and step (D80). */
+  unreadableAnswer(kind: OperationKind, step: 'submit' | 'poll'): void;
+}
+
 export interface PipelineDeps {
   db: Db;
   config: Config;
@@ -38,4 +47,5 @@ export interface PipelineDeps {
   client: ShunyaClient;
   normalize: Normalizers;
   clock: Clock;
+  metrics?: PipelineMetrics;
 }

@@ -66,11 +66,13 @@ export async function attemptFailed(
   job: JobRow,
   error: JobError,
   op: { row: OperationRow; error: JobError; adoptShunyaJobId: string | null } | null = null,
+  noted?: { operationId: string; error: JobError },
 ): Promise<boolean> {
   const retryAt = retryTime(deps, job, error);
   const r = await failStage(deps.db, {
     job,
     op,
+    noted,
     error,
     retryAt,
     ...(retryAt ? { domain: [], events: [] } : notAvailable(job)),

@@ -73,7 +73,10 @@ export interface OperationRow {
   submitted_at: Date | null;
   completed_at: Date | null;
   poll_count: number;
+  /** Unreadable answers in a row while polling (D80). */
+  unreadable_answers: number;
   result_hash: string | null;
+  /** The operation's last error: its failure, or the last failed poll or submission (D80). */
   error: JobError | null;
 }
 

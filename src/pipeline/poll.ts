@@ -1,12 +1,14 @@
 // Task otto_poll: the fallback when no webhook arrives (§2.1 "Polling (Fallback)", §9.3). It asks the
 // status endpoint; when Shunya is done it fetches the result and hands it to the one completion path.
 // Still running → poll again after 5, 10, 30, 60, 300 s, then every 300 s, until the job times out (24 h).
+import type { Logger } from '../logger.ts';
 import type { JobStatus } from '../shunya/types.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
 import { isTerminal, type OperationRow, shunyaCallId } from './model.ts';
-import { shunyaFailure } from './shunya-failure.ts';
-import { operationAndJob, scheduleNextPoll } from './store.ts';
+import { type ShunyaFailure, shunyaFailure } from './shunya-failure.ts';
+import { jobError, operationAndJob } from './store.ts';
+import { pollAgain } from './transitions/index.ts';
 
 async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<JobStatus> {
   const opts = { requestId: op.request_id };
@@ -61,13 +63,45 @@ export async function poll(deps: PipelineDeps, operationId: string): Promise<voi
       );
       return;
     }
-    log.warn({ error_code: failure.info.error_code }, 'poll failed; polling again later');
+    await pollFailed(deps, op, failure, log);
+    return;
   }
+  await pollAgain(deps.db, op, nextPollAt(deps, op), null);
+}
+
+/** §9.3's polling backoff: 5, 10, 30, 60, 300 s, then every 300 s. */
+function nextPollAt(deps: PipelineDeps, op: OperationRow): Date {
   const delays = deps.config.jobs.pollDelaysS;
-  await scheduleNextPoll(
-    deps.db,
+  const delayS = delays[Math.min(op.poll_count + 1, delays.length - 1)] ?? 300;
+  return new Date(deps.clock.now().getTime() + delayS * 1000);
+}
+
+/**
+ * A poll that got no usable answer (D80): the error is recorded on the operation and the job (the ops API
+ * shows it); an unreadable answer is counted, and POLL_UNREADABLE_LIMIT of them in a row end the attempt
+ * (the operation fails, retryable, and the job-level retry resubmits) instead of polling on for 24 h. The
+ * next poll is scheduled even when the limit is reached: it is removed when the attempt ends, and stands
+ * in for that ending if this process dies first.
+ */
+async function pollFailed(deps: PipelineDeps, op: OperationRow, failure: ShunyaFailure, log: Logger) {
+  const err = jobError(failure.info, failure.httpStatus, deps.clock.now());
+  if (failure.unreadable) deps.metrics?.unreadableAnswer(op.kind, 'poll');
+  const unreadable = await pollAgain(deps.db, op, nextPollAt(deps, op), {
+    error: err,
+    unreadable: failure.unreadable,
+  });
+  log.warn({ error_code: err.error_code, unreadable_answers: unreadable }, 'poll failed');
+  if (unreadable === null || unreadable < deps.config.jobs.pollUnreadableLimit) return;
+  log.warn({ unreadable_answers: unreadable }, 'unreadable answers in a row: this attempt ends');
+  const message = `${unreadable} unreadable answers in a row from Shunya; the last: ${err.message}`;
+  await completeOperation(
+    deps,
     op.id,
-    (n) => delays[Math.min(n, delays.length - 1)] ?? 300,
-    deps.clock.now(),
+    {
+      status: 'failed',
+      error: { ...failure.info, message, retryable: true },
+      httpStatus: failure.httpStatus,
+    },
+    'poll',
   );
 }

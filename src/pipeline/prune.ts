@@ -1,8 +1,11 @@
 // Task otto_prune (cron, hourly): published events older than OUTBOX_RETENTION_HOURS, webhook inbox rows
-// older than 30 days, and heartbeats of processes stopped more than a day ago are deleted, in batches.
+// older than 30 days, and heartbeats of processes stopped more than a day ago are deleted, in batches; the
+// redacted body of an inbox row is cleared after WEBHOOK_BODY_RETENTION_HOURS (D85).
 import type { PipelineDeps } from './deps.ts';
 
-export async function prune(deps: PipelineDeps): Promise<{ events: number; deliveries: number }> {
+export async function prune(
+  deps: PipelineDeps,
+): Promise<{ events: number; deliveries: number; bodies: number }> {
   const { db, config } = deps;
   let events = 0;
   for (;;) {
@@ -15,7 +18,16 @@ export async function prune(deps: PipelineDeps): Promise<{ events: number; deliv
     if ((r.rowCount ?? 0) < 5000) break;
   }
   const d = await db.raw(`DELETE FROM webhook_deliveries WHERE received_at < now() - interval '30 days'`);
+  const b = await db.raw(
+    `UPDATE webhook_deliveries SET redacted_body = NULL
+     WHERE redacted_body IS NOT NULL AND received_at < now() - (? * interval '1 hour')`,
+    [config.webhook.bodyRetentionHours],
+  );
+  const bodies = b.rowCount ?? 0;
   await db.raw(`DELETE FROM worker_heartbeats WHERE stopped_at < now() - interval '1 day'`);
-  if (events > 0 || (d.rowCount ?? 0) > 0) deps.logger.info({ events, deliveries: d.rowCount }, 'pruned');
-  return { events, deliveries: d.rowCount ?? 0 };
+  // D78: early webhooks no submission claimed named no job of Otto's
+  await db.raw(`DELETE FROM early_webhooks WHERE received_at < now() - interval '1 day'`);
+  if (events > 0 || (d.rowCount ?? 0) > 0 || bodies > 0)
+    deps.logger.info({ events, deliveries: d.rowCount, bodies }, 'pruned');
+  return { events, deliveries: d.rowCount ?? 0, bodies };
 }

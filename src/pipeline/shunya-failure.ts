@@ -9,16 +9,19 @@ export interface ShunyaFailure {
   retryAfterMs: number | null;
   info: ShunyaErrorInfo;
   httpStatus: number | null;
+  /** Shunya answered, but not in a form Otto can read (D80) */
+  unreadable: boolean;
 }
 
 export function shunyaFailure(e: unknown): ShunyaFailure | null {
   if (!(e instanceof ShunyaError)) return null;
-  const { disposition, retryAfterMs } = e.meaning;
+  const { disposition, retryAfterMs, unreadable } = e.meaning;
   const info = errorInfo(e);
   // a transient failure costs an attempt and is retried by the job layer, whatever the envelope said (D35)
   return {
     disposition,
     retryAfterMs,
+    unreadable,
     httpStatus: e.httpStatus,
     info: disposition === 'transient' ? { ...info, retryable: true } : info,
   };

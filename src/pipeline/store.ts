@@ -104,44 +104,93 @@ export async function replaceFailedOperation(db: Db, job: JobRow, op: OperationR
   return (res.rows[0] as OperationRow | undefined) ?? ensureOperation(db, job, op.kind);
 }
 
-const OPERATIONS_BY_SHUNYA_ID = `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
-     WHERE o.shunya_job_id = ?`;
+/** When no operation carries the id: the tenant's still-submitting one for this Shunya call id (SQL). */
+const ADOPTABLE = `
+  SELECT to_jsonb(o) AS op, to_jsonb(j) AS job, true AS adopt FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+  WHERE NOT EXISTS (SELECT 1 FROM by_id) AND o.company_id = :company AND o.kind = :kind AND o.status = 'submitting' AND o.job_id IN (
+    SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
+    WHERE c.shunya_call_id = :call AND c.company_id = :company
+    UNION ALL
+    SELECT j.id FROM recording_sessions r JOIN shunya_jobs j ON j.company_id = r.company_id AND j.recording_session_id = r.id
+    WHERE r.shunya_call_id = :call AND r.company_id = :company)
+  LIMIT 1`;
 
-/** Every operation carrying this Shunya id (unique per tenant, so at most one per tenant), with its job. */
-export async function operationsByShunyaId(
-  db: Db,
-  shunyaJobId: string,
-): Promise<{ op: OperationRow; job: JobRow }[]> {
-  const res = await prepared(db.raw(OPERATIONS_BY_SHUNYA_ID, [shunyaJobId]), OPERATIONS_BY_SHUNYA_ID);
-  return res.rows as { op: OperationRow; job: JobRow }[];
-}
+const BY_ID = `WITH by_id AS (
+    SELECT to_jsonb(o) AS op, to_jsonb(j) AS job, false AS adopt FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+    WHERE o.shunya_job_id = :id)
+  SELECT * FROM by_id`;
 
-const SUBMITTING_OPERATION = `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
-     WHERE o.company_id = ? AND o.kind = ? AND o.status = 'submitting' AND o.job_id IN (
-       SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
-       WHERE c.shunya_call_id = ? AND c.company_id = ?
-       UNION ALL
-       SELECT j.id FROM recording_sessions r JOIN shunya_jobs j ON j.company_id = r.company_id AND j.recording_session_id = r.id
-       WHERE r.shunya_call_id = ? AND r.company_id = ?)
-     LIMIT 1`;
+export type OperationAndJob = { op: OperationRow; job: JobRow };
 
 /**
- * The operation a webhook is about when Shunya's answer to the submission has not been stored yet (the
- * webhook raced it): the tenant's live, still-submitting operation of this kind for this Shunya call id,
- * with its job. Every step is an index lookup (calls/recording_sessions by shunya_call_id, the job by its
- * owner, the live operation by job and kind): this runs on most webhooks when Shunya is fast.
+ * The operations a webhook names, with their jobs (D36, D78), in ONE statement, so one snapshot: every
+ * operation carrying this Shunya id (unique per tenant; another tenant's means a company mismatch), else the
+ * operation it can adopt, the tenant's still-submitting one of this kind for this Shunya call id. Two
+ * statements had a gap: a submission committing between them was in neither (404 for a webhook that had
+ * raced its answer). Every step is an index lookup: this runs on most webhooks when Shunya is fast.
  */
-export async function findSubmittingOperation(
+export async function findWebhookOperations(
+  db: Db,
+  q: {
+    shunyaJobId: string;
+    companyId: string | null;
+    shunyaCallId: number | null;
+    kind: OperationKind | null;
+  },
+): Promise<{ byId: OperationAndJob[]; adoptable: OperationAndJob | null }> {
+  const canAdopt = q.companyId !== null && q.shunyaCallId !== null && q.kind !== null;
+  const sql = canAdopt ? `${BY_ID} UNION ALL (${ADOPTABLE})` : BY_ID;
+  const res = await prepared(
+    db.raw(
+      sql,
+      canAdopt
+        ? { id: q.shunyaJobId, company: q.companyId, kind: q.kind, call: q.shunyaCallId }
+        : { id: q.shunyaJobId },
+    ),
+    sql,
+  );
+  const rows = res.rows as (OperationAndJob & { adopt: boolean })[];
+  const strip = ({ op, job }: OperationAndJob) => ({ op, job });
+  return {
+    byId: rows.filter((r) => !r.adopt).map(strip),
+    adoptable: rows.find((r) => r.adopt) ? strip(rows.find((r) => r.adopt) as OperationAndJob) : null,
+  };
+}
+
+/**
+ * D78: a webhook names a Shunya id no operation carries, and cannot be matched by call id, while the tenant
+ * has a submission of that kind in flight: it is recorded for that submission to claim (after committing
+ * its id, it polls at once). Returns false when nothing is in flight (then no job can be this webhook's).
+ */
+export async function recordEarlyWebhook(
   db: Db,
   companyId: string,
-  shunyaCallId: number,
-  kind: OperationKind,
-): Promise<{ op: OperationRow; job: JobRow } | undefined> {
-  const res = await prepared(
-    db.raw(SUBMITTING_OPERATION, [companyId, kind, shunyaCallId, companyId, shunyaCallId, companyId]),
-    SUBMITTING_OPERATION,
+  shunyaJobId: string,
+  kind: OperationKind | null,
+): Promise<boolean> {
+  const res = await db.raw(
+    `INSERT INTO early_webhooks (company_id, shunya_job_id)
+     SELECT :company, :id WHERE EXISTS (
+       SELECT 1 FROM shunya_operations WHERE company_id = :company AND status = 'submitting'
+       ${kind ? 'AND kind = :kind' : ''})
+     ON CONFLICT (company_id, shunya_job_id) DO UPDATE SET received_at = now()
+     RETURNING 1`,
+    { company: companyId, id: shunyaJobId, kind },
   );
-  return res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
+  return res.rows.length > 0;
+}
+
+const CLAIM = `WITH claimed AS (DELETE FROM early_webhooks WHERE company_id = ? AND shunya_job_id = ? RETURNING 1)
+  SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', ?::text), job_key => ?)
+  FROM (SELECT 1 FROM claimed LIMIT 1) c`;
+
+/**
+ * D78: a webhook that named this id before it was stored, with nothing else to match it by, was recorded;
+ * now that the id is committed, poll at once instead of after the first backoff. Checked after the commit
+ * (and the webhook checks again after recording): one of the two always sees the other.
+ */
+export async function claimEarlyWebhooks(db: Db, op: OperationRow, shunyaJobId: string): Promise<void> {
+  await prepared(db.raw(CLAIM, [op.company_id, shunyaJobId, TASK.poll, op.id, `poll:${op.id}`]), CLAIM);
 }
 
 /**
@@ -172,29 +221,6 @@ export async function markSubmittedSynchronously(db: Db, operationId: string, no
     .where({ id: operationId, status: 'submitting' })
     .update({ status: 'submitted', submitted_at: now, updated_at: db.fn.now() });
   return moved > 0;
-}
-
-/** Schedules the operation's next poll (after `delayFor(poll_count + 1)`), if it is still waiting. */
-export async function scheduleNextPoll(
-  db: Db,
-  operationId: string,
-  delayFor: (pollCount: number) => number,
-  now: Date,
-): Promise<void> {
-  const op = (await db('shunya_operations').where({ id: operationId }).first('poll_count')) as
-    | { poll_count: number }
-    | undefined;
-  if (!op) return;
-  const runAt = new Date(now.getTime() + delayFor(op.poll_count + 1) * 1000);
-  await db.raw(
-    `WITH waiting AS (
-       UPDATE shunya_operations SET poll_count = poll_count + 1, next_poll_at = ?, updated_at = now()
-       WHERE id = ? AND status = 'submitted' AND poll_count = ? RETURNING id)
-     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
-                                    run_at => ?::timestamptz, job_key => 'poll:' || id)
-     FROM waiting`,
-    [runAt, operationId, op.poll_count, TASK.poll, runAt.toISOString()],
-  );
 }
 
 /** Asks the poller to look at an operation now (a webhook said it completed but carried no result, D36). */

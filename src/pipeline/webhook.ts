@@ -1,13 +1,16 @@
 // Shunya's webhook (§8): authenticate, find the operation, hand the result to the one completion path, and
-// keep every delivery, raw, in the inbox with its verdict.
+// keep every delivery in the inbox with its verdict: its size and hash, and its body only redacted of
+// personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85).
 import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';
 import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
 import { hmacHex, safeEqual } from '../util/crypto.ts';
+import { sha256Hex } from '../util/hash.ts';
+import { redactPersonal } from '../util/redact.ts';
 import { unstorable } from '../util/storable.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
-import type { JobRow, OperationRow } from './model.ts';
-import { findSubmittingOperation, operationsByShunyaId, pollNow } from './store.ts';
+import type { OperationRow } from './model.ts';
+import { findWebhookOperations, type OperationAndJob, pollNow, recordEarlyWebhook } from './store.ts';
 
 export interface WebhookDelivery {
   headers: Record<string, string | undefined>;
@@ -19,7 +22,7 @@ export interface WebhookAnswer {
   httpStatus: number;
   verdict: WebhookVerdict;
   /** For 2xx: the WebhookAck body. */
-  ack?: 'processed' | 'already_processed' | 'acknowledged';
+  ack?: 'processed' | 'already_processed' | 'acknowledged' | 'deferred';
   /** For 4xx: the error code and message of the envelope. */
   error?: { code: string; message: string };
 }
@@ -167,39 +170,37 @@ async function decide(
   const shunyaJobId = env.shunya_job_id ?? headerId ?? null;
   note(profile, shunyaJobId, null);
 
-  let found: { op: OperationRow; job: JobRow } | null = null;
-  let adopt: { shunyaJobId: string } | undefined;
-  if (shunyaJobId) {
-    const ops = await operationsByShunyaId(deps.db, shunyaJobId);
-    found = ops.find((o) => o.op.company_id === env.company_id) ?? null;
-    if (!found && ops.length > 0) {
-      note(profile, shunyaJobId, ops[0]?.op ?? null);
-      return reject(403, 'company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
-    }
+  const found = shunyaJobId ? await operationFor(deps, env, shunyaJobId) : ({ kind: 'none' } as const);
+  if (found.kind === 'mismatch') {
+    note(profile, shunyaJobId, found.op);
+    return reject(403, 'company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
   }
-  if (!found && shunyaJobId) {
-    // The webhook outran Shunya's answer to the submission: adopt the tenant's submitting operation.
-    const kind = inferKind(env);
-    const callId = callIdOf(env);
-    // a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
-    if (kind && callId !== null && UUID.test(env.company_id)) {
-      found = (await findSubmittingOperation(deps.db, env.company_id, callId, kind)) ?? null;
-      if (found) adopt = { shunyaJobId };
-    }
+  if (found.kind === 'deferred') {
+    note(
+      profile,
+      shunyaJobId,
+      null,
+      'no operation carries this id yet; the submission in flight polls at once',
+    );
+    return { httpStatus: 200, verdict: 'deferred', ack: 'deferred' };
   }
-  if (!found) return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
-  const { op } = found;
+  if (found.kind === 'none') return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
+  const { op, adopt } = found;
+  const read = { op, job: found.job };
   note(profile, shunyaJobId, op);
 
-  if (env.status === 'processing') return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
+  // D77: a delivery about a result already applied is answered already_processed, with or without a body
+  const applied = op.status === 'completed' || op.status === 'failed';
+  if (env.status === 'processing') return applied ? answer('already_processed') : answer('ignored');
   if (env.status === 'failed') {
     const error = env.error ?? deps.normalize.error({}, 500);
-    const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt, found);
+    const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt, read);
     return answer(r.verdict);
   }
   if (env.status !== 'completed')
     return reject(400, 'invalid_payload', 'INVALID_STATUS', 'status must be completed, failed or processing');
   if (env.result === undefined || env.result === null) {
+    if (applied) return answer('already_processed');
     // a notification without its result: fetch it now through the poller
     if (op.status === 'submitted') await pollNow(deps.db, op.id);
     return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
@@ -210,12 +211,46 @@ async function decide(
     { status: 'completed', result: env.result },
     'webhook',
     adopt,
-    found,
+    read,
   );
   if (r.conflict) note(profile, shunyaJobId, op, 'a different result than the one applied');
   if (r.verdict === 'incomplete')
     note(profile, shunyaJobId, op, `incomplete result: ${(r.problems ?? []).join(', ')}`);
   return answer(r.verdict);
+}
+
+type Found =
+  | { kind: 'op'; op: OperationRow; job: OperationAndJob['job']; adopt?: { shunyaJobId: string } }
+  | { kind: 'mismatch'; op: OperationRow }
+  | { kind: 'deferred' }
+  | { kind: 'none' };
+
+/**
+ * The operation a webhook is about, race-free whenever it arrives relative to the submission's own
+ * transaction (D36, D78): the operation carrying its id; else, when the webhook outran Shunya's answer to
+ * the submission, the tenant's still-submitting operation for its call id and kind, adopted (both looked up
+ * in one statement, so one snapshot); else, when it carries no call id or kind to match by and the tenant
+ * has a submission of that kind in flight, it is recorded for that submission, which polls at once after
+ * committing its id (`deferred`). The second lookup covers a submission that committed in between.
+ */
+async function operationFor(deps: PipelineDeps, env: WebhookEnvelope, shunyaJobId: string): Promise<Found> {
+  // a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
+  const companyId = UUID.test(env.company_id ?? '') ? (env.company_id as string) : null;
+  const kind = inferKind(env);
+  const shunyaCallId = callIdOf(env);
+  const lookup = () => findWebhookOperations(deps.db, { shunyaJobId, companyId, shunyaCallId, kind });
+  let found = await lookup();
+  const nothing = () => found.byId.length === 0 && !found.adoptable;
+  if (nothing() && companyId && (kind === null || shunyaCallId === null)) {
+    if (!(await recordEarlyWebhook(deps.db, companyId, shunyaJobId, kind))) return { kind: 'none' };
+    found = await lookup();
+    if (nothing()) return { kind: 'deferred' };
+  }
+  const own = found.byId.find((o) => o.op.company_id === env.company_id);
+  if (own) return { kind: 'op', ...own };
+  const other = found.byId[0]?.op;
+  if (other) return { kind: 'mismatch', op: other };
+  return found.adoptable ? { kind: 'op', ...found.adoptable, adopt: { shunyaJobId } } : { kind: 'none' };
 }
 
 function answer(v: 'processed' | 'already_processed' | 'incomplete' | 'ignored'): WebhookAnswer {
@@ -233,6 +268,23 @@ const KEPT_HEADERS = [
   'user-agent',
   'x-request-id',
 ];
+
+/** What the inbox keeps of a body (D85): its size and hash always; the body redacted, if kept at all. */
+function inboxBody(deps: PipelineDeps, raw: Buffer) {
+  let redacted: unknown = null;
+  if (deps.config.webhook.bodyRetentionHours > 0)
+    try {
+      redacted = redactPersonal(JSON.parse(raw.toString('utf8')));
+    } catch {
+      // not JSON: nothing to keep but its size and hash
+    }
+  return {
+    body_bytes: raw.length,
+    body_sha256: sha256Hex(raw),
+    // what jsonb refuses (U+0000, unpaired surrogates) is not kept either
+    redacted_body: redacted === null || unstorable(redacted) ? null : JSON.stringify(redacted),
+  };
+}
 
 export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Promise<WebhookAnswer> {
   const receivedAt = deps.clock.now();
@@ -273,7 +325,7 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
           KEPT_HEADERS.filter((h) => d.headers[h] !== undefined).map((h) => [h, d.headers[h]]),
         ),
       ),
-      raw_body: d.rawBody,
+      ...inboxBody(deps, d.rawBody),
       profile: seen.profile,
       shunya_job_id: seen.shunyaJobId,
       operation_id: attributed ? seen.op?.id : null,

@@ -48,7 +48,7 @@ const MEANING: Record<ShunyaErrorKind, (retryable: boolean, retryAfterMs: number
   circuit_open: (_r, after) => meaning('later', false, false, after),
   // a 2xx Otto cannot use (not JSON, no job id) or a 1xx/3xx: the same request gets the same answer, but a
   // later attempt of the job may not
-  response: () => meaning('transient', false, false, null),
+  response: () => ({ ...meaning('transient', false, false, null), unreadable: true }),
 };
 
 function meaning(
@@ -57,7 +57,7 @@ function meaning(
   countsAgainstBreaker: boolean,
   retryAfterMs: number | null,
 ): ErrorMeaning {
-  return { disposition, retryInProcess, countsAgainstBreaker, retryAfterMs };
+  return { disposition, retryInProcess, countsAgainstBreaker, retryAfterMs, unreadable: false };
 }
 
 export class ShunyaError extends Error {

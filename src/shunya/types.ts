@@ -58,12 +58,12 @@ export interface Qualification {
   qualification_status: string;
   lead_temperature: LeadTemperature | null;
   booking_status: BookingStatus | null;
-  /** Derived: one category whatever vocabulary Shunya used. */
-  call_outcome_category: CallOutcomeCategory;
-  /** Derived: the lead status this call implies. */
-  lead_status: LeadStatus;
-  /** Derived: qualified unless the lead is unqualified. */
-  lead_quality: 'qualified' | 'unqualified';
+  /** Derived: one category whatever vocabulary Shunya used; null when the values say none (D75). */
+  call_outcome_category: CallOutcomeCategory | null;
+  /** Derived: the lead status this call implies; null leaves the lead as it is (D75). */
+  lead_status: LeadStatus | null;
+  /** Derived: qualified unless the lead is unqualified; null for a status outside every vocabulary. */
+  lead_quality: 'qualified' | 'unqualified' | null;
   bant_scores: BantScores | null;
   overall_score: number | null;
   confidence_score: number | null;
@@ -138,6 +138,17 @@ export interface Entities {
 }
 
 /**
+ * An enumeration value outside Otto's vocabularies (D75): kept as received, so an operator sees new
+ * vocabulary arriving. `field` is a fixed name (a metric label), `path` where it was in the payload.
+ */
+export interface UnmappedValue {
+  field: string;
+  path: string;
+  /** As received (a string; other scalars stringified), clipped to 200 characters. */
+  value: string;
+}
+
+/**
  * The complete analysis (§4.3). Required (§10.3): qualification.qualification_status,
  * objections.objections, compliance.compliance_score, a sentiment score, summary.summary.
  */
@@ -153,11 +164,15 @@ export interface CompleteAnalysis {
   sentiment_score: number;
   /** From the top level and summary.pending_actions, de-duplicated; ordered by due_at, nulls last (§6.7). */
   pending_actions: PendingAction[];
+  /** A sales visit's actions (§3.2 step 3.4): top-level and summary.visit_actions, like pending_actions (D76). */
+  visit_actions: PendingAction[];
   /** From the top level and opportunity_analysis.missed_opportunities. */
   missed_opportunities: MissedOpportunity[];
   entities: Entities;
   /** A sales visit's outcome when the analysis carries one. */
   outcome: MeetingOutcome | null;
+  /** Enumeration values outside Otto's vocabularies, as received (D75). */
+  unmapped_values: UnmappedValue[];
 }
 
 export interface SegmentationPart {
@@ -178,6 +193,8 @@ export interface Segmentation {
   transition_indicators: string[];
   meeting_structure_score: number | null;
   outcome: MeetingOutcome | null;
+  /** Enumeration values outside Otto's vocabularies, as received (D75). */
+  unmapped_values: UnmappedValue[];
 }
 
 /** A Shunya error as Otto understands it (§5.1), from any envelope shape or none. */
@@ -209,6 +226,8 @@ export interface ErrorMeaning {
   countsAgainstBreaker: boolean;
   /** how long Shunya (Retry-After) or the breaker asked to wait; null when nobody said */
   retryAfterMs: number | null;
+  /** Shunya answered, but not in a form Otto can read: not JSON, an unknown status, no job id (D80) */
+  unreadable: boolean;
 }
 
 /** A webhook body in either profile (decision D1), before the result is normalised by its kind. */

@@ -169,8 +169,14 @@ describe('failure modes', () => {
       headers: { authorization: 'Bearer dev-admin-token' },
     });
     expect(retry.status).toBe(202);
-    // back in line and, the tenant having a free slot, admitted in the same transaction
-    expect(await retry.json()).toMatchObject({ id: failed.id, job_status: 'running', attempts: 1 });
+    // back in line with its attempts reset, as the contract says (D81); admission follows at once
+    expect(await retry.json()).toMatchObject({
+      id: failed.id,
+      job_status: 'pending',
+      attempts: 0,
+      next_attempt_at: null,
+      completed_at: null,
+    });
     const again = await fetch(`${s.otto.url}/api/v1/ops/jobs/${failed.id}/retry`, {
       method: 'POST',
       headers: { authorization: 'Bearer dev-admin-token' },

@@ -110,6 +110,8 @@ export function buildAnalysis(overrides: Partial<CompleteAnalysis> = {}): Comple
       email: null,
     },
     outcome: null,
+    visit_actions: [],
+    unmapped_values: [],
     ...overrides,
   };
 }
@@ -136,6 +138,7 @@ export function buildSegmentation(overrides: Partial<Segmentation> = {}): Segmen
     transition_indicators: ['How much will this cost?'],
     meeting_structure_score: 4,
     outcome: 'won',
+    unmapped_values: [],
     ...overrides,
   };
 }

@@ -32,9 +32,11 @@ export interface Stack {
   /** The contract proof of Otto's calls to Shunya (null when the stack runs without it). */
   contract: ContractProxy | null;
   /**
-   * Validates the body of every webhook Otto received (stored byte for byte) against the Shunya webhook
-   * schemas of contracts/otto.openapi.yaml; the result joins the stack's contract proof. (Prism cannot
-   * proxy this direction: it re-serialises the body, and the signature covers the exact bytes.)
+   * Validates the body of every webhook Otto received against the Shunya webhook schemas of
+   * contracts/otto.openapi.yaml; the result joins the stack's contract proof. (Prism cannot proxy this
+   * direction: it re-serialises the body, and the signature covers the exact bytes.) Otto keeps the body
+   * redacted of personal data (D85): strings become "[redacted]" but identifiers, vocabularies, times,
+   * numbers and the shape are kept, which is what the schemas constrain.
    */
   proveWebhooks(): Promise<{ exchanges: number; violations: string[] }>;
   /** Calls the simulator's control API (/__sim/...). */
@@ -141,19 +143,17 @@ export async function startStack(
     admin,
     async proveWebhooks() {
       const validator = contractValidator(['shunya.openapi.yaml', 'otto.openapi.yaml']);
-      const rows = (await t.db('webhook_deliveries').select('id', 'raw_body')) as {
+      const rows = (await t.db('webhook_deliveries').select('id', 'redacted_body')) as {
         id: string;
-        raw_body: Buffer;
+        redacted_body: unknown;
       }[];
       const violations: string[] = [];
       for (const r of rows) {
-        let body: unknown;
-        try {
-          body = JSON.parse(r.raw_body.toString('utf8'));
-        } catch {
-          violations.push(`webhook ${r.id}: not JSON`);
+        if (r.redacted_body === null) {
+          violations.push(`webhook ${r.id}: no body kept (not JSON?)`);
           continue;
         }
+        const body = r.redacted_body;
         const problems = validator.validate(
           'otto.openapi.yaml',
           '/components/schemas/ShunyaWebhookBody',

@@ -168,9 +168,17 @@ describe('GET /api/v1/calls/{call_id}/analysis', () => {
     valid('CallAnalysisView', body);
     expect(body).toMatchObject({
       status: 'failed',
-      error,
+      // §5.2 (D79): Otto's mapping; Shunya's TRANSCRIPTION_FAILED and its message stay in the ops API
+      error: {
+        error_code: 'SHUNYA_API_ERROR',
+        error_type: 'external_service_error',
+        message: 'The call could not be analysed.',
+        retryable: false,
+        at: null,
+      },
       transcript: { available: false, text: null, message: 'Transcript not available' },
     });
+    expect(JSON.stringify(body)).not.toMatch(/TRANSCRIPTION_FAILED|ASR failed/);
   });
 
   it('not analyzed: a call without a job', async () => {

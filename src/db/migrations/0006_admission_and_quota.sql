@@ -5,7 +5,7 @@
 -- statement, reads the latest counts through the lock, and adds what it admits; every transition that
 -- takes a job out of `running` subtracts in the same statement. It replaces the per-tenant advisory lock.
 CREATE TABLE tenant_admission (
-  company_id uuid PRIMARY KEY REFERENCES companies (id),
+  company_id uuid PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,
   running integer NOT NULL DEFAULT 0 CHECK (running >= 0),
   admitted bigint NOT NULL DEFAULT 0 CHECK (admitted >= 0)
 );

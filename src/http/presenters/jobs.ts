@@ -66,7 +66,9 @@ export function presentJobDetail(
       submitted_at: iso(o.submitted_at),
       completed_at: iso(o.completed_at),
       poll_count: o.poll_count,
+      unreadable_answers: o.unreadable_answers,
       result_hash: o.result_hash,
+      last_error: o.error,
     })),
     webhook_deliveries: deliveries.map((d) => ({
       id: d.id,

@@ -4,7 +4,6 @@ import type {
   AnalysisStatus,
   AppointmentView,
   CallAnalysisView,
-  JobError,
   ObjectionView,
   QualificationView,
   RecordingAnalysisView,
@@ -21,6 +20,7 @@ import type {
   SegmentationPart,
   SpeakerLabel,
 } from '../../shunya/types.ts';
+import { presentAnalysisError } from './analysis-error.ts';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -117,7 +117,7 @@ export function presentCallAnalysis(
     qualification: a ? presentQualification(a.qualification) : null,
     lead: lead ? { id: lead.id, status: lead.status } : null,
     appointment_id: appointmentId,
-    error: status === 'failed' ? (job?.last_error as JobError | null) : null,
+    error: status === 'failed' ? presentAnalysisError(job?.last_error ?? null, 'call') : null,
     analyzed_at: iso(analysis?.created_at),
   };
 }
@@ -174,7 +174,7 @@ export function presentRecordingSession(
             analyzed_at: iso(analysis.created_at),
           }
         : null,
-    error: status === 'failed' ? (job?.last_error as JobError | null) : null,
+    error: status === 'failed' ? presentAnalysisError(job?.last_error ?? null, 'visit') : null,
     created_at: iso(session.created_at) as string,
     updated_at: iso(session.updated_at) as string,
   };

@@ -8,6 +8,7 @@ import { type CompanyRow, findCompanyByCallRailId } from '../../domain/companies
 import type { Clock } from '../../pipeline/deps.ts';
 import { acceptCallRailCall } from '../../pipeline/triggers.ts';
 import { hmacBase64, safeEqual } from '../../util/crypto.ts';
+import { redactPersonal } from '../../util/redact.ts';
 import { unstorable } from '../../util/storable.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, unauthorized, unprocessable } from '../errors.ts';
@@ -65,7 +66,8 @@ export function toIncomingCall(b: Body): IncomingCall {
     direction: str(b.direction),
     answered,
     startedAt: instant(b.start_time),
-    payload: b,
+    // the caller's number and name live on the call and the lead only (D86): the kept copy is redacted
+    payload: redactPersonal(b) as Record<string, unknown>,
   };
 }
 

@@ -10,6 +10,7 @@ import { compose, type Part, part, run } from '../../db/statement.ts';
 import { constantEvent, type EventPart, eventsPart } from '../../domain/outbox.ts';
 import { sha256Hex, stableStringify } from '../../util/hash.ts';
 import { type JobRow, nextStage, type OperationRow } from '../model.ts';
+import { storedOutput } from '../stored-output.ts';
 import { addStep, closeAttempt, counts, freeSlot } from './fragments.ts';
 
 export interface StageResult {
@@ -45,15 +46,15 @@ export async function completeStage(db: Db | Tx, r: StageResult): Promise<Applie
   const output = { ...(job.output_payload ?? {}), ...r.output };
   const moved = part(
     'moved',
-    `UPDATE shunya_jobs SET stage = ?, output_payload = COALESCE(output_payload, '{}'::jsonb) || ?::jsonb,
-            processed_output_hash = ?, updated_at = now()
+    `UPDATE shunya_jobs SET stage = ?, output_payload = ?::jsonb, processed_output_hash = ?, updated_at = now()
             ${last ? `, job_status = 'succeeded', next_attempt_at = NULL, completed_at = now()` : ''}
      WHERE id = ? AND job_status = ? AND job_status IN ('running', 'pending') AND stage = ?
        AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = ? AND status IN ('submitting', 'submitted'))
      RETURNING id`,
+    // the whole payload, as stored (D88): the guard says nothing else wrote it since it was read
     [
       stage,
-      JSON.stringify(r.output),
+      JSON.stringify(storedOutput(output, last)),
       sha256Hex(stableStringify(output)),
       job.id,
       job.job_status,

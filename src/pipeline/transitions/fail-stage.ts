@@ -9,12 +9,14 @@ import type { Db, Tx } from '../../db/knex.ts';
 import { compose, type Part, part, run } from '../../db/statement.ts';
 import { constantEvent, type EventPart, eventsPart } from '../../domain/outbox.ts';
 import type { JobRow, OperationRow } from '../model.ts';
-import { closeAttempt, counts, freeSlot, wakeAdmissionAt } from './fragments.ts';
+import { closeAttempt, counts, freeSlot, noteOperationError, wakeAdmissionAt } from './fragments.ts';
 
 export interface StageFailure {
   job: JobRow;
-  /** the operation that failed, settled as failed with `opError`; null: a submission that never got an answer */
+  /** the operation that failed, settled as failed with its error; null: a submission that never got an answer */
   op: { row: OperationRow; error: JobError; adoptShunyaJobId: string | null } | null;
+  /** an operation that goes on (a submission to replay): the error is recorded on it too (D80) */
+  noted?: { operationId: string; error: JobError };
   error: JobError;
   /** when the job is due again; null: the job fails */
   retryAt: Date | null;
@@ -65,6 +67,7 @@ export async function failStage(db: Db | Tx, f: StageFailure): Promise<Failed> {
     );
     effects.push('unpolled');
   }
+  if (f.noted) parts.push(noteOperationError('noted', 'moved', f.noted.operationId, f.noted.error));
   parts.push(
     closeAttempt('attempt', 'moved', job.id, retry ? 'retry_scheduled' : 'failed', f.error),
     freeSlot('slot', 'moved', job.company_id),

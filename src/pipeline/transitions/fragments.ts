@@ -49,6 +49,15 @@ export function addStep(name: string, guard: string, jobId: string, runAt: Date 
   );
 }
 
+/** Records an error on an operation that goes on (a failed submission or poll, D80), when `guard` wrote. */
+export function noteOperationError(name: string, guard: string, operationId: string, error: JobError): Part {
+  return part(
+    name,
+    `UPDATE shunya_operations SET error = ?::jsonb, updated_at = now() WHERE id = ? AND ${when(guard)}`,
+    [JSON.stringify(error), operationId],
+  );
+}
+
 /** Admission for the tenant at `runAt`, when a retry falls due then (D39's wake-up for what no transaction announces). */
 export function wakeAdmissionAt(name: string, guard: string, companyId: string, runAt: Date): Part {
   return part(

@@ -31,6 +31,7 @@ export { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from './create.
 export { deferStep } from './defer.ts';
 export { type Failed, failStage, type StageFailure } from './fail-stage.ts';
 export { type OperatorRetry, retryByOperator } from './operator-retry.ts';
+export { pollAgain } from './poll-again.ts';
 export { requeueLost } from './requeue.ts';
 export { markSubmitted } from './submit.ts';
 export { allowedPairs, TRANSITIONS, type TransitionName } from './table.ts';

@@ -13,15 +13,18 @@ import {
   text,
   token,
 } from './coerce.ts';
-import type { Notes } from './notes.ts';
+import type { Flag, Notes } from './notes.ts';
 import { severity } from './outcome.ts';
 import { unitScore } from './scores.ts';
 
+/** Reads a list item; `flag` records its enumeration values outside Otto's vocabularies (D75). */
+export type ItemReader<T> = (item: unknown, flag: Flag) => T | null;
+
 /** Reads each item of a list with `read`; unreadable items are dropped and noted. */
-export function readItems<T>(raw: unknown[], path: string, n: Notes, read: (item: unknown) => T | null): T[] {
+export function readItems<T>(raw: unknown[], path: string, n: Notes, read: ItemReader<T>): T[] {
   const out: T[] = [];
   raw.forEach((item, i) => {
-    const v = read(item);
+    const v = read(item, n.flagAt(`${path}[${i}]`));
     if (v === null) n.invalid(`${path}[${i}]`);
     else out.push(v);
   });
@@ -31,25 +34,57 @@ export function readItems<T>(raw: unknown[], path: string, n: Notes, read: (item
 const byNumberNullsLast = (a: number | null, b: number | null) =>
   a === null ? (b === null ? 0 : 1) : b === null ? -1 : a - b;
 
-/** Category names that differ between sources, mapped to Shunya's ten (D8: the handoff says `Pricing`). */
-const CATEGORY_ALIASES: Record<string, string> = { pricing: 'Price/Budget' };
+/** Shunya's ten objection categories, by id (its `objection_categories` table). */
+export const OBJECTION_CATEGORIES = [
+  'Price/Budget',
+  'Timing',
+  'Competitor',
+  'Trust/Credibility',
+  'Need/Fit',
+  'Decision Authority',
+  'Technical',
+  'Contract Terms',
+  'DIY Alternative',
+  'No Response',
+] as const;
+/** Any spelling case of the ten, plus the handoff's `Pricing` (D8). */
+const CATEGORY_BY_LOWER: Record<string, string> = {
+  ...Object.fromEntries(OBJECTION_CATEGORIES.map((c) => [c.toLowerCase(), c])),
+  pricing: 'Price/Budget',
+};
 
-function categoryText(v: string | null): string | null {
-  return v === null ? null : (CATEGORY_ALIASES[v.toLowerCase()] ?? v);
+/**
+ * The category's canonical name; a name outside the ten is kept as received and flagged (D75); without a
+ * name, Shunya's category_id names it.
+ */
+function category(r: Record<string, unknown>, id: number | null, flag: Flag): string | null {
+  const raw = get(r, 'category');
+  const given = text(get(r, 'category_text')) ?? (typeof raw === 'string' ? text(raw) : null);
+  if (given === null)
+    return id !== null && id >= 1 && id <= 10 ? (OBJECTION_CATEGORIES[id - 1] ?? null) : null;
+  const known = CATEGORY_BY_LOWER[given.toLowerCase()];
+  if (known === undefined) flag('objection.category', given);
+  return known ?? given;
 }
 
-export function objection(item: unknown): Objection | null {
+/** An enumeration value read with `read`; present but outside its vocabulary → null and flagged (D75). */
+export function enumOf<T>(raw: unknown, read: (v: unknown) => T | null, field: string, flag: Flag): T | null {
+  if (raw === undefined || raw === null) return null;
+  const v = read(raw);
+  if (v === null) flag(field, raw);
+  return v;
+}
+
+export function objection(item: unknown, flag: Flag): Objection | null {
   const r = asRecord(item);
   const objection_text = text(firstPresent(r, ['objection_text', 'objection', 'text'])?.value);
   if (!r || objection_text === null) return null;
-  const category = get(r, 'category');
+  const category_id = int(get(r, 'category_id'));
   return {
     objection_text,
-    category_id: int(get(r, 'category_id')),
-    category_text: categoryText(
-      text(get(r, 'category_text')) ?? (typeof category === 'string' ? text(category) : null),
-    ),
-    severity: severity(get(r, 'severity')),
+    category_id,
+    category_text: category(r, category_id, flag),
+    severity: enumOf(get(r, 'severity'), severity, 'objection.severity', flag),
     overcome: bool(get(r, 'overcome')),
     timestamp: nonNegative(get(r, 'timestamp')),
     speaker_id: text(get(r, 'speaker_id')),
@@ -64,13 +99,18 @@ export function sortObjections(list: Objection[]): Objection[] {
 }
 
 /** §6.5: a coaching tip is a string or {tip, priority, category, timestamp}. */
-export function coachingTip(item: unknown): CoachingTip | null {
+export function coachingTip(item: unknown, flag: Flag): CoachingTip | null {
   const r = asRecord(item);
   const tip = r ? text(firstPresent(r, ['tip', 'text', 'recommendation', 'description'])?.value) : text(item);
   if (tip === null) return null;
   return {
     tip,
-    priority: severity(firstPresent(r, ['priority', 'severity'])?.value),
+    priority: enumOf(
+      firstPresent(r, ['priority', 'severity'])?.value,
+      severity,
+      'coaching_tip.priority',
+      flag,
+    ),
     category: text(get(r, 'category')),
     timestamp: nonNegative(get(r, 'timestamp')),
   };
@@ -110,27 +150,40 @@ export const ACTION_TYPES: ReadonlySet<string> = new Set([
   'custom',
 ]);
 const CONTACT_METHODS: ReadonlySet<string> = new Set(['phone', 'email', 'sms', 'in_person', 'any']);
+const inSet = (set: ReadonlySet<string>) => (v: unknown) => {
+  const t = token(v);
+  return t !== null && set.has(t) ? t : null;
+};
 
 const humanise = (t: string) => {
   const s = t.replace(/_/g, ' ').trim();
   return s.charAt(0).toUpperCase() + s.slice(1);
 };
 
-/** action ← the handoff's `action` ?? Shunya's `raw_text` ?? the humanised `type`. */
-export function pendingAction(item: unknown): PendingAction | null {
+/**
+ * A pending action (§4.3 `{action, due_at, priority}`) or a Shunya one (`{type, due_at, contact_method,
+ * confidence, raw_text}`); a visit action has either shape (D76).
+ * action ← the handoff's `action` ?? Shunya's `raw_text` ?? the humanised `type`.
+ */
+export function pendingAction(item: unknown, flag: Flag): PendingAction | null {
   const r = asRecord(item);
   if (!r) return null;
-  const type = token(get(r, 'type') ?? get(r, 'action_type'));
+  const rawType = get(r, 'type') ?? get(r, 'action_type');
+  const type = token(rawType);
   const raw_text = text(get(r, 'raw_text'));
   const action = text(get(r, 'action')) ?? raw_text ?? (type ? humanise(type) : null);
   if (action === null) return null;
-  const contact = token(get(r, 'contact_method'));
   return {
     action,
-    action_type: type !== null && ACTION_TYPES.has(type) ? type : null,
+    action_type: enumOf(rawType, inSet(ACTION_TYPES), 'pending_action.action_type', flag),
     due_at: isoDate(get(r, 'due_at')),
-    priority: severity(get(r, 'priority')),
-    contact_method: contact !== null && CONTACT_METHODS.has(contact) ? contact : null,
+    priority: enumOf(get(r, 'priority'), severity, 'pending_action.priority', flag),
+    contact_method: enumOf(
+      get(r, 'contact_method'),
+      inSet(CONTACT_METHODS),
+      'pending_action.contact_method',
+      flag,
+    ),
     confidence: unitScore(firstPresent(r, ['confidence', 'confidence_score'])?.value),
     raw_text,
   };
@@ -169,15 +222,31 @@ export function mergePendingActions(lists: PendingAction[][]): PendingAction[] {
   );
 }
 
+/** Shunya's MissedOpportunityType. */
+const OPPORTUNITY_TYPES: ReadonlySet<string> = new Set([
+  'discovery',
+  'cross_sell',
+  'upsell',
+  'qualification',
+]);
+
 /** The handoff's {opportunity, severity, timestamp} or Shunya's {type, description, impact, suggestion}. */
-export function missedOpportunity(item: unknown): MissedOpportunity | null {
+export function missedOpportunity(item: unknown, flag: Flag): MissedOpportunity | null {
   const r = asRecord(item);
   const description = text(firstPresent(r, ['opportunity', 'description'])?.value);
   if (!r || description === null) return null;
+  const type = token(get(r, 'type'));
+  // a type outside Shunya's four is kept (it is free text to the frontend) and flagged (D75)
+  if (type !== null && !OPPORTUNITY_TYPES.has(type)) flag('missed_opportunity.type', get(r, 'type'));
   return {
     description,
-    type: token(get(r, 'type')),
-    severity: severity(get(r, 'severity')) ?? severity(get(r, 'impact')),
+    type,
+    severity: enumOf(
+      firstPresent(r, ['severity', 'impact'])?.value,
+      severity,
+      'missed_opportunity.severity',
+      flag,
+    ),
     timestamp: nonNegative(get(r, 'timestamp')),
     suggestion: text(get(r, 'suggestion')),
   };

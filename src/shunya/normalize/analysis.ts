@@ -5,6 +5,7 @@
 import type { CompleteAnalysis, Compliance, Entities, Normalized } from '../types.ts';
 import {
   coachingTip,
+  type ItemReader,
   mergePendingActions,
   missedOpportunity,
   objection,
@@ -39,9 +40,9 @@ export function normalizeCompleteAnalysis(body: unknown): Normalized<CompleteAna
   const summary = readSummary(summaryRaw, n);
   const sentiment_score = readSentiment(r, summaryRec, n);
 
-  const pending = [
-    listAt(get(r, 'pending_actions'), 'pending_actions', n, pendingAction),
-    listAt(get(summaryRec, 'pending_actions'), 'summary.pending_actions', n, pendingAction),
+  const actionsAt = (key: 'pending_actions' | 'visit_actions') => [
+    listAt(get(r, key), key, n, pendingAction),
+    listAt(get(summaryRec, key), `summary.${key}`, n, pendingAction),
   ];
   const opportunityAnalysis = asRecord(get(r, 'opportunity_analysis'));
   const missed = [
@@ -72,15 +73,17 @@ export function normalizeCompleteAnalysis(body: unknown): Normalized<CompleteAna
     compliance,
     summary,
     sentiment_score,
-    pending_actions: mergePendingActions(pending),
+    pending_actions: mergePendingActions(actionsAt('pending_actions')),
+    visit_actions: mergePendingActions(actionsAt('visit_actions')),
     missed_opportunities: missed,
     entities: readEntities(r, n),
-    outcome: n.opt(outcomeRaw?.key ?? 'outcome', outcomeRaw?.value, meetingOutcome),
+    outcome: n.enumOpt('outcome', outcomeRaw?.key ?? 'outcome', outcomeRaw?.value, meetingOutcome),
+    unmapped_values: [...n.unmapped],
   });
 }
 
 /** A list that may be absent (nothing noted: the other source may hold it) or not a list (noted). */
-function listAt<T>(raw: unknown, path: string, n: Notes, read: (item: unknown) => T | null): T[] {
+function listAt<T>(raw: unknown, path: string, n: Notes, read: ItemReader<T>): T[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
     n.invalid(path);

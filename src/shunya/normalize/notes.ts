@@ -1,7 +1,10 @@
 // What a normaliser noticed while reading a payload: absent fields, fields given a default, and the
 // problems that make the payload unusable (§9.3 "Otto does not surface partial/corrupted analysis").
-import type { Normalized } from '../types.ts';
-import { strList } from './coerce.ts';
+import type { Normalized, UnmappedValue } from '../types.ts';
+import { str, strList } from './coerce.ts';
+
+/** Records an enumeration value outside Otto's vocabulary under a fixed field name (D75). */
+export type Flag = (field: string, raw: unknown) => void;
 
 /**
  * Conventions (decision D17): `missing` holds the path of every field that was absent (`summary.key_points`)
@@ -13,6 +16,7 @@ export class Notes {
   readonly missing: string[] = [];
   readonly defaulted: string[] = [];
   readonly problems: string[] = [];
+  readonly unmapped: UnmappedValue[] = [];
 
   absent(path: string): void {
     this.missing.push(path);
@@ -28,6 +32,32 @@ export class Notes {
 
   problem(message: string): void {
     this.problems.push(message);
+  }
+
+  /**
+   * A present value outside the vocabulary of `field` (D75): noted invalid at `path`, and kept as received
+   * in `unmapped`. Objects and lists are not enumeration values: only noted invalid.
+   */
+  outside(field: string, path: string, raw: unknown): void {
+    this.invalid(path);
+    const value = str(raw);
+    if (value !== null) this.unmapped.push({ field, path, value: value.slice(0, 200) });
+  }
+
+  /** The flag for the fields of list item `path` (e.g. `objections.objections[2]`). */
+  flagAt(path: string): Flag {
+    return (field, raw) => this.outside(field, `${path}.${field.split('.').pop()}`, raw);
+  }
+
+  /** An optional enumeration: absent → null (noted missing); outside the vocabulary → null and flagged. */
+  enumOpt<T>(field: string, path: string, raw: unknown, read: (v: unknown) => T | null): T | null {
+    if (raw === undefined || raw === null) {
+      this.absent(path);
+      return null;
+    }
+    const v = read(raw);
+    if (v === null) this.outside(field, path, raw);
+    return v;
   }
 
   /** An optional scalar: absent → null (noted missing); present but unreadable → null (noted invalid). */

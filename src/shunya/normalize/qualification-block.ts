@@ -35,10 +35,11 @@ export function readQualification(r: Rec, n: Notes): Qualification | null {
     n.problem(c.problem);
     return null;
   }
+  // D75: a value outside the vocabularies is kept as received and flagged, never a reason to drop the result
+  for (const field of c.unrecognised)
+    n.outside(`qualification.${field}`, `qualification.${field}`, get(q, field));
   let booking_status = c.booking_status;
-  if (booking_status === null) {
-    const given = get(q, 'booking_status');
-    if (given !== undefined && given !== null) n.invalid('qualification.booking_status');
+  if (booking_status === null && c.call_outcome_category !== null) {
     booking_status = IMPLIED_BOOKING[c.call_outcome_category] ?? null;
     if (booking_status !== null) n.filled('qualification.booking_status');
   }
@@ -67,7 +68,12 @@ export function readQualification(r: Rec, n: Notes): Qualification | null {
       bool,
     ),
     appointment_date,
-    appointment_type: n.opt('qualification.appointment_type', get(q, 'appointment_type'), appointmentType),
+    appointment_type: n.enumOpt(
+      'qualification.appointment_type',
+      'qualification.appointment_type',
+      get(q, 'appointment_type'),
+      appointmentType,
+    ),
     service_requested: n.opt('qualification.service_requested', get(q, 'service_requested'), text),
   };
 }

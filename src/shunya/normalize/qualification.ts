@@ -45,12 +45,16 @@ export type QualificationClass =
       status: string;
       /** Shunya's booking_status when it sent a recognised one, else null. */
       booking_status: BookingStatus | null;
-      call_outcome_category: CallOutcomeCategory;
-      lead_status: LeadStatus;
+      /** Null when no rule matched (D75): the lead is left as it is. */
+      call_outcome_category: CallOutcomeCategory | null;
+      lead_status: LeadStatus | null;
       lead_temperature: LeadTemperature | null;
-      lead_quality: 'qualified' | 'unqualified';
-      /** Which D14 rule matched (1–5). */
-      rule: 1 | 2 | 3 | 4 | 5;
+      /** Null for a status outside every vocabulary. */
+      lead_quality: 'qualified' | 'unqualified' | null;
+      /** Which D14 rule matched (1–5), or null (D75). */
+      rule: 1 | 2 | 3 | 4 | 5 | null;
+      /** The fields whose value is outside Otto's vocabularies (D75). */
+      unrecognised: ('qualification_status' | 'booking_status' | 'call_outcome_category')[];
     }
   | { ok: false; problem: string };
 
@@ -60,76 +64,77 @@ export function qualificationStatusToken(v: unknown): string | null {
   return t === null ? null : (STATUS_ALIASES[t] ?? t);
 }
 
-/** Decision D14, rules 1–5, first match wins. Pure; never throws. */
+/** Every status token Otto gives a meaning to: both vocabularies (D2) and the lead-quality word (D75). */
+const KNOWN_STATUSES: ReadonlySet<string> = new Set([
+  ...Object.keys(TEMPERATURE),
+  'qualified_booked',
+  'qualified_unbooked',
+  'qualified_service_not_offered',
+  'qualified',
+]);
+
+const QUALIFIED_UNBOOKED = {
+  call_outcome_category: 'qualified_but_unbooked',
+  lead_status: 'qualified_unbooked',
+  rule: 4,
+} as const;
+
+/** Decisions D14 and D75: the rule (1–5) that matches first, or none. */
+function rule(s: string, b: BookingStatus | null, c: CallOutcomeCategory | null) {
+  if (b === 'booked' || s === 'qualified_booked' || c === 'qualified_and_booked')
+    return {
+      call_outcome_category: 'qualified_and_booked',
+      lead_status: 'qualified_booked',
+      rule: 1,
+    } as const;
+  if (
+    b === 'service_not_offered' ||
+    s === 'qualified_service_not_offered' ||
+    c === 'qualified_service_not_offered'
+  )
+    return {
+      call_outcome_category: 'qualified_service_not_offered',
+      lead_status: 'qualified_service_not_offered',
+      rule: 2,
+    } as const;
+  if (s === 'unqualified' || s === 'not_qualified')
+    return { call_outcome_category: 'not_qualified', lead_status: 'closed_lost', rule: 3 } as const;
+  // D75: the handoff's lead-quality word `qualified` (§3.1 step 5, §10.1) with not_booked means the same
+  if (s === 'hot' || s === 'warm' || s === 'qualified_unbooked' || (s === 'qualified' && b === 'not_booked'))
+    return QUALIFIED_UNBOOKED;
+  if (s === 'cold')
+    return { call_outcome_category: 'qualified_but_unbooked', lead_status: 'nurturing', rule: 5 } as const;
+  if (c === 'qualified_but_unbooked') return QUALIFIED_UNBOOKED;
+  return { call_outcome_category: null, lead_status: null, rule: null } as const;
+}
+
+/**
+ * Decision D14, rules 1–5, first match wins; pure, never throws. Only a missing status is unusable (§10.3):
+ * values outside every vocabulary are reported in `unrecognised`, and a classification no rule gives is
+ * null (D75), never a reason to throw the analysis away.
+ */
 export function classifyQualification(input: QualificationInput): QualificationClass {
   const s = qualificationStatusToken(input.qualification_status);
   if (s === null) return { ok: false, problem: 'qualification.qualification_status is required (§10.3)' };
   const b = BOOKING[token(input.booking_status) ?? ''] ?? null;
   const c = CATEGORY[token(input.call_outcome_category) ?? ''] ?? null;
-  const lead_temperature = TEMPERATURE[s] ?? null;
-  const lead_quality = s === 'unqualified' || s === 'not_qualified' ? 'unqualified' : 'qualified';
-  const common = { status: s, booking_status: b, lead_temperature, lead_quality } as const;
-
-  if (b === 'booked' || s === 'qualified_booked' || c === 'qualified_and_booked') {
-    return {
-      ok: true,
-      ...common,
-      call_outcome_category: 'qualified_and_booked',
-      lead_status: 'qualified_booked',
-      rule: 1,
-    };
-  }
-  if (
-    b === 'service_not_offered' ||
-    s === 'qualified_service_not_offered' ||
-    c === 'qualified_service_not_offered'
-  ) {
-    return {
-      ok: true,
-      ...common,
-      call_outcome_category: 'qualified_service_not_offered',
-      lead_status: 'qualified_service_not_offered',
-      rule: 2,
-    };
-  }
-  if (s === 'unqualified' || s === 'not_qualified') {
-    return {
-      ok: true,
-      ...common,
-      call_outcome_category: 'not_qualified',
-      lead_status: 'closed_lost',
-      rule: 3,
-    };
-  }
-  if (s === 'hot' || s === 'warm' || s === 'qualified_unbooked') {
-    return {
-      ok: true,
-      ...common,
-      call_outcome_category: 'qualified_but_unbooked',
-      lead_status: 'qualified_unbooked',
-      rule: 4,
-    };
-  }
-  if (s === 'cold') {
-    return {
-      ok: true,
-      ...common,
-      call_outcome_category: 'qualified_but_unbooked',
-      lead_status: 'nurturing',
-      rule: 5,
-    };
-  }
-  if (c === 'qualified_but_unbooked') {
-    return {
-      ok: true,
-      ...common,
-      call_outcome_category: 'qualified_but_unbooked',
-      lead_status: 'qualified_unbooked',
-      rule: 4,
-    };
-  }
+  const known = KNOWN_STATUSES.has(s);
+  const unrecognised: ('qualification_status' | 'booking_status' | 'call_outcome_category')[] = [];
+  if (!known) unrecognised.push('qualification_status');
+  if (b === null && present(input.booking_status)) unrecognised.push('booking_status');
+  if (c === null && present(input.call_outcome_category)) unrecognised.push('call_outcome_category');
+  const matched = rule(s, b, c);
+  const unqualified = s === 'unqualified' || s === 'not_qualified';
   return {
-    ok: false,
-    problem: `unrecognised qualification_status "${String(input.qualification_status).slice(0, 64)}"`,
+    ok: true,
+    status: s,
+    booking_status: b,
+    lead_temperature: TEMPERATURE[s] ?? null,
+    // the status decides the quality (D14); an unknown status only when a booking signal says qualified
+    lead_quality: unqualified ? 'unqualified' : known || matched.rule !== null ? 'qualified' : null,
+    ...matched,
+    unrecognised,
   };
 }
+
+const present = (v: unknown) => v !== undefined && v !== null;

@@ -43,7 +43,8 @@ export function normalizeSegmentation(body: unknown): Normalized<Segmentation> {
     ),
     transition_indicators: n.list('transition_indicators', get(r, 'transition_indicators')),
     meeting_structure_score,
-    outcome: n.opt(outcome?.key ?? 'outcome', outcome?.value, meetingOutcome),
+    outcome: n.enumOpt('outcome', outcome?.key ?? 'outcome', outcome?.value, meetingOutcome),
+    unmapped_values: [...n.unmapped],
   });
 }
 

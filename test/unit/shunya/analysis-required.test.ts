@@ -12,11 +12,6 @@ const incomplete: [string, unknown, RegExp][] = [
     withBase({ qualification: { booking_status: 'booked' } }),
     /qualification_status is required/,
   ],
-  [
-    'unrecognised qualification_status',
-    withBase({ qualification: { qualification_status: 'lukewarm' } }),
-    /unrecognised qualification_status/,
-  ],
   ['no objections', withBase({ objections: undefined }), /objections.objections is required/],
   [
     'objections without the list',

@@ -25,7 +25,8 @@ const M = (
   retryInProcess: boolean,
   countsAgainstBreaker: boolean,
   retryAfterMs: number | null = null,
-): ErrorMeaning => ({ disposition, retryInProcess, countsAgainstBreaker, retryAfterMs });
+  unreadable = false,
+): ErrorMeaning => ({ disposition, retryInProcess, countsAgainstBreaker, retryAfterMs, unreadable });
 
 describe('the meaning of each failure (D16)', () => {
   it.each<[string, WireOutcome, ErrorMeaning]>([
@@ -53,8 +54,8 @@ describe('the meaning of each failure (D16)', () => {
     ],
     ['200 success false retryable', res(200, env('SOFT_FAIL', true)), M('transient', true, false)],
     ['200 success false', res(200, env('SOFT_FAIL', false)), M('permanent', false, false)],
-    ['200 not JSON', res(200, 'Welcome to nginx!'), M('transient', false, false)],
-    ['304', res(304, ''), M('transient', false, false)],
+    ['200 not JSON', res(200, 'Welcome to nginx!'), M('transient', false, false, null, true)],
+    ['304', res(304, ''), M('transient', false, false, null, true)],
     [
       'a network error',
       { kind: 'exception', error: new TypeError('fetch failed'), timedOut: false },

@@ -158,17 +158,55 @@ describe('classifyQualification (D14)', () => {
     });
   });
 
-  it.each<[string, QualificationInput, RegExp]>([
+  // D75: a value outside the vocabularies never makes the analysis unusable; the lead is left alone
+  it.each<[string, QualificationInput, Record<string, unknown>]>([
     [
-      'unrecognised status, no booking signal',
+      'the lead-quality word qualified + not_booked means qualified_unbooked',
+      { qualification_status: 'qualified', booking_status: 'not_booked' },
+      { call_outcome_category: 'qualified_but_unbooked', lead_status: 'qualified_unbooked', rule: 4 },
+    ],
+    [
+      'qualified + booked is rule 1',
+      { qualification_status: 'Qualified', booking_status: 'booked' },
+      { call_outcome_category: 'qualified_and_booked', lead_status: 'qualified_booked', unrecognised: [] },
+    ],
+    [
+      'qualified alone says nothing about booking: the lead stays',
+      { qualification_status: 'qualified' },
+      {
+        call_outcome_category: null,
+        lead_status: null,
+        lead_quality: 'qualified',
+        rule: null,
+        unrecognised: [],
+      },
+    ],
+    [
+      'an unrecognised status, no booking signal',
       { qualification_status: 'lukewarm' },
-      /unrecognised qualification_status/,
+      {
+        call_outcome_category: null,
+        lead_status: null,
+        lead_quality: null,
+        rule: null,
+        unrecognised: ['qualification_status'],
+      },
     ],
     [
-      'unrecognised status, not_booked is no booking signal',
+      'an unrecognised status, not_booked is no booking signal',
       { qualification_status: 'maybe', booking_status: 'not_booked' },
-      /unrecognised/,
+      { lead_status: null, booking_status: 'not_booked', unrecognised: ['qualification_status'] },
     ],
+    [
+      'an unrecognised booking status and category',
+      { qualification_status: 'hot', booking_status: 'tentative', call_outcome_category: 'pending_review' },
+      { lead_status: 'qualified_unbooked', unrecognised: ['booking_status', 'call_outcome_category'] },
+    ],
+  ])('%s', (_name, input, want) => {
+    expect(classifyQualification(input)).toMatchObject({ ok: true, ...want });
+  });
+
+  it.each<[string, QualificationInput, RegExp]>([
     [
       'missing status even with a booking signal (§10.3)',
       { qualification_status: undefined, booking_status: 'booked' },

@@ -1,0 +1,124 @@
+// The webhook inbox keeps what audit and replay need, not Shunya's raw body (issue 11 item 8, D85): the
+// headers, verdict, ids and timing, the body's size and SHA-256 always, and the body itself only redacted
+// of personal data and only for WEBHOOK_BODY_RETENTION_HOURS, after which the prune cron clears it.
+import { createHash, createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { type PipelineDeps, systemClock } from '../../src/pipeline/deps.ts';
+import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
+import { prune } from '../../src/pipeline/prune.ts';
+import { receiveWebhook } from '../../src/pipeline/webhook.ts';
+import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { buildCompany } from '../helpers/factories.ts';
+
+let t: TestDatabase;
+const deps = (env: Record<string, string> = {}): PipelineDeps => {
+  const config = loadConfig({ UWC_BASE_URL: 'http://127.0.0.1:9', ...env });
+  return {
+    db: t.db,
+    config,
+    logger: createLogger('silent'),
+    client: shunyaClientFromConfig(config),
+    normalize: shunyaNormalizers,
+    clock: systemClock,
+  };
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+/** A signed handoff-profile delivery (§8) of a transcript with personal data in it. */
+function delivery(companyId: string) {
+  const body = JSON.stringify({
+    shunya_job_id: `task-${Date.now()}-${Math.random()}`,
+    status: 'completed',
+    company_id: companyId,
+    result: {
+      call_id: 10_001,
+      transcript_text: 'Hi, this is Dana Whitfield, call me on 217-555-0144 or dana@example.com.',
+      speaker_labels: [{ speaker: 'customer', text: 'I live at 12 Elm St.', start_time: 0, end_time: 4 }],
+      confidence_score: 0.93,
+      created_at: '2025-01-15T10:00:00Z',
+    },
+  });
+  const raw = Buffer.from(body);
+  const timestamp = String(Date.now());
+  const signature = createHmac('sha256', 'dev-uwc-hmac-secret-change-me')
+    .update(Buffer.concat([Buffer.from(`${timestamp}.`), raw]))
+    .digest('hex');
+  return {
+    raw,
+    d: {
+      headers: {
+        'x-shunya-timestamp': timestamp,
+        'x-shunya-signature': signature,
+        'content-type': 'application/json',
+      },
+      rawBody: raw,
+      requestId: 'req-inbox-test',
+    },
+  };
+}
+
+const stored = async (requestId = 'req-inbox-test') =>
+  t.db('webhook_deliveries').where({ request_id: requestId }).orderBy('received_at', 'desc').first();
+
+describe('the webhook inbox', () => {
+  it('keeps the size and SHA-256 of the bytes received and the body redacted of personal data', async () => {
+    const company = await buildCompany(t.db);
+    const { raw, d } = delivery(company.id);
+    const answer = await receiveWebhook(deps(), d);
+    expect(answer.verdict).toBe('unknown_job'); // no such job: still kept, for audit
+    const row = await stored();
+    expect(row.body_bytes).toBe(raw.length);
+    expect(row.body_sha256).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(row.redacted_body).toEqual({
+      shunya_job_id: JSON.parse(raw.toString()).shunya_job_id,
+      status: 'completed',
+      company_id: company.id,
+      result: {
+        call_id: 10_001,
+        transcript_text: '[redacted]',
+        speaker_labels: [{ speaker: 'customer', text: '[redacted]', start_time: 0, end_time: 4 }],
+        confidence_score: 0.93,
+        created_at: '2025-01-15T10:00:00Z',
+      },
+    });
+    expect(JSON.stringify(row)).not.toMatch(/Dana|Whitfield|217-555-0144|dana@example|Elm St/);
+    expect(row.headers['x-shunya-signature']).toBe(d.headers['x-shunya-signature']);
+  });
+
+  it('keeps no body at all with WEBHOOK_BODY_RETENTION_HOURS=0', async () => {
+    const company = await buildCompany(t.db);
+    const { raw, d } = delivery(company.id);
+    await receiveWebhook(deps({ WEBHOOK_BODY_RETENTION_HOURS: '0' }), { ...d, requestId: 'req-no-body' });
+    const row = await stored('req-no-body');
+    expect(row.redacted_body).toBeNull();
+    expect(row.body_bytes).toBe(raw.length);
+  });
+
+  it('clears bodies older than WEBHOOK_BODY_RETENTION_HOURS on prune, keeping the row’s metadata', async () => {
+    const company = await buildCompany(t.db);
+    for (const id of ['req-old', 'req-new'])
+      await receiveWebhook(deps(), { ...delivery(company.id).d, requestId: id });
+    await t
+      .db('webhook_deliveries')
+      .where({ request_id: 'req-old' })
+      .update({
+        received_at: t.db.raw(`now() - interval '25 hours'`),
+      });
+    const r = await prune(deps({ WEBHOOK_BODY_RETENTION_HOURS: '24' }));
+    expect(r.bodies).toBe(1);
+    const old = await stored('req-old');
+    expect(old.redacted_body).toBeNull();
+    expect(old.body_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(old.verdict).toBe('unknown_job');
+    expect((await stored('req-new')).redacted_body).not.toBeNull();
+  });
+});
