@@ -15,6 +15,7 @@ import {
   deferStep,
   failStage,
   markSubmitted,
+  pollAgain,
   requeueLost,
   retryByOperator,
   TRANSITIONS,
@@ -104,6 +105,10 @@ const RUN: Record<
       firstPoll: now(),
     }),
   defer: ({ job }) => deferStep(t.db, job.id, error, now()),
+  pollAgain: async ({ op }) => {
+    await t.db('shunya_operations').where({ id: op.id }).update({ status: 'submitted' });
+    return pollAgain(t.db, op, now(), { error, unreadable: true });
+  },
   completeStage: ({ job, op }) =>
     completeStage(t.db, {
       job,

@@ -32,6 +32,13 @@ export const TRANSITIONS = {
     pairs: [['running', 'running']],
     meaning: 'running: Shunya asked to wait (rate limit, open breaker)',
   },
+  pollAgain: {
+    pairs: [
+      ['running', 'running'],
+      ['pending', 'pending'],
+    ],
+    meaning: 'waiting for Shunya: the next poll is scheduled, a failed poll noted (D80)',
+  },
   completeStage: {
     pairs: [
       ['running', 'running'],
