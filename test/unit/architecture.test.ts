@@ -64,3 +64,14 @@ describe("the job's state", () => {
     expect(WRITES.some((re) => re.test(`db('shunya_jobs').where({ company_id }).first()`))).toBe(false);
   });
 });
+
+// Routes call named query functions (domain, pipeline or db); no file of src/http builds SQL (issue 12).
+describe('the HTTP layer', () => {
+  const SQL = [/\b(db|tx|knex)\s*\(\s*['"`]/, /\.raw\s*\(/, /\b(SELECT|INSERT|UPDATE|DELETE)\s+[A-Za-z*]/];
+  it('builds no SQL', () => {
+    const builders = sourceFiles(path.join(ROOT, 'src/http'))
+      .filter((f) => SQL.some((re) => re.test(readFileSync(f, 'utf8'))))
+      .map((f) => path.relative(ROOT, f));
+    expect(builders).toEqual([]);
+  });
+});

@@ -13,6 +13,12 @@ import type {
 } from '../../../generated/otto/types.gen.ts';
 import type { JobRow } from '../../pipeline/model.ts';
 import type {
+  AppointmentRowFull,
+  CallAnalysisRow,
+  RecordingAnalysisRow,
+  TranscriptRow,
+} from '../../pipeline/reads.ts';
+import type {
   CompleteAnalysis,
   Objection,
   Qualification,
@@ -22,16 +28,9 @@ import type {
 } from '../../shunya/types.ts';
 import { presentAnalysisError } from './analysis-error.ts';
 
-const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+export type { AppointmentRowFull, CallAnalysisRow, RecordingAnalysisRow, TranscriptRow };
 
-export interface TranscriptRow {
-  transcript_text: string;
-  speaker_labels: SpeakerLabel[];
-  confidence_score: number | null;
-  language: string;
-  word_count: number;
-  available: boolean;
-}
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export function analysisStatus(hasAnalysis: boolean, job: JobRow | undefined): AnalysisStatus {
   if (hasAnalysis) return 'complete';
@@ -88,11 +87,6 @@ export const presentQualification = (q: Qualification): QualificationView => ({
   confidence_score: q.confidence_score,
 });
 
-export interface CallAnalysisRow {
-  created_at: Date;
-  analysis: CompleteAnalysis;
-}
-
 export function presentCallAnalysis(
   callId: string,
   job: JobRow | undefined,
@@ -129,13 +123,6 @@ const presentPart = (p: SegmentationPart): SegmentationPartView => ({
   content: p.content,
   key_points: p.key_points,
 });
-
-export interface RecordingAnalysisRow {
-  outcome: RecordingAnalysisView['outcome'];
-  created_at: Date;
-  analysis: CompleteAnalysis;
-  segmentation: Segmentation;
-}
 
 export function presentRecordingSession(
   session: {
@@ -178,19 +165,6 @@ export function presentRecordingSession(
     created_at: iso(session.created_at) as string,
     updated_at: iso(session.updated_at) as string,
   };
-}
-
-export interface AppointmentRowFull {
-  id: string;
-  lead_id: string | null;
-  call_id: string | null;
-  scheduled_at: Date | null;
-  appointment_type: AppointmentView['appointment_type'];
-  status: AppointmentView['status'];
-  outcome: AppointmentView['outcome'];
-  outcome_updated_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
 }
 
 export const presentAppointment = (a: AppointmentRowFull): AppointmentView => ({
