@@ -6,7 +6,6 @@ import type {
   CallAnalysisView,
   ObjectionView,
   QualificationView,
-  RecordingAnalysisView,
   RecordingSessionView,
   SegmentationPartView,
   TranscriptView,
@@ -18,14 +17,7 @@ import type {
   RecordingAnalysisRow,
   TranscriptRow,
 } from '../../pipeline/reads.ts';
-import type {
-  CompleteAnalysis,
-  Objection,
-  Qualification,
-  Segmentation,
-  SegmentationPart,
-  SpeakerLabel,
-} from '../../shunya/types.ts';
+import type { Objection, Qualification, SegmentationPart } from '../../shunya/types.ts';
 import { presentAnalysisError } from './analysis-error.ts';
 
 export type { AppointmentRowFull, CallAnalysisRow, RecordingAnalysisRow, TranscriptRow };
