@@ -10,6 +10,7 @@ import { openDatabase } from './db/database.ts';
 import { DataDirectoryError } from './db/embedded-access.ts';
 import { createDb } from './db/knex.ts';
 import { migrateAll } from './db/migrate.ts';
+import { shareBreakers } from './events/breakers.ts';
 import { PgListener } from './events/listener.ts';
 import { startRelay } from './events/relay.ts';
 import { EventHub } from './events/stream.ts';
@@ -60,11 +61,16 @@ export async function startOtto(
     subscribers: () => hub.size,
     streamBuffers: () => hub.bufferedBytes(),
   });
+  const breakers = shareBreakers(db, listener, logger);
   client = shunyaClientFromConfig(config, {
     fetch: instrumentedFetch(metrics, opts.fetch ?? fetch),
     logger: logger.child({ component: 'shunya-client' }),
-    onBreakerOpen: (endpoint) => metrics.breakerOpens.inc({ endpoint }),
+    onBreakerOpen: (endpoint, companyId, untilMs) => {
+      metrics.breakerOpens.inc({ endpoint });
+      breakers.opened(endpoint, companyId, untilMs);
+    },
   });
+  breakers.listen(client);
   const pipeline: PipelineDeps = {
     db,
     config,

@@ -299,6 +299,8 @@ export interface ShunyaClient {
   health(opts: RequestOptions): Promise<{ status: string }>;
   /** Circuit breaker states, for the ops API and metrics. */
   breakerStates(): BreakerState[];
+  /** Another process's breaker for (endpoint, tenant) opened until `untilMs`: refuse calls here too (D101). */
+  breakerOpenedElsewhere(endpoint: string, companyId: string, untilMs: number): void;
 }
 
 export interface BreakerState {
