@@ -39,6 +39,8 @@ export interface PhaseResult {
   timeline: { second: number; completed: number }[];
   /** the 80 most frequent statements of this phase (for profiling) */
   topStatements: (StatementRow & { perCall: number })[];
+  /** Shunya webhook deliveries received during the phase, by verdict, per call */
+  webhookVerdictsPerCall: Record<string, number>;
 }
 
 export type Progress = (label: string, done: number, total: number) => void;
@@ -92,6 +94,11 @@ export async function runPhase(
   const rows = await readPhase(db, ids);
   const sql = await statementTotals(db);
   const top = await topStatements(db);
+  const verdicts = (
+    await db.raw('SELECT verdict, count(*)::int AS n FROM webhook_deliveries WHERE received_at >= ? GROUP BY 1', [
+      new Date(t0),
+    ])
+  ).rows as { verdict: string; n: number }[];
   const succeeded = rows.jobs.find((j) => j.status === 'succeeded')?.n ?? 0;
   const per = (x: number) => x / Math.max(succeeded, 1);
   const spanS =
@@ -126,6 +133,7 @@ export async function runPhase(
     ottoRssMb: dist(rss.filter(Number.isFinite)),
     timeline: rows.timeline,
     topStatements: top.map((t) => ({ ...t, perCall: per(t.calls) })),
+    webhookVerdictsPerCall: Object.fromEntries(verdicts.map((v) => [v.verdict, per(v.n)])),
   };
 }
 
