@@ -95,9 +95,10 @@ export async function runPhase(
   const sql = await statementTotals(db);
   const top = await topStatements(db);
   const verdicts = (
-    await db.raw('SELECT verdict, count(*)::int AS n FROM webhook_deliveries WHERE received_at >= ? GROUP BY 1', [
-      new Date(t0),
-    ])
+    await db.raw(
+      'SELECT verdict, count(*)::int AS n FROM webhook_deliveries WHERE received_at >= ? GROUP BY 1',
+      [new Date(t0)],
+    )
   ).rows as { verdict: string; n: number }[];
   const succeeded = rows.jobs.find((j) => j.status === 'succeeded')?.n ?? 0;
   const per = (x: number) => x / Math.max(succeeded, 1);

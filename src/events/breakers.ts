@@ -30,7 +30,10 @@ export function shareBreakers(db: Db, listener: PgListener, logger: Logger): Bre
     opened(endpoint, companyId, untilMs) {
       const news: Opened = { endpoint, company_id: companyId, until: untilMs, from: me };
       db.raw('SELECT pg_notify(?, ?)', [BREAKERS_CHANNEL, JSON.stringify(news)]).catch((e) =>
-        logger.warn({ err: e, endpoint, company_id: companyId }, 'could not tell the other processes a breaker opened'),
+        logger.warn(
+          { err: e, endpoint, company_id: companyId },
+          'could not tell the other processes a breaker opened',
+        ),
       );
     },
     listen(client) {

@@ -19,6 +19,7 @@ import { opsRoutes } from './routes/ops.ts';
 import { readRoutes } from './routes/reads.ts';
 import { recordingSessionRoutes } from './routes/recording-sessions.ts';
 import { shunyaWebhookRoutes } from './routes/shunya-webhook.ts';
+import { gateFor } from './tenant-gate.ts';
 
 export interface AppDeps {
   config: Config;
@@ -40,11 +41,12 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   app.silent = true; // errors are answered and logged by errorEnvelope, not printed by Koa
   app.use(requestId(deps.logger));
   app.use(errorEnvelope());
+  const gate = gateFor(deps.config.db.poolMax);
   const routers = [
     healthRoutes(deps.db, deps.workerCheck),
     docsRoutes(),
-    callRailRoutes(deps.config, deps.db, deps.clock ?? systemClock),
-    recordingSessionRoutes(deps.config, deps.db, deps.clock ?? systemClock),
+    callRailRoutes(deps.config, deps.db, deps.clock ?? systemClock, gate),
+    recordingSessionRoutes(deps.config, deps.db, deps.clock ?? systemClock, gate),
     readRoutes(deps.config, deps.db),
   ];
   if (deps.pipeline) routers.push(shunyaWebhookRoutes(deps.pipeline, deps.metrics), opsRoutes(deps.pipeline));

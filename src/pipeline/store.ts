@@ -22,6 +22,14 @@ export async function findJobFor(
   return (await q.first()) as JobRow | undefined;
 }
 
+/** How many jobs of the tenant hold a slot, as last committed (no lock). */
+export async function runningJobs(db: Db, companyId: string): Promise<number> {
+  const row = (await db('tenant_admission').where({ company_id: companyId }).first('running')) as
+    | { running: number }
+    | undefined;
+  return row?.running ?? 0;
+}
+
 export function jobError(e: ShunyaErrorInfo, httpStatus: number | null, at: Date): JobError {
   return {
     error_code: e.error_code,

@@ -10,7 +10,7 @@ import { recordUpload, type Upload } from '../domain/recording-sessions.ts';
 import { admitTenant } from './admission.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { JobRow, JobStatus } from './model.ts';
-import { findJobFor } from './store.ts';
+import { findJobFor, runningJobs } from './store.ts';
 import { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from './transitions/index.ts';
 
 export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
@@ -34,16 +34,17 @@ export async function acceptCallRailCall(
   if (incoming.recordingUrl)
     parts.push(csrCallJobPart('job', 'call', incoming.recordingUrl, deps.config.jobs.maxAttempts));
   const [created] = await retryConflicts(() =>
-    run<{ call: CallRow; job: JobRow | null }>(
+    run<{ call: CallRow; job: JobRow | null; running: number | null }>(
       db,
       compose(
         parts,
-        `SELECT to_jsonb(call) AS call, ${incoming.recordingUrl ? '(SELECT to_jsonb(job) FROM job)' : 'null'} AS job FROM call`,
+        `SELECT to_jsonb(call) AS call, ${incoming.recordingUrl ? '(SELECT to_jsonb(job) FROM job)' : 'null'} AS job,
+                (SELECT running FROM tenant_admission WHERE company_id = call.company_id) AS running FROM call`,
       ),
     ),
   );
   if (created) {
-    if (created.job) await admitTenant(d, company.id);
+    if (created.job) await admitNewJob(d, company.id, created.running);
     return {
       status: created.job ? 'queued' : 'stored_without_recording',
       call_id: created.call.id,
@@ -52,6 +53,21 @@ export async function acceptCallRailCall(
     };
   }
   return acceptRepeatedCall(d, company, incoming);
+}
+
+/**
+ * Admission after a trigger's new job (D97), unless the tenant's slots are all taken: a job that frees one
+ * runs admission after it commits, and will find this one. The count the trigger's statement read may be
+ * stale (its snapshot predates the commit); when it says full, the count is read again now, after the
+ * commit: if a slot was freed before this read, admission runs here; if after it, the admission that
+ * follows that freeing starts after this job committed and finds it. So no job waits for the safety net,
+ * and a flooding tenant's triggers do not queue on its admission row (the fairness phase had them hold the
+ * API's connections while they waited, delaying the other tenants' requests).
+ */
+async function admitNewJob(d: TriggerDeps, companyId: string, seenRunning: number | null): Promise<void> {
+  const slots = d.config.jobs.tenantMaxConcurrent;
+  if (seenRunning !== null && seenRunning >= slots && (await runningJobs(d.db, companyId)) >= slots) return;
+  await admitTenant(d, companyId);
 }
 
 /**

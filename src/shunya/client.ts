@@ -224,7 +224,8 @@ export function createShunyaClient(o: ShunyaClientOptions): ShunyaClient {
     },
 
     breakerStates: () => breakers.states(),
-    breakerOpenedElsewhere: (endpoint, companyId, untilMs) => breakers.openedElsewhere(endpoint, companyId, untilMs),
+    breakerOpenedElsewhere: (endpoint, companyId, untilMs) =>
+      breakers.openedElsewhere(endpoint, companyId, untilMs),
   };
 }
 
