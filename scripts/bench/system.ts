@@ -69,13 +69,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       DB_POOL_MAX: String(o.concurrency),
       ...o.env,
     },
-    nodeArgs: o.profileDir
-      ? (m) => [
-          '--cpu-prof',
-          `--cpu-prof-dir=${o.profileDir}`,
-          `--cpu-prof-name=${m.name}-${o.database}.cpuprofile`,
-        ]
-      : undefined,
+    // one profile per thread (tsx's loader runs in a thread of its own), named by Node with pid and thread
+    nodeArgs: o.profileDir ? () => ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : undefined,
   });
   const tenants = await createTenants(fleet.apiUrls[0] as string, ADMIN, o.tenants + 2, {
     name: 'Bench tenant',

@@ -10,7 +10,6 @@ import { attemptFailed } from './failure.ts';
 import type { JobRow, OperationRow } from './model.ts';
 import { shunyaFailure } from './shunya-failure.ts';
 import {
-  claimEarlyWebhooks,
   jobError,
   markSubmittedSynchronously,
   replaceFailedOperation,
@@ -108,13 +107,13 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
   const now = deps.clock.now();
   await markSubmitted(deps.db, {
     operationId: op.id,
+    companyId: op.company_id,
     jobId: job.id,
     shunyaJobId: shunya_job_id,
     transcriptId: transcript_id,
     now,
     firstPoll: new Date(now.getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000),
   });
-  await claimEarlyWebhooks(deps.db, op, shunya_job_id);
   log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
 }
 

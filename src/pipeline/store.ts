@@ -188,19 +188,6 @@ export async function recordEarlyWebhook(
   return res.rows.length > 0;
 }
 
-const CLAIM = `WITH claimed AS (DELETE FROM early_webhooks WHERE company_id = ? AND shunya_job_id = ? RETURNING 1)
-  SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', ?::text), job_key => ?)
-  FROM (SELECT 1 FROM claimed LIMIT 1) c`;
-
-/**
- * D78: a webhook that named this id before it was stored, with nothing else to match it by, was recorded;
- * now that the id is committed, poll at once instead of after the first backoff. Checked after the commit
- * (and the webhook checks again after recording): one of the two always sees the other.
- */
-export async function claimEarlyWebhooks(db: Db, op: OperationRow, shunyaJobId: string): Promise<void> {
-  await prepared(db.raw(CLAIM, [op.company_id, shunyaJobId, TASK.poll, op.id, `poll:${op.id}`]), CLAIM);
-}
-
 /**
  * A failed operation of a job that is not running (it waits for a retry): the operation alone is settled
  * as failed, so that the job's next attempt starts the stage again with a new operation.

@@ -98,6 +98,7 @@ const RUN: Record<
   submit: ({ job, op }) =>
     markSubmitted(t.db, {
       operationId: op.id,
+      companyId: company.id,
       jobId: job.id,
       shunyaJobId: `s-${op.id}`,
       transcriptId: null,

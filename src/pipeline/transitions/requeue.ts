@@ -18,8 +18,9 @@ export async function requeueLost(db: Db, idleMs: number, error: JobError): Prom
           `SELECT j.id, j.company_id FROM shunya_jobs j
            WHERE j.job_status = 'running' AND j.updated_at < now() - (? * interval '1 millisecond')
              AND NOT EXISTS (SELECT 1 FROM shunya_operations o WHERE o.job_id = j.id AND o.kind = j.stage AND o.status = 'submitted')
-             AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs g WHERE g.task_identifier = 'otto_advance'
-                             AND g.payload->>'job_id' = j.id::text AND g.attempts < g.max_attempts)
+             AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs g
+                             JOIN graphile_worker._private_tasks t ON t.id = g.task_id AND t.identifier = 'otto_advance'
+                             WHERE g.payload->>'job_id' = j.id::text AND g.attempts < g.max_attempts)
            LIMIT 100 FOR UPDATE OF j SKIP LOCKED`,
           [idleMs],
         ),

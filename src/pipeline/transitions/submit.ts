@@ -1,6 +1,8 @@
 // submit (running → running): Shunya accepted the stage's submission (§3.1 step 2.3, §4.1). The operation
 // keeps Shunya's id and becomes `submitted`, the attempt says so, and the fallback poll is scheduled (§9.3),
 // in one statement; unless a webhook that outran the answer has completed (adopted) the operation already.
+// A webhook recorded earlier with nothing but this id (D78) is claimed in the same statement, and the
+// poll then runs at once (D103).
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
@@ -9,6 +11,7 @@ export async function markSubmitted(
   db: Db | Tx,
   s: {
     operationId: string;
+    companyId: string;
     jobId: string;
     shunyaJobId: string;
     transcriptId: number | null;
@@ -24,6 +27,8 @@ export async function markSubmitted(
       s.firstPoll,
       s.operationId,
       s.jobId,
+      s.companyId,
+      s.shunyaJobId,
       TASK.poll,
       s.firstPoll.toISOString(),
     ]),
@@ -39,6 +44,10 @@ const SUBMITTED = `WITH submitted AS (
      , attempt AS (
        UPDATE shunya_job_attempts SET outcome = 'submitted'
        WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?) AND EXISTS (SELECT 1 FROM submitted))
+     , claimed AS (
+       DELETE FROM early_webhooks WHERE company_id = ? AND shunya_job_id = ? AND EXISTS (SELECT 1 FROM submitted)
+       RETURNING 1)
      SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
-                                    run_at => ?::timestamptz, job_key => 'poll:' || id)
+                                    run_at => CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN now() ELSE ?::timestamptz END,
+                                    job_key => 'poll:' || id)
      FROM submitted`;
