@@ -10,15 +10,24 @@ import { startSimulator } from '../simulator/server.ts';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { loadConfig } from '../src/config.ts';
 import { DEMO, seedDemoCompany } from '../src/dev/demo.ts';
+import { openOnLoopback } from '../src/http/middleware/operator-auth.ts';
 import { createLogger } from '../src/logger.ts';
 import { exitOnSetupError, runUntilSignal, startOtto } from '../src/main.ts';
+import { buildConsole } from './build-console.ts';
 
 const env = process.env;
 const withSimulator = env.START_SIMULATOR !== 'false' && env.START_SIMULATOR !== '0';
 const simPort = Number(env.SIMULATOR_PORT || 4010);
-const config = loadConfig({ ...env, UWC_BASE_URL: env.UWC_BASE_URL || `http://127.0.0.1:${simPort}` });
+const simUrl = `http://127.0.0.1:${simPort}`;
+const config = loadConfig({
+  ...env,
+  UWC_BASE_URL: env.UWC_BASE_URL || simUrl,
+  // the console's simulator panel and test traffic need to know the simulator beside Otto (D121)
+  ...(withSimulator ? { SIMULATOR_URL: env.SIMULATOR_URL || simUrl } : {}),
+});
 const logger = createLogger(config.logLevel);
 
+await buildConsole(); // a second or less; keeps the console in step with console/src on every start
 const sim = withSimulator
   ? await startSimulator(
       optionsFromCli([], {
@@ -46,6 +55,7 @@ const demoLines = demo
 
 console.log(`
   Otto                 ${otto.url}            (API reference: ${otto.url}/docs)
+  Console              ${otto.url}/console/   (${openOnLoopback(config) ? 'no login on loopback in development' : 'log in with an operator token'})
   Shunya simulator     ${sim ? `${sim.url}  (admin API: ${sim.url}/__sim/)` : `not started; Otto calls ${config.uwc.baseUrl}`}
   Postgres             ${otto.databaseUrl.replace(/:[^:@/]*@/, ':***@')}
 

@@ -17,7 +17,7 @@ const ISSUER = 'otto-backend';
 const AUDIENCE = 'uwc';
 const SKEW_S = 30;
 
-async function verifyToken(token: string, key: CryptoKey): Promise<string> {
+async function verifyToken(sim: Simulator, token: string, key: CryptoKey): Promise<string> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, key, {
@@ -26,8 +26,11 @@ async function verifyToken(token: string, key: CryptoKey): Promise<string> {
       clockTolerance: 5,
     }));
   } catch (err) {
-    if (err instanceof jose.JWTExpired) throw errors.tokenExpired();
-    throw errors.tokenInvalid(err instanceof jose.JOSEError ? err.code : 'malformed');
+    // jose checks the signature before the claims: an expired token here was signed with the secret.
+    const expired = err instanceof jose.JWTExpired ? (err.payload as Record<string, unknown>) : null;
+    if (expired && sim.deviates(String(expired.company_id), 'expired_jwt_accepted')) payload = expired;
+    else if (expired) throw errors.tokenExpired();
+    else throw errors.tokenInvalid(err instanceof jose.JOSEError ? err.code : 'malformed');
   }
   const iat = payload.iat as number;
   if (iat > Date.now() / 1000 + SKEW_S) throw errors.tokenInvalid('iat is in the future');
@@ -77,9 +80,10 @@ export function authenticate(sim: Simulator): Middleware<SimContextState> {
     const header = ctx.get('authorization');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw errors.tokenMissing();
-    const company = await verifyToken(match[1]!, await key);
+    const company = await verifyToken(sim, match[1]!, await key);
     const claimed = ctx.get('x-company-id');
-    if (claimed !== company) throw errors.companyMismatch(claimed || null);
+    if (claimed !== company && !sim.deviates(company, 'company_header_unchecked'))
+      throw errors.companyMismatch(claimed || null);
     ctx.state.companyId = company;
     verifySignature(sim, company, ctx.get('x-signature'), ctx.get('x-uwc-timestamp'), ctx.state.rawBody);
     await next();

@@ -1,6 +1,8 @@
 // The simulator's runtime settings (what GET/PUT /__sim/config show and change), their defaults, and
 // how a partial update is merged. Startup options (port, secrets, scenario file) are in options.ts.
 import { z } from 'zod';
+import { WEBHOOK_DELIVERY } from '../generated/shunya/contract.ts';
+import { type Deviation, DeviationSchema } from './deviations.ts';
 import { type LatencySettings, LatencySettingsSchema, SLA_LATENCY } from './jobs/latency.ts';
 
 export const DEFAULT_WEBHOOK_URL = 'http://127.0.0.1:3000/api/v1/shunya/webhook';
@@ -8,9 +10,12 @@ export const DEFAULT_WEBHOOK_URL = 'http://127.0.0.1:3000/api/v1/shunya/webhook'
 export const WebhookProfileSchema = z.enum(['handoff', 'shunya']);
 export const PayloadShapeSchema = z.enum(['handoff', 'shunya']);
 export const SegmentationModeSchema = z.enum(['async', 'sync']);
+/** 202 is the strict contract's; 200 is Shunya's published document (the tolerant reading, D54). */
+export const SubmissionStatusSchema = z.union([z.literal(202), z.literal(200)]);
 export type WebhookProfile = z.infer<typeof WebhookProfileSchema>;
 export type PayloadShape = z.infer<typeof PayloadShapeSchema>;
 export type SegmentationMode = z.infer<typeof SegmentationModeSchema>;
+export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;
 
 const RateLimitsSchema = z.object({
   /** Requests per tenant per virtual minute; null = unlimited. */
@@ -27,6 +32,8 @@ const WebhookRetrySchema = z.object({
   jitter: z.number().min(0).max(1),
   /** Give up this many virtual seconds after the first attempt. */
   deadline_s: z.number().min(0),
+  /** Give up after this many attempts. */
+  max_attempts: z.number().int().min(1),
   /** Real milliseconds each attempt may take. */
   timeout_ms: z.number().int().min(1),
 });
@@ -37,8 +44,11 @@ export const TenantSettingsSchema = z
     webhook_profile: WebhookProfileSchema,
     payload_shape: PayloadShapeSchema,
     segmentation_mode: SegmentationModeSchema,
+    submission_status: SubmissionStatusSchema,
     signature_required: z.boolean(),
     rate_limits: RateLimitsSchema.partial().strict(),
+    /** Deliberate contract deviations for this tenant, on top of the global ones (deviations.ts). */
+    deviations: z.array(DeviationSchema),
   })
   .partial()
   .strict();
@@ -48,6 +58,7 @@ export const SettingsSchema = z.object({
   webhook_profile: WebhookProfileSchema,
   payload_shape: PayloadShapeSchema,
   segmentation_mode: SegmentationModeSchema,
+  submission_status: SubmissionStatusSchema,
   /** Refuse requests with a body that carry no X-Signature. */
   signature_required: z.boolean(),
   /** Virtual seconds per real second; 0 freezes virtual time (only /__sim/time/advance moves it). */
@@ -57,6 +68,8 @@ export const SettingsSchema = z.object({
   rate_limits: RateLimitsSchema,
   /** Per-tenant overrides, by company_id. */
   tenants: z.record(z.string(), TenantSettingsSchema),
+  /** Deliberate contract deviations for every tenant (deviations.ts); none by default. */
+  deviations: z.array(DeviationSchema),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -77,18 +90,22 @@ export function defaultSettings(): Settings {
     webhook_profile: 'handoff',
     payload_shape: 'handoff',
     segmentation_mode: 'async',
+    submission_status: 202,
     signature_required: false,
     time_scale: 1,
     latency: structuredClone(SLA_LATENCY),
+    // The schedule of the contract's x-webhook-delivery (D48).
     webhook_retry: {
-      initial_delay_s: 1,
-      max_delay_s: 3600,
-      jitter: 0.2,
-      deadline_s: 86_400,
-      timeout_ms: 10_000,
+      initial_delay_s: WEBHOOK_DELIVERY.initial_delay_s,
+      max_delay_s: WEBHOOK_DELIVERY.max_delay_s,
+      jitter: WEBHOOK_DELIVERY.jitter,
+      deadline_s: WEBHOOK_DELIVERY.give_up_after_s,
+      max_attempts: WEBHOOK_DELIVERY.max_attempts,
+      timeout_ms: WEBHOOK_DELIVERY.per_attempt_timeout_s * 1000,
     },
     rate_limits: { requests_per_minute: null, max_concurrent_jobs: null },
     tenants: {},
+    deviations: [],
   };
 }
 
@@ -119,9 +136,11 @@ export interface Effective {
   webhook_profile: WebhookProfile;
   payload_shape: PayloadShape;
   segmentation_mode: SegmentationMode;
+  submission_status: SubmissionStatus;
   signature_required: boolean;
   requests_per_minute: number | null;
   max_concurrent_jobs: number | null;
+  deviations: Deviation[];
 }
 
 export function effectiveFor(s: Settings, companyId: string): Effective {
@@ -131,6 +150,7 @@ export function effectiveFor(s: Settings, companyId: string): Effective {
     webhook_profile: t?.webhook_profile ?? s.webhook_profile,
     payload_shape: t?.payload_shape ?? s.payload_shape,
     segmentation_mode: t?.segmentation_mode ?? s.segmentation_mode,
+    submission_status: t?.submission_status ?? s.submission_status,
     signature_required: t?.signature_required ?? s.signature_required,
     requests_per_minute:
       t?.rate_limits?.requests_per_minute !== undefined
@@ -140,5 +160,6 @@ export function effectiveFor(s: Settings, companyId: string): Effective {
       t?.rate_limits?.max_concurrent_jobs !== undefined
         ? t.rate_limits.max_concurrent_jobs
         : s.rate_limits.max_concurrent_jobs,
+    deviations: [...s.deviations, ...(t?.deviations ?? [])],
   };
 }

@@ -44,10 +44,11 @@ export class IdempotencyStore {
     }
   }
 
-  middleware(): Middleware<SimContextState> {
+  /** `ignored`: the tenant's key is not honoured (the `idempotency_ignored` deviation). */
+  middleware(ignored: (companyId: string) => boolean = () => false): Middleware<SimContextState> {
     return async (ctx, next) => {
       const key = ctx.get('idempotency-key');
-      if (!key) return next();
+      if (!key || ignored(ctx.state.companyId)) return next();
       const now = this.clock.now();
       this.prune(now);
       const id = `${ctx.state.companyId}\u0000${key}`;

@@ -86,10 +86,12 @@ const FLAGS = {
   'webhook-profile': { type: 'string' },
   'payload-shape': { type: 'string' },
   'segmentation-mode': { type: 'string' },
+  'submission-status': { type: 'string' },
   'signature-required': { type: 'string' },
   'start-time': { type: 'string' },
   seed: { type: 'string' },
   fault: { type: 'string', multiple: true },
+  deviation: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -106,10 +108,12 @@ export const USAGE = `Usage: npm run start:simulator -- [flags]
   --webhook-profile P      SIM_WEBHOOK_PROFILE: handoff | shunya
   --payload-shape S        SIM_PAYLOAD_SHAPE: handoff | shunya
   --segmentation-mode M    SIM_SEGMENTATION_MODE: async | sync
+  --submission-status N    SIM_SUBMISSION_STATUS: 202 | 200 (status of an accepted submission)
   --signature-required B   SIM_SIGNATURE_REQUIRED: true | false
   --start-time ISO         SIM_START_TIME: virtual time at start
   --seed N                 SIM_SEED: seeds fault and latency randomness
   --fault JSON             a fault rule (repeatable), e.g. '{"kind":"error","probability":0.1}'
+  --deviation D[,D…]       SIM_DEVIATIONS: deliberate contract deviations (repeatable; simulator/deviations.ts)
   --log-level L            LOG_LEVEL (info)`;
 
 /** Options from a scenario file, the environment and flags (later wins). */
@@ -126,12 +130,19 @@ export function optionsFromCli(
   const profile = pick('webhook-profile', 'SIM_WEBHOOK_PROFILE');
   const shape = pick('payload-shape', 'SIM_PAYLOAD_SHAPE');
   const mode = pick('segmentation-mode', 'SIM_SEGMENTATION_MODE');
+  const submission = pick('submission-status', 'SIM_SUBMISSION_STATUS');
   const sigRequired = pick('signature-required', 'SIM_SIGNATURE_REQUIRED');
+  const deviations = (f.deviation ?? (env.SIM_DEVIATIONS ? [env.SIM_DEVIATIONS] : []))
+    .flatMap((d) => d.split(','))
+    .map((d) => d.trim())
+    .filter(Boolean);
   const patch = SettingsPatchSchema.parse({
     ...(profile ? { webhook_profile: profile } : {}),
     ...(shape ? { payload_shape: shape } : {}),
     ...(mode ? { segmentation_mode: mode } : {}),
+    ...(submission ? { submission_status: Number(submission) } : {}),
     ...(sigRequired ? { signature_required: sigRequired === 'true' || sigRequired === '1' } : {}),
+    ...(deviations.length ? { deviations } : {}),
   });
   const presetText = pick('preset', 'SIM_PRESET');
   const num = (v: string | undefined, name: string) => {

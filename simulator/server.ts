@@ -42,7 +42,7 @@ export function buildSimulator(options: SimulatorOptions = {}): BuiltSimulator {
   // X-Request-ID on every response: echoed, or a new UUID.
   app.use(async (ctx, next) => {
     ctx.state.requestId = ctx.get('x-request-id') || randomUUID();
-    ctx.set('X-Request-ID', ctx.state.requestId);
+    if (!sim.deviates(ctx.get('x-company-id'), 'no_request_id')) ctx.set('X-Request-ID', ctx.state.requestId);
     await next();
     if (ctx.status === 404 && ctx.body === undefined) {
       ctx.status = 404;

@@ -13,6 +13,7 @@ import {
 } from './config.ts';
 import { ContentCache } from './content/index.ts';
 import { mulberry32 } from './content/prng.ts';
+import type { Deviation } from './deviations.ts';
 import { FaultEngine } from './faults/engine.ts';
 import { type PresetName, type PresetOptions, presetPlan } from './faults/presets.ts';
 import type { FaultRuleInput } from './faults/rules.ts';
@@ -82,6 +83,7 @@ export class Simulator {
         return { url: e.webhook_url, profile: e.webhook_profile };
       },
       payload: (job, profile) => this.results.webhookPayload(job, profile),
+      deviates: (company, d) => this.deviates(company, d),
     });
     this.applyInitial();
   }
@@ -94,6 +96,12 @@ export class Simulator {
 
   effective(companyId: string): Effective {
     return effectiveFor(this.settings, companyId);
+  }
+
+  /** Whether the tenant (or every tenant) has the deliberate contract deviation `d` switched on. */
+  deviates(companyId: string | undefined, d: Deviation): boolean {
+    const tenant = companyId ? this.settings.tenants[companyId]?.deviations : undefined;
+    return this.settings.deviations.includes(d) || (tenant?.includes(d) ?? false);
   }
 
   configure(patch: SettingsPatch): Settings {

@@ -86,6 +86,10 @@ const EnvSchema = z.object({
   AUDIO_REQUIRE_HTTPS: boolText.optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** The Shunya simulator running beside Otto (npm start sets it): the console's simulator panel and test traffic. */
+  SIMULATOR_URL: z.string().url().optional(),
+  AUDIT_RETENTION_DAYS: int(365, 1),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -149,6 +153,10 @@ function build(e: z.output<typeof EnvSchema>) {
     events: { maxBufferBytes: e.SSE_MAX_BUFFER_BYTES, slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS },
     audio: { requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development' },
     logLevel: e.LOG_LEVEL,
+    console: {
+      simulatorUrl: e.SIMULATOR_URL?.replace(/\/+$/, ''),
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    },
   };
 }
 

@@ -17,9 +17,11 @@ import { EventHub } from './events/stream.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { MetricsHistory } from './metrics-history.ts';
 import { type Clock, type PipelineDeps, systemClock } from './pipeline/deps.ts';
 import { type Heartbeat, startHeartbeat, workerAlive } from './pipeline/heartbeat.ts';
 import { shunyaNormalizers } from './pipeline/normalizers.ts';
+import { queueDepth } from './pipeline/overview.ts';
 import { createWorkerPool, type RunningWorker, startWorker } from './pipeline/worker.ts';
 import { shunyaClientFromConfig } from './shunya/client.ts';
 import { instrumentedFetch } from './shunya/instrument.ts';
@@ -39,6 +41,8 @@ export interface StartOptions {
   fetch?: typeof fetch;
   /** Heartbeat timing, overriding WORKER_HEARTBEAT_MS / WORKER_DEAD_AFTER_MS (tests shorten it). */
   heartbeat?: { intervalMs?: number; deadAfterMs?: number };
+  /** How often the console's charts sample this process's metrics (10 s by default; tests shorten it). */
+  historyIntervalMs?: number;
 }
 
 export async function startOtto(
@@ -100,8 +104,11 @@ export async function startOtto(
   }
 
   let server: Server | undefined;
+  let history: MetricsHistory | undefined;
   if (api) {
+    history = new MetricsHistory(metrics, () => queueDepth(db), logger, opts.historyIntervalMs).start();
     const app = buildApp({
+      history,
       config,
       db,
       logger,
@@ -135,6 +142,7 @@ export async function startOtto(
           setTimeout(() => s.closeAllConnections(), 2000).unref();
           await drained;
         }
+        history?.stop();
         await runningWorker?.stop();
         await heartbeat?.stop();
         await workerPool?.end();

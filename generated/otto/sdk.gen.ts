@@ -3,7 +3,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
+import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -67,7 +67,8 @@ export const uploadRecordingAudio = <ThrowOnError extends boolean = false>(optio
  * its clock. It finds the job by `shunya_job_id` (or `task_id`, `job_id`, or the
  * `X-Shunya-Task-Id` header) and checks that `company_id` owns it. Shunya's own event profile
  * (`event_type`, `task_id`, `data`, signed over `"{timestamp}:{sorted-key JSON}"`) is accepted when
- * configured. Every delivery is stored raw with its verdict.
+ * configured. Every delivery is stored raw with its verdict. Which of these answers Shunya retries,
+ * and on what schedule, is stated once, in the Shunya contract's `x-webhook-delivery` (D48).
  *
  */
 export const receiveShunyaWebhook = <ThrowOnError extends boolean = false>(options: Options<ReceiveShunyaWebhookData, ThrowOnError>) => (options.client ?? client).post<ReceiveShunyaWebhookResponses, ReceiveShunyaWebhookErrors, ThrowOnError>({
@@ -185,6 +186,142 @@ export const retryJob = <ThrowOnError extends boolean = false>(options: Options<
 export const listCircuitBreakers = <ThrowOnError extends boolean = false>(options?: Options<ListCircuitBreakersData, ThrowOnError>) => (options?.client ?? client).get<ListCircuitBreakersResponses, ListCircuitBreakersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/ops/circuit-breakers',
+    ...options
+});
+
+/**
+ * Who the caller is, as an operator
+ *
+ * The operator this request is authenticated as (the console shows it, and uses it to check a token at login).
+ */
+export const getOperator = <ThrowOnError extends boolean = false>(options?: Options<GetOperatorData, ThrowOnError>) => (options?.client ?? client).get<GetOperatorResponses, GetOperatorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/me',
+    ...options
+});
+
+/**
+ * List operator tokens
+ *
+ * Every named operator token, active or revoked (never the token itself: only its first characters).
+ */
+export const listOperatorTokens = <ThrowOnError extends boolean = false>(options?: Options<ListOperatorTokensData, ThrowOnError>) => (options?.client ?? client).get<ListOperatorTokensResponses, ListOperatorTokensErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/operators',
+    ...options
+});
+
+/**
+ * Create a named operator token
+ *
+ * The token is in the answer once; Otto keeps only its SHA-256. One active token per name. Audited.
+ */
+export const createOperatorToken = <ThrowOnError extends boolean = false>(options: Options<CreateOperatorTokenData, ThrowOnError>) => (options.client ?? client).post<CreateOperatorTokenResponses, CreateOperatorTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/operators',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an operator token
+ *
+ * The token stops working at once. Revoking a revoked token changes nothing. Audited.
+ */
+export const revokeOperatorToken = <ThrowOnError extends boolean = false>(options: Options<RevokeOperatorTokenData, ThrowOnError>) => (options.client ?? client).delete<RevokeOperatorTokenResponses, RevokeOperatorTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/operators/{operator_id}',
+    ...options
+});
+
+/**
+ * The audit log of operator actions
+ *
+ * Who did what and when (tenant created, job retried, simulator changed, test traffic sent, operator token created or revoked), newest first.
+ */
+export const listAuditLog = <ThrowOnError extends boolean = false>(options?: Options<ListAuditLogData, ThrowOnError>) => (options?.client ?? client).get<ListAuditLogResponses, ListAuditLogErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/audit-log',
+    ...options
+});
+
+/**
+ * Every tenant at a glance
+ *
+ * Per tenant: jobs by state, backlog, running slots against the limit, quota use over the last hour,
+ * circuit breakers, and its CallRail settings (never its signing key). Breakers are this process's
+ * (each process keeps its own, D16).
+ *
+ */
+export const getOpsOverview = <ThrowOnError extends boolean = false>(options?: Options<GetOpsOverviewData, ThrowOnError>) => (options?.client ?? client).get<GetOpsOverviewResponses, GetOpsOverviewErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/overview',
+    ...options
+});
+
+/**
+ * Time series for the console's charts
+ *
+ * Completions and failures per minute by tenant (from the jobs table, every process's work), and
+ * Shunya latency by endpoint and queue depth as this process sampled them (every
+ * `sample_interval_seconds`, kept in memory for 6 hours; a process running `OTTO_ROLE=api` calls no
+ * Shunya endpoint itself, so its latency series is empty: use the Grafana dashboard for a fleet).
+ *
+ */
+export const getOpsCharts = <ThrowOnError extends boolean = false>(options?: Options<GetOpsChartsData, ThrowOnError>) => (options?.client ?? client).get<GetOpsChartsResponses, GetOpsChartsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/charts',
+    ...options
+});
+
+/**
+ * One job's journey, in order
+ *
+ * Everything that happened to a job, ordered by time: the trigger, each admission and attempt, each
+ * Shunya operation (request id, Idempotency-Key, polls, answer), each webhook delivery (verdict,
+ * signature profile), errors as Shunya sent them and as Otto maps them (§5.2), the domain rows
+ * written, the events emitted, operators' actions, and what the frontend reads for it now.
+ *
+ */
+export const getJobJourney = <ThrowOnError extends boolean = false>(options: Options<GetJobJourneyData, ThrowOnError>) => (options.client ?? client).get<GetJobJourneyResponses, GetJobJourneyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/jobs/{job_id}/journey',
+    ...options
+});
+
+/**
+ * Send a test call or a test visit (simulator beside Otto only)
+ *
+ * What `npm run demo` does, for one tenant: a CSR call (a CallRail call with a recording, through the
+ * same trigger transaction as CallRail's webhook) or a sales visit (a recording upload). Only when Otto
+ * runs beside the Shunya simulator (`SIMULATOR_URL`), so that real Shunya never gets test audio:
+ * 409 `SIMULATOR_NOT_CONFIGURED` otherwise. Audited.
+ *
+ */
+export const sendTestTraffic = <ThrowOnError extends boolean = false>(options: Options<SendTestTrafficData, ThrowOnError>) => (options.client ?? client).post<SendTestTrafficResponses, SendTestTrafficErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/companies/{company_id}/test-traffic',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The Shunya simulator beside Otto, if any
+ *
+ * Whether Otto runs beside the simulator (`SIMULATOR_URL`) and whether it answers. When it does, its
+ * control API (contracts/simulator-admin.openapi.yaml) is reachable through Otto at `control_api`
+ * (`/console/sim/__sim/...`), with the operator's token; every change made there is audited.
+ *
+ */
+export const getSimulatorLink = <ThrowOnError extends boolean = false>(options?: Options<GetSimulatorLinkData, ThrowOnError>) => (options?.client ?? client).get<GetSimulatorLinkResponses, GetSimulatorLinkErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/simulator',
     ...options
 });
 

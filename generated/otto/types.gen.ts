@@ -115,9 +115,12 @@ export type UploadAudioAccepted = {
 };
 
 /**
- * Either webhook profile Shunya may send (see the Shunya contract's `webhooks`).
+ * What Otto's receiver accepts: the strict contract's webhook body, its looser forms, or Shunya's
+ * event profile (the tolerant reading, `shunya.tolerant.openapi.yaml`, D45). Shunya must send the
+ * strict `WebhookPayload` of `shunya.openapi.yaml`.
+ *
  */
-export type ShunyaWebhookBody = WebhookPayload | EventWebhookPayload;
+export type ShunyaWebhookBody = ShunyaTolerantOpenapiWebhookPayload | EventWebhookPayload;
 
 export type WebhookAck = {
     status: 'processed' | 'already_processed' | 'acknowledged' | 'deferred';
@@ -429,6 +432,261 @@ export type CircuitBreakerState = {
     opened_at: DateTime | null;
 };
 
+/**
+ * Who acts. `admin_token` is OTTO_ADMIN_TOKEN (the operator "admin"); `local_dev` is the developer on loopback in development, without a token.
+ */
+export type Operator = {
+    name: string;
+    kind: ActorKind;
+};
+
+export type ActorKind = 'operator_token' | 'admin_token' | 'local_dev' | 'cli';
+
+export type OperatorToken = {
+    id: Uuid;
+    name: string;
+    /**
+     * The token's first characters, to recognise it; the token itself is never shown again.
+     */
+    token_prefix: string;
+    created_at: DateTime;
+    created_by: string;
+    last_used_at: DateTime | null;
+    revoked_at: DateTime | null;
+    revoked_by: string | null;
+};
+
+export type OperatorTokenCreate = {
+    /**
+     * Who will use it (a person or a machine, e.g. `prometheus`).
+     */
+    name: string;
+};
+
+export type OperatorTokenCreated = OperatorToken & {
+    /**
+     * The bearer token, shown once.
+     */
+    token: string;
+};
+
+export type AuditAction = 'company.created' | 'job.retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent';
+
+export type AuditEntry = {
+    id: string;
+    at: DateTime;
+    actor: string;
+    actor_kind: ActorKind;
+    action: AuditAction;
+    target_type: string | null;
+    target_id: string | null;
+    company_id: Uuid | null;
+    /**
+     * Ids and settings of the action; never a secret or a customer's personal data.
+     */
+    details: {
+        [key: string]: unknown;
+    };
+    request_id: string | null;
+};
+
+export type AuditLog = {
+    items: Array<AuditEntry>;
+    next_cursor: string | null;
+};
+
+export type JobCounts = {
+    pending: number;
+    running: number;
+    succeeded: number;
+    failed: number;
+    timeout: number;
+};
+
+export type TenantOverview = {
+    company: Company;
+    jobs: JobCounts;
+    backlog: {
+        /**
+         * Jobs waiting for a slot or for their retry time.
+         */
+        pending: number;
+        /**
+         * Pending jobs whose next attempt is scheduled in the future.
+         */
+        waiting_for_retry: number;
+        oldest_pending_at: DateTime | null;
+    };
+    running_slots: {
+        used: number;
+        limit: number;
+    };
+    /**
+     * Jobs started in the last hour against §11.2's per-tenant hourly limit (`null` while Otto enforces none).
+     */
+    quota: {
+        jobs_last_hour: number;
+        limit_per_hour: number | null;
+    };
+    breakers: Array<CircuitBreakerState>;
+};
+
+export type OpsOverview = {
+    generated_at: DateTime;
+    tenant_max_concurrent: number;
+    /**
+     * graphile-worker jobs due and not yet taken.
+     */
+    queue_depth: number;
+    /**
+     * Worker processes whose heartbeat is fresh.
+     */
+    workers_alive: number;
+    tenants: Array<TenantOverview>;
+};
+
+export type OpsCharts = {
+    generated_at: DateTime;
+    window_minutes: number;
+    sample_interval_seconds: number;
+    completions: Array<{
+        minute: DateTime;
+        company_id: Uuid;
+        succeeded: number;
+        failed: number;
+        timeout: number;
+    }>;
+    shunya_latency: Array<{
+        at: DateTime;
+        endpoint: string;
+        requests: number;
+        errors: number;
+        mean_ms: number | null;
+        /**
+         * Estimated from the histogram's buckets (upper bound of the bucket holding the 95th percentile, interpolated).
+         */
+        p95_ms: number | null;
+    }>;
+    queue_depth: Array<{
+        at: DateTime;
+        depth: number;
+    }>;
+};
+
+/**
+ * A Shunya error as Otto reports it to its own clients (§5.2).
+ */
+export type MappedError = {
+    error_code: string;
+    error_type: string;
+    message: string;
+    retryable: boolean;
+};
+
+export type JourneyOperation = {
+    id: Uuid;
+    kind: OperationKind;
+    status: 'submitting' | 'submitted' | 'completed' | 'failed' | 'superseded';
+    shunya_job_id: string | null;
+    /**
+     * X-Request-ID of every request of this operation (submission and polls).
+     */
+    request_id: string;
+    /**
+     * Idempotency-Key of its submission, the same across retries.
+     */
+    idempotency_key: string;
+    created_at: DateTime;
+    submitted_at: DateTime | null;
+    completed_at: DateTime | null;
+    poll_count: number;
+    error: JobError | null;
+    mapped_error: MappedError | null;
+};
+
+export type JourneyEntry = {
+    at: DateTime;
+    kind: 'trigger' | 'job_created' | 'admission' | 'attempt_finished' | 'operation_created' | 'operation_submitted' | 'polls' | 'webhook' | 'operation_completed' | 'operation_failed' | 'domain_row' | 'event' | 'operator_action' | 'job_finished';
+    title: string;
+    operation_id?: Uuid | null;
+    request_id?: string | null;
+    idempotency_key?: string | null;
+    shunya_job_id?: string | null;
+    verdict?: WebhookVerdict | null;
+    /**
+     * The signature profile the webhook was verified with (D1).
+     */
+    profile?: 'handoff' | 'shunya' | null;
+    http_status?: number | null;
+    error?: JobError | null;
+    mapped_error?: MappedError | null;
+    detail?: string | null;
+};
+
+export type JourneyDomainRow = {
+    table: string;
+    id: string;
+    created_at: DateTime;
+    summary?: string | null;
+};
+
+export type JourneyEvent = {
+    id: string;
+    type: string;
+    aggregate_type: string;
+    aggregate_id: Uuid;
+    occurred_at: DateTime;
+    /**
+     * Its position in the tenant's event stream (null until the relay publishes it).
+     */
+    position: string | null;
+};
+
+export type JobJourney = {
+    job: JobSummary;
+    trigger: {
+        kind: 'callrail_call' | 'recording_upload';
+        at: DateTime;
+        callrail_call_id: string | null;
+    };
+    timeline: Array<JourneyEntry>;
+    operations: Array<JourneyOperation>;
+    domain_rows: Array<JourneyDomainRow>;
+    events: Array<JourneyEvent>;
+    /**
+     * What Otto's frontend reads for this job's call or recording session now, exactly as the frontend route answers it.
+     */
+    frontend_read: {
+        path: string;
+        body: CallAnalysisView | RecordingSessionView;
+    };
+};
+
+export type TestTrafficRequest = {
+    kind: JobType;
+};
+
+export type TestTrafficAccepted = {
+    kind: JobType;
+    job_id: Uuid;
+    call_id: Uuid | null;
+    callrail_call_id: string | null;
+    recording_session_id: Uuid | null;
+};
+
+export type SimulatorLink = {
+    /**
+     * Otto runs beside a simulator (`SIMULATOR_URL` is set).
+     */
+    configured: boolean;
+    reachable: boolean;
+    url: string | null;
+    /**
+     * Where Otto forwards the simulator's control API (`/console/sim/__sim`), null without a simulator.
+     */
+    control_api: string | null;
+};
+
 export type Health = {
     status: 'ok';
 };
@@ -527,6 +785,388 @@ export type ShunyaJobTimeoutData = {
     created_at: DateTime;
 };
 
+export type ShunyaOpenapiBantScores = {
+    budget: NullableConfidence;
+    authority: NullableConfidence;
+    need: NullableConfidence;
+    timeline: NullableConfidence;
+};
+
+/**
+ * Otto's numeric id for a call or recording session. Shunya scopes it by tenant.
+ */
+export type CallId = number;
+
+/**
+ * The tenant's id, as Otto names it.
+ */
+export type CompanyId = string;
+
+/**
+ * The complete analysis of a call in the handoff's shape (§4.3). What Otto's UX needs (§10.3):
+ * `qualification.qualification_status`, `objections.objections`, `compliance.compliance_score`,
+ * `sentiment_score` and `summary.summary`.
+ *
+ */
+export type CompleteAnalysis = {
+    success: true;
+    call_id: CallId;
+    job_id: JobId;
+    /**
+     * The result endpoint answers only for a completed analysis.
+     */
+    status: 'completed';
+    qualification: Qualification;
+    objections: Objections;
+    compliance: Compliance;
+    summary: Summary;
+    /**
+     * 0.0 very negative, 0.5 neutral, 1.0 very positive (§6.4).
+     */
+    sentiment_score: Confidence;
+    /**
+     * Ordered by `due_at` ascending with unknown due times last, then by priority high → low (§6.7).
+     */
+    pending_actions: Array<PendingAction>;
+    /**
+     * A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), in the `PendingAction`
+     * shape, ordered like `pending_actions`; `[]` for a CSR call (whose follow-ups are `pending_actions`).
+     * Otto makes one task of each action of both lists (decision D76). Nested under `summary` only in the
+     * tolerant reading.
+     *
+     */
+    visit_actions: Array<PendingAction>;
+    /**
+     * Ordered by `timestamp` ascending, whole-call ones (`null`) last.
+     */
+    missed_opportunities: Array<MissedOpportunity>;
+    entities: Entities;
+    /**
+     * The sales visit's outcome (§3.2); `null` for a CSR call.
+     */
+    outcome: NullableMeetingOutcome;
+    created_at: ShunyaOpenapiDateTime;
+    completed_at: ShunyaOpenapiDateTime;
+};
+
+export type Compliance = {
+    /**
+     * SOP compliance on Otto's 0–10 scale (§4.3, §10.1; D51). Shunya's 0–1 samples are part of the tolerant reading only.
+     */
+    compliance_score: number;
+    /**
+     * SOP stages the rep followed, in the order of the SOP.
+     */
+    stages_followed: Array<string>;
+    /**
+     * SOP stages the rep missed, in the order of the SOP.
+     */
+    stages_missed: Array<string>;
+    violations: StringList;
+    positive_behaviors: StringList;
+    /**
+     * Coaching tips as text (§4.3). The structured tips of §6.5 (`{tip, priority, category, timestamp}`) are part of the tolerant reading only (D56).
+     */
+    recommendations: StringList;
+};
+
+/**
+ * A confidence or score in [0, 1] (§6.6).
+ */
+export type Confidence = number;
+
+/**
+ * RFC 3339 date-time in UTC with a `Z` suffix and at most six fractional digits (D52).
+ */
+export type ShunyaOpenapiDateTime = string;
+
+/**
+ * What the analysis extracted from the conversation; `null` where the call did not say.
+ */
+export type Entities = {
+    address: string | null;
+    appointment_date: NullableDateTime;
+    scheduled_time: NullableDateTime;
+    name: string | null;
+    phone: string | null;
+    email: string | null;
+};
+
+/**
+ * The closed catalogue of `x-error-catalogue` (D47).
+ */
+export type ErrorCode = 'BAD_REQUEST' | 'VALIDATION_ERROR' | 'UNAUTHORIZED' | 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'SIGNATURE_INVALID' | 'COMPANY_ID_MISMATCH' | 'FORBIDDEN' | 'PERMISSION_DENIED' | 'NOT_FOUND' | 'CALL_NOT_FOUND' | 'TRANSCRIPT_NOT_AVAILABLE' | 'ANALYSIS_NOT_AVAILABLE' | 'TRANSCRIPT_NOT_READY' | 'TRANSCRIPT_FAILED' | 'IDEMPOTENCY_KEY_REUSED' | 'INVALID_AUDIO_URL' | 'AUDIO_TOO_LARGE' | 'AUDIO_TOO_LONG' | 'UNSUPPORTED_AUDIO_FORMAT' | 'SEGMENTATION_NOT_APPLICABLE' | 'RATE_LIMIT_EXCEEDED' | 'INTERNAL_ERROR' | 'INTERNAL_SERVER_ERROR' | 'PERMANENT_FAILURE' | 'TRANSCRIPTION_FAILED' | 'ANALYSIS_FAILED' | 'SEGMENTATION_FAILED' | 'SERVICE_UNAVAILABLE';
+
+/**
+ * The canonical error envelope (§5.1), the body of every 4xx and 5xx response.
+ */
+export type ShunyaOpenapiErrorEnvelope = {
+    success: false;
+    error: ErrorObject;
+    timestamp: ShunyaOpenapiDateTime;
+};
+
+export type ErrorObject = {
+    error_code: ErrorCode;
+    error_type: ShunyaOpenapiErrorType;
+    message: string;
+    /**
+     * Whether the same request may succeed later; the catalogue's value for the code.
+     */
+    retryable: boolean;
+    /**
+     * Context for debugging (what failed, the limit, the field); `{}` when there is none.
+     */
+    details: {
+        [key: string]: unknown;
+    };
+    timestamp: ShunyaOpenapiDateTime;
+    /**
+     * The request's `X-Request-ID` (§13.6); `null` for a job's error that no request caused.
+     */
+    request_id: string | null;
+};
+
+/**
+ * The handoff's four error types (§5.1). Shunya's other names (`validation_error`, `processing_error`, `not_found`, `authorization_error`, `rate_limit`) are part of the tolerant reading only (D47).
+ */
+export type ShunyaOpenapiErrorType = 'client_error' | 'server_error' | 'rate_limit_error' | 'authentication_error';
+
+/**
+ * Shunya's opaque id of a job (`task_id`, `job_id`, the webhook's `shunya_job_id`); at most 255 characters (D43).
+ */
+export type JobId = string;
+
+/**
+ * Outcome of a sales visit (§4.4, §10.1), plus `rescheduled` (D9).
+ */
+export type ShunyaOpenapiMeetingOutcome = 'won' | 'lost' | 'pending' | 'no_show' | 'rescheduled';
+
+/**
+ * A sales visit split at the turn where the rep moved from rapport/agenda (part 1) to proposal/close (part 2) (§6.2).
+ */
+export type MeetingSegmentation = {
+    success: true;
+    call_id: CallId;
+    job_id: JobId;
+    part1: SegmentationPart;
+    part2: SegmentationPart;
+    segmentation_confidence: NullableConfidence;
+    /**
+     * Seconds from the start where part 2 begins.
+     */
+    transition_point: number | null;
+    /**
+     * What marked the transition, in the order they occur in the conversation.
+     */
+    transition_indicators: Array<string>;
+    meeting_structure_score: number | null;
+    call_type: 'sales_appointment';
+    outcome: NullableMeetingOutcome;
+    created_at: ShunyaOpenapiDateTime;
+};
+
+export type MissedOpportunity = {
+    opportunity: string;
+    severity: Severity;
+    /**
+     * Seconds from the start of the audio; `null` when the whole call is meant.
+     */
+    timestamp: number | null;
+};
+
+/**
+ * A confidence or score in [0, 1], or `null` when not available (§6.6).
+ */
+export type NullableConfidence = number | null;
+
+export type NullableDateTime = ShunyaOpenapiDateTime | null;
+
+export type NullableMeetingOutcome = ShunyaOpenapiMeetingOutcome | null;
+
+export type Objection = {
+    /**
+     * The customer's words, quoted from the transcript.
+     */
+    objection_text: string;
+    category_id: number;
+    category_text: ObjectionCategoryText;
+    severity: Severity;
+    overcome: boolean;
+    /**
+     * Seconds from the start of the audio where the objection was raised; `null` when not known.
+     */
+    timestamp: number | null;
+    /**
+     * The diarizer's label of who raised it.
+     */
+    speaker_id: string | null;
+    response_suggestions: StringList;
+    confidence_score: NullableConfidence;
+};
+
+/**
+ * Shunya's ten objection categories, from its `objection_categories` table; `category_id` is the number `x-category-ids` gives the text. The handoff's example name `Pricing` is part of the tolerant reading only (D56).
+ */
+export type ObjectionCategoryText = 'Price/Budget' | 'Timing' | 'Competitor' | 'Trust/Credibility' | 'Need/Fit' | 'Decision Authority' | 'Technical' | 'Contract Terms' | 'DIY Alternative' | 'No Response';
+
+export type Objections = {
+    /**
+     * Ordered by `timestamp` ascending, unknown timestamps last; several may share a timestamp (§6.7).
+     */
+    objections: Array<Objection>;
+    /**
+     * The number of items of `objections`.
+     */
+    total_objections: number;
+    severity_breakdown: SeverityBreakdown;
+};
+
+/**
+ * A follow-up the call created (§4.3); Otto creates a task from it.
+ */
+export type PendingAction = {
+    action: string;
+    due_at: NullableDateTime;
+    priority: Severity;
+};
+
+export type Qualification = {
+    qualification_status: QualificationStatus;
+    bant_scores: ShunyaOpenapiBantScores;
+    overall_score: NullableConfidence;
+    confidence_score: NullableConfidence;
+    decision_makers: StringList;
+    urgency_signals: StringList;
+    budget_indicators: StringList;
+};
+
+/**
+ * The call's outcome for the lead (§3.1): the handoff's three values plus
+ * `qualified_service_not_offered` (the lead is qualified but needs a service the company does not
+ * offer; Shunya's `booking_status: service_not_offered`). Shunya's lead temperatures (`hot`,
+ * `warm`, `cold`, `unqualified`) with a separate `booking_status` are part of the tolerant
+ * reading only (D56).
+ *
+ */
+export type QualificationStatus = 'qualified_booked' | 'qualified_unbooked' | 'qualified_service_not_offered' | 'not_qualified';
+
+/**
+ * Seconds from the start of the audio.
+ */
+export type Seconds = number;
+
+export type SegmentationPart = {
+    start_time: Seconds;
+    end_time: Seconds;
+    duration: Seconds;
+    content: string;
+    key_points: StringList;
+};
+
+export type Severity = 'low' | 'medium' | 'high';
+
+export type SeverityBreakdown = {
+    high: number;
+    medium: number;
+    low: number;
+};
+
+/**
+ * Who speaks (§6.1). Shunya's diarizer labels (`SPEAKER_01`, …) are part of the tolerant reading only (D56).
+ */
+export type Speaker = 'rep' | 'customer';
+
+/**
+ * One diarized segment.
+ */
+export type ShunyaOpenapiSpeakerLabel = {
+    speaker: Speaker;
+    text: string;
+    start_time: Seconds;
+    end_time: Seconds;
+    confidence: NullableConfidence;
+};
+
+/**
+ * Free-text items; their order carries no meaning.
+ */
+export type StringList = Array<string>;
+
+export type Summary = {
+    summary: string;
+    key_points: StringList;
+    action_items: StringList;
+    next_steps: StringList;
+    confidence_score: NullableConfidence;
+};
+
+/**
+ * A finished transcript (§6.1).
+ */
+export type Transcript = {
+    success: true;
+    call_id: CallId;
+    transcript_id: number | null;
+    task_id: JobId;
+    transcript_text: string;
+    /**
+     * Diarized segments, ordered by `start_time`, each starting where the previous ended (§6.7); `[]` when diarization is not available.
+     */
+    speaker_labels: Array<ShunyaOpenapiSpeakerLabel>;
+    confidence_score: NullableConfidence;
+    /**
+     * BCP 47 language tag of the transcript.
+     */
+    language: string;
+    word_count: number;
+    /**
+     * Duration of the audio.
+     */
+    duration_seconds: number | null;
+    created_at: ShunyaOpenapiDateTime;
+};
+
+export type WebhookCompleted = {
+    /**
+     * The `task_id` or `job_id` Shunya returned when the job was submitted.
+     */
+    shunya_job_id: JobId;
+    status: 'completed';
+    company_id: CompanyId;
+    result: WebhookResult;
+    error: null;
+    /**
+     * When the job completed.
+     */
+    timestamp: ShunyaOpenapiDateTime;
+};
+
+export type WebhookFailed = {
+    /**
+     * The `task_id` or `job_id` Shunya returned when the job was submitted.
+     */
+    shunya_job_id: JobId;
+    status: 'failed';
+    company_id: CompanyId;
+    result: null;
+    error: ErrorObject;
+    /**
+     * When the job failed.
+     */
+    timestamp: ShunyaOpenapiDateTime;
+};
+
+/**
+ * The webhook body (§8), in one of two forms by `status`, `completed` with `result` set and `error` null or `failed` with `result` null and `error` set.
+ */
+export type WebhookPayload = WebhookCompleted | WebhookFailed;
+
+/**
+ * The job's finished result, the same object its result endpoint returns.
+ */
+export type WebhookResult = Transcript | CompleteAnalysis | MeetingSegmentation;
+
 /**
  * Shunya's `ActionType` enum (30 values).
  */
@@ -537,11 +1177,11 @@ export type ActionType = 'call_back' | 'follow_up_call' | 'check_in' | 'send_quo
  */
 export type AppointmentType = 'in-person' | 'virtual' | 'phone';
 
-export type ShunyaOpenapiBantScores = {
-    budget: Confidence;
-    authority: Confidence;
-    need: Confidence;
-    timeline: Confidence;
+export type ShunyaTolerantOpenapiBantScores = {
+    budget: ShunyaTolerantOpenapiConfidence;
+    authority: ShunyaTolerantOpenapiConfidence;
+    need: ShunyaTolerantOpenapiConfidence;
+    timeline: ShunyaTolerantOpenapiConfidence;
 };
 
 /**
@@ -552,19 +1192,19 @@ export type BookingStatus = 'booked' | 'not_booked' | 'service_not_offered';
 /**
  * Otto's numeric id for a call or recording session. Shunya scopes it by tenant.
  */
-export type CallId = number;
+export type ShunyaTolerantOpenapiCallId = number;
 
 /**
  * Shunya's computed `CallOutcomeCategory` (from qualification status and booking status).
  */
-export type ShunyaOpenapiCallOutcomeCategory = 'qualified_and_booked' | 'qualified_service_not_offered' | 'qualified_but_unbooked';
+export type ShunyaTolerantOpenapiCallOutcomeCategory = 'qualified_and_booked' | 'qualified_service_not_offered' | 'qualified_but_unbooked';
 
 /**
  * A coaching tip (§6.5), found in `compliance.recommendations` or `summary.action_items`.
  */
 export type CoachingTip = {
     tip: string;
-    priority?: Severity;
+    priority?: ShunyaTolerantOpenapiSeverity;
     category?: string;
     timestamp?: number | null;
 };
@@ -572,47 +1212,12 @@ export type CoachingTip = {
 /**
  * The tenant's id, as Otto names it.
  */
-export type CompanyId = string;
+export type ShunyaTolerantOpenapiCompanyId = string;
 
-/**
- * The complete analysis of a call. Required for Otto's UX (§10.3): `qualification.qualification_status`,
- * `objections.objections`, `compliance.compliance_score`, a sentiment score (top-level
- * `sentiment_score` or `summary.sentiment_score`) and `summary.summary`.
- *
- */
-export type CompleteAnalysis = {
-    success?: true;
-    call_id: CallId;
-    job_id?: string | null;
-    /**
-     * Shunya's overall status of the analysis.
-     */
-    status?: 'completed' | 'pending' | 'failed';
-    qualification: Qualification;
-    objections: Objections;
-    compliance: Compliance;
-    summary: Summary;
-    sentiment_score?: Confidence;
-    /**
-     * Ordered by `due_at` ascending, nulls last (§6.7).
-     */
-    pending_actions?: Array<PendingAction>;
-    /**
-     * A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), here or under `summary`,
-     * in either `PendingAction` shape; Otto makes one task of each action of both lists (decision D76).
-     *
-     */
-    visit_actions?: Array<PendingAction>;
-    missed_opportunities?: Array<MissedOpportunity>;
-    opportunity_analysis?: OpportunityAnalysis;
-    entities?: Entities;
-    outcome?: ShunyaOpenapiMeetingOutcome;
-    created_at?: ShunyaOpenapiDateTime | null;
-    completed_at?: ShunyaOpenapiDateTime | null;
-};
+export type ShunyaTolerantOpenapiCompleteAnalysis = CompleteAnalysis | LooseCompleteAnalysis;
 
-export type Compliance = {
-    call_id?: CallId;
+export type ShunyaTolerantOpenapiCompliance = {
+    call_id?: ShunyaTolerantOpenapiCallId;
     /**
      * SOP compliance. The handoff uses a 0-10 scale (8.5); Shunya's samples use 0-1 (0.85). Otto
      * reads a value at most 1 as a fraction and scales it to 0-10.
@@ -625,57 +1230,34 @@ export type Compliance = {
     violations?: Array<string>;
     positive_behaviors?: Array<string>;
     recommendations?: Array<string | CoachingTip>;
-    confidence_score?: Confidence;
-    created_at?: ShunyaOpenapiDateTime | null;
+    confidence_score?: ShunyaTolerantOpenapiConfidence;
+    created_at?: ShunyaTolerantOpenapiDateTime | null;
 };
 
 /**
- * A confidence in [0, 1] (§6.6).
+ * A confidence in [0, 1], or `null` when not available (§6.6).
  */
-export type Confidence = number;
+export type ShunyaTolerantOpenapiConfidence = number | null;
 
 export type ContactMethod = 'phone' | 'email' | 'sms' | 'in_person' | 'any';
 
-export type ShunyaOpenapiDateTime = string;
+export type ShunyaTolerantOpenapiDateTime = string;
 
 /**
  * What the analysis extracted from the conversation. Every field may be null.
  */
-export type Entities = {
+export type ShunyaTolerantOpenapiEntities = {
     address?: string | null;
-    appointment_date?: ShunyaOpenapiDateTime | null;
-    scheduled_time?: ShunyaOpenapiDateTime | null;
+    appointment_date?: ShunyaTolerantOpenapiDateTime | null;
+    scheduled_time?: ShunyaTolerantOpenapiDateTime | null;
     name?: string | null;
     phone?: string | null;
     email?: string | null;
 };
 
-/**
- * The canonical error envelope (§5.1), the body of every 4xx and 5xx response.
- */
-export type ShunyaOpenapiErrorEnvelope = {
-    success: false;
-    error: ErrorObject;
-    timestamp?: ShunyaOpenapiDateTime;
-};
+export type ShunyaTolerantOpenapiErrorEnvelope = ShunyaOpenapiErrorEnvelope | LooseErrorEnvelope | HttpValidationError;
 
-export type ErrorObject = {
-    /**
-     * Machine-readable code in UPPER_SNAKE_CASE.
-     */
-    error_code: string;
-    error_type: ShunyaOpenapiErrorType;
-    message: string;
-    /**
-     * Whether the same request may succeed later.
-     */
-    retryable: boolean;
-    details?: {
-        [key: string]: unknown;
-    };
-    timestamp?: ShunyaOpenapiDateTime;
-    request_id?: string | null;
-};
+export type ShunyaTolerantOpenapiErrorObject = ErrorObject | LooseErrorObject;
 
 /**
  * The handoff's four types (§5.1) are `client_error`, `server_error`, `rate_limit_error` and
@@ -684,7 +1266,7 @@ export type ErrorObject = {
  * `client_error`, `server_error`, `client_error`, `authentication_error` and `rate_limit_error`.
  *
  */
-export type ShunyaOpenapiErrorType = 'client_error' | 'server_error' | 'rate_limit_error' | 'authentication_error' | 'validation_error' | 'processing_error' | 'not_found' | 'authorization_error' | 'rate_limit';
+export type ShunyaTolerantOpenapiErrorType = 'client_error' | 'server_error' | 'rate_limit_error' | 'authentication_error' | 'validation_error' | 'processing_error' | 'not_found' | 'authorization_error' | 'rate_limit';
 
 /**
  * The webhook body as Shunya's reference notes describe it. Results are under `data`.
@@ -692,29 +1274,93 @@ export type ShunyaOpenapiErrorType = 'client_error' | 'server_error' | 'rate_lim
 export type EventWebhookPayload = {
     event_type: WebhookEventType;
     task_id: string;
-    call_id?: CallId;
-    company_id: CompanyId;
-    timestamp?: ShunyaOpenapiDateTime;
+    call_id?: ShunyaTolerantOpenapiCallId;
+    company_id: ShunyaTolerantOpenapiCompanyId;
+    timestamp?: ShunyaTolerantOpenapiDateTime;
     status: WebhookStatus;
-    data?: Transcript | CompleteAnalysis | MeetingSegmentation;
-    error?: ShunyaOpenapiErrorEnvelope | ErrorObject;
+    data?: ShunyaTolerantOpenapiTranscript | ShunyaTolerantOpenapiCompleteAnalysis | ShunyaTolerantOpenapiMeetingSegmentation;
+    error?: ShunyaTolerantOpenapiErrorEnvelope | ShunyaTolerantOpenapiErrorObject;
 };
 
 /**
- * Outcome of a sales visit. The handoff lists won/lost/pending (and no_show in §10.1); `rescheduled` is accepted too.
+ * FastAPI's validation error (Shunya's published document); Otto reads it as `VALIDATION_ERROR` (D19, D57).
  */
-export type ShunyaOpenapiMeetingOutcome = 'won' | 'lost' | 'pending' | 'no_show' | 'rescheduled';
+export type HttpValidationError = {
+    detail: Array<ValidationError>;
+};
+
+/**
+ * The complete analysis of a call. Required for Otto's UX (§10.3): `qualification.qualification_status`,
+ * `objections.objections`, `compliance.compliance_score`, a sentiment score (top-level
+ * `sentiment_score` or `summary.sentiment_score`) and `summary.summary`.
+ *
+ */
+export type LooseCompleteAnalysis = {
+    success?: true;
+    call_id: ShunyaTolerantOpenapiCallId;
+    job_id?: string | null;
+    /**
+     * Shunya's overall status of the analysis.
+     */
+    status?: 'completed' | 'pending' | 'failed';
+    qualification: ShunyaTolerantOpenapiQualification;
+    objections: ShunyaTolerantOpenapiObjections;
+    compliance: ShunyaTolerantOpenapiCompliance;
+    summary: ShunyaTolerantOpenapiSummary;
+    sentiment_score?: ShunyaTolerantOpenapiConfidence;
+    /**
+     * Ordered by `due_at` ascending, nulls last (§6.7).
+     */
+    pending_actions?: Array<ShunyaTolerantOpenapiPendingAction>;
+    /**
+     * A sales visit's actions (§3.2 step 3.4), here or under `summary` (decision D76).
+     */
+    visit_actions?: Array<ShunyaTolerantOpenapiPendingAction>;
+    missed_opportunities?: Array<ShunyaTolerantOpenapiMissedOpportunity>;
+    opportunity_analysis?: OpportunityAnalysis;
+    entities?: ShunyaTolerantOpenapiEntities;
+    outcome?: ShunyaTolerantOpenapiMeetingOutcome;
+    created_at?: ShunyaTolerantOpenapiDateTime | null;
+    completed_at?: ShunyaTolerantOpenapiDateTime | null;
+};
+
+/**
+ * The canonical error envelope (§5.1), the body of every 4xx and 5xx response.
+ */
+export type LooseErrorEnvelope = {
+    success: false;
+    error: ShunyaTolerantOpenapiErrorObject;
+    timestamp?: ShunyaTolerantOpenapiDateTime;
+};
+
+export type LooseErrorObject = {
+    /**
+     * Machine-readable code in UPPER_SNAKE_CASE.
+     */
+    error_code: string;
+    error_type: ShunyaTolerantOpenapiErrorType;
+    message: string;
+    /**
+     * Whether the same request may succeed later.
+     */
+    retryable: boolean;
+    details?: {
+        [key: string]: unknown;
+    };
+    timestamp?: ShunyaTolerantOpenapiDateTime;
+    request_id?: string | null;
+};
 
 /**
  * A sales visit split at the turn where the rep moved from rapport/agenda (part 1) to proposal/close (part 2).
  */
-export type MeetingSegmentation = {
+export type LooseMeetingSegmentation = {
     success?: true;
-    call_id: CallId;
+    call_id: ShunyaTolerantOpenapiCallId;
     job_id?: string | null;
-    part1: SegmentationPart;
-    part2: SegmentationPart;
-    segmentation_confidence?: Confidence;
+    part1: ShunyaTolerantOpenapiSegmentationPart;
+    part2: ShunyaTolerantOpenapiSegmentationPart;
+    segmentation_confidence?: ShunyaTolerantOpenapiConfidence;
     /**
      * Seconds from the start where part 2 begins.
      */
@@ -722,32 +1368,83 @@ export type MeetingSegmentation = {
     transition_indicators?: Array<string>;
     meeting_structure_score?: number | null;
     call_type?: 'sales_appointment';
-    outcome?: ShunyaOpenapiMeetingOutcome;
-    created_at?: ShunyaOpenapiDateTime | null;
+    outcome?: ShunyaTolerantOpenapiMeetingOutcome;
+    created_at?: ShunyaTolerantOpenapiDateTime | null;
 };
 
-export type MissedOpportunity = unknown & {
+/**
+ * A finished transcript (§6.1).
+ */
+export type LooseTranscript = {
+    success?: true;
+    call_id: ShunyaTolerantOpenapiCallId;
+    transcript_id?: number | null;
+    task_id?: string | null;
+    transcript_text: string;
+    speaker_labels?: Array<ShunyaTolerantOpenapiSpeakerLabel>;
+    confidence_score?: ShunyaTolerantOpenapiConfidence | null;
+    language?: string;
+    word_count?: number;
+    duration_seconds?: number | null;
+    created_at?: ShunyaTolerantOpenapiDateTime | null;
+};
+
+/**
+ * The handoff's webhook body (§8). `result` is present when `status` is `completed` and is the
+ * same object the job's result endpoint returns (a `Transcript`, a `CompleteAnalysis` or a
+ * `MeetingSegmentation`). `error` is present when `status` is `failed`.
+ *
+ */
+export type LooseWebhookPayload = {
+    /**
+     * The `task_id` or `job_id` Shunya returned when the job was submitted.
+     */
+    shunya_job_id: string;
+    /**
+     * Alias of `shunya_job_id` (Shunya's notes).
+     */
+    job_id?: string;
+    /**
+     * Alias of `shunya_job_id` (Shunya's notes).
+     */
+    task_id?: string;
+    status: WebhookStatus;
+    company_id: ShunyaTolerantOpenapiCompanyId;
+    result?: ShunyaTolerantOpenapiTranscript | ShunyaTolerantOpenapiCompleteAnalysis | ShunyaTolerantOpenapiMeetingSegmentation | null;
+    error?: ShunyaTolerantOpenapiErrorObject | ShunyaTolerantOpenapiErrorEnvelope | null;
+    timestamp?: ShunyaTolerantOpenapiDateTime;
+    created_at?: ShunyaTolerantOpenapiDateTime;
+};
+
+/**
+ * Outcome of a sales visit. The handoff lists won/lost/pending (and no_show in §10.1); `rescheduled` is accepted too.
+ */
+export type ShunyaTolerantOpenapiMeetingOutcome = 'won' | 'lost' | 'pending' | 'no_show' | 'rescheduled';
+
+export type ShunyaTolerantOpenapiMeetingSegmentation = MeetingSegmentation | LooseMeetingSegmentation;
+
+export type ShunyaTolerantOpenapiMissedOpportunity = unknown & {
     opportunity?: string;
-    severity?: Severity;
+    severity?: ShunyaTolerantOpenapiSeverity;
     timestamp?: number | null;
     type?: MissedOpportunityType;
     description?: string;
-    impact?: Severity;
+    impact?: ShunyaTolerantOpenapiSeverity;
     reasoning?: string;
     suggestion?: string;
 };
 
 export type MissedOpportunityType = 'discovery' | 'cross_sell' | 'upsell' | 'qualification';
 
-export type Objection = {
+export type ShunyaTolerantOpenapiObjection = {
     id?: number;
     /**
      * The customer's words, quoted from the transcript.
      */
     objection_text: string;
     category_id: number;
-    category_text: ObjectionCategoryText;
-    severity: Severity;
+    category_text: ShunyaTolerantOpenapiObjectionCategoryText;
+    severity: ShunyaTolerantOpenapiSeverity;
     overcome: boolean;
     /**
      * Seconds from the start of the audio where the objection was raised.
@@ -755,8 +1452,8 @@ export type Objection = {
     timestamp: number | null;
     speaker_id?: string | null;
     response_suggestions?: Array<string>;
-    confidence_score: Confidence;
-    created_at?: ShunyaOpenapiDateTime | null;
+    confidence_score: ShunyaTolerantOpenapiConfidence;
+    created_at?: ShunyaTolerantOpenapiDateTime | null;
 };
 
 /**
@@ -764,14 +1461,14 @@ export type Objection = {
  * is the handoff's example name for category 1 (`Price/Budget`).
  *
  */
-export type ObjectionCategoryText = 'Price/Budget' | 'Timing' | 'Competitor' | 'Trust/Credibility' | 'Need/Fit' | 'Decision Authority' | 'Technical' | 'Contract Terms' | 'DIY Alternative' | 'No Response' | 'Pricing';
+export type ShunyaTolerantOpenapiObjectionCategoryText = 'Price/Budget' | 'Timing' | 'Competitor' | 'Trust/Credibility' | 'Need/Fit' | 'Decision Authority' | 'Technical' | 'Contract Terms' | 'DIY Alternative' | 'No Response' | 'Pricing';
 
-export type Objections = {
-    call_id?: CallId;
+export type ShunyaTolerantOpenapiObjections = {
+    call_id?: ShunyaTolerantOpenapiCallId;
     /**
      * Ordered by `timestamp` ascending (§6.7).
      */
-    objections: Array<Objection>;
+    objections: Array<ShunyaTolerantOpenapiObjection>;
     /**
      * The handoff's count field.
      */
@@ -788,41 +1485,41 @@ export type Objections = {
 };
 
 export type OpportunityAnalysis = {
-    call_id?: CallId;
+    call_id?: ShunyaTolerantOpenapiCallId;
     risk_assessment?: RiskAssessment;
-    missed_opportunities?: Array<MissedOpportunity>;
-    created_at?: ShunyaOpenapiDateTime | null;
+    missed_opportunities?: Array<ShunyaTolerantOpenapiMissedOpportunity>;
+    created_at?: ShunyaTolerantOpenapiDateTime | null;
 };
 
-export type PendingAction = unknown & {
+export type ShunyaTolerantOpenapiPendingAction = unknown & {
     action?: string;
     type?: ActionType;
-    due_at?: ShunyaOpenapiDateTime | null;
-    priority?: Severity;
+    due_at?: ShunyaTolerantOpenapiDateTime | null;
+    priority?: ShunyaTolerantOpenapiSeverity;
     contact_method?: ContactMethod;
-    confidence?: Confidence;
+    confidence?: ShunyaTolerantOpenapiConfidence;
     raw_text?: string;
 };
 
-export type Qualification = {
-    call_id?: CallId;
-    qualification_status: QualificationStatus;
+export type ShunyaTolerantOpenapiQualification = {
+    call_id?: ShunyaTolerantOpenapiCallId;
+    qualification_status: ShunyaTolerantOpenapiQualificationStatus;
     booking_status?: BookingStatus;
-    call_outcome_category?: ShunyaOpenapiCallOutcomeCategory;
-    bant_scores?: ShunyaOpenapiBantScores;
-    overall_score?: Confidence;
-    confidence_score?: Confidence;
+    call_outcome_category?: ShunyaTolerantOpenapiCallOutcomeCategory;
+    bant_scores?: ShunyaTolerantOpenapiBantScores;
+    overall_score?: ShunyaTolerantOpenapiConfidence;
+    confidence_score?: ShunyaTolerantOpenapiConfidence;
     decision_makers?: Array<string>;
     urgency_signals?: Array<string>;
     budget_indicators?: Array<string>;
     appointment_confirmed?: boolean;
-    appointment_date?: ShunyaOpenapiDateTime | null;
+    appointment_date?: ShunyaTolerantOpenapiDateTime | null;
     appointment_type?: AppointmentType | null;
     service_requested?: string | null;
     service_not_offered_reason?: string | null;
     follow_up_required?: boolean;
     follow_up_reason?: string | null;
-    created_at?: ShunyaOpenapiDateTime | null;
+    created_at?: ShunyaTolerantOpenapiDateTime | null;
 };
 
 /**
@@ -833,10 +1530,10 @@ export type Qualification = {
  * accepts both and maps them to one lead status (see `docs/decisions.md`).
  *
  */
-export type QualificationStatus = 'hot' | 'warm' | 'cold' | 'unqualified' | 'qualified_booked' | 'qualified_unbooked' | 'qualified_service_not_offered' | 'not_qualified';
+export type ShunyaTolerantOpenapiQualificationStatus = 'hot' | 'warm' | 'cold' | 'unqualified' | 'qualified_booked' | 'qualified_unbooked' | 'qualified_service_not_offered' | 'not_qualified';
 
 export type RiskAssessment = {
-    level?: Severity;
+    level?: ShunyaTolerantOpenapiSeverity;
     score?: number;
     risk_factors?: Array<string>;
     positive_factors?: Array<string>;
@@ -844,7 +1541,7 @@ export type RiskAssessment = {
     recommendation?: string;
 };
 
-export type SegmentationPart = {
+export type ShunyaTolerantOpenapiSegmentationPart = {
     start_time: number;
     end_time: number;
     duration: number;
@@ -852,12 +1549,12 @@ export type SegmentationPart = {
     key_points: Array<string>;
 };
 
-export type Severity = 'low' | 'medium' | 'high';
+export type ShunyaTolerantOpenapiSeverity = 'low' | 'medium' | 'high';
 
 /**
  * One diarized segment. Segments are ordered by `start_time` with no gaps (§6.7).
  */
-export type ShunyaOpenapiSpeakerLabel = {
+export type ShunyaTolerantOpenapiSpeakerLabel = {
     /**
      * `rep` or `customer` in the handoff; Shunya's diarizer may answer `SPEAKER_01`, `SPEAKER_02`, ….
      */
@@ -868,11 +1565,11 @@ export type ShunyaOpenapiSpeakerLabel = {
      */
     start_time: number;
     end_time: number;
-    confidence?: Confidence;
+    confidence?: ShunyaTolerantOpenapiConfidence;
 };
 
-export type Summary = {
-    call_id?: CallId;
+export type ShunyaTolerantOpenapiSummary = {
+    call_id?: ShunyaTolerantOpenapiCallId;
     summary: string;
     key_points?: Array<string>;
     action_items?: Array<string | CoachingTip>;
@@ -880,61 +1577,27 @@ export type Summary = {
     /**
      * Where Shunya actually returns pending actions (the handoff puts them at the top level).
      */
-    pending_actions?: Array<PendingAction>;
+    pending_actions?: Array<ShunyaTolerantOpenapiPendingAction>;
     /**
      * A sales visit's actions (§3.2 step 3.4), in either place and either `PendingAction` shape (decision D76).
      */
-    visit_actions?: Array<PendingAction>;
-    sentiment_score?: Confidence;
-    confidence_score?: Confidence;
-    created_at?: ShunyaOpenapiDateTime | null;
+    visit_actions?: Array<ShunyaTolerantOpenapiPendingAction>;
+    sentiment_score?: ShunyaTolerantOpenapiConfidence;
+    confidence_score?: ShunyaTolerantOpenapiConfidence;
+    created_at?: ShunyaTolerantOpenapiDateTime | null;
 };
 
-/**
- * A finished transcript (§6.1).
- */
-export type Transcript = {
-    success?: true;
-    call_id: CallId;
-    transcript_id?: number | null;
-    task_id?: string | null;
-    transcript_text: string;
-    speaker_labels?: Array<ShunyaOpenapiSpeakerLabel>;
-    confidence_score?: Confidence | null;
-    language?: string;
-    word_count?: number;
-    duration_seconds?: number | null;
-    created_at?: ShunyaOpenapiDateTime | null;
+export type ShunyaTolerantOpenapiTranscript = Transcript | LooseTranscript;
+
+export type ValidationError = {
+    loc: Array<string | number>;
+    msg: string;
+    type: string;
 };
 
 export type WebhookEventType = 'call.transcription.complete' | 'call.transcription.failed' | 'call.analysis.complete' | 'call.analysis.failed' | 'meeting.segmentation.complete' | 'meeting.segmentation.failed';
 
-/**
- * The handoff's webhook body (§8). `result` is present when `status` is `completed` and is the
- * same object the job's result endpoint returns (a `Transcript`, a `CompleteAnalysis` or a
- * `MeetingSegmentation`). `error` is present when `status` is `failed`.
- *
- */
-export type WebhookPayload = {
-    /**
-     * The `task_id` or `job_id` Shunya returned when the job was submitted.
-     */
-    shunya_job_id: string;
-    /**
-     * Alias of `shunya_job_id` (Shunya's notes).
-     */
-    job_id?: string;
-    /**
-     * Alias of `shunya_job_id` (Shunya's notes).
-     */
-    task_id?: string;
-    status: WebhookStatus;
-    company_id: CompanyId;
-    result?: Transcript | CompleteAnalysis | MeetingSegmentation;
-    error?: ErrorObject | ShunyaOpenapiErrorEnvelope;
-    timestamp?: ShunyaOpenapiDateTime;
-    created_at?: ShunyaOpenapiDateTime;
-};
+export type ShunyaTolerantOpenapiWebhookPayload = WebhookPayload | LooseWebhookPayload;
 
 /**
  * `processing` is an optional progress notice; Otto acknowledges it and waits.
@@ -1365,6 +2028,21 @@ export type ListJobsData = {
         status?: JobStatus;
         type?: JobType;
         company_id?: Uuid;
+        /**
+         * One id, matched exactly: the job's id, its call or recording session id, the CallRail call id,
+         * a Shunya job id of one of its operations, or a request id (an operation's X-Request-ID, or
+         * the request id of a webhook delivery for it).
+         *
+         */
+        search?: string;
+        /**
+         * Only jobs created at or after this instant.
+         */
+        created_after?: DateTime;
+        /**
+         * Only jobs created before this instant.
+         */
+        created_before?: DateTime;
         limit?: number;
         /**
          * Cursor from `next_cursor`.
@@ -1488,6 +2166,318 @@ export type ListCircuitBreakersResponses = {
 };
 
 export type ListCircuitBreakersResponse = ListCircuitBreakersResponses[keyof ListCircuitBreakersResponses];
+
+export type GetOperatorData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/me';
+};
+
+export type GetOperatorErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type GetOperatorError = GetOperatorErrors[keyof GetOperatorErrors];
+
+export type GetOperatorResponses = {
+    /**
+     * The operator.
+     */
+    200: Operator;
+};
+
+export type GetOperatorResponse = GetOperatorResponses[keyof GetOperatorResponses];
+
+export type ListOperatorTokensData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/operators';
+};
+
+export type ListOperatorTokensErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type ListOperatorTokensError = ListOperatorTokensErrors[keyof ListOperatorTokensErrors];
+
+export type ListOperatorTokensResponses = {
+    /**
+     * Operator tokens, oldest first.
+     */
+    200: {
+        items: Array<OperatorToken>;
+    };
+};
+
+export type ListOperatorTokensResponse = ListOperatorTokensResponses[keyof ListOperatorTokensResponses];
+
+export type CreateOperatorTokenData = {
+    body: OperatorTokenCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/operators';
+};
+
+export type CreateOperatorTokenErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource is in a state that does not allow this.
+     */
+    409: ErrorEnvelope;
+};
+
+export type CreateOperatorTokenError = CreateOperatorTokenErrors[keyof CreateOperatorTokenErrors];
+
+export type CreateOperatorTokenResponses = {
+    /**
+     * Created; `token` is shown this once.
+     */
+    201: OperatorTokenCreated;
+};
+
+export type CreateOperatorTokenResponse = CreateOperatorTokenResponses[keyof CreateOperatorTokenResponses];
+
+export type RevokeOperatorTokenData = {
+    body?: never;
+    path: {
+        operator_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/operators/{operator_id}';
+};
+
+export type RevokeOperatorTokenErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+};
+
+export type RevokeOperatorTokenError = RevokeOperatorTokenErrors[keyof RevokeOperatorTokenErrors];
+
+export type RevokeOperatorTokenResponses = {
+    /**
+     * The token, revoked.
+     */
+    200: OperatorToken;
+};
+
+export type RevokeOperatorTokenResponse = RevokeOperatorTokenResponses[keyof RevokeOperatorTokenResponses];
+
+export type ListAuditLogData = {
+    body?: never;
+    path?: never;
+    query?: {
+        company_id?: Uuid;
+        action?: AuditAction;
+        limit?: number;
+        /**
+         * Cursor from `next_cursor`.
+         */
+        before?: string;
+    };
+    url: '/api/v1/ops/audit-log';
+};
+
+export type ListAuditLogErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type ListAuditLogError = ListAuditLogErrors[keyof ListAuditLogErrors];
+
+export type ListAuditLogResponses = {
+    /**
+     * Entries, newest first.
+     */
+    200: AuditLog;
+};
+
+export type ListAuditLogResponse = ListAuditLogResponses[keyof ListAuditLogResponses];
+
+export type GetOpsOverviewData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/overview';
+};
+
+export type GetOpsOverviewErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type GetOpsOverviewError = GetOpsOverviewErrors[keyof GetOpsOverviewErrors];
+
+export type GetOpsOverviewResponses = {
+    /**
+     * The overview.
+     */
+    200: OpsOverview;
+};
+
+export type GetOpsOverviewResponse = GetOpsOverviewResponses[keyof GetOpsOverviewResponses];
+
+export type GetOpsChartsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        minutes?: number;
+    };
+    url: '/api/v1/ops/charts';
+};
+
+export type GetOpsChartsErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type GetOpsChartsError = GetOpsChartsErrors[keyof GetOpsChartsErrors];
+
+export type GetOpsChartsResponses = {
+    /**
+     * The series.
+     */
+    200: OpsCharts;
+};
+
+export type GetOpsChartsResponse = GetOpsChartsResponses[keyof GetOpsChartsResponses];
+
+export type GetJobJourneyData = {
+    body?: never;
+    path: {
+        job_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/jobs/{job_id}/journey';
+};
+
+export type GetJobJourneyErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+};
+
+export type GetJobJourneyError = GetJobJourneyErrors[keyof GetJobJourneyErrors];
+
+export type GetJobJourneyResponses = {
+    /**
+     * The journey.
+     */
+    200: JobJourney;
+};
+
+export type GetJobJourneyResponse = GetJobJourneyResponses[keyof GetJobJourneyResponses];
+
+export type SendTestTrafficData = {
+    body: TestTrafficRequest;
+    path: {
+        company_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/companies/{company_id}/test-traffic';
+};
+
+export type SendTestTrafficErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+    /**
+     * The resource is in a state that does not allow this.
+     */
+    409: ErrorEnvelope;
+};
+
+export type SendTestTrafficError = SendTestTrafficErrors[keyof SendTestTrafficErrors];
+
+export type SendTestTrafficResponses = {
+    /**
+     * The job was created.
+     */
+    202: TestTrafficAccepted;
+};
+
+export type SendTestTrafficResponse = SendTestTrafficResponses[keyof SendTestTrafficResponses];
+
+export type GetSimulatorLinkData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/simulator';
+};
+
+export type GetSimulatorLinkErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type GetSimulatorLinkError = GetSimulatorLinkErrors[keyof GetSimulatorLinkErrors];
+
+export type GetSimulatorLinkResponses = {
+    /**
+     * The simulator's state as Otto sees it.
+     */
+    200: SimulatorLink;
+};
+
+export type GetSimulatorLinkResponse = GetSimulatorLinkResponses[keyof GetSimulatorLinkResponses];
 
 export type GetHealthData = {
     body?: never;

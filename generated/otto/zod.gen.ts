@@ -466,6 +466,245 @@ export const zCircuitBreakerState = z.object({
     opened_at: zDateTime.nullable()
 });
 
+export const zActorKind = z.enum([
+    'operator_token',
+    'admin_token',
+    'local_dev',
+    'cli'
+]);
+
+/**
+ * Who acts. `admin_token` is OTTO_ADMIN_TOKEN (the operator "admin"); `local_dev` is the developer on loopback in development, without a token.
+ */
+export const zOperator = z.object({
+    name: z.string(),
+    kind: zActorKind
+});
+
+export const zOperatorToken = z.object({
+    id: zUuid,
+    name: z.string(),
+    token_prefix: z.string(),
+    created_at: zDateTime,
+    created_by: z.string(),
+    last_used_at: zDateTime.nullable(),
+    revoked_at: zDateTime.nullable(),
+    revoked_by: z.string().nullable()
+});
+
+export const zOperatorTokenCreate = z.strictObject({
+    name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 ._@-]*$/)
+});
+
+export const zOperatorTokenCreated = zOperatorToken.and(z.object({
+    token: z.string()
+}));
+
+export const zAuditAction = z.enum([
+    'company.created',
+    'job.retried',
+    'simulator.changed',
+    'operator_token.created',
+    'operator_token.revoked',
+    'test_call.sent',
+    'test_visit.sent'
+]);
+
+export const zAuditEntry = z.object({
+    id: z.string(),
+    at: zDateTime,
+    actor: z.string(),
+    actor_kind: zActorKind,
+    action: zAuditAction,
+    target_type: z.string().nullable(),
+    target_id: z.string().nullable(),
+    company_id: zUuid.nullable(),
+    details: z.record(z.string(), z.unknown()),
+    request_id: z.string().nullable()
+});
+
+export const zAuditLog = z.object({
+    items: z.array(zAuditEntry),
+    next_cursor: z.string().nullable()
+});
+
+export const zJobCounts = z.object({
+    pending: z.int().gte(0),
+    running: z.int().gte(0),
+    succeeded: z.int().gte(0),
+    failed: z.int().gte(0),
+    timeout: z.int().gte(0)
+});
+
+export const zTenantOverview = z.object({
+    company: zCompany,
+    jobs: zJobCounts,
+    backlog: z.object({
+        pending: z.int().gte(0),
+        waiting_for_retry: z.int().gte(0),
+        oldest_pending_at: zDateTime.nullable()
+    }),
+    running_slots: z.object({
+        used: z.int().gte(0),
+        limit: z.int().gte(1)
+    }),
+    quota: z.object({
+        jobs_last_hour: z.int().gte(0),
+        limit_per_hour: z.int().nullable()
+    }),
+    breakers: z.array(zCircuitBreakerState)
+});
+
+export const zOpsOverview = z.object({
+    generated_at: zDateTime,
+    tenant_max_concurrent: z.int(),
+    queue_depth: z.int().gte(0),
+    workers_alive: z.int().gte(0),
+    tenants: z.array(zTenantOverview)
+});
+
+export const zOpsCharts = z.object({
+    generated_at: zDateTime,
+    window_minutes: z.int(),
+    sample_interval_seconds: z.number(),
+    completions: z.array(z.object({
+        minute: zDateTime,
+        company_id: zUuid,
+        succeeded: z.int().gte(0),
+        failed: z.int().gte(0),
+        timeout: z.int().gte(0)
+    })),
+    shunya_latency: z.array(z.object({
+        at: zDateTime,
+        endpoint: z.string(),
+        requests: z.int().gte(0),
+        errors: z.int().gte(0),
+        mean_ms: z.number().nullable(),
+        p95_ms: z.number().nullable()
+    })),
+    queue_depth: z.array(z.object({
+        at: zDateTime,
+        depth: z.int().gte(0)
+    }))
+});
+
+/**
+ * A Shunya error as Otto reports it to its own clients (§5.2).
+ */
+export const zMappedError = z.object({
+    error_code: z.string(),
+    error_type: z.string(),
+    message: z.string(),
+    retryable: z.boolean()
+});
+
+export const zJourneyOperation = z.object({
+    id: zUuid,
+    kind: zOperationKind,
+    status: z.enum([
+        'submitting',
+        'submitted',
+        'completed',
+        'failed',
+        'superseded'
+    ]),
+    shunya_job_id: z.string().nullable(),
+    request_id: z.string(),
+    idempotency_key: z.string(),
+    created_at: zDateTime,
+    submitted_at: zDateTime.nullable(),
+    completed_at: zDateTime.nullable(),
+    poll_count: z.int().gte(0),
+    error: zJobError.nullable(),
+    mapped_error: zMappedError.nullable()
+});
+
+export const zJourneyEntry = z.object({
+    at: zDateTime,
+    kind: z.enum([
+        'trigger',
+        'job_created',
+        'admission',
+        'attempt_finished',
+        'operation_created',
+        'operation_submitted',
+        'polls',
+        'webhook',
+        'operation_completed',
+        'operation_failed',
+        'domain_row',
+        'event',
+        'operator_action',
+        'job_finished'
+    ]),
+    title: z.string(),
+    operation_id: zUuid.nullish(),
+    request_id: z.string().nullish(),
+    idempotency_key: z.string().nullish(),
+    shunya_job_id: z.string().nullish(),
+    verdict: zWebhookVerdict.nullish(),
+    profile: z.enum(['handoff', 'shunya']).nullish(),
+    http_status: z.int().nullish(),
+    error: zJobError.nullish(),
+    mapped_error: zMappedError.nullish(),
+    detail: z.string().nullish()
+});
+
+export const zJourneyDomainRow = z.object({
+    table: z.string(),
+    id: z.string(),
+    created_at: zDateTime,
+    summary: z.string().nullish()
+});
+
+export const zJourneyEvent = z.object({
+    id: z.string(),
+    type: z.string(),
+    aggregate_type: z.string(),
+    aggregate_id: zUuid,
+    occurred_at: zDateTime,
+    position: z.string().nullable()
+});
+
+export const zJobJourney = z.object({
+    job: zJobSummary,
+    trigger: z.object({
+        kind: z.enum(['callrail_call', 'recording_upload']),
+        at: zDateTime,
+        callrail_call_id: z.string().nullable()
+    }),
+    timeline: z.array(zJourneyEntry),
+    operations: z.array(zJourneyOperation),
+    domain_rows: z.array(zJourneyDomainRow),
+    events: z.array(zJourneyEvent),
+    frontend_read: z.object({
+        path: z.string(),
+        body: z.union([
+            zCallAnalysisView,
+            zRecordingSessionView
+        ])
+    })
+});
+
+export const zTestTrafficRequest = z.strictObject({
+    kind: zJobType
+});
+
+export const zTestTrafficAccepted = z.object({
+    kind: zJobType,
+    job_id: zUuid,
+    call_id: zUuid.nullable(),
+    callrail_call_id: z.string().nullable(),
+    recording_session_id: zUuid.nullable()
+});
+
+export const zSimulatorLink = z.object({
+    configured: z.boolean(),
+    reachable: z.boolean(),
+    url: z.string().nullable(),
+    control_api: z.string().nullable()
+});
+
 export const zHealth = z.object({
     status: z.enum(['ok'])
 });
@@ -589,6 +828,367 @@ export const zDomainEvent = z.object({
 });
 
 /**
+ * Otto's numeric id for a call or recording session. Shunya scopes it by tenant.
+ */
+export const zCallId = z.coerce.bigint().gte(BigInt(1)).lte(BigInt(9007199254740991));
+
+/**
+ * The tenant's id, as Otto names it.
+ */
+export const zCompanyId = z.string().min(1).max(128);
+
+/**
+ * A confidence or score in [0, 1] (§6.6).
+ */
+export const zConfidence = z.number().gte(0).lte(1);
+
+/**
+ * RFC 3339 date-time in UTC with a `Z` suffix and at most six fractional digits (D52).
+ */
+export const zShunyaOpenapiDateTime = z.iso.datetime().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$/);
+
+/**
+ * The closed catalogue of `x-error-catalogue` (D47).
+ */
+export const zErrorCode = z.enum([
+    'BAD_REQUEST',
+    'VALIDATION_ERROR',
+    'UNAUTHORIZED',
+    'TOKEN_MISSING',
+    'TOKEN_INVALID',
+    'TOKEN_EXPIRED',
+    'SIGNATURE_INVALID',
+    'COMPANY_ID_MISMATCH',
+    'FORBIDDEN',
+    'PERMISSION_DENIED',
+    'NOT_FOUND',
+    'CALL_NOT_FOUND',
+    'TRANSCRIPT_NOT_AVAILABLE',
+    'ANALYSIS_NOT_AVAILABLE',
+    'TRANSCRIPT_NOT_READY',
+    'TRANSCRIPT_FAILED',
+    'IDEMPOTENCY_KEY_REUSED',
+    'INVALID_AUDIO_URL',
+    'AUDIO_TOO_LARGE',
+    'AUDIO_TOO_LONG',
+    'UNSUPPORTED_AUDIO_FORMAT',
+    'SEGMENTATION_NOT_APPLICABLE',
+    'RATE_LIMIT_EXCEEDED',
+    'INTERNAL_ERROR',
+    'INTERNAL_SERVER_ERROR',
+    'PERMANENT_FAILURE',
+    'TRANSCRIPTION_FAILED',
+    'ANALYSIS_FAILED',
+    'SEGMENTATION_FAILED',
+    'SERVICE_UNAVAILABLE'
+]);
+
+/**
+ * The handoff's four error types (§5.1). Shunya's other names (`validation_error`, `processing_error`, `not_found`, `authorization_error`, `rate_limit`) are part of the tolerant reading only (D47).
+ */
+export const zShunyaOpenapiErrorType = z.enum([
+    'client_error',
+    'server_error',
+    'rate_limit_error',
+    'authentication_error'
+]);
+
+export const zErrorObject = z.strictObject({
+    error_code: zErrorCode,
+    error_type: zShunyaOpenapiErrorType,
+    message: z.string(),
+    retryable: z.boolean(),
+    details: z.record(z.string(), z.unknown()),
+    timestamp: zShunyaOpenapiDateTime,
+    request_id: z.string().nullable()
+});
+
+/**
+ * The canonical error envelope (§5.1), the body of every 4xx and 5xx response.
+ */
+export const zShunyaOpenapiErrorEnvelope = z.strictObject({
+    success: z.literal(false),
+    error: zErrorObject,
+    timestamp: zShunyaOpenapiDateTime
+});
+
+/**
+ * Shunya's opaque id of a job (`task_id`, `job_id`, the webhook's `shunya_job_id`); at most 255 characters (D43).
+ */
+export const zJobId = z.string().min(1).max(255);
+
+/**
+ * Outcome of a sales visit (§4.4, §10.1), plus `rescheduled` (D9).
+ */
+export const zShunyaOpenapiMeetingOutcome = z.enum([
+    'won',
+    'lost',
+    'pending',
+    'no_show',
+    'rescheduled'
+]);
+
+/**
+ * A confidence or score in [0, 1], or `null` when not available (§6.6).
+ */
+export const zNullableConfidence = z.number().gte(0).lte(1).nullable();
+
+export const zShunyaOpenapiBantScores = z.strictObject({
+    budget: zNullableConfidence,
+    authority: zNullableConfidence,
+    need: zNullableConfidence,
+    timeline: zNullableConfidence
+});
+
+export const zNullableDateTime = zShunyaOpenapiDateTime.nullable();
+
+/**
+ * What the analysis extracted from the conversation; `null` where the call did not say.
+ */
+export const zEntities = z.strictObject({
+    address: z.string().nullable(),
+    appointment_date: zNullableDateTime,
+    scheduled_time: zNullableDateTime,
+    name: z.string().nullable(),
+    phone: z.string().nullable(),
+    email: z.string().nullable()
+});
+
+export const zNullableMeetingOutcome = zShunyaOpenapiMeetingOutcome.nullable();
+
+/**
+ * Shunya's ten objection categories, from its `objection_categories` table; `category_id` is the number `x-category-ids` gives the text. The handoff's example name `Pricing` is part of the tolerant reading only (D56).
+ */
+export const zObjectionCategoryText = z.enum([
+    'Price/Budget',
+    'Timing',
+    'Competitor',
+    'Trust/Credibility',
+    'Need/Fit',
+    'Decision Authority',
+    'Technical',
+    'Contract Terms',
+    'DIY Alternative',
+    'No Response'
+]);
+
+/**
+ * The call's outcome for the lead (§3.1): the handoff's three values plus
+ * `qualified_service_not_offered` (the lead is qualified but needs a service the company does not
+ * offer; Shunya's `booking_status: service_not_offered`). Shunya's lead temperatures (`hot`,
+ * `warm`, `cold`, `unqualified`) with a separate `booking_status` are part of the tolerant
+ * reading only (D56).
+ *
+ */
+export const zQualificationStatus = z.enum([
+    'qualified_booked',
+    'qualified_unbooked',
+    'qualified_service_not_offered',
+    'not_qualified'
+]);
+
+/**
+ * Seconds from the start of the audio.
+ */
+export const zSeconds = z.number().gte(0);
+
+export const zSeverity = z.enum([
+    'low',
+    'medium',
+    'high'
+]);
+
+export const zMissedOpportunity = z.strictObject({
+    opportunity: z.string(),
+    severity: zSeverity,
+    timestamp: z.number().gte(0).nullable()
+});
+
+/**
+ * A follow-up the call created (§4.3); Otto creates a task from it.
+ */
+export const zPendingAction = z.strictObject({
+    action: z.string().min(1),
+    due_at: zNullableDateTime,
+    priority: zSeverity
+});
+
+export const zSeverityBreakdown = z.strictObject({
+    high: z.int().gte(0),
+    medium: z.int().gte(0),
+    low: z.int().gte(0)
+});
+
+/**
+ * Who speaks (§6.1). Shunya's diarizer labels (`SPEAKER_01`, …) are part of the tolerant reading only (D56).
+ */
+export const zSpeaker = z.enum(['rep', 'customer']);
+
+/**
+ * One diarized segment.
+ */
+export const zShunyaOpenapiSpeakerLabel = z.strictObject({
+    speaker: zSpeaker,
+    text: z.string(),
+    start_time: zSeconds,
+    end_time: zSeconds,
+    confidence: zNullableConfidence
+});
+
+/**
+ * Free-text items; their order carries no meaning.
+ */
+export const zStringList = z.array(z.string());
+
+export const zCompliance = z.strictObject({
+    compliance_score: z.number().gte(0).lte(10),
+    stages_followed: z.array(z.string()),
+    stages_missed: z.array(z.string()),
+    violations: zStringList,
+    positive_behaviors: zStringList,
+    recommendations: zStringList
+});
+
+export const zObjection = z.strictObject({
+    objection_text: z.string(),
+    category_id: z.int().gte(1).lte(10),
+    category_text: zObjectionCategoryText,
+    severity: zSeverity,
+    overcome: z.boolean(),
+    timestamp: z.number().gte(0).nullable(),
+    speaker_id: z.string().nullable(),
+    response_suggestions: zStringList,
+    confidence_score: zNullableConfidence
+});
+
+export const zObjections = z.strictObject({
+    objections: z.array(zObjection),
+    total_objections: z.int().gte(0),
+    severity_breakdown: zSeverityBreakdown
+});
+
+export const zQualification = z.strictObject({
+    qualification_status: zQualificationStatus,
+    bant_scores: zShunyaOpenapiBantScores,
+    overall_score: zNullableConfidence,
+    confidence_score: zNullableConfidence,
+    decision_makers: zStringList,
+    urgency_signals: zStringList,
+    budget_indicators: zStringList
+});
+
+export const zSegmentationPart = z.strictObject({
+    start_time: zSeconds,
+    end_time: zSeconds,
+    duration: zSeconds,
+    content: z.string(),
+    key_points: zStringList
+});
+
+/**
+ * A sales visit split at the turn where the rep moved from rapport/agenda (part 1) to proposal/close (part 2) (§6.2).
+ */
+export const zMeetingSegmentation = z.strictObject({
+    success: z.literal(true),
+    call_id: zCallId,
+    job_id: zJobId,
+    part1: zSegmentationPart,
+    part2: zSegmentationPart,
+    segmentation_confidence: zNullableConfidence,
+    transition_point: z.number().gte(0).nullable(),
+    transition_indicators: z.array(z.string()),
+    meeting_structure_score: z.int().gte(1).lte(5).nullable(),
+    call_type: z.literal('sales_appointment'),
+    outcome: zNullableMeetingOutcome,
+    created_at: zShunyaOpenapiDateTime
+});
+
+export const zSummary = z.strictObject({
+    summary: z.string(),
+    key_points: zStringList,
+    action_items: zStringList,
+    next_steps: zStringList,
+    confidence_score: zNullableConfidence
+});
+
+/**
+ * The complete analysis of a call in the handoff's shape (§4.3). What Otto's UX needs (§10.3):
+ * `qualification.qualification_status`, `objections.objections`, `compliance.compliance_score`,
+ * `sentiment_score` and `summary.summary`.
+ *
+ */
+export const zCompleteAnalysis = z.strictObject({
+    success: z.literal(true),
+    call_id: zCallId,
+    job_id: zJobId,
+    status: z.literal('completed'),
+    qualification: zQualification,
+    objections: zObjections,
+    compliance: zCompliance,
+    summary: zSummary,
+    sentiment_score: zConfidence,
+    pending_actions: z.array(zPendingAction),
+    visit_actions: z.array(zPendingAction),
+    missed_opportunities: z.array(zMissedOpportunity),
+    entities: zEntities,
+    outcome: zNullableMeetingOutcome,
+    created_at: zShunyaOpenapiDateTime,
+    completed_at: zShunyaOpenapiDateTime
+});
+
+/**
+ * A finished transcript (§6.1).
+ */
+export const zTranscript = z.strictObject({
+    success: z.literal(true),
+    call_id: zCallId,
+    transcript_id: z.int().nullable(),
+    task_id: zJobId,
+    transcript_text: z.string(),
+    speaker_labels: z.array(zShunyaOpenapiSpeakerLabel),
+    confidence_score: zNullableConfidence,
+    language: z.string(),
+    word_count: z.int().gte(0),
+    duration_seconds: z.number().gte(0).nullable(),
+    created_at: zShunyaOpenapiDateTime
+});
+
+export const zWebhookFailed = z.strictObject({
+    shunya_job_id: zJobId,
+    status: z.literal('failed'),
+    company_id: zCompanyId,
+    result: z.null(),
+    error: zErrorObject,
+    timestamp: zShunyaOpenapiDateTime
+});
+
+/**
+ * The job's finished result, the same object its result endpoint returns.
+ */
+export const zWebhookResult = z.union([
+    zTranscript,
+    zCompleteAnalysis,
+    zMeetingSegmentation
+]);
+
+export const zWebhookCompleted = z.strictObject({
+    shunya_job_id: zJobId,
+    status: z.literal('completed'),
+    company_id: zCompanyId,
+    result: zWebhookResult,
+    error: z.null(),
+    timestamp: zShunyaOpenapiDateTime
+});
+
+/**
+ * The webhook body (§8), in one of two forms by `status`, `completed` with `result` set and `error` null or `failed` with `result` null and `error` set.
+ */
+export const zWebhookPayload = z.union([
+    zWebhookCompleted,
+    zWebhookFailed
+]);
+
+/**
  * Shunya's `ActionType` enum (30 values).
  */
 export const zActionType = z.enum([
@@ -645,12 +1245,12 @@ export const zBookingStatus = z.enum([
 /**
  * Otto's numeric id for a call or recording session. Shunya scopes it by tenant.
  */
-export const zCallId = z.coerce.bigint().gte(BigInt(1)).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' });
+export const zShunyaTolerantOpenapiCallId = z.coerce.bigint().gte(BigInt(1)).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' });
 
 /**
  * Shunya's computed `CallOutcomeCategory` (from qualification status and booking status).
  */
-export const zShunyaOpenapiCallOutcomeCategory = z.enum([
+export const zShunyaTolerantOpenapiCallOutcomeCategory = z.enum([
     'qualified_and_booked',
     'qualified_service_not_offered',
     'qualified_but_unbooked'
@@ -659,18 +1259,18 @@ export const zShunyaOpenapiCallOutcomeCategory = z.enum([
 /**
  * The tenant's id, as Otto names it.
  */
-export const zCompanyId = z.string().min(1).max(128);
+export const zShunyaTolerantOpenapiCompanyId = z.string().min(1).max(128);
 
 /**
- * A confidence in [0, 1] (§6.6).
+ * A confidence in [0, 1], or `null` when not available (§6.6).
  */
-export const zConfidence = z.number().gte(0).lte(1);
+export const zShunyaTolerantOpenapiConfidence = z.number().gte(0).lte(1).nullable();
 
-export const zShunyaOpenapiBantScores = z.object({
-    budget: zConfidence,
-    authority: zConfidence,
-    need: zConfidence,
-    timeline: zConfidence
+export const zShunyaTolerantOpenapiBantScores = z.object({
+    budget: zShunyaTolerantOpenapiConfidence,
+    authority: zShunyaTolerantOpenapiConfidence,
+    need: zShunyaTolerantOpenapiConfidence,
+    timeline: zShunyaTolerantOpenapiConfidence
 });
 
 export const zContactMethod = z.enum([
@@ -681,15 +1281,15 @@ export const zContactMethod = z.enum([
     'any'
 ]);
 
-export const zShunyaOpenapiDateTime = z.iso.datetime();
+export const zShunyaTolerantOpenapiDateTime = z.iso.datetime();
 
 /**
  * What the analysis extracted from the conversation. Every field may be null.
  */
-export const zEntities = z.object({
+export const zShunyaTolerantOpenapiEntities = z.object({
     address: z.string().nullish(),
-    appointment_date: zShunyaOpenapiDateTime.nullish(),
-    scheduled_time: zShunyaOpenapiDateTime.nullish(),
+    appointment_date: zShunyaTolerantOpenapiDateTime.nullish(),
+    scheduled_time: zShunyaTolerantOpenapiDateTime.nullish(),
     name: z.string().nullish(),
     phone: z.string().nullish(),
     email: z.string().nullish()
@@ -702,7 +1302,7 @@ export const zEntities = z.object({
  * `client_error`, `server_error`, `client_error`, `authentication_error` and `rate_limit_error`.
  *
  */
-export const zShunyaOpenapiErrorType = z.enum([
+export const zShunyaTolerantOpenapiErrorType = z.enum([
     'client_error',
     'server_error',
     'rate_limit_error',
@@ -714,29 +1314,34 @@ export const zShunyaOpenapiErrorType = z.enum([
     'rate_limit'
 ]);
 
-export const zErrorObject = z.object({
+export const zLooseErrorObject = z.object({
     error_code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
-    error_type: zShunyaOpenapiErrorType,
+    error_type: zShunyaTolerantOpenapiErrorType,
     message: z.string(),
     retryable: z.boolean(),
     details: z.record(z.string(), z.unknown()).optional(),
-    timestamp: zShunyaOpenapiDateTime.optional(),
+    timestamp: zShunyaTolerantOpenapiDateTime.optional(),
     request_id: z.string().nullish()
 });
+
+export const zShunyaTolerantOpenapiErrorObject = z.union([
+    zErrorObject,
+    zLooseErrorObject
+]);
 
 /**
  * The canonical error envelope (§5.1), the body of every 4xx and 5xx response.
  */
-export const zShunyaOpenapiErrorEnvelope = z.object({
+export const zLooseErrorEnvelope = z.object({
     success: z.literal(false),
-    error: zErrorObject,
-    timestamp: zShunyaOpenapiDateTime.optional()
+    error: zShunyaTolerantOpenapiErrorObject,
+    timestamp: zShunyaTolerantOpenapiDateTime.optional()
 });
 
 /**
  * Outcome of a sales visit. The handoff lists won/lost/pending (and no_show in §10.1); `rescheduled` is accepted too.
  */
-export const zShunyaOpenapiMeetingOutcome = z.enum([
+export const zShunyaTolerantOpenapiMeetingOutcome = z.enum([
     'won',
     'lost',
     'pending',
@@ -756,7 +1361,7 @@ export const zMissedOpportunityType = z.enum([
  * is the handoff's example name for category 1 (`Price/Budget`).
  *
  */
-export const zObjectionCategoryText = z.enum([
+export const zShunyaTolerantOpenapiObjectionCategoryText = z.enum([
     'Price/Budget',
     'Timing',
     'Competitor',
@@ -778,7 +1383,7 @@ export const zObjectionCategoryText = z.enum([
  * accepts both and maps them to one lead status (see `docs/decisions.md`).
  *
  */
-export const zQualificationStatus = z.enum([
+export const zShunyaTolerantOpenapiQualificationStatus = z.enum([
     'hot',
     'warm',
     'cold',
@@ -789,28 +1394,28 @@ export const zQualificationStatus = z.enum([
     'not_qualified'
 ]);
 
-export const zQualification = z.object({
-    call_id: zCallId.optional(),
-    qualification_status: zQualificationStatus,
+export const zShunyaTolerantOpenapiQualification = z.object({
+    call_id: zShunyaTolerantOpenapiCallId.optional(),
+    qualification_status: zShunyaTolerantOpenapiQualificationStatus,
     booking_status: zBookingStatus.optional(),
-    call_outcome_category: zShunyaOpenapiCallOutcomeCategory.optional(),
-    bant_scores: zShunyaOpenapiBantScores.optional(),
-    overall_score: zConfidence.optional(),
-    confidence_score: zConfidence.optional(),
+    call_outcome_category: zShunyaTolerantOpenapiCallOutcomeCategory.optional(),
+    bant_scores: zShunyaTolerantOpenapiBantScores.optional(),
+    overall_score: zShunyaTolerantOpenapiConfidence.optional(),
+    confidence_score: zShunyaTolerantOpenapiConfidence.optional(),
     decision_makers: z.array(z.string()).optional(),
     urgency_signals: z.array(z.string()).optional(),
     budget_indicators: z.array(z.string()).optional(),
     appointment_confirmed: z.boolean().optional(),
-    appointment_date: zShunyaOpenapiDateTime.nullish(),
+    appointment_date: zShunyaTolerantOpenapiDateTime.nullish(),
     appointment_type: zAppointmentType.nullish(),
     service_requested: z.string().nullish(),
     service_not_offered_reason: z.string().nullish(),
     follow_up_required: z.boolean().optional(),
     follow_up_reason: z.string().nullish(),
-    created_at: zShunyaOpenapiDateTime.nullish()
+    created_at: zShunyaTolerantOpenapiDateTime.nullish()
 });
 
-export const zSegmentationPart = z.object({
+export const zShunyaTolerantOpenapiSegmentationPart = z.object({
     start_time: z.number().gte(0),
     end_time: z.number().gte(0),
     duration: z.number().gte(0),
@@ -821,22 +1426,27 @@ export const zSegmentationPart = z.object({
 /**
  * A sales visit split at the turn where the rep moved from rapport/agenda (part 1) to proposal/close (part 2).
  */
-export const zMeetingSegmentation = z.object({
+export const zLooseMeetingSegmentation = z.object({
     success: z.literal(true).optional(),
-    call_id: zCallId,
+    call_id: zShunyaTolerantOpenapiCallId,
     job_id: z.string().nullish(),
-    part1: zSegmentationPart,
-    part2: zSegmentationPart,
-    segmentation_confidence: zConfidence.optional(),
+    part1: zShunyaTolerantOpenapiSegmentationPart,
+    part2: zShunyaTolerantOpenapiSegmentationPart,
+    segmentation_confidence: zShunyaTolerantOpenapiConfidence.optional(),
     transition_point: z.number().gte(0).nullish(),
     transition_indicators: z.array(z.string()).optional(),
     meeting_structure_score: z.int().gte(1).lte(5).nullish(),
     call_type: z.enum(['sales_appointment']).optional(),
-    outcome: zShunyaOpenapiMeetingOutcome.optional(),
-    created_at: zShunyaOpenapiDateTime.nullish()
+    outcome: zShunyaTolerantOpenapiMeetingOutcome.optional(),
+    created_at: zShunyaTolerantOpenapiDateTime.nullish()
 });
 
-export const zSeverity = z.enum([
+export const zShunyaTolerantOpenapiMeetingSegmentation = z.union([
+    zMeetingSegmentation,
+    zLooseMeetingSegmentation
+]);
+
+export const zShunyaTolerantOpenapiSeverity = z.enum([
     'low',
     'medium',
     'high'
@@ -847,13 +1457,13 @@ export const zSeverity = z.enum([
  */
 export const zCoachingTip = z.object({
     tip: z.string(),
-    priority: zSeverity.optional(),
+    priority: zShunyaTolerantOpenapiSeverity.optional(),
     category: z.string().optional(),
     timestamp: z.number().gte(0).nullish()
 });
 
-export const zCompliance = z.object({
-    call_id: zCallId.optional(),
+export const zShunyaTolerantOpenapiCompliance = z.object({
+    call_id: zShunyaTolerantOpenapiCallId.optional(),
     compliance_score: z.number().gte(0).lte(10),
     target_role: z.enum(['sales_rep', 'customer_rep']).optional(),
     stages_followed: z.array(z.string()),
@@ -861,38 +1471,38 @@ export const zCompliance = z.object({
     violations: z.array(z.string()).optional(),
     positive_behaviors: z.array(z.string()).optional(),
     recommendations: z.array(z.union([z.string(), zCoachingTip])).optional(),
-    confidence_score: zConfidence.optional(),
-    created_at: zShunyaOpenapiDateTime.nullish()
+    confidence_score: zShunyaTolerantOpenapiConfidence.optional(),
+    created_at: zShunyaTolerantOpenapiDateTime.nullish()
 });
 
-export const zMissedOpportunity = z.intersection(z.unknown(), z.object({
+export const zShunyaTolerantOpenapiMissedOpportunity = z.intersection(z.unknown(), z.object({
     opportunity: z.string().optional(),
-    severity: zSeverity.optional(),
+    severity: zShunyaTolerantOpenapiSeverity.optional(),
     timestamp: z.number().gte(0).nullish(),
     type: zMissedOpportunityType.optional(),
     description: z.string().optional(),
-    impact: zSeverity.optional(),
+    impact: zShunyaTolerantOpenapiSeverity.optional(),
     reasoning: z.string().optional(),
     suggestion: z.string().optional()
 }));
 
-export const zObjection = z.object({
+export const zShunyaTolerantOpenapiObjection = z.object({
     id: z.int().optional(),
     objection_text: z.string(),
     category_id: z.int().gte(1).lte(10),
-    category_text: zObjectionCategoryText,
-    severity: zSeverity,
+    category_text: zShunyaTolerantOpenapiObjectionCategoryText,
+    severity: zShunyaTolerantOpenapiSeverity,
     overcome: z.boolean(),
     timestamp: z.number().gte(0).nullable(),
     speaker_id: z.string().nullish(),
     response_suggestions: z.array(z.string()).optional(),
-    confidence_score: zConfidence,
-    created_at: zShunyaOpenapiDateTime.nullish()
+    confidence_score: zShunyaTolerantOpenapiConfidence,
+    created_at: zShunyaTolerantOpenapiDateTime.nullish()
 });
 
-export const zObjections = z.object({
-    call_id: zCallId.optional(),
-    objections: z.array(zObjection),
+export const zShunyaTolerantOpenapiObjections = z.object({
+    call_id: zShunyaTolerantOpenapiCallId.optional(),
+    objections: z.array(zShunyaTolerantOpenapiObjection),
     total_objections: z.int().gte(0).optional(),
     total_count: z.int().gte(0).optional(),
     severity_breakdown: z.object({
@@ -902,18 +1512,18 @@ export const zObjections = z.object({
     }).optional()
 });
 
-export const zPendingAction = z.intersection(z.unknown(), z.object({
+export const zShunyaTolerantOpenapiPendingAction = z.intersection(z.unknown(), z.object({
     action: z.string().optional(),
     type: zActionType.optional(),
-    due_at: zShunyaOpenapiDateTime.nullish(),
-    priority: zSeverity.optional(),
+    due_at: zShunyaTolerantOpenapiDateTime.nullish(),
+    priority: zShunyaTolerantOpenapiSeverity.optional(),
     contact_method: zContactMethod.optional(),
-    confidence: zConfidence.optional(),
+    confidence: zShunyaTolerantOpenapiConfidence.optional(),
     raw_text: z.string().optional()
 }));
 
 export const zRiskAssessment = z.object({
-    level: zSeverity.optional(),
+    level: zShunyaTolerantOpenapiSeverity.optional(),
     score: z.number().gte(0).lte(100).optional(),
     risk_factors: z.array(z.string()).optional(),
     positive_factors: z.array(z.string()).optional(),
@@ -922,34 +1532,51 @@ export const zRiskAssessment = z.object({
 });
 
 export const zOpportunityAnalysis = z.object({
-    call_id: zCallId.optional(),
+    call_id: zShunyaTolerantOpenapiCallId.optional(),
     risk_assessment: zRiskAssessment.optional(),
-    missed_opportunities: z.array(zMissedOpportunity).optional(),
-    created_at: zShunyaOpenapiDateTime.nullish()
+    missed_opportunities: z.array(zShunyaTolerantOpenapiMissedOpportunity).optional(),
+    created_at: zShunyaTolerantOpenapiDateTime.nullish()
 });
 
 /**
  * One diarized segment. Segments are ordered by `start_time` with no gaps (§6.7).
  */
-export const zShunyaOpenapiSpeakerLabel = z.object({
+export const zShunyaTolerantOpenapiSpeakerLabel = z.object({
     speaker: z.string(),
     text: z.string(),
     start_time: z.number().gte(0),
     end_time: z.number().gte(0),
-    confidence: zConfidence.optional()
+    confidence: zShunyaTolerantOpenapiConfidence.optional()
 });
 
-export const zSummary = z.object({
-    call_id: zCallId.optional(),
+/**
+ * A finished transcript (§6.1).
+ */
+export const zLooseTranscript = z.object({
+    success: z.literal(true).optional(),
+    call_id: zShunyaTolerantOpenapiCallId,
+    transcript_id: z.int().nullish(),
+    task_id: z.string().nullish(),
+    transcript_text: z.string(),
+    speaker_labels: z.array(zShunyaTolerantOpenapiSpeakerLabel).optional(),
+    confidence_score: zShunyaTolerantOpenapiConfidence.nullish(),
+    language: z.string().optional().default('en-US'),
+    word_count: z.int().gte(0).optional(),
+    duration_seconds: z.number().gte(0).nullish(),
+    created_at: zShunyaTolerantOpenapiDateTime.nullish()
+});
+
+export const zShunyaTolerantOpenapiSummary = z.object({
+    call_id: zShunyaTolerantOpenapiCallId.optional(),
     summary: z.string(),
     key_points: z.array(z.string()).optional(),
     action_items: z.array(z.union([z.string(), zCoachingTip])).optional(),
     next_steps: z.array(z.string()).optional(),
-    pending_actions: z.array(zPendingAction).optional(),
-    visit_actions: z.array(zPendingAction).optional(),
-    sentiment_score: zConfidence.optional(),
-    confidence_score: zConfidence.optional(),
-    created_at: zShunyaOpenapiDateTime.nullish()
+    pending_actions: z.array(zShunyaTolerantOpenapiPendingAction).optional(),
+    visit_actions: z.array(zShunyaTolerantOpenapiPendingAction).optional(),
+    sentiment_score: zShunyaTolerantOpenapiConfidence.optional(),
+    confidence_score: zShunyaTolerantOpenapiConfidence.optional(),
+    created_at: zShunyaTolerantOpenapiDateTime.nullish()
 });
 
 /**
@@ -958,46 +1585,61 @@ export const zSummary = z.object({
  * `sentiment_score` or `summary.sentiment_score`) and `summary.summary`.
  *
  */
-export const zCompleteAnalysis = z.object({
+export const zLooseCompleteAnalysis = z.object({
     success: z.literal(true).optional(),
-    call_id: zCallId,
+    call_id: zShunyaTolerantOpenapiCallId,
     job_id: z.string().nullish(),
     status: z.enum([
         'completed',
         'pending',
         'failed'
     ]).optional(),
-    qualification: zQualification,
-    objections: zObjections,
-    compliance: zCompliance,
-    summary: zSummary,
-    sentiment_score: zConfidence.optional(),
-    pending_actions: z.array(zPendingAction).optional(),
-    visit_actions: z.array(zPendingAction).optional(),
-    missed_opportunities: z.array(zMissedOpportunity).optional(),
+    qualification: zShunyaTolerantOpenapiQualification,
+    objections: zShunyaTolerantOpenapiObjections,
+    compliance: zShunyaTolerantOpenapiCompliance,
+    summary: zShunyaTolerantOpenapiSummary,
+    sentiment_score: zShunyaTolerantOpenapiConfidence.optional(),
+    pending_actions: z.array(zShunyaTolerantOpenapiPendingAction).optional(),
+    visit_actions: z.array(zShunyaTolerantOpenapiPendingAction).optional(),
+    missed_opportunities: z.array(zShunyaTolerantOpenapiMissedOpportunity).optional(),
     opportunity_analysis: zOpportunityAnalysis.optional(),
-    entities: zEntities.optional(),
-    outcome: zShunyaOpenapiMeetingOutcome.optional(),
-    created_at: zShunyaOpenapiDateTime.nullish(),
-    completed_at: zShunyaOpenapiDateTime.nullish()
+    entities: zShunyaTolerantOpenapiEntities.optional(),
+    outcome: zShunyaTolerantOpenapiMeetingOutcome.optional(),
+    created_at: zShunyaTolerantOpenapiDateTime.nullish(),
+    completed_at: zShunyaTolerantOpenapiDateTime.nullish()
+});
+
+export const zShunyaTolerantOpenapiCompleteAnalysis = z.union([
+    zCompleteAnalysis,
+    zLooseCompleteAnalysis
+]);
+
+export const zShunyaTolerantOpenapiTranscript = z.union([
+    zTranscript,
+    zLooseTranscript
+]);
+
+export const zValidationError = z.object({
+    loc: z.array(z.union([
+        z.string(),
+        z.int()
+    ])),
+    msg: z.string(),
+    type: z.string()
 });
 
 /**
- * A finished transcript (§6.1).
+ * FastAPI's validation error (Shunya's published document); Otto reads it as `VALIDATION_ERROR` (D19, D57).
  */
-export const zTranscript = z.object({
-    success: z.literal(true).optional(),
-    call_id: zCallId,
-    transcript_id: z.int().nullish(),
-    task_id: z.string().nullish(),
-    transcript_text: z.string(),
-    speaker_labels: z.array(zShunyaOpenapiSpeakerLabel).optional(),
-    confidence_score: zConfidence.nullish(),
-    language: z.string().optional().default('en-US'),
-    word_count: z.int().gte(0).optional(),
-    duration_seconds: z.number().gte(0).nullish(),
-    created_at: zShunyaOpenapiDateTime.nullish()
+export const zHttpValidationError = z.object({
+    detail: z.array(zValidationError)
 });
+
+export const zShunyaTolerantOpenapiErrorEnvelope = z.union([
+    zShunyaOpenapiErrorEnvelope,
+    zLooseErrorEnvelope,
+    zHttpValidationError
+]);
 
 export const zWebhookEventType = z.enum([
     'call.transcription.complete',
@@ -1023,18 +1665,18 @@ export const zWebhookStatus = z.enum([
 export const zEventWebhookPayload = z.object({
     event_type: zWebhookEventType,
     task_id: z.string(),
-    call_id: zCallId.optional(),
-    company_id: zCompanyId,
-    timestamp: zShunyaOpenapiDateTime.optional(),
+    call_id: zShunyaTolerantOpenapiCallId.optional(),
+    company_id: zShunyaTolerantOpenapiCompanyId,
+    timestamp: zShunyaTolerantOpenapiDateTime.optional(),
     status: zWebhookStatus,
     data: z.union([
-        zTranscript,
-        zCompleteAnalysis,
-        zMeetingSegmentation
+        zShunyaTolerantOpenapiTranscript,
+        zShunyaTolerantOpenapiCompleteAnalysis,
+        zShunyaTolerantOpenapiMeetingSegmentation
     ]).optional(),
     error: z.union([
-        zShunyaOpenapiErrorEnvelope,
-        zErrorObject
+        zShunyaTolerantOpenapiErrorEnvelope,
+        zShunyaTolerantOpenapiErrorObject
     ]).optional()
 });
 
@@ -1044,30 +1686,38 @@ export const zEventWebhookPayload = z.object({
  * `MeetingSegmentation`). `error` is present when `status` is `failed`.
  *
  */
-export const zWebhookPayload = z.object({
+export const zLooseWebhookPayload = z.object({
     shunya_job_id: z.string().min(1).max(255),
     job_id: z.string().optional(),
     task_id: z.string().optional(),
     status: zWebhookStatus,
-    company_id: zCompanyId,
+    company_id: zShunyaTolerantOpenapiCompanyId,
     result: z.union([
-        zTranscript,
-        zCompleteAnalysis,
-        zMeetingSegmentation
-    ]).optional(),
+        zShunyaTolerantOpenapiTranscript,
+        zShunyaTolerantOpenapiCompleteAnalysis,
+        zShunyaTolerantOpenapiMeetingSegmentation
+    ]).nullish(),
     error: z.union([
-        zErrorObject,
-        zShunyaOpenapiErrorEnvelope
-    ]).optional(),
-    timestamp: zShunyaOpenapiDateTime.optional(),
-    created_at: zShunyaOpenapiDateTime.optional()
+        zShunyaTolerantOpenapiErrorObject,
+        zShunyaTolerantOpenapiErrorEnvelope
+    ]).nullish(),
+    timestamp: zShunyaTolerantOpenapiDateTime.optional(),
+    created_at: zShunyaTolerantOpenapiDateTime.optional()
 });
 
+export const zShunyaTolerantOpenapiWebhookPayload = z.union([
+    zWebhookPayload,
+    zLooseWebhookPayload
+]);
+
 /**
- * Either webhook profile Shunya may send (see the Shunya contract's `webhooks`).
+ * What Otto's receiver accepts: the strict contract's webhook body, its looser forms, or Shunya's
+ * event profile (the tolerant reading, `shunya.tolerant.openapi.yaml`, D45). Shunya must send the
+ * strict `WebhookPayload` of `shunya.openapi.yaml`.
+ *
  */
 export const zShunyaWebhookBody = z.union([
-    zWebhookPayload,
+    zShunyaTolerantOpenapiWebhookPayload,
     zEventWebhookPayload
 ]);
 
@@ -1177,6 +1827,9 @@ export const zListJobsQuery = z.object({
     status: zJobStatus.optional(),
     type: zJobType.optional(),
     company_id: zUuid.optional(),
+    search: z.string().min(1).max(255).optional(),
+    created_after: zDateTime.optional(),
+    created_before: zDateTime.optional(),
     limit: z.int().gte(1).lte(500).optional().default(50),
     before: z.string().optional()
 });
@@ -1210,6 +1863,85 @@ export const zRetryJobResponse = zJobSummary;
 export const zListCircuitBreakersResponse = z.object({
     items: z.array(zCircuitBreakerState)
 });
+
+/**
+ * The operator.
+ */
+export const zGetOperatorResponse = zOperator;
+
+/**
+ * Operator tokens, oldest first.
+ */
+export const zListOperatorTokensResponse = z.object({
+    items: z.array(zOperatorToken)
+});
+
+export const zCreateOperatorTokenBody = zOperatorTokenCreate;
+
+/**
+ * Created; `token` is shown this once.
+ */
+export const zCreateOperatorTokenResponse = zOperatorTokenCreated;
+
+export const zRevokeOperatorTokenPath = z.object({
+    operator_id: zUuid
+});
+
+/**
+ * The token, revoked.
+ */
+export const zRevokeOperatorTokenResponse = zOperatorToken;
+
+export const zListAuditLogQuery = z.object({
+    company_id: zUuid.optional(),
+    action: zAuditAction.optional(),
+    limit: z.int().gte(1).lte(500).optional().default(50),
+    before: z.string().regex(/^[0-9]{1,18}$/).optional()
+});
+
+/**
+ * Entries, newest first.
+ */
+export const zListAuditLogResponse = zAuditLog;
+
+/**
+ * The overview.
+ */
+export const zGetOpsOverviewResponse = zOpsOverview;
+
+export const zGetOpsChartsQuery = z.object({
+    minutes: z.int().gte(1).lte(360).optional().default(60)
+});
+
+/**
+ * The series.
+ */
+export const zGetOpsChartsResponse = zOpsCharts;
+
+export const zGetJobJourneyPath = z.object({
+    job_id: zUuid
+});
+
+/**
+ * The journey.
+ */
+export const zGetJobJourneyResponse = zJobJourney;
+
+export const zSendTestTrafficBody = zTestTrafficRequest;
+
+export const zSendTestTrafficPath = z.object({
+    company_id: zUuid
+});
+
+/**
+ * The job was created.
+ */
+export const zSendTestTrafficResponse = zTestTrafficAccepted;
+
+/**
+ * The simulator's state as Otto sees it.
+ */
+export const zGetSimulatorLinkResponse = zSimulatorLink;
 
 /**
  * The process is alive.

@@ -16,9 +16,10 @@ export interface paths {
         put?: never;
         /**
          * Submit audio for transcription
-         * @description Starts transcription of the audio at `audio_url` for `call_id`. The audio must be reachable by
-         *     Shunya, at most 100 MB and 2 hours long, in MP3, WAV or M4A (§11.3). Returns a `task_id` at once;
-         *     the work completes asynchronously.
+         * @description Starts transcription of the audio at `audio_url` for `call_id` and answers `202` with a
+         *     `task_id` at once; the work completes asynchronously. The audio must be reachable by Shunya and
+         *     within `x-audio-limits` (§11.3). Transcribing a call id again starts a new transcription that
+         *     replaces the call's previous one (D24).
          */
         post: operations["transcribeAudio"];
         delete?: never;
@@ -53,7 +54,7 @@ export interface paths {
         };
         /**
          * The finished transcript of a call
-         * @description Returns `404 TRANSCRIPT_NOT_AVAILABLE` until transcription has completed.
+         * @description Returns `404 TRANSCRIPT_NOT_AVAILABLE` until the call's latest transcription has completed.
          */
         get: operations["getTranscript"];
         put?: never;
@@ -75,9 +76,10 @@ export interface paths {
         put?: never;
         /**
          * Start the analysis pipeline for a transcribed call
-         * @description Has no request body: the call is named in the path (§4.2). Refused with
-         *     `409 TRANSCRIPT_NOT_READY` while the call's transcription has not completed, and with
-         *     `404 CALL_NOT_FOUND` when the tenant never submitted the call.
+         * @description Has no request body: the call is named in the path (§4.2). Answers `202` with a `job_id`.
+         *     Refused with `409 TRANSCRIPT_NOT_READY` while the call's transcription is queued or processing,
+         *     `409 TRANSCRIPT_FAILED` when it failed, and `404 CALL_NOT_FOUND` when the tenant never submitted
+         *     the call. Starting it again runs a new analysis job (D24).
          */
         post: operations["startAnalysis"];
         delete?: never;
@@ -93,7 +95,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Analysis status of a call, overall and per component */
+        /**
+         * Analysis status of a call, overall and per component
+         * @description Returns `404 ANALYSIS_NOT_AVAILABLE` when no analysis was started for the call.
+         */
         get: operations["getAnalysisStatus"];
         put?: never;
         post?: never;
@@ -112,11 +117,10 @@ export interface paths {
         };
         /**
          * The complete analysis of a call
-         * @description Returns every analysis component once the analysis has completed, and
+         * @description Every analysis component once the call's latest analysis has completed, and
          *     `404 ANALYSIS_NOT_AVAILABLE` before. Shunya's own document leaves this response untyped; this
-         *     contract types it fully, with the handoff's top-level fields (§4.3) and the places where Shunya
-         *     actually nests them (`summary.pending_actions`, `summary.sentiment_score`,
-         *     `opportunity_analysis.missed_opportunities`, appointment fields under `qualification`).
+         *     contract types it in the handoff's shape (§4.3). Shunya's own nested shape is part of the
+         *     tolerant reading only (D56).
          */
         get: operations["getCompleteAnalysis"];
         put?: never;
@@ -138,10 +142,12 @@ export interface paths {
         put?: never;
         /**
          * Segment a sales visit into part 1 and part 2
-         * @description Shunya's own document answers this synchronously with the finished segmentation (200); the
-         *     handoff (§2.2, §4.4) expects asynchronous processing with a job id (202). Both are in this
-         *     contract and Otto handles both. Refused with `409 TRANSCRIPT_NOT_READY` while the call's
-         *     transcription has not completed, and `422 SEGMENTATION_NOT_APPLICABLE` for a CSR call.
+         * @description Asynchronous like the other submissions (§2.2): answers `202` with a `job_id`; the segmentation
+         *     is fetched from `GET /api/v1/meeting-segmentation/analysis/{call_id}` or arrives by webhook.
+         *     Shunya's documented synchronous answer (`200` with the segmentation) is part of the tolerant
+         *     reading only (D54). Refused with `422 SEGMENTATION_NOT_APPLICABLE` for a call that is not a
+         *     sales call (checked first), `409 TRANSCRIPT_NOT_READY` while its transcription is not finished
+         *     and `409 TRANSCRIPT_FAILED` when it failed.
          */
         post: operations["analyzeMeetingSegmentation"];
         delete?: never;
@@ -157,7 +163,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Segmentation status of a call */
+        /**
+         * Segmentation status of a call
+         * @description Returns `404 ANALYSIS_NOT_AVAILABLE` when no segmentation was started for the call.
+         */
         get: operations["getMeetingSegmentationStatus"];
         put?: never;
         post?: never;
@@ -176,7 +185,7 @@ export interface paths {
         };
         /**
          * The finished segmentation of a call
-         * @description Returns `404 ANALYSIS_NOT_AVAILABLE` until segmentation has completed.
+         * @description Returns `404 ANALYSIS_NOT_AVAILABLE` until the call's latest segmentation has completed.
          */
         get: operations["getMeetingSegmentationAnalysis"];
         put?: never;
@@ -216,45 +225,27 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * A Shunya job completed or failed (handoff profile, §8)
-         * @description Sent by Shunya to Otto's `POST /api/v1/shunya/webhook` when a transcription, analysis or
-         *     segmentation job completes or fails. Delivery is at-least-once: Shunya retries non-2xx answers,
-         *     timeouts and connection errors with exponential backoff and jitter, so Otto must be idempotent.
+         * A Shunya job completed or failed (§8)
+         * @description Sent by Shunya to Otto's `POST /api/v1/shunya/webhook` once a transcription, analysis or
+         *     segmentation job completes or fails, delivered as `x-webhook-delivery` (at the root of this
+         *     document) states: at-least-once, with its retry schedule, give-up time, per-attempt timeout and,
+         *     for each of Otto's answers below, whether Shunya retries. This (the handoff's) profile is the
+         *     only one in the strict contract; Shunya's event profile is part of the tolerant reading (D55).
          *
          *     **Signing.** `X-Shunya-Signature` is the lowercase hex HMAC-SHA256, keyed by `UWC_HMAC_SECRET`,
          *     of the bytes `"{X-Shunya-Timestamp}."` followed by the raw request body bytes exactly as sent.
-         *     `X-Shunya-Timestamp` is the send time in epoch milliseconds. Otto rejects (401) a signature that
-         *     does not match in constant time, and a timestamp more than 5 minutes (300 s) away from its own
-         *     clock, in the past or the future.
+         *     `X-Shunya-Timestamp` is the send time of this attempt in epoch milliseconds. Otto refuses (401) a
+         *     signature that does not match in constant time, and a timestamp more than 5 minutes (300 s) away
+         *     from its own clock, in the past or the future. `X-Shunya-Task-Id` is the job's id, the same as
+         *     the body's `shunya_job_id`.
          *
          *     **Tenancy.** `company_id` must be the tenant that submitted the job; otherwise Otto answers 403.
+         *
+         *     **Body.** `result` is the job's finished result, the same object its result endpoint returns (a
+         *     `Transcript`, a `CompleteAnalysis` or a `MeetingSegmentation`), and `error` is `null`, when
+         *     `status` is `completed`; `result` is `null` and `error` the job's error when it is `failed`.
          */
         post: operations["receiveShunyaJobEvent"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    shunyaEventWebhook: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * A Shunya job completed or failed (Shunya's documented event profile)
-         * @description The webhook as Shunya's own reference notes describe it: an `event_type`, a `task_id`, the
-         *     `call_id` and the result under `data`. It is signed differently: `X-Shunya-Signature` is the hex
-         *     HMAC-SHA256 of `"{X-Shunya-Timestamp}:{JSON of the payload with sorted keys}"`, where the JSON
-         *     is Python's `json.dumps(payload, sort_keys=True)` (`", "` and `": "` separators). Otto accepts this
-         *     profile when configured to (`SHUNYA_WEBHOOK_PROFILE=shunya` or `both`). The handoff profile above
-         *     is the one Otto asks Shunya to adopt, because it signs the exact bytes sent.
-         */
-        post: operations["receiveShunyaEventWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -271,336 +262,275 @@ export interface components {
         CallId: number;
         /** @description The tenant's id, as Otto names it. */
         CompanyId: string;
-        /** Format: date-time */
+        /** @description Shunya's opaque id of a job (`task_id`, `job_id`, the webhook's `shunya_job_id`); at most 255 characters (D43). */
+        JobId: string;
+        /**
+         * Format: date-time
+         * @description RFC 3339 date-time in UTC with a `Z` suffix and at most six fractional digits (D52).
+         * @example 2025-01-15T10:00:00Z
+         * @example 2025-01-15T10:00:00.123Z
+         */
         DateTime: string;
-        /** @description A confidence in [0, 1] (§6.6). */
+        NullableDateTime: components["schemas"]["DateTime"] | null;
+        /** @description A confidence or score in [0, 1] (§6.6). */
         Confidence: number;
+        /** @description A confidence or score in [0, 1], or `null` when not available (§6.6). */
+        NullableConfidence: number | null;
+        /** @description Seconds from the start of the audio. */
+        Seconds: number;
         /**
          * @description Lifecycle of an asynchronous Shunya job: `queued` → `processing` → `completed` | `failed`.
-         *     `pending` is the name Shunya's reference notes use for `queued`; both mean "not started".
          * @enum {string}
          */
-        JobState: "queued" | "pending" | "processing" | "completed" | "failed";
+        JobState: "queued" | "processing" | "completed" | "failed";
         /**
          * @description Shunya's `CallType` enum. Otto sends `csr_call` for CallRail calls and `sales_call` for recorded sales visits.
          * @enum {string}
          */
         CallType: "csr_call" | "sales_call";
+        /** @description Free-text items; their order carries no meaning. */
+        StringList: string[];
+        /** @description What Otto sends. `call_type` is always sent, so Shunya's default (`sales_call`) never applies (D58). */
         TranscriptionRequest: {
             call_id: components["schemas"]["CallId"];
             /**
              * Format: uri
-             * @description Publicly reachable URL of the audio (MP3, WAV or M4A; at most 100 MB and 2 hours).
+             * @description Publicly reachable URL of the audio (within `x-audio-limits`).
              */
             audio_url: string;
-            call_type?: components["schemas"]["CallType"];
+            call_type: components["schemas"]["CallType"];
             /**
-             * @description BCP 47 language tag.
+             * @description BCP 47 language tag. Shunya may ignore it while it transcribes English only (D58).
              * @default en-US
              */
             language: string;
-            /** @default default */
+            /**
+             * @description ASR model. Shunya may ignore it while it has one model (D58).
+             * @default default
+             */
             model: string;
         };
         TranscriptionAccepted: {
             /** @constant */
             success: true;
-            /** @description Shunya's id for this transcription job; the webhook's `shunya_job_id`. */
-            task_id: string;
-            /** @description Shunya's id of the transcript record. */
-            transcript_id?: number | null;
-            call_id?: components["schemas"]["CallId"];
-            status?: components["schemas"]["JobState"];
+            task_id: components["schemas"]["JobId"];
+            /** @description Shunya's id of the transcript record, when it has one. */
+            transcript_id: number | null;
+            call_id: components["schemas"]["CallId"];
+            status: components["schemas"]["JobState"];
             message: string;
         };
         TranscriptionStatus: {
             /** @constant */
             success: true;
             call_id: components["schemas"]["CallId"];
-            task_id?: string | null;
-            transcript_id?: number | null;
+            task_id: components["schemas"]["JobId"];
+            transcript_id: number | null;
             status: components["schemas"]["JobState"];
-            created_at?: components["schemas"]["DateTime"] | null;
-            processed_at?: components["schemas"]["DateTime"] | null;
-            /** @description Why the job failed, when `status` is `failed`. */
-            error?: components["schemas"]["ErrorObject"] | null;
+            created_at: components["schemas"]["DateTime"];
+            /** @description When the job completed or failed; `null` before. */
+            processed_at: components["schemas"]["NullableDateTime"];
+            /** @description Why the job failed when `status` is `failed`; `null` otherwise. */
+            error: components["schemas"]["NullableErrorObject"];
         };
-        /** @description One diarized segment. Segments are ordered by `start_time` with no gaps (§6.7). */
+        /**
+         * @description Who speaks (§6.1). Shunya's diarizer labels (`SPEAKER_01`, …) are part of the tolerant reading only (D56).
+         * @enum {string}
+         */
+        Speaker: "rep" | "customer";
+        /** @description One diarized segment. */
         SpeakerLabel: {
-            /**
-             * @description `rep` or `customer` in the handoff; Shunya's diarizer may answer `SPEAKER_01`, `SPEAKER_02`, ….
-             * @example rep
-             * @example customer
-             * @example SPEAKER_01
-             */
-            speaker: string;
+            speaker: components["schemas"]["Speaker"];
             text: string;
-            /** @description Seconds from the start of the audio. */
-            start_time: number;
-            end_time: number;
-            confidence?: components["schemas"]["Confidence"];
+            start_time: components["schemas"]["Seconds"];
+            end_time: components["schemas"]["Seconds"];
+            confidence: components["schemas"]["NullableConfidence"];
         };
         /** @description A finished transcript (§6.1). */
         Transcript: {
             /** @constant */
-            success?: true;
+            success: true;
             call_id: components["schemas"]["CallId"];
-            transcript_id?: number | null;
-            task_id?: string | null;
+            transcript_id: number | null;
+            task_id: components["schemas"]["JobId"];
             transcript_text: string;
-            speaker_labels?: components["schemas"]["SpeakerLabel"][];
-            confidence_score?: components["schemas"]["Confidence"] | null;
-            /** @default en-US */
+            /** @description Diarized segments, ordered by `start_time`, each starting where the previous ended (§6.7); `[]` when diarization is not available. */
+            speaker_labels: components["schemas"]["SpeakerLabel"][];
+            confidence_score: components["schemas"]["NullableConfidence"];
+            /** @description BCP 47 language tag of the transcript. */
             language: string;
-            word_count?: number;
-            duration_seconds?: number | null;
-            created_at?: components["schemas"]["DateTime"] | null;
+            word_count: number;
+            /** @description Duration of the audio. */
+            duration_seconds: number | null;
+            created_at: components["schemas"]["DateTime"];
         };
         AnalysisAccepted: {
             /** @constant */
             success: true;
-            /** @description Shunya's id for this analysis job; the webhook's `shunya_job_id`. */
-            job_id: string;
-            call_id?: components["schemas"]["CallId"];
-            status?: components["schemas"]["JobState"];
-            message?: string;
+            job_id: components["schemas"]["JobId"];
+            call_id: components["schemas"]["CallId"];
+            status: components["schemas"]["JobState"];
+            message: string;
         };
-        /** @enum {string} */
-        AnalysisComponent: "summary" | "compliance" | "objections" | "qualification" | "opportunity_analysis";
+        /** @description State of each analysis component. */
+        AnalysisComponents: {
+            summary: components["schemas"]["JobState"];
+            compliance: components["schemas"]["JobState"];
+            objections: components["schemas"]["JobState"];
+            qualification: components["schemas"]["JobState"];
+            opportunity_analysis: components["schemas"]["JobState"];
+        };
         AnalysisStatus: {
             /** @constant */
             success: true;
             call_id: components["schemas"]["CallId"];
-            job_id?: string | null;
+            job_id: components["schemas"]["JobId"];
             status: components["schemas"]["JobState"];
-            /** @description State of each analysis component. */
-            components?: {
-                [key: string]: components["schemas"]["JobState"];
-            };
-            created_at?: components["schemas"]["DateTime"] | null;
-            completed_at?: components["schemas"]["DateTime"] | null;
-            error?: components["schemas"]["ErrorObject"] | null;
+            components: components["schemas"]["AnalysisComponents"];
+            created_at: components["schemas"]["DateTime"];
+            completed_at: components["schemas"]["NullableDateTime"];
+            error: components["schemas"]["NullableErrorObject"];
         };
         /**
-         * @description Two vocabularies meet here. Shunya's `QualificationStatus` enum is a lead temperature:
-         *     `hot`, `warm`, `cold`, `unqualified`, with booking reported separately in `booking_status`. The
-         *     handoff (§3.1) names combined outcomes: `qualified_booked`, `qualified_unbooked`, `not_qualified`
-         *     (and Otto adds `qualified_service_not_offered` for symmetry with Shunya's booking status). Otto
-         *     accepts both and maps them to one lead status (see `docs/decisions.md`).
+         * @description The call's outcome for the lead (§3.1): the handoff's three values plus
+         *     `qualified_service_not_offered` (the lead is qualified but needs a service the company does not
+         *     offer; Shunya's `booking_status: service_not_offered`). Shunya's lead temperatures (`hot`,
+         *     `warm`, `cold`, `unqualified`) with a separate `booking_status` are part of the tolerant
+         *     reading only (D56).
          * @enum {string}
          */
-        QualificationStatus: "hot" | "warm" | "cold" | "unqualified" | "qualified_booked" | "qualified_unbooked" | "qualified_service_not_offered" | "not_qualified";
-        /**
-         * @description Shunya's `BookingStatus` enum.
-         * @enum {string}
-         */
-        BookingStatus: "booked" | "not_booked" | "service_not_offered";
-        /**
-         * @description Shunya's computed `CallOutcomeCategory` (from qualification status and booking status).
-         * @enum {string}
-         */
-        CallOutcomeCategory: "qualified_and_booked" | "qualified_service_not_offered" | "qualified_but_unbooked";
-        /**
-         * @description Shunya's `AppointmentType` enum; present only when booked.
-         * @enum {string}
-         */
-        AppointmentType: "in-person" | "virtual" | "phone";
+        QualificationStatus: "qualified_booked" | "qualified_unbooked" | "qualified_service_not_offered" | "not_qualified";
         BantScores: {
-            budget: components["schemas"]["Confidence"];
-            authority: components["schemas"]["Confidence"];
-            need: components["schemas"]["Confidence"];
-            timeline: components["schemas"]["Confidence"];
+            budget: components["schemas"]["NullableConfidence"];
+            authority: components["schemas"]["NullableConfidence"];
+            need: components["schemas"]["NullableConfidence"];
+            timeline: components["schemas"]["NullableConfidence"];
         };
         Qualification: {
-            call_id?: components["schemas"]["CallId"];
             qualification_status: components["schemas"]["QualificationStatus"];
-            booking_status?: components["schemas"]["BookingStatus"];
-            call_outcome_category?: components["schemas"]["CallOutcomeCategory"];
-            bant_scores?: components["schemas"]["BantScores"];
-            overall_score?: components["schemas"]["Confidence"];
-            confidence_score?: components["schemas"]["Confidence"];
-            decision_makers?: string[];
-            urgency_signals?: string[];
-            budget_indicators?: string[];
-            appointment_confirmed?: boolean;
-            appointment_date?: components["schemas"]["DateTime"] | null;
-            appointment_type?: components["schemas"]["AppointmentType"] | null;
-            service_requested?: string | null;
-            service_not_offered_reason?: string | null;
-            follow_up_required?: boolean;
-            follow_up_reason?: string | null;
-            created_at?: components["schemas"]["DateTime"] | null;
+            bant_scores: components["schemas"]["BantScores"];
+            overall_score: components["schemas"]["NullableConfidence"];
+            confidence_score: components["schemas"]["NullableConfidence"];
+            decision_makers: components["schemas"]["StringList"];
+            urgency_signals: components["schemas"]["StringList"];
+            budget_indicators: components["schemas"]["StringList"];
         };
         /** @enum {string} */
         Severity: "low" | "medium" | "high";
         /**
-         * @description Shunya's ten objection categories (ids 1-10, from its `objection_categories` table). `Pricing`
-         *     is the handoff's example name for category 1 (`Price/Budget`).
+         * @description Shunya's ten objection categories, from its `objection_categories` table; `category_id` is the number `x-category-ids` gives the text. The handoff's example name `Pricing` is part of the tolerant reading only (D56).
          * @enum {string}
          */
-        ObjectionCategoryText: "Price/Budget" | "Timing" | "Competitor" | "Trust/Credibility" | "Need/Fit" | "Decision Authority" | "Technical" | "Contract Terms" | "DIY Alternative" | "No Response" | "Pricing";
+        ObjectionCategoryText: "Price/Budget" | "Timing" | "Competitor" | "Trust/Credibility" | "Need/Fit" | "Decision Authority" | "Technical" | "Contract Terms" | "DIY Alternative" | "No Response";
         Objection: {
-            id?: number;
             /** @description The customer's words, quoted from the transcript. */
             objection_text: string;
             category_id: number;
             category_text: components["schemas"]["ObjectionCategoryText"];
             severity: components["schemas"]["Severity"];
             overcome: boolean;
-            /** @description Seconds from the start of the audio where the objection was raised. */
+            /** @description Seconds from the start of the audio where the objection was raised; `null` when not known. */
             timestamp: number | null;
-            speaker_id?: string | null;
-            response_suggestions?: string[];
-            confidence_score: components["schemas"]["Confidence"];
-            created_at?: components["schemas"]["DateTime"] | null;
+            /** @description The diarizer's label of who raised it. */
+            speaker_id: string | null;
+            response_suggestions: components["schemas"]["StringList"];
+            confidence_score: components["schemas"]["NullableConfidence"];
+        };
+        SeverityBreakdown: {
+            high: number;
+            medium: number;
+            low: number;
         };
         Objections: {
-            call_id?: components["schemas"]["CallId"];
-            /** @description Ordered by `timestamp` ascending (§6.7). */
+            /** @description Ordered by `timestamp` ascending, unknown timestamps last; several may share a timestamp (§6.7). */
             objections: components["schemas"]["Objection"][];
-            /** @description The handoff's count field. */
-            total_objections?: number;
-            /** @description Shunya's name for the same count. */
-            total_count?: number;
-            severity_breakdown?: {
-                high: number;
-                medium: number;
-                low: number;
-            };
-        };
-        /** @description A coaching tip (§6.5), found in `compliance.recommendations` or `summary.action_items`. */
-        CoachingTip: {
-            tip: string;
-            priority?: components["schemas"]["Severity"];
-            category?: string;
-            timestamp?: number | null;
+            /** @description The number of items of `objections`. */
+            total_objections: number;
+            severity_breakdown: components["schemas"]["SeverityBreakdown"];
         };
         Compliance: {
-            call_id?: components["schemas"]["CallId"];
-            /**
-             * @description SOP compliance. The handoff uses a 0-10 scale (8.5); Shunya's samples use 0-1 (0.85). Otto
-             *     reads a value at most 1 as a fraction and scales it to 0-10.
-             */
+            /** @description SOP compliance on Otto's 0–10 scale (§4.3, §10.1; D51). Shunya's 0–1 samples are part of the tolerant reading only. */
             compliance_score: number;
-            /** @enum {string} */
-            target_role?: "sales_rep" | "customer_rep";
+            /** @description SOP stages the rep followed, in the order of the SOP. */
             stages_followed: string[];
+            /** @description SOP stages the rep missed, in the order of the SOP. */
             stages_missed: string[];
-            violations?: string[];
-            positive_behaviors?: string[];
-            recommendations?: (string | components["schemas"]["CoachingTip"])[];
-            confidence_score?: components["schemas"]["Confidence"];
-            created_at?: components["schemas"]["DateTime"] | null;
+            violations: components["schemas"]["StringList"];
+            positive_behaviors: components["schemas"]["StringList"];
+            /** @description Coaching tips as text (§4.3). The structured tips of §6.5 (`{tip, priority, category, timestamp}`) are part of the tolerant reading only (D56). */
+            recommendations: components["schemas"]["StringList"];
         };
-        /**
-         * @description Shunya's `ActionType` enum (30 values).
-         * @enum {string}
-         */
-        ActionType: "call_back" | "follow_up_call" | "check_in" | "send_quote" | "send_estimate" | "send_contract" | "send_info" | "send_photos" | "send_details" | "schedule_appointment" | "schedule_visit" | "reschedule" | "confirm_appointment" | "site_visit" | "inspection" | "measurement" | "verify_insurance" | "verify_details" | "check_availability" | "confirm_address" | "prepare_contract" | "collect_documents" | "send_invoice" | "escalate" | "manager_review" | "get_approval" | "setup_financing" | "process_payment" | "send_payment_link" | "custom";
-        /** @enum {string} */
-        ContactMethod: "phone" | "email" | "sms" | "in_person" | "any";
-        /**
-         * @description A follow-up the call created. The handoff names it with free text in `action` and a
-         *     `priority`; Shunya types it with `type` (an `ActionType`), `contact_method`, `confidence` and the
-         *     `raw_text` it came from. At least one of `action` and `type` is present.
-         */
+        /** @description A follow-up the call created (§4.3); Otto creates a task from it. */
         PendingAction: {
-            action?: string;
-            type?: components["schemas"]["ActionType"];
-            due_at?: components["schemas"]["DateTime"] | null;
-            priority?: components["schemas"]["Severity"];
-            contact_method?: components["schemas"]["ContactMethod"];
-            confidence?: components["schemas"]["Confidence"];
-            raw_text?: string;
-        } | unknown | unknown;
+            action: string;
+            due_at: components["schemas"]["NullableDateTime"];
+            priority: components["schemas"]["Severity"];
+        };
         Summary: {
-            call_id?: components["schemas"]["CallId"];
             summary: string;
-            key_points?: string[];
-            action_items?: (string | components["schemas"]["CoachingTip"])[];
-            next_steps?: string[];
-            /** @description Where Shunya actually returns pending actions (the handoff puts them at the top level). */
-            pending_actions?: components["schemas"]["PendingAction"][];
-            /** @description A sales visit's actions (§3.2 step 3.4), in either place and either `PendingAction` shape (decision D76). */
-            visit_actions?: components["schemas"]["PendingAction"][];
-            sentiment_score?: components["schemas"]["Confidence"];
-            confidence_score?: components["schemas"]["Confidence"];
-            created_at?: components["schemas"]["DateTime"] | null;
+            key_points: components["schemas"]["StringList"];
+            action_items: components["schemas"]["StringList"];
+            next_steps: components["schemas"]["StringList"];
+            confidence_score: components["schemas"]["NullableConfidence"];
         };
-        /** @enum {string} */
-        MissedOpportunityType: "discovery" | "cross_sell" | "upsell" | "qualification";
-        /** @description The handoff's shape (`opportunity`, `severity`, `timestamp`) or Shunya's (`type`, `description`, `impact`, `reasoning`, `suggestion`). */
         MissedOpportunity: {
-            opportunity?: string;
-            severity?: components["schemas"]["Severity"];
-            timestamp?: number | null;
-            type?: components["schemas"]["MissedOpportunityType"];
-            description?: string;
-            impact?: components["schemas"]["Severity"];
-            reasoning?: string;
-            suggestion?: string;
-        } | unknown | unknown;
-        RiskAssessment: {
-            level?: components["schemas"]["Severity"];
-            score?: number;
-            risk_factors?: string[];
-            positive_factors?: string[];
-            mitigation_strategies?: string[];
-            recommendation?: string;
+            opportunity: string;
+            severity: components["schemas"]["Severity"];
+            /** @description Seconds from the start of the audio; `null` when the whole call is meant. */
+            timestamp: number | null;
         };
-        OpportunityAnalysis: {
-            call_id?: components["schemas"]["CallId"];
-            risk_assessment?: components["schemas"]["RiskAssessment"];
-            missed_opportunities?: components["schemas"]["MissedOpportunity"][];
-            created_at?: components["schemas"]["DateTime"] | null;
-        };
-        /** @description What the analysis extracted from the conversation. Every field may be null. */
+        /** @description What the analysis extracted from the conversation; `null` where the call did not say. */
         Entities: {
-            address?: string | null;
-            appointment_date?: components["schemas"]["DateTime"] | null;
-            scheduled_time?: components["schemas"]["DateTime"] | null;
-            name?: string | null;
-            phone?: string | null;
-            email?: string | null;
+            address: string | null;
+            appointment_date: components["schemas"]["NullableDateTime"];
+            scheduled_time: components["schemas"]["NullableDateTime"];
+            name: string | null;
+            phone: string | null;
+            email: string | null;
         };
         /**
-         * @description Outcome of a sales visit. The handoff lists won/lost/pending (and no_show in §10.1); `rescheduled` is accepted too.
+         * @description Outcome of a sales visit (§4.4, §10.1), plus `rescheduled` (D9).
          * @enum {string}
          */
         MeetingOutcome: "won" | "lost" | "pending" | "no_show" | "rescheduled";
+        NullableMeetingOutcome: components["schemas"]["MeetingOutcome"] | null;
         /**
-         * @description The complete analysis of a call. Required for Otto's UX (§10.3): `qualification.qualification_status`,
-         *     `objections.objections`, `compliance.compliance_score`, a sentiment score (top-level
-         *     `sentiment_score` or `summary.sentiment_score`) and `summary.summary`.
+         * @description The complete analysis of a call in the handoff's shape (§4.3). What Otto's UX needs (§10.3):
+         *     `qualification.qualification_status`, `objections.objections`, `compliance.compliance_score`,
+         *     `sentiment_score` and `summary.summary`.
          */
         CompleteAnalysis: {
             /** @constant */
-            success?: true;
+            success: true;
             call_id: components["schemas"]["CallId"];
-            job_id?: string | null;
+            job_id: components["schemas"]["JobId"];
             /**
-             * @description Shunya's overall status of the analysis.
-             * @enum {string}
+             * @description The result endpoint answers only for a completed analysis.
+             * @constant
              */
-            status?: "completed" | "pending" | "failed";
+            status: "completed";
             qualification: components["schemas"]["Qualification"];
             objections: components["schemas"]["Objections"];
             compliance: components["schemas"]["Compliance"];
             summary: components["schemas"]["Summary"];
-            sentiment_score?: components["schemas"]["Confidence"];
-            /** @description Ordered by `due_at` ascending, nulls last (§6.7). */
-            pending_actions?: components["schemas"]["PendingAction"][];
+            /** @description 0.0 very negative, 0.5 neutral, 1.0 very positive (§6.4). */
+            sentiment_score: components["schemas"]["Confidence"];
+            /** @description Ordered by `due_at` ascending with unknown due times last, then by priority high → low (§6.7). */
+            pending_actions: components["schemas"]["PendingAction"][];
             /**
-             * @description A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), here or under `summary`,
-             *     in either `PendingAction` shape; Otto makes one task of each action of both lists (decision D76).
+             * @description A sales visit's actions (§3.2 step 3.4 "Create Tasks from visit_actions"), in the `PendingAction`
+             *     shape, ordered like `pending_actions`; `[]` for a CSR call (whose follow-ups are `pending_actions`).
+             *     Otto makes one task of each action of both lists (decision D76). Nested under `summary` only in the
+             *     tolerant reading.
              */
-            visit_actions?: components["schemas"]["PendingAction"][];
-            missed_opportunities?: components["schemas"]["MissedOpportunity"][];
-            opportunity_analysis?: components["schemas"]["OpportunityAnalysis"];
-            entities?: components["schemas"]["Entities"];
-            outcome?: components["schemas"]["MeetingOutcome"];
-            created_at?: components["schemas"]["DateTime"] | null;
-            completed_at?: components["schemas"]["DateTime"] | null;
+            visit_actions: components["schemas"]["PendingAction"][];
+            /** @description Ordered by `timestamp` ascending, whole-call ones (`null`) last. */
+            missed_opportunities: components["schemas"]["MissedOpportunity"][];
+            entities: components["schemas"]["Entities"];
+            /** @description The sales visit's outcome (§3.2); `null` for a CSR call. */
+            outcome: components["schemas"]["NullableMeetingOutcome"];
+            created_at: components["schemas"]["DateTime"];
+            completed_at: components["schemas"]["DateTime"];
         };
         SegmentationRequest: {
             call_id: components["schemas"]["CallId"];
@@ -613,132 +543,118 @@ export interface components {
         SegmentationAccepted: {
             /** @constant */
             success: true;
-            call_id?: components["schemas"]["CallId"];
-            /** @description Shunya's id for this segmentation job; the webhook's `shunya_job_id`. */
-            job_id: string;
-            task_id?: string | null;
+            call_id: components["schemas"]["CallId"];
+            job_id: components["schemas"]["JobId"];
             status: components["schemas"]["JobState"];
-            message?: string;
+            message: string;
         };
         SegmentationPart: {
-            start_time: number;
-            end_time: number;
-            duration: number;
+            start_time: components["schemas"]["Seconds"];
+            end_time: components["schemas"]["Seconds"];
+            duration: components["schemas"]["Seconds"];
             content: string;
-            key_points: string[];
+            key_points: components["schemas"]["StringList"];
         };
-        /** @description A sales visit split at the turn where the rep moved from rapport/agenda (part 1) to proposal/close (part 2). */
+        /** @description A sales visit split at the turn where the rep moved from rapport/agenda (part 1) to proposal/close (part 2) (§6.2). */
         MeetingSegmentation: {
             /** @constant */
-            success?: true;
+            success: true;
             call_id: components["schemas"]["CallId"];
-            job_id?: string | null;
+            job_id: components["schemas"]["JobId"];
             part1: components["schemas"]["SegmentationPart"];
             part2: components["schemas"]["SegmentationPart"];
-            segmentation_confidence?: components["schemas"]["Confidence"];
+            segmentation_confidence: components["schemas"]["NullableConfidence"];
             /** @description Seconds from the start where part 2 begins. */
-            transition_point?: number | null;
-            transition_indicators?: string[];
-            meeting_structure_score?: number | null;
-            /** @enum {string} */
-            call_type?: "sales_appointment";
-            outcome?: components["schemas"]["MeetingOutcome"];
-            created_at?: components["schemas"]["DateTime"] | null;
+            transition_point: number | null;
+            /** @description What marked the transition, in the order they occur in the conversation. */
+            transition_indicators: string[];
+            meeting_structure_score: number | null;
+            /** @constant */
+            call_type: "sales_appointment";
+            outcome: components["schemas"]["NullableMeetingOutcome"];
+            created_at: components["schemas"]["DateTime"];
         };
         SegmentationStatus: {
             /** @constant */
             success: true;
             call_id: components["schemas"]["CallId"];
-            job_id?: string | null;
+            job_id: components["schemas"]["JobId"];
             status: components["schemas"]["JobState"];
             has_segmentation_analysis: boolean;
             segmentation_analysis_available: boolean;
-            part1_duration?: number | null;
-            part2_duration?: number | null;
-            meeting_structure_score?: number | null;
-            created_at?: components["schemas"]["DateTime"] | null;
-            error?: components["schemas"]["ErrorObject"] | null;
+            part1_duration: number | null;
+            part2_duration: number | null;
+            meeting_structure_score: number | null;
+            created_at: components["schemas"]["DateTime"];
+            error: components["schemas"]["NullableErrorObject"];
         };
         Health: {
             /** @enum {string} */
             status: "healthy" | "degraded" | "unhealthy";
-            version?: string;
-            timestamp?: components["schemas"]["DateTime"];
+            version: string;
+            timestamp: components["schemas"]["DateTime"];
         };
         /**
-         * @description The handoff's four types (§5.1) are `client_error`, `server_error`, `rate_limit_error` and
-         *     `authentication_error`. Shunya's reference notes also use `validation_error`, `processing_error`,
-         *     `not_found`, `authorization_error` and `rate_limit`; they are accepted with the same meaning as
-         *     `client_error`, `server_error`, `client_error`, `authentication_error` and `rate_limit_error`.
+         * @description The handoff's four error types (§5.1). Shunya's other names (`validation_error`, `processing_error`, `not_found`, `authorization_error`, `rate_limit`) are part of the tolerant reading only (D47).
          * @enum {string}
          */
-        ErrorType: "client_error" | "server_error" | "rate_limit_error" | "authentication_error" | "validation_error" | "processing_error" | "not_found" | "authorization_error" | "rate_limit";
+        ErrorType: "client_error" | "server_error" | "rate_limit_error" | "authentication_error";
+        /**
+         * @description The closed catalogue of `x-error-catalogue` (D47).
+         * @enum {string}
+         */
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "TOKEN_MISSING" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SIGNATURE_INVALID" | "COMPANY_ID_MISMATCH" | "FORBIDDEN" | "PERMISSION_DENIED" | "NOT_FOUND" | "CALL_NOT_FOUND" | "TRANSCRIPT_NOT_AVAILABLE" | "ANALYSIS_NOT_AVAILABLE" | "TRANSCRIPT_NOT_READY" | "TRANSCRIPT_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_AUDIO_URL" | "AUDIO_TOO_LARGE" | "AUDIO_TOO_LONG" | "UNSUPPORTED_AUDIO_FORMAT" | "SEGMENTATION_NOT_APPLICABLE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "INTERNAL_SERVER_ERROR" | "PERMANENT_FAILURE" | "TRANSCRIPTION_FAILED" | "ANALYSIS_FAILED" | "SEGMENTATION_FAILED" | "SERVICE_UNAVAILABLE";
         ErrorObject: {
-            /**
-             * @description Machine-readable code in UPPER_SNAKE_CASE.
-             * @example INTERNAL_ERROR
-             * @example VALIDATION_ERROR
-             * @example TRANSCRIPT_NOT_READY
-             * @example RATE_LIMIT_EXCEEDED
-             */
-            error_code: string;
+            error_code: components["schemas"]["ErrorCode"];
             error_type: components["schemas"]["ErrorType"];
             message: string;
-            /** @description Whether the same request may succeed later. */
+            /** @description Whether the same request may succeed later; the catalogue's value for the code. */
             retryable: boolean;
-            details?: {
+            /** @description Context for debugging (what failed, the limit, the field); `{}` when there is none. */
+            details: {
                 [key: string]: unknown;
             };
-            timestamp?: components["schemas"]["DateTime"];
-            request_id?: string | null;
+            timestamp: components["schemas"]["DateTime"];
+            /** @description The request's `X-Request-ID` (§13.6); `null` for a job's error that no request caused. */
+            request_id: string | null;
         };
+        NullableErrorObject: components["schemas"]["ErrorObject"] | null;
         /** @description The canonical error envelope (§5.1), the body of every 4xx and 5xx response. */
         ErrorEnvelope: {
             /** @constant */
             success: false;
             error: components["schemas"]["ErrorObject"];
-            timestamp?: components["schemas"]["DateTime"];
+            timestamp: components["schemas"]["DateTime"];
         };
-        /**
-         * @description `processing` is an optional progress notice; Otto acknowledges it and waits.
-         * @enum {string}
-         */
-        WebhookStatus: "completed" | "failed" | "processing";
-        /**
-         * @description The handoff's webhook body (§8). `result` is present when `status` is `completed` and is the
-         *     same object the job's result endpoint returns (a `Transcript`, a `CompleteAnalysis` or a
-         *     `MeetingSegmentation`). `error` is present when `status` is `failed`.
-         */
-        WebhookPayload: {
+        /** @description The job's finished result, the same object its result endpoint returns. */
+        WebhookResult: components["schemas"]["Transcript"] | components["schemas"]["CompleteAnalysis"] | components["schemas"]["MeetingSegmentation"];
+        WebhookCompleted: {
             /** @description The `task_id` or `job_id` Shunya returned when the job was submitted. */
-            shunya_job_id: string;
-            /** @description Alias of `shunya_job_id` (Shunya's notes). */
-            job_id?: string;
-            /** @description Alias of `shunya_job_id` (Shunya's notes). */
-            task_id?: string;
-            status: components["schemas"]["WebhookStatus"];
+            shunya_job_id: components["schemas"]["JobId"];
+            /** @constant */
+            status: "completed";
             company_id: components["schemas"]["CompanyId"];
-            result?: components["schemas"]["Transcript"] | components["schemas"]["CompleteAnalysis"] | components["schemas"]["MeetingSegmentation"];
-            error?: components["schemas"]["ErrorObject"] | components["schemas"]["ErrorEnvelope"];
-            timestamp?: components["schemas"]["DateTime"];
-            created_at?: components["schemas"]["DateTime"];
+            result: components["schemas"]["WebhookResult"];
+            error: null;
+            /** @description When the job completed. */
+            timestamp: components["schemas"]["DateTime"];
         };
-        /** @enum {string} */
-        WebhookEventType: "call.transcription.complete" | "call.transcription.failed" | "call.analysis.complete" | "call.analysis.failed" | "meeting.segmentation.complete" | "meeting.segmentation.failed";
-        /** @description The webhook body as Shunya's reference notes describe it. Results are under `data`. */
-        EventWebhookPayload: {
-            event_type: components["schemas"]["WebhookEventType"];
-            task_id: string;
-            call_id?: components["schemas"]["CallId"];
+        WebhookFailed: {
+            /** @description The `task_id` or `job_id` Shunya returned when the job was submitted. */
+            shunya_job_id: components["schemas"]["JobId"];
+            /** @constant */
+            status: "failed";
             company_id: components["schemas"]["CompanyId"];
-            timestamp?: components["schemas"]["DateTime"];
-            status: components["schemas"]["WebhookStatus"];
-            data?: components["schemas"]["Transcript"] | components["schemas"]["CompleteAnalysis"] | components["schemas"]["MeetingSegmentation"];
-            error?: components["schemas"]["ErrorEnvelope"] | components["schemas"]["ErrorObject"];
+            result: null;
+            error: components["schemas"]["ErrorObject"];
+            /** @description When the job failed. */
+            timestamp: components["schemas"]["DateTime"];
         };
+        /** @description The webhook body (§8), in one of two forms by `status`, `completed` with `result` set and `error` null or `failed` with `result` null and `error` set. */
+        WebhookPayload: components["schemas"]["WebhookCompleted"] | components["schemas"]["WebhookFailed"];
     };
     responses: {
-        /** @description The request is malformed or fails validation (`client_error`, not retryable). */
+        /** @description The request cannot be read or fails validation (`BAD_REQUEST`, `VALIDATION_ERROR`). */
         BadRequest: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -748,7 +664,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Missing, malformed, expired or wrongly signed JWT, or a bad `X-Signature`. */
+        /** @description A missing, malformed, expired or wrongly signed JWT, or a bad `X-Signature` (`TOKEN_MISSING`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SIGNATURE_INVALID`, `UNAUTHORIZED`). */
         Unauthorized: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -758,7 +674,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description `X-Company-ID` does not match the token's `company_id`, or the resource belongs to another tenant. */
+        /** @description `X-Company-ID` is missing or does not match the token's `company_id` (`COMPANY_ID_MISMATCH`), or the tenant may not use the operation (`FORBIDDEN`, `PERMISSION_DENIED`). Never for another tenant's call, which is a 404 (D50). */
         Forbidden: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -768,7 +684,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description No such call for this tenant (`CALL_NOT_FOUND`), or its result is not available yet (`TRANSCRIPT_NOT_AVAILABLE`, `ANALYSIS_NOT_AVAILABLE`). */
+        /** @description No such call for this tenant, including another tenant's call (`CALL_NOT_FOUND`, D50), or its result is not available (`TRANSCRIPT_NOT_AVAILABLE`, `ANALYSIS_NOT_AVAILABLE`). */
         NotFound: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -778,7 +694,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The call is not in a state that allows this (`TRANSCRIPT_NOT_READY`), or the `Idempotency-Key` was used with another body (`IDEMPOTENCY_KEY_REUSED`). */
+        /** @description The call's transcription is not finished (`TRANSCRIPT_NOT_READY`, retryable) or failed (`TRANSCRIPT_FAILED`), or the `Idempotency-Key` was used with another request (`IDEMPOTENCY_KEY_REUSED`). */
         Conflict: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -788,7 +704,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The `Idempotency-Key` was already used by this tenant with a different request body. */
+        /** @description The `Idempotency-Key` was already used by this tenant with a different request (`IDEMPOTENCY_KEY_REUSED`). */
         IdempotencyConflict: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -799,9 +715,8 @@ export interface components {
             };
         };
         /**
-         * @description The audio cannot be processed: larger than 100 MB (`AUDIO_TOO_LARGE`), longer than 2 hours
-         *     (`AUDIO_TOO_LONG`), not MP3/WAV/M4A (`UNSUPPORTED_AUDIO_FORMAT`) or not reachable
-         *     (`INVALID_AUDIO_URL`). Not retryable (§11.3).
+         * @description The audio cannot be processed: over `x-audio-limits` (`AUDIO_TOO_LARGE`, `AUDIO_TOO_LONG`,
+         *     `UNSUPPORTED_AUDIO_FORMAT`) or not reachable (`INVALID_AUDIO_URL`). Not retryable (§11.3).
          */
         AudioRejected: {
             headers: {
@@ -812,7 +727,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The request is well formed but cannot be processed, e.g. segmentation of a CSR call (`SEGMENTATION_NOT_APPLICABLE`). */
+        /** @description The request is well formed but cannot be processed (`SEGMENTATION_NOT_APPLICABLE` for a call that is not a sales call). */
         Unprocessable: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -822,18 +737,18 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The tenant's rate limit or concurrent-job limit is exceeded. Retry after `Retry-After` seconds. */
+        /** @description A per-tenant limit of `x-rate-limits` is exceeded (`RATE_LIMIT_EXCEEDED`). `Retry-After` is required. */
         TooManyRequests: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
-                "Retry-After": components["headers"]["RetryAfter"];
+                "Retry-After": components["headers"]["RetryAfterRequired"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Shunya failed. `retryable` says whether the same request may succeed later. */
+        /** @description Shunya failed (`INTERNAL_ERROR`, `INTERNAL_SERVER_ERROR`, `PERMANENT_FAILURE`, or a job failure code for a synchronous failure). `retryable` says whether the same request may succeed later. */
         InternalError: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -843,7 +758,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Shunya is temporarily unavailable. Retryable. */
+        /** @description Shunya is temporarily unavailable (`SERVICE_UNAVAILABLE`). Retryable; `Retry-After` may say when. */
         ServiceUnavailable: {
             headers: {
                 "X-Request-ID": components["headers"]["XRequestId"];
@@ -857,7 +772,7 @@ export interface components {
     };
     parameters: {
         /**
-         * @description Otto's numeric id for the call or recording session (Shunya's `call_id`).
+         * @description Otto's numeric id for the call or recording session (Shunya's `call_id`). A value that is not a positive integer names no call (`404 CALL_NOT_FOUND`).
          * @example 12345
          */
         CallIdPath: components["schemas"]["CallId"];
@@ -867,7 +782,7 @@ export interface components {
          */
         XCompanyId: components["schemas"]["CompanyId"];
         /**
-         * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+         * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
          * @example 550e8400-e29b-41d4-a716-446655440000
          */
         XRequestId: string;
@@ -887,22 +802,27 @@ export interface components {
          */
         XSignature: string;
         /**
-         * @description Stable across the retries of one logical operation, different between operations (§4.6). Honoured per tenant for 24 hours.
+         * @description Stable across the retries of one logical operation, different between operations (§4.6). Honoured per tenant for at least 24 hours.
          * @example 7d0c1f3a-5b9e-4c2d-8a6f-1e2b3c4d5e6f
          */
         IdempotencyKey: string;
         /**
-         * @description Lowercase hex HMAC-SHA256 of the signed message (see the webhook's description).
+         * @description Whose standard the call is judged by. Shunya defaults to `sales_rep`.
+         * @example sales_rep
+         */
+        XTargetRole: "sales_rep" | "customer_rep";
+        /**
+         * @description Lowercase hex HMAC-SHA256 of `"{X-Shunya-Timestamp}."` + the raw body bytes.
          * @example a1b2c3d4e5f6789012345678901234567890abcdef1234567890abcdef123456
          */
         XShunyaSignature: string;
         /**
-         * @description Send time in epoch milliseconds, as a string of digits.
+         * @description Send time of this attempt in epoch milliseconds, as a string of 13 digits (§8.2).
          * @example 1705315200000
          */
         XShunyaTimestamp: string;
         /**
-         * @description Shunya's id of the job the webhook is about (same as the payload's job id).
+         * @description Shunya's id of the job the webhook is about, equal to the body's `shunya_job_id` (§8.3, §13.5).
          * @example shunya_task_12345
          */
         XShunyaTaskId: string;
@@ -910,15 +830,20 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description The request's correlation id, echoed from `X-Request-ID` or newly generated.
+         * @description The request's correlation id, echoed from `X-Request-ID` or newly generated. On every response.
          * @example 550e8400-e29b-41d4-a716-446655440000
          */
         XRequestId: string;
         /**
-         * @description Seconds to wait before retrying.
+         * @description Whole seconds to wait before retrying (RFC 9110 delay-seconds).
          * @example 30
          */
         RetryAfter: number;
+        /**
+         * @description Whole seconds to wait before retrying (RFC 9110 delay-seconds). Required on every 429 (D49).
+         * @example 30
+         */
+        RetryAfterRequired: number;
     };
     pathItems: never;
 }
@@ -934,7 +859,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -954,7 +879,7 @@ export interface operations {
                  */
                 "X-Signature"?: components["parameters"]["XSignature"];
                 /**
-                 * @description Stable across the retries of one logical operation, different between operations (§4.6). Honoured per tenant for 24 hours.
+                 * @description Stable across the retries of one logical operation, different between operations (§4.6). Honoured per tenant for at least 24 hours.
                  * @example 7d0c1f3a-5b9e-4c2d-8a6f-1e2b3c4d5e6f
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -968,17 +893,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The transcription job was accepted (Shunya's documented status code). */
-            200: {
-                headers: {
-                    "X-Request-ID": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TranscriptionAccepted"];
-                };
-            };
-            /** @description The transcription job was accepted (the handoff's asynchronous model). Same body as 200. */
+            /** @description The transcription job was accepted. */
             202: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestId"];
@@ -1008,7 +923,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -1025,7 +940,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`).
+                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`). A value that is not a positive integer names no call (`404 CALL_NOT_FOUND`).
                  * @example 12345
                  */
                 call_id: components["parameters"]["CallIdPath"];
@@ -1034,7 +949,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Where the call's transcription is in its lifecycle. */
+            /** @description Where the call's latest transcription is in its lifecycle. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestId"];
@@ -1062,7 +977,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -1079,7 +994,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`).
+                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`). A value that is not a positive integer names no call (`404 CALL_NOT_FOUND`).
                  * @example 12345
                  */
                 call_id: components["parameters"]["CallIdPath"];
@@ -1116,7 +1031,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -1131,14 +1046,14 @@ export interface operations {
                  */
                 "X-UWC-Timestamp"?: components["parameters"]["XUwcTimestamp"];
                 /**
-                 * @description Stable across the retries of one logical operation, different between operations (§4.6). Honoured per tenant for 24 hours.
+                 * @description Stable across the retries of one logical operation, different between operations (§4.6). Honoured per tenant for at least 24 hours.
                  * @example 7d0c1f3a-5b9e-4c2d-8a6f-1e2b3c4d5e6f
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /**
-                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`).
+                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`). A value that is not a positive integer names no call (`404 CALL_NOT_FOUND`).
                  * @example 12345
                  */
                 call_id: components["parameters"]["CallIdPath"];
@@ -1148,16 +1063,6 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The analysis job was accepted. */
-            200: {
-                headers: {
-                    "X-Request-ID": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AnalysisAccepted"];
-                };
-            };
-            /** @description The analysis job was accepted (asynchronous model). Same body as 200. */
             202: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestId"];
@@ -1186,7 +1091,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -1203,7 +1108,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`).
+                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`). A value that is not a positive integer names no call (`404 CALL_NOT_FOUND`).
                  * @example 12345
                  */
                 call_id: components["parameters"]["CallIdPath"];
@@ -1212,7 +1117,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Where the call's analysis is in its lifecycle. */
+            /** @description Where the call's latest analysis is in its lifecycle. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestId"];
@@ -1240,7 +1145,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -1254,12 +1159,15 @@ export interface operations {
                  * @example 2025-01-15T10:00:00.000Z
                  */
                 "X-UWC-Timestamp"?: components["parameters"]["XUwcTimestamp"];
-                /** @description Whose standard the call is judged by. Shunya defaults to `sales_rep`. */
-                "X-Target-Role"?: "sales_rep" | "customer_rep";
+                /**
+                 * @description Whose standard the call is judged by. Shunya defaults to `sales_rep`.
+                 * @example sales_rep
+                 */
+                "X-Target-Role"?: components["parameters"]["XTargetRole"];
             };
             path: {
                 /**
-                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`).
+                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`). A value that is not a positive integer names no call (`404 CALL_NOT_FOUND`).
                  * @example 12345
                  */
                 call_id: components["parameters"]["CallIdPath"];
@@ -1296,7 +1204,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -1316,7 +1224,7 @@ export interface operations {
                  */
                 "X-Signature"?: components["parameters"]["XSignature"];
                 /**
-                 * @description Stable across the retries of one logical operation, different between operations (§4.6). Honoured per tenant for 24 hours.
+                 * @description Stable across the retries of one logical operation, different between operations (§4.6). Honoured per tenant for at least 24 hours.
                  * @example 7d0c1f3a-5b9e-4c2d-8a6f-1e2b3c4d5e6f
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1330,17 +1238,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Synchronous answer (Shunya's documented behaviour) with the finished segmentation. */
-            200: {
-                headers: {
-                    "X-Request-ID": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MeetingSegmentation"];
-                };
-            };
-            /** @description Asynchronous answer (the handoff's model); poll the status endpoint or await the webhook. */
+            /** @description The segmentation job was accepted; poll the status endpoint or await the webhook. */
             202: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestId"];
@@ -1371,7 +1269,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -1388,7 +1286,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`).
+                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`). A value that is not a positive integer names no call (`404 CALL_NOT_FOUND`).
                  * @example 12345
                  */
                 call_id: components["parameters"]["CallIdPath"];
@@ -1397,7 +1295,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Where the call's segmentation is in its lifecycle. */
+            /** @description Where the call's latest segmentation is in its lifecycle. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestId"];
@@ -1425,7 +1323,7 @@ export interface operations {
                  */
                 "X-Company-ID": components["parameters"]["XCompanyId"];
                 /**
-                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Echoed on the response.
+                 * @description Correlation id (UUID v4), one per logical operation and kept across its retries. Shunya logs it and echoes it on the response.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
@@ -1442,7 +1340,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`).
+                 * @description Otto's numeric id for the call or recording session (Shunya's `call_id`). A value that is not a positive integer names no call (`404 CALL_NOT_FOUND`).
                  * @example 12345
                  */
                 call_id: components["parameters"]["CallIdPath"];
@@ -1497,20 +1395,20 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description Lowercase hex HMAC-SHA256 of the signed message (see the webhook's description).
+                 * @description Lowercase hex HMAC-SHA256 of `"{X-Shunya-Timestamp}."` + the raw body bytes.
                  * @example a1b2c3d4e5f6789012345678901234567890abcdef1234567890abcdef123456
                  */
                 "X-Shunya-Signature": components["parameters"]["XShunyaSignature"];
                 /**
-                 * @description Send time in epoch milliseconds, as a string of digits.
+                 * @description Send time of this attempt in epoch milliseconds, as a string of 13 digits (§8.2).
                  * @example 1705315200000
                  */
                 "X-Shunya-Timestamp": components["parameters"]["XShunyaTimestamp"];
                 /**
-                 * @description Shunya's id of the job the webhook is about (same as the payload's job id).
+                 * @description Shunya's id of the job the webhook is about, equal to the body's `shunya_job_id` (§8.3, §13.5).
                  * @example shunya_task_12345
                  */
-                "X-Shunya-Task-Id"?: components["parameters"]["XShunyaTaskId"];
+                "X-Shunya-Task-Id": components["parameters"]["XShunyaTaskId"];
             };
             path?: never;
             cookie?: never;
@@ -1521,102 +1419,50 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Otto applied the result, or had already applied it (`already_processed`). */
+            /** @description Otto applied the result (`processed`), had already applied it (`already_processed`) or acknowledged it without applying it (`acknowledged`, e.g. a result for a job that has ended). Delivered: not retried. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The body is not JSON or lacks `company_id`. Shunya should not retry. */
+            /** @description The body is not JSON or is not a webhook body. Not retried. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Missing signature headers, bad signature, or stale/malformed timestamp. */
+            /** @description Missing signature headers, a bad signature, or a stale or malformed timestamp. Retried, signed anew. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description `company_id` is not the tenant that owns the job. */
+            /** @description `company_id` is not the tenant that owns the job. Not retried. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Otto knows no job with this id. */
+            /** @description Otto knows no job with this id (yet). Retried. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-        };
-    };
-    receiveShunyaEventWebhook: {
-        parameters: {
-            query?: never;
-            header: {
-                /**
-                 * @description Lowercase hex HMAC-SHA256 of the signed message (see the webhook's description).
-                 * @example a1b2c3d4e5f6789012345678901234567890abcdef1234567890abcdef123456
-                 */
-                "X-Shunya-Signature": components["parameters"]["XShunyaSignature"];
-                /**
-                 * @description Send time in epoch milliseconds, as a string of digits.
-                 * @example 1705315200000
-                 */
-                "X-Shunya-Timestamp": components["parameters"]["XShunyaTimestamp"];
-                /**
-                 * @description Shunya's id of the job the webhook is about (same as the payload's job id).
-                 * @example shunya_task_12345
-                 */
-                "X-Shunya-Task-Id"?: components["parameters"]["XShunyaTaskId"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EventWebhookPayload"];
-            };
-        };
-        responses: {
-            /** @description Otto applied the result, or had already applied it (`already_processed`). */
-            200: {
+            /** @description The body is larger than Otto accepts. Not retried. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The body is not JSON or lacks `company_id`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Missing signature headers, bad signature, or stale/malformed timestamp. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `company_id` is not the tenant that owns the job. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Otto knows no job with this id. */
-            404: {
+            /** @description Otto is temporarily unavailable. Retried. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -365,6 +365,10 @@ export interface components {
             segmentation: components["schemas"]["LatencyModel"];
             webhook: components["schemas"]["LatencyModel"];
         };
+        /**
+         * @description The schedule of webhook retries. The defaults are the Shunya contract's `x-webhook-delivery`; which
+         *     of Otto's answers are retried is that table's `answers` and cannot be changed here.
+         */
         WebhookRetry: {
             /** @description First retry delay (virtual seconds), doubling after each attempt. */
             initial_delay_s: number;
@@ -373,6 +377,8 @@ export interface components {
             jitter: number;
             /** @description Give up this many virtual seconds after the first attempt. */
             deadline_s: number;
+            /** @description Give up after this many attempts. */
+            max_attempts: number;
             /** @description Real milliseconds one attempt may take. */
             timeout_ms: number;
         };
@@ -381,25 +387,35 @@ export interface components {
             max_concurrent_jobs?: number | null;
         };
         /**
-         * @description `handoff`: §8 payload and signature; `shunya`: the event profile of Shunya's notes.
+         * @description `handoff`: §8 payload and signature (the strict contract); `shunya`: the event profile of Shunya's notes (tolerant reading).
          * @enum {string}
          */
         WebhookProfile: "handoff" | "shunya";
         /**
-         * @description `handoff`: §4.3 field placement and vocabulary; `shunya`: Shunya's reference shape.
+         * @description `handoff`: §4.3 field placement and vocabulary (the strict contract); `shunya`: Shunya's reference shape (tolerant reading).
          * @enum {string}
          */
         PayloadShape: "handoff" | "shunya";
-        /** @enum {string} */
+        /**
+         * @description `async`: 202 and a job (the strict contract); `sync`: 200 with the finished segmentation (Shunya's published document, tolerant reading).
+         * @enum {string}
+         */
         SegmentationMode: "async" | "sync";
+        /**
+         * @description Status of an accepted submission: `202` (the strict contract) or `200` (Shunya's published document, tolerant reading).
+         * @enum {integer}
+         */
+        SubmissionStatus: 202 | 200;
         TenantSettings: {
             /** Format: uri */
             webhook_url?: string;
             webhook_profile?: components["schemas"]["WebhookProfile"];
             payload_shape?: components["schemas"]["PayloadShape"];
             segmentation_mode?: components["schemas"]["SegmentationMode"];
+            submission_status?: components["schemas"]["SubmissionStatus"];
             signature_required?: boolean;
             rate_limits?: components["schemas"]["RateLimits"];
+            deviations?: components["schemas"]["Deviation"][];
         };
         Settings: {
             /** Format: uri */
@@ -407,6 +423,7 @@ export interface components {
             webhook_profile: components["schemas"]["WebhookProfile"];
             payload_shape: components["schemas"]["PayloadShape"];
             segmentation_mode: components["schemas"]["SegmentationMode"];
+            submission_status: components["schemas"]["SubmissionStatus"];
             /** @description Refuse requests with a body that carry no X-Signature. */
             signature_required: boolean;
             /** @description Virtual seconds per real second; 0 freezes virtual time. */
@@ -418,6 +435,8 @@ export interface components {
             tenants: {
                 [key: string]: components["schemas"]["TenantSettings"];
             };
+            /** @description Deliberate contract deviations for every tenant (none by default). */
+            deviations: components["schemas"]["Deviation"][];
         };
         SettingsView: components["schemas"]["Settings"] & {
             presets: components["schemas"]["PresetName"][];
@@ -434,6 +453,7 @@ export interface components {
             webhook_profile?: components["schemas"]["WebhookProfile"];
             payload_shape?: components["schemas"]["PayloadShape"];
             segmentation_mode?: components["schemas"]["SegmentationMode"];
+            submission_status?: components["schemas"]["SubmissionStatus"];
             signature_required?: boolean;
             time_scale?: number;
             latency?: {
@@ -447,13 +467,28 @@ export interface components {
                 max_delay_s?: number;
                 jitter?: number;
                 deadline_s?: number;
+                max_attempts?: number;
                 timeout_ms?: number;
             };
             rate_limits?: components["schemas"]["RateLimits"];
             tenants?: {
                 [key: string]: components["schemas"]["TenantSettings"] | null;
             };
+            deviations?: components["schemas"]["Deviation"][];
         };
+        /**
+         * @description A deliberate deviation from the strict Shunya contract, to prove the conformance kit
+         *     (`simulator/deviations.ts`): with one on, `npm run conformance` must fail exactly the §13 items it
+         *     breaks. Results: `field_alias` (`transcript` for `transcript_text`), `missing_required_field`
+         *     (a transcript without `call_id`), `confidence_out_of_range` (7.5), `unordered_speakers`.
+         *     Webhooks: `webhook_signature_uppercase`, `webhook_signature_wrong`, `webhook_stale_timestamp`
+         *     (10 minutes old), `webhook_no_retry`, `webhook_without_task_id`. Requests: `idempotency_ignored`,
+         *     `company_header_unchecked`, `expired_jwt_accepted`, `no_request_id`, `cross_tenant_readable`,
+         *     `beyond_sla` (analyses take 270 s), `audio_limits_unchecked`. Errors: `errors_without_envelope`
+         *     (`{detail}`), `request_id_not_in_errors`, `retryable_inverted`, `uncatalogued_error_codes`.
+         * @enum {string}
+         */
+        Deviation: "field_alias" | "missing_required_field" | "confidence_out_of_range" | "unordered_speakers" | "webhook_signature_uppercase" | "webhook_signature_wrong" | "webhook_stale_timestamp" | "webhook_no_retry" | "webhook_without_task_id" | "idempotency_ignored" | "company_header_unchecked" | "expired_jwt_accepted" | "errors_without_envelope" | "no_request_id" | "request_id_not_in_errors" | "retryable_inverted" | "uncatalogued_error_codes" | "cross_tenant_readable" | "beyond_sla" | "audio_limits_unchecked";
         /**
          * @description Request faults: `latency` (extra real delay), `error` (500/503 envelope, retryable or not),
          *     `rate_limit` (429 + Retry-After), `hang` (no answer until the client gives up or `max_ms`), `reset`
@@ -615,6 +650,8 @@ export interface components {
             faults: components["schemas"]["FaultKind"][];
             /** @description The first 300 characters Otto answered. */
             response_body?: string;
+            /** @description The answer's Retry-After in seconds, when it had one (a floor for the next delay after a 429). */
+            retry_after?: number;
         };
         Delivery: {
             id: string;
@@ -671,33 +708,35 @@ export interface components {
             };
         };
         /**
-         * @description The handoff's four types (§5.1) are `client_error`, `server_error`, `rate_limit_error` and
-         *     `authentication_error`. Shunya's reference notes also use `validation_error`, `processing_error`,
-         *     `not_found`, `authorization_error` and `rate_limit`; they are accepted with the same meaning as
-         *     `client_error`, `server_error`, `client_error`, `authentication_error` and `rate_limit_error`.
+         * @description The closed catalogue of `x-error-catalogue` (D47).
          * @enum {string}
          */
-        ErrorType: "client_error" | "server_error" | "rate_limit_error" | "authentication_error" | "validation_error" | "processing_error" | "not_found" | "authorization_error" | "rate_limit";
-        /** Format: date-time */
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "TOKEN_MISSING" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SIGNATURE_INVALID" | "COMPANY_ID_MISMATCH" | "FORBIDDEN" | "PERMISSION_DENIED" | "NOT_FOUND" | "CALL_NOT_FOUND" | "TRANSCRIPT_NOT_AVAILABLE" | "ANALYSIS_NOT_AVAILABLE" | "TRANSCRIPT_NOT_READY" | "TRANSCRIPT_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_AUDIO_URL" | "AUDIO_TOO_LARGE" | "AUDIO_TOO_LONG" | "UNSUPPORTED_AUDIO_FORMAT" | "SEGMENTATION_NOT_APPLICABLE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "INTERNAL_SERVER_ERROR" | "PERMANENT_FAILURE" | "TRANSCRIPTION_FAILED" | "ANALYSIS_FAILED" | "SEGMENTATION_FAILED" | "SERVICE_UNAVAILABLE";
+        /**
+         * @description The handoff's four error types (§5.1). Shunya's other names (`validation_error`, `processing_error`, `not_found`, `authorization_error`, `rate_limit`) are part of the tolerant reading only (D47).
+         * @enum {string}
+         */
+        ErrorType: "client_error" | "server_error" | "rate_limit_error" | "authentication_error";
+        /**
+         * Format: date-time
+         * @description RFC 3339 date-time in UTC with a `Z` suffix and at most six fractional digits (D52).
+         * @example 2025-01-15T10:00:00Z
+         * @example 2025-01-15T10:00:00.123Z
+         */
         DateTime: string;
         ErrorObject: {
-            /**
-             * @description Machine-readable code in UPPER_SNAKE_CASE.
-             * @example INTERNAL_ERROR
-             * @example VALIDATION_ERROR
-             * @example TRANSCRIPT_NOT_READY
-             * @example RATE_LIMIT_EXCEEDED
-             */
-            error_code: string;
+            error_code: components["schemas"]["ErrorCode"];
             error_type: components["schemas"]["ErrorType"];
             message: string;
-            /** @description Whether the same request may succeed later. */
+            /** @description Whether the same request may succeed later; the catalogue's value for the code. */
             retryable: boolean;
-            details?: {
+            /** @description Context for debugging (what failed, the limit, the field); `{}` when there is none. */
+            details: {
                 [key: string]: unknown;
             };
-            timestamp?: components["schemas"]["DateTime"];
-            request_id?: string | null;
+            timestamp: components["schemas"]["DateTime"];
+            /** @description The request's `X-Request-ID` (§13.6); `null` for a job's error that no request caused. */
+            request_id: string | null;
         };
     };
     responses: {

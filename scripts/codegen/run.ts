@@ -2,6 +2,8 @@
 //   openapi-typescript.redocly.yaml  openapi-typescript (Shunya's API types, for openapi-fetch in src/shunya)
 //   openapi-ts.config.ts    @hey-api/openapi-ts (Otto's SDK, types and zod schemas)
 //   asyncapi-codegen.config.json  json-schema-to-typescript (AsyncAPI message payloads)
+//   contract-tables.ts      the strict Shunya contract's x- tables (error catalogue, webhook delivery,
+//                           limits) as typed constants in generated/shunya/contract.ts
 //   redocly.yaml            redocly bundle (single-file OpenAPI documents served at /docs); the
 //                           AsyncAPI document is bundled with @asyncapi/parser for the same page
 // Every generated file gets a banner naming its source. `--root DIR` generates into another copy of
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bundleAsyncApi } from './asyncapi-bundle.ts';
 import { generateAsyncApiTypes } from './asyncapi-types.ts';
+import { generateContractTables } from './contract-tables.ts';
 
 const run = promisify(execFile);
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,6 +24,7 @@ const bin = (name: string) => path.join(projectRoot, 'node_modules/.bin', name);
 /** generated/ subfolder → the contract it comes from. */
 const SOURCES: Record<string, string> = {
   shunya: 'contracts/shunya.openapi.yaml',
+  'shunya-tolerant': 'contracts/shunya.tolerant.openapi.yaml',
   otto: 'contracts/otto.openapi.yaml',
   'sim-admin': 'contracts/simulator-admin.openapi.yaml',
   events: 'contracts/events.asyncapi.yaml',
@@ -50,7 +54,8 @@ export async function codegen(root: string): Promise<void> {
   await run(bin('openapi-typescript'), ['--redocly', 'openapi-typescript.redocly.yaml'], { cwd: root, env });
   await run(bin('openapi-ts'), [], { cwd: root, env });
   await generateAsyncApiTypes(root);
-  for (const api of ['shunya', 'otto', 'sim-admin']) {
+  await generateContractTables(root);
+  for (const api of ['shunya', 'shunya-tolerant', 'otto', 'sim-admin']) {
     await run(bin('redocly'), ['bundle', api, '-o', `generated/bundled/${api}.openapi.json`], {
       cwd: root,
       env,

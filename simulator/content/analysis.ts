@@ -1,19 +1,23 @@
-// The complete analysis in the two shapes the contract allows (decision D2, D8, D9):
-// - `handoff`: §4.3's placement and vocabulary (qualified_booked/qualified_unbooked/not_qualified,
-//   compliance 0-10, top-level sentiment_score, pending_actions {action, due_at, priority},
-//   missed_opportunities, entities, total_objections, category "Pricing");
-// - `shunya`: Shunya's reference shape (hot/warm/cold/unqualified + booking_status +
+// The complete analysis in the two shapes Otto accepts (decision D2, D8, D9, D56):
+// - `handoff`, the strict contract's shape: §4.3's placement and vocabulary (qualified_booked/
+//   qualified_unbooked/qualified_service_not_offered/not_qualified, compliance 0-10, top-level
+//   sentiment_score, pending_actions {action, due_at, priority}, missed_opportunities, entities,
+//   total_objections, Shunya's category names), every field present (null when unknown);
+// - `shunya`, the tolerant reading: Shunya's reference shape (hot/warm/cold/unqualified + booking_status +
 //   call_outcome_category, summary.pending_actions typed, summary.sentiment_score,
 //   opportunity_analysis, compliance 0-1, total_count, appointment fields under qualification).
 import type { components } from '../../generated/shunya/schema.d.ts';
+import type { components as tolerant } from '../../generated/shunya-tolerant/schema.d.ts';
 import type { PayloadShape } from '../config.ts';
 import type { Facts } from './facts.ts';
 import type { CallPlan } from './plan.ts';
 import { round } from './prng.ts';
 import { spokenDate } from './scripts.ts';
 
-type CompleteAnalysis = components['schemas']['CompleteAnalysis'];
 type S = components['schemas'];
+type T = tolerant['schemas'];
+/** The strict shape, or Shunya's own (tolerant reading). */
+export type AnyCompleteAnalysis = S['CompleteAnalysis'] | T['LooseCompleteAnalysis'];
 
 export interface AnalysisContext {
   callId: number;
@@ -32,7 +36,7 @@ function handoffStatus(p: CallPlan): S['QualificationStatus'] {
   return p.temperature === 'hot' || p.temperature === 'warm' ? 'qualified_unbooked' : 'not_qualified';
 }
 
-function outcomeCategory(p: CallPlan): S['CallOutcomeCategory'] | undefined {
+function outcomeCategory(p: CallPlan): T['CallOutcomeCategory'] | undefined {
   if (p.temperature !== 'hot' && p.temperature !== 'warm') return undefined;
   return p.booking === 'booked'
     ? 'qualified_and_booked'
@@ -87,7 +91,7 @@ export function renderAnalysis(
   f: Facts,
   shape: PayloadShape,
   ctx: AnalysisContext,
-): CompleteAnalysis {
+): AnyCompleteAnalysis {
   const { callId, createdAt, completedAt } = ctx;
   const booked = f.appointmentMs !== null;
   const summary = summaryText(p, f);
@@ -111,9 +115,10 @@ export function renderAnalysis(
       ? ['Spouse']
       : []),
   ];
-  const outcome = p.callType === 'sales_call' && p.outcome ? { outcome: p.outcome } : {};
+  const outcome = p.callType === 'sales_call' ? (p.outcome ?? null) : null;
 
   if (shape === 'handoff') {
+    const actions = f.actions.map((a) => ({ action: a.action, due_at: iso(a.dueMs), priority: a.priority }));
     return {
       success: true,
       call_id: callId,
@@ -132,7 +137,7 @@ export function renderAnalysis(
         objections: f.objections.map((o) => ({
           objection_text: o.text,
           category_id: o.id,
-          category_text: o.id === 1 ? 'Pricing' : o.category,
+          category_text: o.category,
           severity: o.severity,
           overcome: o.overcome,
           timestamp: o.timestamp,
@@ -166,11 +171,9 @@ export function renderAnalysis(
         confidence_score: f.confidence.summary,
       },
       sentiment_score: f.sentiment,
-      pending_actions: f.actions.map((a) => ({
-        action: a.action,
-        due_at: iso(a.dueMs),
-        priority: a.priority,
-      })),
+      // §3.1 step 3.3 / §3.2 step 3.4: a CSR call's follow-ups are pending_actions, a visit's visit_actions
+      pending_actions: p.callType === 'sales_call' ? [] : actions,
+      visit_actions: p.callType === 'sales_call' ? actions : [],
       missed_opportunities: f.missed.map((m) => ({
         opportunity: m.description,
         severity: m.impact,
@@ -181,7 +184,7 @@ export function renderAnalysis(
         appointment_date: iso(f.appointmentMs),
         scheduled_time: iso(f.appointmentMs),
       },
-      ...outcome,
+      outcome,
       created_at: createdAt,
       completed_at: completedAt,
     };
@@ -201,7 +204,7 @@ export function renderAnalysis(
       action_items: actionItems,
       next_steps: nextSteps,
       pending_actions: f.actions.map((a) => ({
-        type: a.type as S['ActionType'],
+        type: a.type as T['ActionType'],
         due_at: iso(a.dueMs),
         contact_method: a.contact,
         confidence: a.confidence,
@@ -285,7 +288,7 @@ export function renderAnalysis(
       })),
       created_at: completedAt,
     },
-    ...outcome,
+    ...(outcome ? { outcome } : {}),
     created_at: createdAt,
     completed_at: completedAt,
   };

@@ -30,6 +30,7 @@ export function deriveAudio(
   callType: string,
   seedKey: string,
   scenario: Scenario | undefined,
+  opts: { checkLimits: boolean } = { checkLimits: true },
 ): AudioMeta | SimError {
   let url: URL;
   try {
@@ -73,6 +74,7 @@ export function deriveAudio(
     num(url.searchParams.get('size_bytes')) ??
     (sizeMb !== undefined ? Math.round(sizeMb * 1_048_576) : Math.round(duration * BYTES_PER_SECOND[fmt]));
 
+  if (!opts.checkLimits) return { format: fmt, duration_s: duration, size_bytes: size };
   if (size > MAX_AUDIO_BYTES)
     return errors.audio(
       'AUDIO_TOO_LARGE',

@@ -221,8 +221,12 @@ function actions(p: CallPlan, turn: (t: Tag) => Turn | undefined, rng: Rng): Act
       raw('booking_decline'),
     );
   }
-  // §6.7: ordered by due_at ascending, nulls last.
-  return out.sort((a, b) => (a.dueMs ?? Number.POSITIVE_INFINITY) - (b.dueMs ?? Number.POSITIVE_INFINITY));
+  // §6.7 and the contract's x-ordering: due_at ascending, nulls last, then priority high → low.
+  const due = (a: ActionFact) => a.dueMs ?? Number.POSITIVE_INFINITY;
+  const rank = { high: 0, medium: 1, low: 2 } as const;
+  return out.sort((a, b) =>
+    due(a) === due(b) ? rank[a.priority] - rank[b.priority] : due(a) < due(b) ? -1 : 1,
+  );
 }
 
 function missed(p: CallPlan, turn: (t: Tag) => Turn | undefined): MissedFact[] {
@@ -265,7 +269,9 @@ function missed(p: CallPlan, turn: (t: Tag) => Turn | undefined): MissedFact[] {
       reasoning: 'Only one package was presented before the price',
       suggestion: 'Present a good-better-best choice before quoting',
     });
-  return out;
+  // The contract's x-ordering (D53): by timestamp, whole-call ones (null) last.
+  const at = (m: MissedFact) => m.timestamp ?? Number.POSITIVE_INFINITY;
+  return out.sort((a, b) => at(a) - at(b) || 0);
 }
 
 export function deriveFacts(p: CallPlan, conv: Conversation): Facts {

@@ -1,15 +1,17 @@
 // The content of a call, generated lazily and cached (a bounded LRU): its transcript (§6.1), complete
 // analysis (§4.3) and meeting segmentation (§6.2), all derived from one plan.
 import type { components } from '../../generated/shunya/schema.d.ts';
+import type { components as tolerant } from '../../generated/shunya-tolerant/schema.d.ts';
 import type { PayloadShape } from '../config.ts';
 import type { Scenario } from '../scenarios.ts';
-import { type AnalysisContext, renderAnalysis } from './analysis.ts';
+import { type AnalysisContext, type AnyCompleteAnalysis, renderAnalysis } from './analysis.ts';
 import { type Conversation, renderConversation } from './conversation.ts';
 import { deriveFacts, type Facts } from './facts.ts';
 import { type CallPlan, type CallType, planCall } from './plan.ts';
 import { round } from './prng.ts';
 
 type S = components['schemas'];
+type T = tolerant['schemas'];
 
 /** What content depends on; fixed when the call is transcribed. */
 export interface ContentInput {
@@ -30,7 +32,7 @@ export interface CallContent {
   wordCount: number;
 }
 
-const SPEAKERS: Record<PayloadShape, Record<'rep' | 'customer', string>> = {
+const SPEAKERS: Record<PayloadShape, Record<S['Speaker'], string>> = {
   handoff: { rep: 'rep', customer: 'customer' },
   // Shunya's diarizer names speakers by order of appearance (decision D12).
   shunya: { rep: 'SPEAKER_01', customer: 'SPEAKER_02' },
@@ -77,7 +79,7 @@ export function transcriptBody(
   c: CallContent,
   shape: PayloadShape,
   ids: { callId: number; transcriptId: number; taskId: string; createdAt: string; durationS: number },
-): S['Transcript'] {
+): S['Transcript'] | T['LooseTranscript'] {
   const names = SPEAKERS[shape];
   return {
     success: true,
@@ -100,11 +102,7 @@ export function transcriptBody(
   };
 }
 
-export function analysisBody(
-  c: CallContent,
-  shape: PayloadShape,
-  ctx: AnalysisContext,
-): S['CompleteAnalysis'] {
+export function analysisBody(c: CallContent, shape: PayloadShape, ctx: AnalysisContext): AnyCompleteAnalysis {
   return renderAnalysis(c.plan, c.facts, shape, ctx);
 }
 
@@ -148,7 +146,7 @@ export function segmentationBody(
     transition_indicators: [turns[ti]!.text],
     meeting_structure_score: Math.max(1, p.outcome === 'no_show' ? 1 : 5 - skipped),
     call_type: 'sales_appointment',
-    ...(p.outcome ? { outcome: p.outcome } : {}),
+    outcome: p.outcome ?? null,
     created_at: ids.createdAt,
   };
 }

@@ -10,7 +10,9 @@ import type { SimContextState } from '../routes/pipeline.ts';
 import type { Simulator } from '../simulator.ts';
 import { type Delay, type FaultKind, type FaultRule, isRequestFault } from './rules.ts';
 
-const DEFAULT_CODES = { 500: 'INTERNAL_ERROR', 503: 'SERVICE_UNAVAILABLE' } as const;
+/** The catalogued code of an injected 5xx whose rule names none (x-error-catalogue, D47). */
+const defaultCode = (status: 500 | 503, retryable: boolean) =>
+  status === 503 ? 'SERVICE_UNAVAILABLE' : retryable ? 'INTERNAL_ERROR' : 'PERMANENT_FAILURE';
 
 export function sampleDelay(d: Delay, random: () => number): number {
   switch (d.model) {
@@ -33,12 +35,13 @@ function errorFor(rule: FaultRule): SimError {
   if (rule.kind === 'rate_limit')
     return errors.rateLimited(p.retry_after_s ?? 30, { limit: 0, window: 'fault injection' });
   const status = p.status ?? 500;
-  const e = errors.server(
+  const retryable = p.retryable ?? true;
+  const e = errors.injected(
     status,
-    p.error_code ?? DEFAULT_CODES[status],
+    p.error_code ?? defaultCode(status, retryable),
     p.message ??
       (status === 503 ? 'Service temporarily unavailable' : 'Processing failed due to internal error'),
-    p.retryable ?? true,
+    retryable,
     { fault: rule.label ?? rule.id },
   );
   if (p.retry_after_s !== undefined) e.headers['retry-after'] = String(p.retry_after_s);
@@ -73,9 +76,7 @@ export function faultMiddleware(sim: Simulator, tags: string[]): Middleware<SimC
       }
       case 'success_false':
         ctx.status = 200;
-        ctx.body = errors
-          .server(500, 'INTERNAL_ERROR', 'Processing failed due to internal error', true)
-          .toEnvelope(now, ctx.state.requestId);
+        ctx.body = errors.internal().toEnvelope(now, ctx.state.requestId);
         return;
       case 'malformed_json': {
         const text = JSON.stringify(

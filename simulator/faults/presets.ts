@@ -54,7 +54,7 @@ function mixed(name: string, rate: number, hang: boolean): FaultRuleInput[] {
   return [
     request('latency', { delay: { model: 'lognormal', median_ms: 150, sigma: 1, max_ms: 5000 } }, rate),
     request('error', { status: 500, retryable: true }),
-    request('error', { status: 500, retryable: false, error_code: 'INTERNAL_ERROR' }, p / 4),
+    request('error', { status: 500, retryable: false, error_code: 'PERMANENT_FAILURE' }, p / 4),
     request('error', { status: 503, retryable: true, retry_after_s: 1 }),
     request('rate_limit', { retry_after_s: 1 }),
     ...(hang ? [request('hang', { max_ms: 35_000 }, p / 4)] : []),

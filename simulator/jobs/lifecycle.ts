@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { components } from '../../generated/shunya/schema.d.ts';
 import { deriveAudio } from '../content/audio.ts';
-import { type ErrorObject, errors, SimError } from '../errors.ts';
+import { BEYOND_SLA_ANALYSIS_S } from '../deviations.ts';
+import { type ErrorObject, errors, type JobFailureCode, SimError } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
 import type { Failure } from '../scenarios.ts';
 import type { Simulator } from '../simulator.ts';
@@ -18,7 +19,7 @@ const ID_PREFIX: Record<JobKind, string> = {
   analysis: 'shunya_job_',
   segmentation: 'shunya_seg_',
 };
-const FAILURE_CODE: Record<JobKind, string> = {
+const FAILURE_CODE: Record<JobKind, JobFailureCode> = {
   transcription: 'TRANSCRIPTION_FAILED',
   analysis: 'ANALYSIS_FAILED',
   segmentation: 'SEGMENTATION_FAILED',
@@ -31,7 +32,9 @@ export class Lifecycle {
   }
 
   call(companyId: string, callId: number): CallRecord {
-    const call = this.sim.store.getCall(companyId, callId);
+    const call =
+      this.sim.store.getCall(companyId, callId) ??
+      (this.sim.deviates(companyId, 'cross_tenant_readable') ? this.sim.store.findCall(callId) : undefined);
     if (!call) throw errors.callNotFound(callId, companyId);
     return call;
   }
@@ -62,21 +65,25 @@ export class Lifecycle {
     )[0];
     if (!forced && !rule) return null;
     const f = typeof forced === 'object' ? forced : {};
-    return new SimError(
-      500,
-      f.error_code ?? rule?.params.error_code ?? FAILURE_CODE[kind],
-      'server_error',
-      f.message ?? rule?.params.message ?? `Failed to process ${kind} for call ${call.callId}`,
-      f.retryable ?? rule?.params.retryable ?? true,
-      { call_id: call.callId, stage: kind },
-    ).toObject(iso(atMs), null);
+    const code = f.error_code ?? rule?.params.error_code;
+    const message = f.message ?? rule?.params.message ?? `Failed to process ${kind} for call ${call.callId}`;
+    const retryable = f.retryable ?? rule?.params.retryable ?? true;
+    const details = { call_id: call.callId, stage: kind };
+    // A code the scenario or rule names is used as given (a deliberate deviation); otherwise the
+    // catalogue's job failure code, or PERMANENT_FAILURE when the failure is not retryable (D47).
+    const error = code
+      ? new SimError(500, code, 'server_error', message, retryable, details)
+      : errors.jobFailed(FAILURE_CODE[kind], retryable, message, details);
+    return error.toObject(iso(atMs), null);
   }
 
   private createJob(kind: JobKind, call: CallRecord, immediate = false): Job {
     const now = this.now();
-    const latency = immediate
+    const sampled = immediate
       ? 0
       : sampleLatency(this.sim.settings.latency[kind], this.sim.random, call.audio.duration_s);
+    const beyond = kind === 'analysis' && this.sim.deviates(call.companyId, 'beyond_sla');
+    const latency = beyond ? Math.max(sampled, BEYOND_SLA_ANALYSIS_S) : sampled;
     const doneMs = now + latency * 1000;
     const job: Job = {
       id: ID_PREFIX[kind] + randomUUID(),
@@ -104,10 +111,16 @@ export class Lifecycle {
     this.sim.webhooks.enqueue(job);
   }
 
-  transcribe(companyId: string, req: S['TranscriptionRequest']): S['TranscriptionAccepted'] {
+  /** `call_type` may be absent from a request (Otto always sends it; the strict contract requires it). */
+  transcribe(
+    companyId: string,
+    req: Omit<S['TranscriptionRequest'], 'call_type'> & { call_type?: S['CallType'] | undefined },
+  ): S['TranscriptionAccepted'] {
     const callType = req.call_type ?? 'csr_call';
     const scenario = this.sim.scenarios.get(companyId, req.call_id);
-    const audio = deriveAudio(req.audio_url, callType, `${companyId}:${req.call_id}`, scenario);
+    const audio = deriveAudio(req.audio_url, callType, `${companyId}:${req.call_id}`, scenario, {
+      checkLimits: !this.sim.deviates(companyId, 'audio_limits_unchecked'),
+    });
     if (audio instanceof SimError) throw audio;
     this.checkConcurrency(companyId);
     const call = {
@@ -151,7 +164,7 @@ export class Lifecycle {
     };
   }
 
-  /** 202 with a job (async, the handoff's model) or 200 with the finished segmentation (sync, Shunya's doc). */
+  /** 202 with a job (async, the strict contract) or 200 with the finished segmentation (sync, Shunya's doc). */
   segment(companyId: string, req: S['SegmentationRequest']): { status: 200 | 202; body: unknown } {
     const call = this.call(companyId, req.call_id);
     if (call.callType !== 'sales_call') throw errors.segmentationNotApplicable(call.callId, call.callType);
@@ -182,6 +195,6 @@ export class Lifecycle {
       status: 'queued',
       message: 'Meeting segmentation job submitted',
     };
-    return { status: 202, body };
+    return { status: this.sim.effective(companyId).submission_status, body };
   }
 }

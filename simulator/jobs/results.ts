@@ -9,12 +9,13 @@ import { mutatePayload, type PayloadKind } from '../faults/payload.ts';
 import { isPayloadFault, type JobKind } from '../faults/rules.ts';
 import type { Simulator } from '../simulator.ts';
 import { buildPayload, type WebhookBody } from '../webhooks/payload.ts';
+import { deviateTranscript } from './deviate.ts';
 import { type CallRecord, type Job, jobState } from './store.ts';
 
 type S = components['schemas'];
 type Role = 'sales_rep' | 'customer_rep';
 const iso = (ms: number) => new Date(ms).toISOString();
-const COMPONENTS: S['AnalysisComponent'][] = [
+const COMPONENTS: (keyof S['AnalysisComponents'])[] = [
   'summary',
   'compliance',
   'objections',
@@ -84,7 +85,7 @@ export class Results {
       call_id: callId,
       job_id: job.id,
       status: state,
-      components: Object.fromEntries(COMPONENTS.map((c, i) => [c, component(i)])),
+      components: Object.fromEntries(COMPONENTS.map((c, i) => [c, component(i)])) as S['AnalysisComponents'],
       created_at: iso(job.createdMs),
       completed_at: state === 'completed' ? iso(job.doneMs) : null,
       error: state === 'failed' ? job.error : null,
@@ -177,7 +178,9 @@ export class Results {
               targetRole: role,
             })
           : segmentationBody(c, { callId: call.callId, jobId: job.id, createdAt: done });
-    return rules.length === 0 ? body : mutatePayload(body, RESULT_KIND[job.kind], rules, this.sim.random);
+    const out =
+      rules.length === 0 ? body : mutatePayload(body, RESULT_KIND[job.kind], rules, this.sim.random);
+    return job.kind === 'transcription' ? deviateTranscript(this.sim, job.companyId, out) : out;
   }
 
   webhookPayload(job: Job, profile: WebhookProfile): WebhookBody {

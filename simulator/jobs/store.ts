@@ -68,6 +68,15 @@ export class Store {
     return this.calls.get(companyId)?.get(callId);
   }
 
+  /** A call of any tenant (only the `cross_tenant_readable` deviation looks this way). */
+  findCall(callId: number): CallRecord | undefined {
+    for (const tenant of this.calls.values()) {
+      const call = tenant.get(callId);
+      if (call) return call;
+    }
+    return undefined;
+  }
+
   putCall(call: CallRecord): void {
     let tenant = this.calls.get(call.companyId);
     if (!tenant) {

@@ -1,4 +1,5 @@
-// Analysis (§4.2, §4.3): POST /api/v1/analysis/start/{call_id} (no body), GET .../status/{call_id},
+// Analysis (§4.2, §4.3): POST /api/v1/analysis/start/{call_id} (no body; 202, or the tenant's
+// submission_status, D54), GET .../status/{call_id},
 // GET .../complete/{call_id}.
 import Router from '@koa/router';
 import type { Simulator } from '../simulator.ts';
@@ -10,6 +11,7 @@ export function analysisRoutes(sim: Simulator): Router<SimContextState> {
     '/start/:call_id',
     ...operation(sim, 'analysis_start', { idempotent: true }, (ctx) => {
       ctx.body = sim.lifecycle.startAnalysis(ctx.state.companyId, pathCallId(ctx));
+      ctx.status = sim.effective(ctx.state.companyId).submission_status;
     }),
   );
   router.get(

@@ -37,18 +37,29 @@ export function errorEnvelope(sim: Simulator): Middleware<SimContextState> {
     try {
       await next();
     } catch (err) {
-      const e =
-        err instanceof SimError
-          ? err
-          : errors.server(500, 'INTERNAL_ERROR', 'Processing failed due to internal error', true, {
-              component: 'simulator',
-            });
+      const e = err instanceof SimError ? err : errors.internal({ component: 'simulator' });
       if (!(err instanceof SimError)) sim.logger.error({ err, path: ctx.path }, 'unexpected error');
       ctx.status = e.status;
       for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
-      ctx.body = e.toEnvelope(sim.clock.nowIso(), ctx.state.requestId);
+      ctx.body = deviateError(
+        sim,
+        ctx.state.companyId ?? ctx.get('x-company-id'),
+        e,
+        sim.clock.nowIso(),
+        ctx.state.requestId,
+      );
     }
   };
+}
+
+/** The error's body, as the envelope or as one of the error deviations of deviations.ts. */
+function deviateError(sim: Simulator, company: string, e: SimError, now: string, requestId: string): unknown {
+  if (sim.deviates(company, 'errors_without_envelope')) return { detail: e.message };
+  const body = e.toEnvelope(now, sim.deviates(company, 'request_id_not_in_errors') ? null : requestId);
+  if (sim.deviates(company, 'retryable_inverted')) body.error.retryable = !body.error.retryable;
+  if (sim.deviates(company, 'uncatalogued_error_codes'))
+    return { ...body, error: { ...body.error, error_code: `SHUNYA_${body.error.error_code}` } };
+  return body;
 }
 
 const readBody: Middleware<SimContextState> = async (ctx, next) => {
@@ -56,7 +67,7 @@ const readBody: Middleware<SimContextState> = async (ctx, next) => {
     try {
       ctx.state.rawBody = await getRawBody(ctx.req, { limit: '1mb' });
     } catch (err) {
-      throw errors.validation('The request body could not be read', { reason: (err as Error).message });
+      throw errors.badRequest('The request body could not be read', { reason: (err as Error).message });
     }
   }
   await next();
@@ -92,7 +103,7 @@ export function parseBody<T>(ctx: SimContext, schema: z.ZodType<T>): T {
   try {
     json = JSON.parse(ctx.state.rawBody?.toString('utf8') ?? '');
   } catch {
-    throw errors.validation('The request body is not valid JSON', { expected: 'application/json' });
+    throw errors.badRequest('The request body is not valid JSON', { expected: 'application/json' });
   }
   const r = schema.safeParse(json);
   if (!r.success) {
@@ -127,7 +138,7 @@ export function operation(
     errorEnvelope(sim),
   ];
   if (!opts.public) chain.push(readBody, authenticate(sim), rateLimit(sim));
-  if (opts.idempotent) chain.push(sim.idempotency.middleware());
+  if (opts.idempotent) chain.push(sim.idempotency.middleware((c) => sim.deviates(c, 'idempotency_ignored')));
   chain.push(async (ctx) => {
     await handler(ctx);
   });

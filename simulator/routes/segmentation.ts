@@ -1,5 +1,6 @@
-// Meeting segmentation (§4.4, §6.2): POST /api/v1/meeting-segmentation/analyze (202 async by default,
-// 200 sync when the tenant's segmentation_mode is `sync`), GET .../status/{call_id},
+// Meeting segmentation (§4.4, §6.2): POST /api/v1/meeting-segmentation/analyze (202 async by default, or
+// the tenant's submission_status; 200 with the result when its segmentation_mode is `sync`, the tolerant
+// reading, D54), GET .../status/{call_id},
 // GET .../analysis/{call_id}.
 import Router from '@koa/router';
 import { z } from 'zod';

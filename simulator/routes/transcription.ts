@@ -1,5 +1,5 @@
-// Transcription (§4.1, §6.1): POST /api/v1/transcription/transcribe, GET .../status/{call_id},
-// GET .../transcript/{call_id}.
+// Transcription (§4.1, §6.1): POST /api/v1/transcription/transcribe (202, or 200 when the tenant's
+// submission_status says so, D54), GET .../status/{call_id}, GET .../transcript/{call_id}.
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Simulator } from '../simulator.ts';
@@ -22,6 +22,7 @@ export function transcriptionRoutes(sim: Simulator): Router<SimContextState> {
     '/transcribe',
     ...operation(sim, 'transcribe', { idempotent: true }, (ctx) => {
       ctx.body = sim.lifecycle.transcribe(ctx.state.companyId, parseBody(ctx, TranscriptionRequest));
+      ctx.status = sim.effective(ctx.state.companyId).submission_status;
     }),
   );
   router.get(

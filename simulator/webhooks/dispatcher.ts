@@ -1,14 +1,18 @@
-// At-least-once webhook delivery (§8): each completed or failed job is POSTed to the tenant's webhook
-// URL, retried on a non-2xx answer, a timeout or a connection error with exponential backoff and
-// jitter (1, 2, 4, 8 … virtual seconds) until a deadline, and every attempt is kept in the delivery
-// log. Webhook faults (drop, duplicate, delay, reorder, bad signature, stale timestamp, wrong
+// At-least-once webhook delivery (§8) as the Shunya contract's x-webhook-delivery states it (D48): each
+// completed or failed job is POSTed to the tenant's webhook URL; an answer the policy marks `retry: true`
+// (401, 404, 408, 429, 3xx, 5xx, a timeout, a connection error) is retried with exponential backoff and
+// jitter (1, 2, 4, 8 … virtual seconds) until the attempts or the deadline run out; any other answer
+// ends the delivery (2xx delivered; 400, 403, 413 and other 4xx failed). Every attempt is kept in the
+// delivery log. Webhook faults (drop, duplicate, delay, reorder, bad signature, stale timestamp, wrong
 // company_id) are decided when the delivery is created.
 //
 // X-Shunya-Timestamp is wall-clock time (Otto checks it against its own clock); the schedule of
 // attempts is virtual time.
 import { createHmac, randomUUID } from 'node:crypto';
+import { WEBHOOK_DELIVERY } from '../../generated/shunya/contract.ts';
 import type { VirtualClock } from '../clock.ts';
 import type { Settings, WebhookProfile } from '../config.ts';
+import type { Deviation } from '../deviations.ts';
 import type { FaultEngine } from '../faults/engine.ts';
 import { type FaultKind, type FaultRule, isWebhookFault } from '../faults/rules.ts';
 import { sampleLatency } from '../jobs/latency.ts';
@@ -26,6 +30,8 @@ export interface Attempt {
   latency_ms: number;
   faults: FaultKind[];
   response_body?: string;
+  /** The answer's Retry-After, in seconds, when it had one. */
+  retry_after?: number;
 }
 
 export type DeliveryState =
@@ -73,9 +79,23 @@ export interface DispatcherDeps {
   target(companyId: string): { url: string; profile: WebhookProfile };
   /** The payload for a settled job in a profile (result or error, payload faults applied). */
   payload(job: Job, profile: WebhookProfile): WebhookBody;
+  /** Whether the tenant has a deliberate contract deviation on (deviations.ts). */
+  deviates(companyId: string, d: Deviation): boolean;
 }
 
 const TERMINAL: readonly DeliveryState[] = ['delivered', 'failed', 'dropped'];
+
+type Answers = typeof WEBHOOK_DELIVERY.answers;
+
+/** The policy's entry for an attempt's outcome: its exact status, else its class (`4xx`, `5xx`, …). */
+export function answerPolicy(status: number | null, timedOut: boolean): Answers[keyof Answers] {
+  const a = WEBHOOK_DELIVERY.answers;
+  if (status === null) return timedOut ? a.timeout : a.connection_error;
+  const exact = a[String(status) as keyof Answers];
+  if (exact) return exact;
+  const cls = `${Math.floor(status / 100)}xx` as keyof Answers;
+  return a[cls] ?? a['5xx'];
+}
 
 export class WebhookDispatcher {
   private log = new Map<string, Internal>();
@@ -211,8 +231,17 @@ export class WebhookDispatcher {
     this.schedule(d, this.deps.clock.now());
   }
 
+  /** X-Shunya-Signature, as the profile says, unless a fault or a deviation breaks it. */
+  private signature(d: Internal, ts: string, payload: unknown, body: string, badFault: boolean): string {
+    const { hmacSecret } = this.deps;
+    if (badFault || this.deps.deviates(d.company_id, 'webhook_signature_wrong'))
+      return createHmac('sha256', `${hmacSecret}-wrong`).update(`${ts}.${body}`).digest('hex');
+    const sig = sign(d.profile, hmacSecret, ts, payload, body);
+    return this.deps.deviates(d.company_id, 'webhook_signature_uppercase') ? sig.toUpperCase() : sig;
+  }
+
   private async attempt(d: Internal): Promise<void> {
-    const { clock, stats, hmacSecret } = this.deps;
+    const { clock, stats } = this.deps;
     const s = this.deps.settings();
     if (d.payload === null) return; // already finished
     const n = d.attempts.length + 1;
@@ -223,14 +252,14 @@ export class WebhookDispatcher {
       const r = d.rules.find((x) => x.kind === k);
       return r !== undefined && (n === 1 || r.params.all_attempts === true) ? r : undefined;
     };
+    const deviates = (x: Deviation) => this.deps.deviates(d.company_id, x);
     const stale = applies('webhook_stale_timestamp');
-    const ts = String(Date.now() - (stale ? (stale.params.age_s ?? 600) * 1000 : 0));
+    const staleS = stale ? (stale.params.age_s ?? 600) : deviates('webhook_stale_timestamp') ? 600 : 0;
+    const ts = String(Date.now() - staleS * 1000);
     const wrongCompany = applies('webhook_wrong_company');
     const payload = wrongCompany ? { ...d.payload, company_id: `${d.company_id}-other` } : d.payload;
     const body = wrongCompany ? serialize(d.profile, payload) : d.body;
-    const signature = applies('webhook_bad_signature')
-      ? createHmac('sha256', `${hmacSecret}-wrong`).update(`${ts}.${body}`).digest('hex')
-      : sign(d.profile, hmacSecret, ts, payload, body);
+    const signature = this.signature(d, ts, payload, body, !!applies('webhook_bad_signature'));
     const attempt: Attempt = {
       n,
       at: clock.nowIso(),
@@ -246,6 +275,7 @@ export class WebhookDispatcher {
     d.attempts.push(attempt);
     stats.inc('webhooks.attempts');
     const started = performance.now();
+    let timedOut = false;
     try {
       const res = await fetch(d.url, {
         method: 'POST',
@@ -254,14 +284,17 @@ export class WebhookDispatcher {
           'user-agent': 'shunya-simulator',
           'x-shunya-signature': signature,
           'x-shunya-timestamp': ts,
-          'x-shunya-task-id': d.job_id,
+          ...(deviates('webhook_without_task_id') ? {} : { 'x-shunya-task-id': d.job_id }),
         },
         body,
         signal: AbortSignal.timeout(s.webhook_retry.timeout_ms),
       });
       attempt.status = res.status;
       attempt.response_body = (await res.text()).slice(0, 300);
+      const retryAfter = res.headers.get('retry-after');
+      if (retryAfter !== null && /^[0-9]+$/.test(retryAfter)) attempt.retry_after = Number(retryAfter);
     } catch (err) {
+      timedOut = err instanceof Error && err.name === 'TimeoutError';
       attempt.error =
         err instanceof Error
           ? `${err.name}: ${(err.cause as Error | undefined)?.message ?? err.message}`
@@ -270,17 +303,30 @@ export class WebhookDispatcher {
     attempt.latency_ms = Math.round(performance.now() - started);
     if (!this.log.has(d.id)) return;
     for (const held of this.held.get(d.company_id) ?? []) if (held !== d) this.release(d.company_id, held);
-    if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
+    const policy = answerPolicy(attempt.status, timedOut);
+    if (policy.outcome === 'delivered') {
       this.finish(d, 'delivered');
       stats.inc('webhooks.delivered');
       return;
     }
     stats.inc('webhooks.failed_attempts');
+    if (!policy.retry) {
+      this.finish(d, 'failed');
+      stats.inc('webhooks.refused');
+      return;
+    }
+    if (deviates('webhook_no_retry')) {
+      this.finish(d, 'failed');
+      stats.inc('webhooks.gave_up');
+      return;
+    }
     const r = s.webhook_retry;
-    const base = Math.min(r.max_delay_s, r.initial_delay_s * 2 ** (n - 1));
-    const delay = base * (1 + r.jitter * (2 * this.deps.random() - 1));
+    const base = Math.min(r.max_delay_s, r.initial_delay_s * WEBHOOK_DELIVERY.multiplier ** (n - 1));
+    // A 429's Retry-After (seconds) is a floor for the next delay (x-webhook-delivery answers.429).
+    const floor = attempt.status === 429 ? Number(attempt.retry_after ?? 0) : 0;
+    const delay = Math.max(floor, base * (1 + r.jitter * (2 * this.deps.random() - 1)));
     const next = clock.now() + delay * 1000;
-    if (next - d.firstAttemptMs > r.deadline_s * 1000) {
+    if (n >= r.max_attempts || next - d.firstAttemptMs > r.deadline_s * 1000) {
       this.finish(d, 'failed');
       stats.inc('webhooks.gave_up');
       return;

@@ -1,18 +1,22 @@
 // The two webhook profiles (decision D1): the body, its serialisation and its signature.
-// - handoff (§8): {shunya_job_id, status, company_id, result | error, timestamp}; signature = lowercase hex
-//   HMAC-SHA256 of "{X-Shunya-Timestamp}." + the raw body bytes.
-// - shunya (Shunya's notes): {event_type, task_id, call_id, company_id, timestamp, status, data | error};
+// - handoff (§8, the strict contract's only profile, D55): {shunya_job_id, status, company_id, result,
+//   error, timestamp} with `result` or `error` null; signature = lowercase hex HMAC-SHA256 of
+//   "{X-Shunya-Timestamp}." + the raw body bytes.
+// - shunya (Shunya's notes, tolerant reading): {event_type, task_id, call_id, company_id, timestamp, status,
+//   data | error};
 //   the body is written as Python's json.dumps(payload) would write it, and the signature is hex
 //   HMAC-SHA256 of "{X-Shunya-Timestamp}:" + json.dumps(payload, sort_keys=True).
 import { createHmac } from 'node:crypto';
 import type { components } from '../../generated/shunya/schema.d.ts';
+import type { components as tolerant } from '../../generated/shunya-tolerant/schema.d.ts';
 import type { WebhookProfile } from '../config.ts';
 import type { ErrorObject } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
 import { pythonJsonDumps } from './python-json.ts';
 
 type S = components['schemas'];
-export type WebhookBody = S['WebhookPayload'] | S['EventWebhookPayload'];
+type T = tolerant['schemas'];
+export type WebhookBody = S['WebhookPayload'] | T['EventWebhookPayload'];
 
 /** Keys whose numbers a Python Shunya holds as floats (times, scores, confidences). */
 const FLOAT_KEYS = new Set([
@@ -57,16 +61,19 @@ export function buildPayload(
   outcome: { result: unknown } | { error: ErrorObject },
 ): WebhookBody {
   const failed = 'error' in outcome;
+  const head = { shunya_job_id: s.jobId, company_id: s.companyId };
   if (profile === 'handoff')
-    return {
-      shunya_job_id: s.jobId,
-      status: failed ? 'failed' : 'completed',
-      company_id: s.companyId,
-      ...(failed ? { error: outcome.error } : { result: outcome.result as S['Transcript'] }),
-      timestamp: s.timestamp,
-    };
+    return failed
+      ? { ...head, status: 'failed', result: null, error: outcome.error, timestamp: s.timestamp }
+      : {
+          ...head,
+          status: 'completed',
+          result: outcome.result as S['WebhookResult'],
+          error: null,
+          timestamp: s.timestamp,
+        };
   return {
-    event_type: `${EVENT_NAMES[s.kind]}.${failed ? 'failed' : 'complete'}` as S['WebhookEventType'],
+    event_type: `${EVENT_NAMES[s.kind]}.${failed ? 'failed' : 'complete'}` as T['WebhookEventType'],
     task_id: s.jobId,
     call_id: s.callId,
     company_id: s.companyId,
@@ -75,7 +82,7 @@ export function buildPayload(
     // Shunya's notes wrap a failure in the whole error envelope.
     ...(failed
       ? { error: { success: false as const, error: outcome.error, timestamp: s.timestamp } }
-      : { data: outcome.result as S['Transcript'] }),
+      : { data: outcome.result as T['Transcript'] }),
   };
 }
 

@@ -6,19 +6,25 @@ import type { Db } from '../db/knex.ts';
 import type { EventHub } from '../events/stream.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { MetricsHistory } from '../metrics-history.ts';
 import { type Clock, type PipelineDeps, systemClock } from '../pipeline/deps.ts';
 import type { AppState } from './context.ts';
 import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { callRailRoutes } from './routes/callrail.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type WorkerCheck } from './routes/health.ts';
+import { journeyRoutes } from './routes/journey.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { operatorRoutes } from './routes/operators.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { overviewRoutes } from './routes/overview.ts';
 import { readRoutes } from './routes/reads.ts';
 import { recordingSessionRoutes } from './routes/recording-sessions.ts';
 import { shunyaWebhookRoutes } from './routes/shunya-webhook.ts';
+import { testTrafficRoutes } from './routes/test-traffic.ts';
 import { gateFor } from './tenant-gate.ts';
 
 export interface AppDeps {
@@ -33,6 +39,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Compared with pending retries' due times when a trigger admits its job; the system clock by default. */
   clock?: Clock;
+  /** What this process measured recently, for the console's charts. */
+  history?: MetricsHistory;
 }
 
 export function buildApp(deps: AppDeps): Koa<AppState> {
@@ -48,10 +56,19 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
     callRailRoutes(deps.config, deps.db, deps.clock ?? systemClock, gate),
     recordingSessionRoutes(deps.config, deps.db, deps.clock ?? systemClock, gate),
     readRoutes(deps.config, deps.db),
+    operatorRoutes(deps.config, deps.db),
+    journeyRoutes(deps.config, deps.db),
+    consoleRoutes(deps.config, deps.db),
   ];
-  if (deps.pipeline) routers.push(shunyaWebhookRoutes(deps.pipeline, deps.metrics), opsRoutes(deps.pipeline));
+  if (deps.pipeline)
+    routers.push(
+      shunyaWebhookRoutes(deps.pipeline, deps.metrics),
+      opsRoutes(deps.pipeline),
+      overviewRoutes(deps.pipeline, deps.history),
+      testTrafficRoutes(deps.pipeline),
+    );
   if (deps.hub) routers.push(eventRoutes(deps.config, deps.db, deps.hub, deps.metrics));
-  if (deps.metrics) routers.push(metricsRoutes(deps.metrics, deps.config.auth.adminToken));
+  if (deps.metrics) routers.push(metricsRoutes(deps.metrics, deps.config, deps.db));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -1,4 +1,5 @@
 // What the HTTP layer keeps on ctx.state, typed once.
+import type { Actor } from '../domain/audit-log.ts';
 import type { Logger } from '../logger.ts';
 
 export interface AppState {
@@ -8,4 +9,6 @@ export interface AppState {
   rawBody?: Buffer;
   /** The tenant and role of an authenticated frontend request (set by tenant auth). */
   tenant?: { companyId: string; role: string | undefined; subject: string | undefined };
+  /** The operator of an ops API or console request (set by operator auth). */
+  operator?: Actor;
 }

@@ -14,3 +14,10 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
   }
   return result.data;
 }
+
+/** Query strings are text; the contract's integer parameters are parsed before validation. */
+export function queryWithIntegers(query: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  const raw = { ...query };
+  for (const n of names) if (typeof raw[n] === 'string' && /^\d+$/.test(raw[n])) raw[n] = Number(raw[n]);
+  return raw;
+}

@@ -1,6 +1,8 @@
 // Task otto_prune (cron, hourly): published events older than OUTBOX_RETENTION_HOURS, webhook inbox rows
-// older than 30 days, and heartbeats of processes stopped more than a day ago are deleted, in batches; the
-// redacted body of an inbox row is cleared after WEBHOOK_BODY_RETENTION_HOURS (D85).
+// older than 30 days, heartbeats of processes stopped more than a day ago, and audit log entries older than
+// AUDIT_RETENTION_DAYS (D117) are deleted, in batches; the redacted body of an inbox row is cleared after
+// WEBHOOK_BODY_RETENTION_HOURS (D85).
+import { pruneAudit } from '../domain/audit-log.ts';
 import type { PipelineDeps } from './deps.ts';
 
 export async function prune(
@@ -27,6 +29,8 @@ export async function prune(
   await db.raw(`DELETE FROM worker_heartbeats WHERE stopped_at < now() - interval '1 day'`);
   // D78: early webhooks no submission claimed named no job of Otto's
   await db.raw(`DELETE FROM early_webhooks WHERE received_at < now() - interval '1 day'`);
+  const audit = await pruneAudit(db, config.console.auditRetentionDays);
+  if (audit > 0) deps.logger.info({ audit }, 'audit log entries pruned');
   if (events > 0 || (d.rowCount ?? 0) > 0 || bodies > 0)
     deps.logger.info({ events, deliveries: d.rowCount, bodies }, 'pruned');
   return { events, deliveries: d.rowCount ?? 0, bodies };

@@ -1,4 +1,6 @@
 // Otto's Shunya (UWC) integration: the client, its typed errors, the normaliser and the canonical types.
+
+export { isCataloguedErrorCode } from './catalogue.ts';
 export {
   createShunyaClient,
   type ShunyaClientDeps,

@@ -39,13 +39,28 @@ describe('prism mock', () => {
       },
       body: JSON.stringify({ call_id: 12345, audio_url: 'https://example.com/a.mp3', call_type: 'csr_call' }),
     });
-    expect(transcribe.status).toBe(200);
+    expect(transcribe.status).toBe(202);
     expect(await transcribe.json()).toMatchObject({ success: true, task_id: expect.any(String) });
 
     const unauthenticated = await fetch(`${base}/api/v1/analysis/complete/12345`, {
       headers: { 'x-company-id': 'c' },
     });
     expect(unauthenticated.status).toBe(401);
+  }, 120_000);
+
+  it("serves the tolerant reading of Shunya's contract, including its references into the strict one", async () => {
+    const base = await mock('shunya.tolerant.openapi.yaml');
+    const transcribe = await fetch(`${base}/api/v1/transcription/transcribe`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer x.y.z',
+        'content-type': 'application/json',
+        'x-company-id': 'company_abc123',
+      },
+      body: JSON.stringify({ call_id: 12345, audio_url: 'https://example.com/a.mp3', call_type: 'csr_call' }),
+    });
+    expect(transcribe.status).toBe(200);
+    expect(await transcribe.json()).toMatchObject({ success: true, task_id: expect.any(String) });
   }, 120_000);
 
   it("serves Otto's contract, including its references into Shunya's", async () => {

@@ -43,6 +43,7 @@ describe('npm start, then npm run demo', () => {
     expect(out).toContain(`http://127.0.0.1:${env.SIMULATOR_PORT}`);
     expect(out).toMatch(/company id\s+[0-9a-f-]{36}/);
     expect(out).toMatch(/bearer token\s+ey/);
+    expect(out).toMatch(new RegExp(`Console\\s+http://127.0.0.1:${env.PORT}/console/`));
   });
 
   it('drives a CSR call and a sales visit through the running system, step by step', async () => {
@@ -64,6 +65,28 @@ describe('npm start, then npm run demo', () => {
       /CSR call job [0-9a-f-]{36}: succeeded; sales visit job [0-9a-f-]{36}: succeeded/,
     ])
       expect(stdout).toMatch(step);
+
+    // the console (issue 13's "done when"): the page, and both demo jobs with their journeys (vitest's
+    // NODE_ENV=test reaches npm start: not development, so the operator token is needed)
+    const base = `http://127.0.0.1:${env.PORT}`;
+    expect((await fetch(`${base}/console/`)).status).toBe(200);
+    const ids = [...stdout.matchAll(/(?:CSR call|sales visit) job ([0-9a-f-]{36}): succeeded/g)].map(
+      (m) => m[1],
+    );
+    expect(ids).toHaveLength(2);
+    for (const id of ids) {
+      const res = await fetch(`${base}/api/v1/ops/jobs/${id}/journey`, {
+        headers: { authorization: 'Bearer dev-admin-token' },
+      });
+      const journey = (await res.json()) as {
+        job: { job_status: string };
+        timeline: { kind: string }[];
+      };
+      expect(journey.job.job_status).toBe('succeeded');
+      expect(journey.timeline.map((e) => e.kind)).toEqual(
+        expect.arrayContaining(['trigger', 'webhook', 'job_finished']),
+      );
+    }
   }, 150_000);
 
   it('shuts down gracefully on SIGTERM (as Ctrl-C does, to the whole process group): Postgres stopped too', async () => {

@@ -166,7 +166,7 @@ describe('readiness and metrics', () => {
       processed: await metric('otto_webhook_deliveries_total', { verdict: 'processed' }),
       transcribe: await metric('otto_shunya_request_duration_seconds_count', {
         endpoint: 'POST /api/v1/transcription/transcribe',
-        outcome: '200',
+        outcome: '202',
       }),
     };
     const { call_id } = await (await postCallRail(s.otto.url, company, callRailPayload(company))).json();
@@ -182,7 +182,7 @@ describe('readiness and metrics', () => {
     expect(
       await metric('otto_shunya_request_duration_seconds_count', {
         endpoint: 'POST /api/v1/transcription/transcribe',
-        outcome: '200',
+        outcome: '202',
       }),
     ).toBe(before.transcribe + 1);
     const text = await (await fetch(`${s.otto.url}/metrics`, { headers: ADMIN })).text();

@@ -16,7 +16,9 @@ import {
 
 let s: Stack;
 beforeAll(async () => {
-  s = await startStack();
+  // Synchronous segmentation (one test below) is the tolerant reading; test/e2e/contract-proof.test.ts
+  // holds the default flow to the strict contract.
+  s = await startStack({ reading: 'tolerant' });
 });
 afterAll(async () => {
   await s?.close();
@@ -76,8 +78,10 @@ describe('sales visit, end to end', () => {
     expect(await countRows(s.db, 'recording_transcripts', { recording_session_id: sessionId })).toBe(1);
     expect((await s.db('appointments').where({ id: appointmentId }).first()).outcome).toBe('won');
     expect((await s.db('leads').where({ id: leadId }).first()).status).toBe('closed_won');
+    // a visit's follow-ups come as visit_actions (§3.2 step 3.4, D76): one task each
+    expect(analysis.analysis.visit_actions.length).toBeGreaterThan(0);
     expect(await countRows(s.db, 'tasks', { recording_session_id: sessionId })).toBe(
-      analysis.analysis.pending_actions.length,
+      analysis.analysis.pending_actions.length + analysis.analysis.visit_actions.length,
     );
     const types = (await eventsOf(s.db, company.id)).map((e) => e.event_type).sort();
     expect(types).toEqual([

@@ -17,16 +17,21 @@ import type { Json } from './mutate.ts';
 const CONTRACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../contracts');
 const load = (file: string) => YAML.parse(readFileSync(path.join(CONTRACTS, file), 'utf8'));
 
-const shunyaDoc = load('shunya.openapi.yaml');
 const ottoDoc = load('otto.openapi.yaml');
+const examplesOf = (file: string): Record<string, Json> =>
+  Object.fromEntries(
+    Object.entries(load(file).components.examples as Record<string, { value: Json }>).map(([k, v]) => [
+      k,
+      v.value,
+    ]),
+  );
 
-/** `components.examples` of Shunya's contract, by name. */
-export const SHUNYA_EXAMPLES: Record<string, Json> = Object.fromEntries(
-  Object.entries(shunyaDoc.components.examples as Record<string, { value: Json }>).map(([k, v]) => [
-    k,
-    v.value,
-  ]),
-);
+/** `components.examples` of Shunya's contract, strict and tolerant readings, by name. */
+export const SHUNYA_EXAMPLES: Record<string, Json> = {
+  ...examplesOf('shunya.tolerant.openapi.yaml'),
+  ...examplesOf('shunya.openapi.yaml'),
+};
+const TOLERANT_EXAMPLES = examplesOf('shunya.tolerant.openapi.yaml');
 
 /** The CallRail request examples of Otto's contract (CallRail's own field names, and the handoff seed's). */
 export const CALLRAIL_EXAMPLES: Json[] = Object.values(
@@ -37,7 +42,11 @@ export const CALLRAIL_EXAMPLES: Json[] = Object.values(
 /** Contract examples of each kind's result. */
 const EXAMPLE_RESULTS: Record<OperationKind, Json[]> = {
   transcription: [SHUNYA_EXAMPLES.Transcript as Json],
-  analysis: [SHUNYA_EXAMPLES.CompleteAnalysisHandoff as Json, SHUNYA_EXAMPLES.CompleteAnalysisShunya as Json],
+  analysis: [
+    SHUNYA_EXAMPLES.CompleteAnalysis as Json,
+    TOLERANT_EXAMPLES.CompleteAnalysisHandoff as Json,
+    TOLERANT_EXAMPLES.CompleteAnalysisShunya as Json,
+  ],
   segmentation: [SHUNYA_EXAMPLES.MeetingSegmentation as Json],
 };
 

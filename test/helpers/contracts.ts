@@ -10,6 +10,7 @@ import YAML from 'yaml';
 export const CONTRACTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../contracts');
 export const OPENAPI_DOCS = [
   'shunya.openapi.yaml',
+  'shunya.tolerant.openapi.yaml',
   'otto.openapi.yaml',
   'simulator-admin.openapi.yaml',
 ] as const;
@@ -41,3 +42,72 @@ export function contractValidator(files: readonly string[] = OPENAPI_DOCS) {
 
 /** RFC 6901 pointer segment. */
 export const esc = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+export interface ExampleCase {
+  name: string;
+  file: string;
+  schemaPointer: string;
+  value: unknown;
+}
+
+export function resolveLocal(doc: Json, ref: string): Json {
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((o: Json, k) => o?.[k], doc);
+}
+
+/** Every example of a document, with the pointer of the schema it must satisfy. */
+export function collectExamples(file: string): ExampleCase[] {
+  const doc = loadContract(file);
+  const cases: ExampleCase[] = [];
+  const deref = (o: Json) =>
+    o && typeof o.$ref === 'string' && o.$ref.startsWith('#/') ? resolveLocal(doc, o.$ref) : o;
+
+  const fromMedia = (media: Json, pointer: string, name: string) => {
+    if (!media?.schema) return;
+    const schemaPointer = `${pointer}/schema`;
+    if (media.example !== undefined)
+      cases.push({ name: `${name} example`, file, schemaPointer, value: media.example });
+    for (const [k, ex] of Object.entries<Json>(media.examples ?? {})) {
+      const value = deref(ex).value;
+      cases.push({ name: `${name} examples.${k}`, file, schemaPointer, value });
+    }
+  };
+  const fromContent = (content: Json, pointer: string, name: string) => {
+    for (const [type, media] of Object.entries<Json>(content ?? {}))
+      fromMedia(media, `${pointer}/content/${esc(type)}`, `${name} ${type}`);
+  };
+  const fromParamOrHeader = (p: Json, pointer: string, name: string) => {
+    if (p?.schema && p.example !== undefined)
+      cases.push({ name: `${name} example`, file, schemaPointer: `${pointer}/schema`, value: p.example });
+  };
+
+  for (const [section, items] of [
+    ['paths', doc.paths],
+    ['webhooks', doc.webhooks],
+  ] as const) {
+    for (const [route, item] of Object.entries<Json>(items ?? {})) {
+      for (const [method, op] of Object.entries<Json>(item)) {
+        const base = `/${section}/${esc(route)}/${method}`;
+        const label = `${method.toUpperCase()} ${route}`;
+        if (op.requestBody && !op.requestBody.$ref)
+          fromContent(op.requestBody.content, `${base}/requestBody`, `${label} request`);
+        (op.parameters ?? []).forEach((p: Json, i: number) => {
+          if (!p.$ref) fromParamOrHeader(p, `${base}/parameters/${i}`, `${label} parameter ${p.name}`);
+        });
+        for (const [status, res] of Object.entries<Json>(op.responses ?? {})) {
+          if (!res.$ref) fromContent(res.content, `${base}/responses/${status}`, `${label} ${status}`);
+        }
+      }
+    }
+  }
+  for (const [k, res] of Object.entries<Json>(doc.components?.responses ?? {}))
+    fromContent(res.content, `/components/responses/${k}`, `response ${k}`);
+  for (const [k, p] of Object.entries<Json>(doc.components?.parameters ?? {}))
+    fromParamOrHeader(p, `/components/parameters/${k}`, `parameter ${k}`);
+  for (const [k, h] of Object.entries<Json>(doc.components?.headers ?? {}))
+    fromParamOrHeader(h, `/components/headers/${k}`, `header ${k}`);
+  return cases;
+}

@@ -32,11 +32,12 @@ export interface Stack {
   /** The contract proof of Otto's calls to Shunya (null when the stack runs without it). */
   contract: ContractProxy | null;
   /**
-   * Validates the body of every webhook Otto received against the Shunya webhook schemas of
-   * contracts/otto.openapi.yaml; the result joins the stack's contract proof. (Prism cannot proxy this
-   * direction: it re-serialises the body, and the signature covers the exact bytes.) Otto keeps the body
-   * redacted of personal data (D85): strings become "[redacted]" but identifiers, vocabularies, times,
-   * numbers and the shape are kept, which is what the schemas constrain.
+   * Validates the body of every webhook Otto received against the webhook body of the stack's reading:
+   * the strict contract's `WebhookPayload`, or (tolerant) what Otto's receiver accepts,
+   * contracts/otto.openapi.yaml's `ShunyaWebhookBody`; the result joins the stack's contract proof. (Prism
+   * cannot proxy this direction: it re-serialises the body, and the signature covers the exact bytes.) Otto
+   * keeps the body redacted of personal data (D85): strings become "[redacted]" but identifiers,
+   * vocabularies, times, numbers and the shape are kept, which is what the schemas constrain.
    */
   proveWebhooks(): Promise<{ exchanges: number; violations: string[] }>;
   /** Calls the simulator's control API (/__sim/...). */
@@ -104,22 +105,33 @@ export async function startStack(
     /** Route Otto's calls to Shunya through the contract proxy (default true); a suite that makes the
      * simulator break the contract on purpose (malformed or incomplete answers) turns it off. */
     contractProxy?: boolean;
+    /** Otto runs beside the simulator (SIMULATOR_URL): the console's simulator panel and test traffic. */
+    simulatorBeside?: boolean;
+    /** How often the console's charts sample Otto's metrics (startOtto's default otherwise). */
+    historyIntervalMs?: number;
+    /** Which reading of the Shunya contract the proof holds the simulator to (D45): `strict` (default,
+     * the simulator's default configuration) or `tolerant` (its non-default shapes and profiles). */
+    reading?: 'strict' | 'tolerant';
   } = {},
 ): Promise<Stack> {
   const t = await createTestDatabase();
   const sim = await startSimulator({ preset: 'happy', timeScale: 20, seed: 7, ...opts.sim });
-  const contract =
-    opts.contractProxy === false ? null : await startContractProxy('contracts/shunya.openapi.yaml', sim.url);
+  const reading = opts.reading ?? 'strict';
+  const document =
+    reading === 'strict' ? 'contracts/shunya.openapi.yaml' : 'contracts/shunya.tolerant.openapi.yaml';
+  const contract = opts.contractProxy === false ? null : await startContractProxy(document, sim.url);
   const clock = new MovableClock();
   const config = loadConfig({
     ...FAST_ENV,
     DATABASE_URL: t.url,
     UWC_BASE_URL: contract?.url ?? sim.url,
+    ...(opts.simulatorBeside ? { SIMULATOR_URL: sim.url } : {}),
     ...opts.env,
   });
   const otto = await startOtto(config, opts.logger ?? createLogger('silent'), {
     clock,
     heartbeat: { intervalMs: 300, deadAfterMs: 2000 },
+    ...(opts.historyIntervalMs ? { historyIntervalMs: opts.historyIntervalMs } : {}),
   });
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${sim.url}/__sim${path}`, {
@@ -142,7 +154,15 @@ export async function startStack(
     contract,
     admin,
     async proveWebhooks() {
-      const validator = contractValidator(['shunya.openapi.yaml', 'otto.openapi.yaml']);
+      const validator = contractValidator([
+        'shunya.openapi.yaml',
+        'shunya.tolerant.openapi.yaml',
+        'otto.openapi.yaml',
+      ]);
+      const [file, pointer] =
+        reading === 'strict'
+          ? ['shunya.openapi.yaml', '/components/schemas/WebhookPayload']
+          : ['otto.openapi.yaml', '/components/schemas/ShunyaWebhookBody'];
       const rows = (await t.db('webhook_deliveries').select('id', 'redacted_body')) as {
         id: string;
         redacted_body: unknown;
@@ -154,11 +174,7 @@ export async function startStack(
           continue;
         }
         const body = r.redacted_body;
-        const problems = validator.validate(
-          'otto.openapi.yaml',
-          '/components/schemas/ShunyaWebhookBody',
-          body,
-        );
+        const problems = validator.validate(file, pointer, body);
         if (problems.length > 0) violations.push(`webhook ${r.id}: ${problems.join('; ')}`);
       }
       webhookProof = { exchanges: rows.length, violations };
@@ -167,7 +183,7 @@ export async function startStack(
     async close() {
       await otto.close();
       await sim.close();
-      const proof = { shunya: contract?.check() ?? null, webhooks: webhookProof };
+      const proof = { reading, shunya: contract?.check() ?? null, webhooks: webhookProof };
       await contract?.stop();
       await t.drop();
       if (proof.shunya || proof.webhooks) {

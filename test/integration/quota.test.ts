@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { admitTenant } from '../../src/pipeline/admission.ts';
 import { systemClock } from '../../src/pipeline/deps.ts';
-import { expectedStarts } from '../../src/pipeline/job-reads.ts';
+import { expectedStarts } from '../../src/pipeline/job-queries.ts';
 import type { JobRow } from '../../src/pipeline/model.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';

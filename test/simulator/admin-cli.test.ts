@@ -163,7 +163,7 @@ describe('npm run start:simulator', () => {
         },
         body: JSON.stringify({ call_id: 7, audio_url: 'https://r.example/7.mp3' }),
       });
-      expect(r.status).toBe(200);
+      expect(r.status).toBe(202);
     } finally {
       await proc.stop();
     }

@@ -131,7 +131,7 @@ describe('X-Signature (§4.5)', () => {
   it('accepts a correct signature over "{X-UWC-Timestamp}.{body}"', async () => {
     const ts = new Date().toISOString();
     const sig = createHmac('sha256', HMAC_SECRET).update(`${ts}.${body}`).digest('hex');
-    expect((await post({ 'x-uwc-timestamp': ts, 'x-signature': sig })).status).toBe(200);
+    expect((await post({ 'x-uwc-timestamp': ts, 'x-signature': sig })).status).toBe(202);
   });
 
   it('refuses a wrong signature', async () => {
@@ -153,12 +153,12 @@ describe('X-Signature (§4.5)', () => {
   });
 
   it('accepts an unsigned body unless signatures are required (per tenant)', async () => {
-    expect((await post({})).status).toBe(200);
+    expect((await post({})).status).toBe(202);
     await admin(h.url).config({ tenants: { strict: { signature_required: true } } });
     expectAuthError(await post({}, 'strict'), 401, 'SIGNATURE_INVALID');
-    expect((await post({}, 'sig-co')).status).toBe(200);
+    expect((await post({}, 'sig-co')).status).toBe(202);
     await admin(h.url).config({ tenants: { strict: null } });
-    expect((await post({}, 'strict')).status).toBe(200);
+    expect((await post({}, 'strict')).status).toBe(202);
   });
 });
 
@@ -175,7 +175,7 @@ describe('X-Request-ID', () => {
     const health = await fetch(`${h.url}/health`);
     expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const ok = await otto(h.url, 'acme').transcribe(77);
-    expect(ok.status).toBe(200);
+    expect(ok.status).toBe(202);
     expect(ok.headers.get('x-request-id')).toEqual(expect.any(String));
   });
 });

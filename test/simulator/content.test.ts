@@ -3,12 +3,16 @@
 // payload shapes valid against the contract, scenario overrides, long calls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../simulator/server.ts';
-import { contractValidator } from '../helpers/contracts.ts';
+import { contractValidator, loadContract } from '../helpers/contracts.ts';
+import { orderingViolations } from '../helpers/ordering.ts';
 import { admin, otto, sim } from './helpers.ts';
 
 const validator = contractValidator();
+const strictDoc = loadContract('shunya.openapi.yaml');
+/** The strict contract for the default (handoff) shape; the tolerant reading for Shunya's own shape. */
+let reading: 'shunya.openapi.yaml' | 'shunya.tolerant.openapi.yaml' = 'shunya.openapi.yaml';
 const validate = (schema: string, value: unknown) =>
-  validator.validate('shunya.openapi.yaml', `/components/schemas/${schema}`, value);
+  validator.validate(reading, `/components/schemas/${schema}`, value);
 
 let h: SimulatorHandle;
 let a: ReturnType<typeof admin>;
@@ -35,9 +39,9 @@ async function run(
     call_type: callType,
     audio_url: `https://recordings.example/${callId}.mp3${audio}`,
   });
-  expect(sub.status).toBe(200);
+  expect(sub.status).toBe(202);
   await adm.advance(1);
-  expect((await c.post(`/api/v1/analysis/start/${callId}`)).status).toBe(200);
+  expect((await c.post(`/api/v1/analysis/start/${callId}`)).status).toBe(202);
   if (callType === 'sales_call')
     expect((await c.post('/api/v1/meeting-segmentation/analyze', { call_id: callId })).status).toBe(202);
   await adm.advance(1);
@@ -66,6 +70,7 @@ const VOLATILE = ['task_id', 'job_id', 'transcript_id', 'created_at', 'completed
 
 function checkTranscript(t: Any) {
   expect(validate('Transcript', t)).toEqual([]);
+  reading = 'shunya.openapi.yaml';
   const labels = t.speaker_labels as Any[];
   expect(labels.length).toBeGreaterThan(4);
   expect(labels[0].start_time).toBe(0);
@@ -79,7 +84,13 @@ function checkTranscript(t: Any) {
 }
 
 function checkAnalysis(t: Any, an: Any, shape: 'handoff' | 'shunya') {
+  reading = shape === 'shunya' ? 'shunya.tolerant.openapi.yaml' : 'shunya.openapi.yaml';
   expect(validate('CompleteAnalysis', an)).toEqual([]);
+  // Shunya's own shape is the tolerant reading only: the strict contract refuses it.
+  if (shape === 'shunya')
+    expect(validator.validate('shunya.openapi.yaml', '/components/schemas/CompleteAnalysis', an)).not.toEqual(
+      [],
+    );
   const labels = t.speaker_labels as Any[];
   const customer = shape === 'handoff' ? 'customer' : 'SPEAKER_02';
   // Objections quote the customer's turn that starts at their timestamp, in time order (§6.7).
@@ -200,13 +211,36 @@ describe('deterministic content', () => {
       }
       checkAnalysis(r.transcript, r.analysis, 'handoff');
       if (type === 'sales_call') checkSegmentation(r.transcript, r.segmentation);
+      // every array as its x-ordering says (D53), read from the strict contract
+      for (const [schema, body] of [
+        ['Transcript', r.transcript],
+        ['CompleteAnalysis', r.analysis],
+        ['MeetingSegmentation', r.segmentation],
+      ] as const)
+        if (body)
+          expect(orderingViolations(strictDoc, { $ref: `#/components/schemas/${schema}` }, body)).toEqual([]);
     }
+  });
+
+  it('the ordering check can fail: pending actions out of order are caught', () => {
+    const actions = [
+      { action: 'b', due_at: '2025-03-11T09:00:00.000Z', priority: 'low' },
+      { action: 'a', due_at: '2025-03-11T09:00:00.000Z', priority: 'high' },
+      { action: 'c', due_at: null, priority: 'high' },
+    ];
+    const schema = strictDoc.components.schemas.CompleteAnalysis.properties.pending_actions;
+    expect(orderingViolations(strictDoc, schema, actions)).toEqual([
+      '$[1] is out of order (due_at, priority)',
+    ]);
+    expect(orderingViolations(strictDoc, schema, [actions[1], actions[0], actions[2]])).toEqual([]);
+    expect(orderingViolations(strictDoc, schema, [actions[2], actions[1]])).toHaveLength(1);
   });
 
   it('holds its invariants in Shunya’s shape (SPEAKER_0n, nested fields, 0-1 compliance)', async () => {
     await a.config({ tenants: { shunya_co: { payload_shape: 'shunya' } } });
     for (let id = 1; id < 16; id++) {
       const r = await run(h.url, 'shunya_co', id, id % 2 ? 'csr_call' : 'sales_call');
+      reading = 'shunya.tolerant.openapi.yaml';
       checkTranscript(r.transcript);
       expect(r.transcript.speaker_labels[0].speaker).toBe('SPEAKER_01');
       checkAnalysis(r.transcript, r.analysis, 'shunya');
@@ -242,6 +276,7 @@ describe('scenario overrides', () => {
         booking: q === 'hot' ? 'booked' : 'not_booked',
       });
       const r = await run(h.url, 'acme', id, 'csr_call');
+      reading = 'shunya.tolerant.openapi.yaml';
       expect(r.analysis.qualification.qualification_status).toBe(q);
       expect(r.analysis.qualification.booking_status).toBe(q === 'hot' ? 'booked' : 'not_booked');
       checkAnalysis(r.transcript, r.analysis, 'shunya');
@@ -262,7 +297,8 @@ describe('scenario overrides', () => {
     await a.scenario('acme', 2300, { objections: ['Price/Budget', 'Decision Authority'], vertical: 'hvac' });
     const r = await run(h.url, 'acme', 2300, 'csr_call');
     expect(r.analysis.objections.objections.map((o: Any) => o.category_id)).toEqual([1, 6]);
-    expect(r.analysis.objections.objections[0].category_text).toBe('Pricing');
+    // Shunya's category names in the strict contract (D56), not the handoff's example name `Pricing`.
+    expect(r.analysis.objections.objections[0].category_text).toBe('Price/Budget');
     expect(r.transcript.transcript_text).toMatch(/heating|air|furnace|system|AC/i);
     checkAnalysis(r.transcript, r.analysis, 'handoff');
   });
@@ -292,7 +328,7 @@ describe('long calls', () => {
 
   it('seeds some calls close to 2 hours without any override', async () => {
     const c = otto(h.url, 'longco');
-    for (let id = 1; id <= 300; id++) expect((await c.transcribe(id)).status).toBe(200);
+    for (let id = 1; id <= 300; id++) expect((await c.transcribe(id)).status).toBe(202);
     await a.advance(3600);
     const durations: number[] = [];
     for (let id = 1; id <= 300; id++)

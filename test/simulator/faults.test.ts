@@ -22,14 +22,14 @@ type Any = any;
 const fault = async (rule: unknown) => expect((await a.fault(rule)).status).toBe(201);
 
 async function ready(callId: number, extra: Record<string, unknown> = {}) {
-  expect((await c.transcribe(callId, extra)).status).toBe(200);
+  expect((await c.transcribe(callId, extra)).status).toBe(202);
   await a.advance(1);
 }
 
 async function analysed(callId: number) {
   await a.scenario('acme', callId, { objections: ['Price/Budget', 'Timing'] });
   await ready(callId);
-  expect((await c.post(`/api/v1/analysis/start/${callId}`)).status).toBe(200);
+  expect((await c.post(`/api/v1/analysis/start/${callId}`)).status).toBe(202);
   await a.advance(1);
 }
 
@@ -76,7 +76,7 @@ describe('answers instead of the handler', () => {
       error: { error_code: 'INTERNAL_ERROR', error_type: 'server_error', retryable: true },
     });
     expect((await a.jobs()).body.jobs).toHaveLength(0);
-    expect((await c.transcribe(1)).status).toBe(200);
+    expect((await c.transcribe(1)).status).toBe(202);
   });
 
   it('5xx not retryable, with its own code', async () => {
@@ -163,7 +163,7 @@ describe('answers instead of the handler', () => {
     const jobs = (await a.jobs()).body.jobs;
     expect(jobs).toHaveLength(1);
     const retry = await c.transcribe(1, {}, key);
-    expect(retry.status).toBe(200);
+    expect(retry.status).toBe(202);
     expect(retry.body.task_id).toBe(jobs[0].job_id);
     expect((await a.jobs()).body.jobs).toHaveLength(1);
   });
@@ -274,7 +274,7 @@ describe('payload faults', () => {
 describe('rules', () => {
   it('are scoped to a tenant', async () => {
     await fault({ kind: 'error', company_id: 'globex' });
-    expect((await c.transcribe(1)).status).toBe(200);
+    expect((await c.transcribe(1)).status).toBe(202);
     expect((await otto(h.url, 'globex').transcribe(1)).status).toBe(500);
   });
 
@@ -284,7 +284,7 @@ describe('rules', () => {
     expect((await c.get('/api/v1/transcription/status/1')).status).toBe(404);
     await a.call('DELETE', '/faults');
     await fault({ kind: 'error', operations: ['analysis'] });
-    expect((await c.transcribe(2)).status).toBe(200);
+    expect((await c.transcribe(2)).status).toBe(202);
     await a.advance(1);
     expect((await c.post('/api/v1/analysis/start/2')).status).toBe(500);
     expect((await c.get('/api/v1/analysis/status/2')).status).toBe(500);

@@ -100,7 +100,13 @@ export function otto(base: string, companyId: string, defaults: { sign?: boolean
       send(
         'POST',
         '/api/v1/transcription/transcribe',
-        { call_id: callId, audio_url: `https://recordings.example/${callId}.mp3`, ...extra },
+        // Otto always sends call_type (the strict contract requires it).
+        {
+          call_id: callId,
+          audio_url: `https://recordings.example/${callId}.mp3`,
+          call_type: 'csr_call',
+          ...extra,
+        },
         headers,
       ),
   };
@@ -139,8 +145,11 @@ export interface Received {
   at: number;
 }
 
+/** An answer: a status, or a status with headers. */
+export type Answer = number | { status: number; headers: Record<string, string> };
+
 /** A webhook receiver: answers `respond(n)` (status) to the n-th request, 200 by default. */
-export async function receiver(respond: (n: number, r: Received) => number = () => 200) {
+export async function receiver(respond: (n: number, r: Received) => Answer = () => 200) {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     let raw = '';
@@ -149,9 +158,10 @@ export async function receiver(respond: (n: number, r: Received) => number = () 
     req.on('end', () => {
       const r: Received = { headers: req.headers, raw, body: JSON.parse(raw), at: Date.now() };
       received.push(r);
-      const status = respond(received.length, r);
+      const answer = respond(received.length, r);
+      const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
       res
-        .writeHead(status, { 'content-type': 'application/json' })
+        .writeHead(status, { 'content-type': 'application/json', ...headers })
         .end(JSON.stringify({ status: status < 300 ? 'processed' : 'error' }));
     });
   });

@@ -22,8 +22,8 @@ describe('Idempotency-Key', () => {
     const key = { 'idempotency-key': 'k-replay' };
     const first = await c.transcribe(1, {}, key);
     const second = await c.transcribe(1, {}, key);
-    expect(first.status).toBe(200);
-    expect(second.status).toBe(200);
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
     expect(second.body).toEqual(first.body);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(first.headers.get('idempotent-replayed')).toBeNull();
@@ -44,7 +44,7 @@ describe('Idempotency-Key', () => {
 
   it('refuses the same key with a different body (409 IDEMPOTENCY_KEY_REUSED)', async () => {
     const key = { 'idempotency-key': 'k-conflict' };
-    expect((await c.transcribe(3, {}, key)).status).toBe(200);
+    expect((await c.transcribe(3, {}, key)).status).toBe(202);
     const r = await c.transcribe(4, {}, key);
     expect(r.status).toBe(409);
     expect(r.body.error).toMatchObject({
@@ -59,8 +59,8 @@ describe('Idempotency-Key', () => {
   it('refuses the same key on another path (analysis of another call)', async () => {
     await a.advance(1);
     const key = { 'idempotency-key': 'k-path' };
-    expect((await c.post('/api/v1/analysis/start/1', undefined, key)).status).toBe(200);
-    expect((await c.post('/api/v1/analysis/start/1', undefined, key)).status).toBe(200);
+    expect((await c.post('/api/v1/analysis/start/1', undefined, key)).status).toBe(202);
+    expect((await c.post('/api/v1/analysis/start/1', undefined, key)).status).toBe(202);
     expect((await c.post('/api/v1/analysis/start/3', undefined, key)).body.error.error_code).toBe(
       'IDEMPOTENCY_KEY_REUSED',
     );
@@ -71,7 +71,7 @@ describe('Idempotency-Key', () => {
     const key = { 'idempotency-key': 'k-tenant' };
     const acme = await c.transcribe(5, {}, key);
     const globex = await otto(h.url, 'globex').transcribe(5, {}, key);
-    expect(globex.status).toBe(200);
+    expect(globex.status).toBe(202);
     expect(globex.body.task_id).not.toBe(acme.body.task_id);
   });
 
@@ -88,7 +88,7 @@ describe('Idempotency-Key', () => {
     expect((await c.post('/api/v1/analysis/start/7', undefined, early)).status).toBe(409);
     await a.advance(1);
     const later = await c.post('/api/v1/analysis/start/7', undefined, early);
-    expect(later.status).toBe(200);
+    expect(later.status).toBe(202);
     expect(later.headers.get('idempotent-replayed')).toBeNull();
   });
 
@@ -97,7 +97,7 @@ describe('Idempotency-Key', () => {
     const first = await c.transcribe(8, {}, key);
     await a.advance(24 * 3600 + 1);
     const again = await c.transcribe(8, {}, key);
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(202);
     expect(again.body.task_id).not.toBe(first.body.task_id);
     expect(await jobsOf(8)).toHaveLength(2);
   });

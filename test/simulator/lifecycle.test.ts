@@ -22,7 +22,7 @@ describe('transcription lifecycle', () => {
       audio_url: 'https://recordings.example/101.mp3?duration_s=600',
       call_type: 'csr_call',
     });
-    expect(sub.status).toBe(200);
+    expect(sub.status).toBe(202);
     expect(sub.body).toMatchObject({
       success: true,
       call_id: 101,
@@ -79,7 +79,7 @@ describe('transcription lifecycle', () => {
     const start = await c.post('/api/v1/analysis/start/102');
     expect(start.status).toBe(409);
     expect(start.body.error).toMatchObject({
-      error_code: 'TRANSCRIPT_NOT_READY',
+      error_code: 'TRANSCRIPT_FAILED',
       retryable: false,
       details: { transcription_status: 'failed' },
     });
@@ -113,7 +113,7 @@ describe('analysis', () => {
   it('runs after the transcript, with per-component status, then serves the complete analysis', async () => {
     await a.advance(3600);
     const start = await c.post('/api/v1/analysis/start/201');
-    expect(start.status).toBe(200);
+    expect(start.status).toBe(202);
     expect(start.body).toMatchObject({
       success: true,
       call_id: 201,
@@ -184,7 +184,7 @@ describe('audio limits (§11.3)', () => {
     const r = await c.transcribe(302, {
       audio_url: 'https://r.example/a.MP3?duration_s=7200&size_bytes=104857600',
     });
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(202);
   });
 
   it('applies scenario audio overrides', async () => {
@@ -192,16 +192,16 @@ describe('audio limits (§11.3)', () => {
     expect((await c.transcribe(303)).body.error.error_code).toBe('AUDIO_TOO_LONG');
   });
 
-  it('refuses an invalid body with 400 VALIDATION_ERROR', async () => {
-    for (const body of [
-      { call_id: 'x', audio_url: 'https://r.example/a.mp3' },
-      { call_id: 1 },
-      { call_id: 1, audio_url: 'https://r.example/a.mp3', extra: 1 },
-      '{not json',
-    ]) {
+  it('refuses an invalid body with 400 VALIDATION_ERROR, and one that is not JSON with 400 BAD_REQUEST', async () => {
+    for (const [body, code] of [
+      [{ call_id: 'x', audio_url: 'https://r.example/a.mp3' }, 'VALIDATION_ERROR'],
+      [{ call_id: 1 }, 'VALIDATION_ERROR'],
+      [{ call_id: 1, audio_url: 'https://r.example/a.mp3', extra: 1 }, 'VALIDATION_ERROR'],
+      ['{not json', 'BAD_REQUEST'],
+    ] as const) {
       const r = await c.post('/api/v1/transcription/transcribe', body);
       expect(r.status).toBe(400);
-      expect(r.body.error).toMatchObject({ error_code: 'VALIDATION_ERROR', retryable: false });
+      expect(r.body.error).toMatchObject({ error_code: code, retryable: false });
     }
   });
 });
@@ -270,7 +270,7 @@ describe('tenancy (§7)', () => {
       'CALL_NOT_FOUND',
     );
     const mine = await other.transcribe(101);
-    expect(mine.status).toBe(200);
+    expect(mine.status).toBe(202);
     const acme = (await c.get('/api/v1/transcription/status/101')).body;
     expect(acme.task_id).not.toBe(mine.body.task_id);
     expect(acme.status).toBe('completed');

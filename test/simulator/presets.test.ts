@@ -54,15 +54,15 @@ describe('rate limits (per tenant)', () => {
   it('answers 429 over max_concurrent_jobs until a job finishes', async () => {
     await a.config({ rate_limits: { max_concurrent_jobs: 2 } });
     const c = otto(h.url, 'acme');
-    expect((await c.transcribe(1)).status).toBe(200);
-    expect((await c.transcribe(2)).status).toBe(200);
+    expect((await c.transcribe(1)).status).toBe(202);
+    expect((await c.transcribe(2)).status).toBe(202);
     const r = await c.transcribe(3);
     expect(r.status).toBe(429);
     expect(r.body.error.details).toMatchObject({ limit: 2, window: 'concurrent jobs', in_flight: 2 });
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await otto(h.url, 'globex').transcribe(3)).status).toBe(200);
+    expect((await otto(h.url, 'globex').transcribe(3)).status).toBe(202);
     await a.advance(1);
-    expect((await c.transcribe(3)).status).toBe(200);
+    expect((await c.transcribe(3)).status).toBe(202);
   });
 });
 
@@ -123,7 +123,7 @@ describe('presets', () => {
     expect((await c.get('/health')).status).toBe(503);
     await a.advance(2);
     expect((await c.get('/health')).status).toBe(200);
-    expect((await c.transcribe(1)).status).toBe(200);
+    expect((await c.transcribe(1)).status).toBe(202);
     // The control API is never subject to faults.
     expect((await a.call('GET', '/health')).status).toBe(200);
   });

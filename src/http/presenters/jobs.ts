@@ -1,6 +1,6 @@
 // Jobs as the ops API presents them (contracts/otto.openapi.yaml JobSummary, JobDetail).
 import type { JobDetail, JobSummary } from '../../../generated/otto/types.gen.ts';
-import type { JobHistory } from '../../pipeline/job-reads.ts';
+import type { JobHistory } from '../../pipeline/job-queries.ts';
 import type { JobRow } from '../../pipeline/model.ts';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);

@@ -6,23 +6,32 @@ import type {
   CallAnalysisView,
   ObjectionView,
   QualificationView,
+  RecordingAnalysisView,
   RecordingSessionView,
   SegmentationPartView,
   TranscriptView,
 } from '../../../generated/otto/types.gen.ts';
 import type { JobRow } from '../../pipeline/model.ts';
 import type {
-  AppointmentRowFull,
-  CallAnalysisRow,
-  RecordingAnalysisRow,
-  TranscriptRow,
-} from '../../pipeline/reads.ts';
-import type { Objection, Qualification, SegmentationPart } from '../../shunya/types.ts';
+  CompleteAnalysis,
+  Objection,
+  Qualification,
+  Segmentation,
+  SegmentationPart,
+  SpeakerLabel,
+} from '../../shunya/types.ts';
 import { presentAnalysisError } from './analysis-error.ts';
 
-export type { AppointmentRowFull, CallAnalysisRow, RecordingAnalysisRow, TranscriptRow };
-
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+export interface TranscriptRow {
+  transcript_text: string;
+  speaker_labels: SpeakerLabel[];
+  confidence_score: number | null;
+  language: string;
+  word_count: number;
+  available: boolean;
+}
 
 export function analysisStatus(hasAnalysis: boolean, job: JobRow | undefined): AnalysisStatus {
   if (hasAnalysis) return 'complete';
@@ -79,6 +88,11 @@ export const presentQualification = (q: Qualification): QualificationView => ({
   confidence_score: q.confidence_score,
 });
 
+export interface CallAnalysisRow {
+  created_at: Date;
+  analysis: CompleteAnalysis;
+}
+
 export function presentCallAnalysis(
   callId: string,
   job: JobRow | undefined,
@@ -115,6 +129,13 @@ const presentPart = (p: SegmentationPart): SegmentationPartView => ({
   content: p.content,
   key_points: p.key_points,
 });
+
+export interface RecordingAnalysisRow {
+  outcome: RecordingAnalysisView['outcome'];
+  created_at: Date;
+  analysis: CompleteAnalysis;
+  segmentation: Segmentation;
+}
 
 export function presentRecordingSession(
   session: {
@@ -157,6 +178,19 @@ export function presentRecordingSession(
     created_at: iso(session.created_at) as string,
     updated_at: iso(session.updated_at) as string,
   };
+}
+
+export interface AppointmentRowFull {
+  id: string;
+  lead_id: string | null;
+  call_id: string | null;
+  scheduled_at: Date | null;
+  appointment_type: AppointmentView['appointment_type'];
+  status: AppointmentView['status'];
+  outcome: AppointmentView['outcome'];
+  outcome_updated_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export const presentAppointment = (a: AppointmentRowFull): AppointmentView => ({

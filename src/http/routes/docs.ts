@@ -37,9 +37,14 @@ export const API_DOCS: Record<string, Doc> = {
     source: 'contracts/otto.openapi.yaml',
   },
   shunya: {
-    title: "Shunya's API as Otto uses it",
+    title: "Shunya's API as Otto uses it (strict contract)",
     bundle: 'generated/bundled/shunya.openapi.json',
     source: 'contracts/shunya.openapi.yaml',
+  },
+  'shunya-tolerant': {
+    title: "Shunya's API: what Otto's parser also accepts (tolerant reading)",
+    bundle: 'generated/bundled/shunya-tolerant.openapi.json',
+    source: 'contracts/shunya.tolerant.openapi.yaml',
   },
   'sim-admin': {
     title: "The Shunya simulator's control API",
@@ -58,6 +63,7 @@ export const EVENT_DOCS: Doc = {
 const RAW_CONTRACTS = new Set([
   'otto.openapi.yaml',
   'shunya.openapi.yaml',
+  'shunya.tolerant.openapi.yaml',
   'simulator-admin.openapi.yaml',
   'events.asyncapi.yaml',
 ]);

@@ -1,7 +1,10 @@
-// Operations API under /api/v1/ops (admin token): tenants, jobs and their history, retries, breakers.
+// Operations API under /api/v1/ops (operator token, D115): tenants, jobs and their history, retries, breakers.
+// Every operator action is written to the audit log in the action's own transaction (D116).
 import Router from '@koa/router';
 import type { Company, CompanyCreated } from '../../../generated/otto/types.gen.ts';
 import { zCompanyCreate, zListJobsQuery, zUuid } from '../../../generated/otto/zod.gen.ts';
+import { transaction } from '../../db/tx.ts';
+import { recordAudit } from '../../domain/audit-log.ts';
 import {
   type CompanyRow,
   DuplicateCompanyError,
@@ -9,15 +12,15 @@ import {
   listCompanies,
 } from '../../domain/companies.ts';
 import type { PipelineDeps } from '../../pipeline/deps.ts';
-import { expectedStarts, listJobs, readJobHistory } from '../../pipeline/job-reads.ts';
+import { expectedStarts, listJobs, readJobHistory } from '../../pipeline/job-queries.ts';
 import { retryJob } from '../../pipeline/jobs.ts';
 import type { JobRow } from '../../pipeline/model.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
-import { adminAuth } from '../middleware/admin-auth.ts';
 import { jsonBody } from '../middleware/json-body.ts';
+import { operatorAuth } from '../middleware/operator-auth.ts';
 import { presentJob, presentJobDetail } from '../presenters/jobs.ts';
-import { validate } from '../validate.ts';
+import { queryWithIntegers, validate } from '../validate.ts';
 
 export const presentCompany = (c: CompanyRow): Company => ({
   id: c.id,
@@ -32,7 +35,7 @@ function encodeCursor(j: JobRow): string {
 }
 function decodeCursor(c: string): { createdAt: string; id: string } {
   const [createdAt, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)))
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !zUuid.safeParse(id).success)
     throw badRequest('INVALID_CURSOR', 'The cursor is not valid');
   return { createdAt, id };
 }
@@ -40,7 +43,7 @@ function decodeCursor(c: string): { createdAt: string; id: string } {
 export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
   const { db, config } = pipeline;
   const router = new Router<AppState>({ prefix: '/api/v1/ops' });
-  router.use(adminAuth(config.auth.adminToken));
+  router.use(operatorAuth(config, db));
 
   router.get('/companies', async (ctx) => {
     ctx.body = { items: (await listCompanies(db)).map(presentCompany) };
@@ -49,7 +52,18 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
   router.post('/companies', jsonBody(), async (ctx) => {
     const body = validate(zCompanyCreate, ctx.request.body);
     try {
-      const c = await insertCompany(db, body);
+      const c = await transaction(db, async (tx) => {
+        const row = await insertCompany(tx, body);
+        await recordAudit(tx, ctx.state.operator!, {
+          action: 'company.created',
+          targetType: 'company',
+          targetId: row.id,
+          companyId: row.id,
+          details: { name: row.name, callrail_company_id: row.callrail_company_id },
+          requestId: ctx.state.requestId,
+        });
+        return row;
+      });
       const created: CompanyCreated = { ...presentCompany(c), callrail_signing_key: c.callrail_signing_key };
       ctx.status = 201;
       ctx.body = created;
@@ -60,14 +74,15 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
   });
 
   router.get('/jobs', async (ctx) => {
-    const raw = { ...ctx.query } as Record<string, unknown>;
-    if (typeof raw.limit === 'string' && /^\d+$/.test(raw.limit)) raw.limit = Number(raw.limit);
-    const q = validate(zListJobsQuery, raw);
+    const q = validate(zListJobsQuery, queryWithIntegers(ctx.query, ['limit']));
     const limit = q.limit ?? 50;
     const rows = await listJobs(db, {
       status: q.status,
       type: q.type,
       companyId: q.company_id,
+      search: q.search?.trim() || undefined,
+      createdAfter: q.created_after,
+      createdBefore: q.created_before,
       before: q.before ? decodeCursor(q.before) : undefined,
       limit,
     });
@@ -89,7 +104,17 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
 
   router.post('/jobs/:job_id/retry', async (ctx) => {
     const id = validate(zUuid, ctx.params.job_id);
-    const r = await retryJob(pipeline, id);
+    const r = await retryJob(pipeline, id, async (tx, result) => {
+      if (result.kind === 'ok')
+        await recordAudit(tx, ctx.state.operator!, {
+          action: 'job.retried',
+          targetType: 'job',
+          targetId: id,
+          companyId: result.job.company_id,
+          details: { stage: result.job.stage },
+          requestId: ctx.state.requestId,
+        });
+    });
     if (r.kind === 'not_found') throw notFound('Job');
     if (r.kind === 'not_retryable')
       throw conflict('JOB_NOT_RETRYABLE', 'Only failed or timed-out jobs can be retried', {

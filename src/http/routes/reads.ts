@@ -1,15 +1,47 @@
-// The frontend's reads (§3): tenant-scoped; another tenant's id is simply not found. Each route validates,
-// calls a named query (src/pipeline/reads.ts) and presents what it returns.
+// The frontend's reads (§3): tenant-scoped; another tenant's id is simply not found.
 import Router from '@koa/router';
+import type { CallAnalysisView, RecordingSessionView } from '../../../generated/otto/types.gen.ts';
 import { zUuid } from '../../../generated/otto/zod.gen.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
-import { readAppointment, readCallAnalysis, readRecordingSession } from '../../pipeline/reads.ts';
+import {
+  type CallReadRows,
+  callReadRows,
+  findAppointmentRow,
+  type SessionReadRows,
+  sessionReadRows,
+} from '../../pipeline/read-views.ts';
 import type { AppState } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';
-import { presentAppointment, presentCallAnalysis, presentRecordingSession } from '../presenters/reads.ts';
+import {
+  type AppointmentRowFull,
+  type CallAnalysisRow,
+  presentAppointment,
+  presentCallAnalysis,
+  presentRecordingSession,
+  type RecordingAnalysisRow,
+  type TranscriptRow,
+} from '../presenters/reads.ts';
 import { validate } from '../validate.ts';
+
+export const presentCallRead = (callId: string, r: CallReadRows): CallAnalysisView =>
+  presentCallAnalysis(
+    callId,
+    r.job,
+    r.transcript as TranscriptRow | undefined,
+    r.analysis as CallAnalysisRow | undefined,
+    r.lead as Parameters<typeof presentCallAnalysis>[4],
+    r.appointmentId,
+  );
+
+export const presentSessionRead = (r: SessionReadRows): RecordingSessionView =>
+  presentRecordingSession(
+    r.session,
+    r.job,
+    r.transcript as TranscriptRow | undefined,
+    r.analysis as RecordingAnalysisRow | undefined,
+  );
 
 export function readRoutes(config: Config, db: Db): Router<AppState> {
   const router = new Router<AppState>();
@@ -18,21 +50,21 @@ export function readRoutes(config: Config, db: Db): Router<AppState> {
 
   router.get('/api/v1/calls/:call_id/analysis', async (ctx) => {
     const id = validate(zUuid, ctx.params.call_id);
-    const r = await readCallAnalysis(db, tenant(ctx.state), id);
-    if (!r) throw notFound('Call');
-    ctx.body = presentCallAnalysis(id, r.job, r.transcript, r.analysis, r.lead, r.appointmentId);
+    const rows = await callReadRows(db, tenant(ctx.state), id);
+    if (!rows) throw notFound('Call');
+    ctx.body = presentCallRead(id, rows);
   });
 
   router.get('/api/v1/recording-sessions/:session_id', async (ctx) => {
     const id = validate(zUuid, ctx.params.session_id);
-    const r = await readRecordingSession(db, tenant(ctx.state), id);
-    if (!r) throw notFound('Recording session');
-    ctx.body = presentRecordingSession(r.session, r.job, r.transcript, r.analysis);
+    const rows = await sessionReadRows(db, tenant(ctx.state), id);
+    if (!rows) throw notFound('Recording session');
+    ctx.body = presentSessionRead(rows);
   });
 
   router.get('/api/v1/appointments/:appointment_id', async (ctx) => {
     const id = validate(zUuid, ctx.params.appointment_id);
-    const a = await readAppointment(db, tenant(ctx.state), id);
+    const a = (await findAppointmentRow(db, tenant(ctx.state), id)) as AppointmentRowFull | undefined;
     if (!a) throw notFound('Appointment');
     ctx.body = presentAppointment(a);
   });

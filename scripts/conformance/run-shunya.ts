@@ -1,0 +1,142 @@
+// --target shunya: the whole run. Probes in order (health, security, refusals, the flows of both
+// tenants side by side, isolation), then a wait for the webhooks still due, then every judge, then the
+// §13 items. A spent budget or deadline ends the probes; what was not reached fails as "not checked".
+import path from 'node:path';
+import { ROOT } from './args.ts';
+import { ShunyaClient, StopRun } from './client.ts';
+import { loadContract } from './contract/load.ts';
+import { judgeErrors } from './judges/errors.ts';
+import {
+  judgeEndpoints,
+  judgeJobIds,
+  judgeRateLimits,
+  judgeRequestIds,
+  probeHealth,
+} from './judges/requests.ts';
+import { judgeSchemas } from './judges/schemas.ts';
+import { judgeSlas } from './judges/slas.ts';
+import { judgeWebhooks } from './judges/webhooks.ts';
+import { type Check, Ledger } from './ledger.ts';
+import { csrFlow, salesFlow } from './probes/flows.ts';
+import { probeIsolation, probeIsolationEarly, probeSameCallId } from './probes/isolation.ts';
+import { probeAudioLimits, probeInvalidBodies, probeUnknownCalls } from './probes/refusals.ts';
+import { probeSecurity } from './probes/security.ts';
+import { Receiver } from './receiver.ts';
+import { finalize, type Report } from './results.ts';
+import { type RunOptions, Session, webhookJobId } from './session.ts';
+
+/** A file inside the repository by its relative path (reports are shared; absolute paths say nothing). */
+const shown = (file: string) => (file.startsWith(`${ROOT}/`) ? path.relative(ROOT, file) : file);
+
+const MARK = { pass: '✓', fail: '✗', 'needs-confirmation': '?' } as const;
+
+/** Runs every promise to the end; rethrows the first failure afterwards (so no flow is left behind). */
+async function all(promises: Promise<unknown>[]): Promise<unknown[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+}
+
+/** The status the kit refuses a delivery with: one the policy says Shunya retries (503 preferred). */
+function refusalStatus(s: Session): number {
+  const retried = s.contract.webhookPolicy.retriedAnswers.map(Number).filter((n) => n >= 500 && n < 600);
+  return retried.includes(503) ? 503 : (retried[0] ?? 503);
+}
+
+/** Waits until every finished job's webhook was accepted, at most the webhook maximum plus the retry
+ * schedule of its refusals after the job completed (scaled), and never past the deadline. */
+async function awaitWebhooks(s: Session): Promise<void> {
+  const p = s.contract.webhookPolicy;
+  const first = p.firstDelayS ?? 60;
+  const retryS = first * (1 + p.factor) * (1 + p.jitter);
+  const waitMs = ((s.contract.slas.webhook.max + retryS) / s.o.timeScale) * 1000 + 2000;
+  const jobs = s.jobs.filter((j) => j.designated && j.completedEndMs !== null && !j.failed);
+  s.log(`webhooks: waiting for ${jobs.length} jobs' accepted deliveries`);
+  await Promise.all(
+    jobs.map((j) =>
+      s.receiver.waitFor(
+        (d) => webhookJobId(d) === j.id && d.answer < 300,
+        Math.min(s.deadlineMs, (j.completedEndMs ?? 0) + waitMs),
+      ),
+    ),
+  );
+}
+
+async function probe(s: Session): Promise<void> {
+  await probeHealth(s);
+  await probeSecurity(s);
+  await probeInvalidBodies(s);
+  await probeUnknownCalls(s);
+  await probeAudioLimits(s);
+  await probeIsolationEarly(s);
+  const flows = [csrFlow(s, s.a, true), salesFlow(s, s.a), csrFlow(s, s.b, false)];
+  if (!s.o.quick) flows.push(salesFlow(s, s.b));
+  const [callOfA, , callOfB] = (await all(flows)) as [number, undefined, number];
+  await probeIsolation(s, callOfA, callOfB);
+  if (!s.o.quick) await probeSameCallId(s, callOfA);
+  await awaitWebhooks(s);
+}
+
+export async function runShunya(o: RunOptions): Promise<Report> {
+  const contract = loadContract(o.contractFile);
+  const startedAt = new Date();
+  const ledger = new Ledger((c: Check) => {
+    if (c.verdict !== 'pass') o.log(`  ${MARK[c.verdict]} ${c.item} ${c.name}: ${c.detail}`);
+  });
+  const receiver = new Receiver();
+  await receiver.listen(o.listenPort, o.listenHost);
+  const client = new ShunyaClient({
+    baseUrl: o.baseUrl.replace(/\/+$/, ''),
+    jwtSecret: o.jwtSecret,
+    hmacSecret: o.hmacSecret,
+    maxRequests: o.maxRequests,
+    deadlineMs: performance.now() + o.deadlineS * 1000,
+    timeoutMs: 30_000,
+  });
+  const s = new Session(o, contract, client, receiver, ledger);
+  const refuse = refusalStatus(s);
+  receiver.decide = (d) => {
+    const id = webhookJobId(d);
+    const job = id ? s.jobById(id) : undefined;
+    return job && s.deliveriesOf(job).length < job.refusals ? refuse : 200;
+  };
+  s.log(
+    `Shunya at ${o.baseUrl}; contract ${shown(o.contractFile)} (version ${contract.version}); tenants ${s.a}, ${s.b}; webhooks to port ${receiver.port}`,
+  );
+  try {
+    await probe(s);
+  } catch (err) {
+    if (!(err instanceof StopRun)) throw err;
+    s.stopped = err.message;
+    s.log(`stopped: ${err.message}`);
+  } finally {
+    await receiver.close();
+  }
+  s.log('judging');
+  judgeEndpoints(s);
+  judgeSchemas(s);
+  judgeErrors(s);
+  judgeRequestIds(s);
+  judgeJobIds(s);
+  judgeRateLimits(s);
+  judgeWebhooks(s);
+  const timings = judgeSlas(s);
+  return {
+    target: 'shunya',
+    title: 'Shunya conformance report',
+    baseUrl: o.baseUrl,
+    contract: { file: shown(o.contractFile), version: contract.version, sha256: contract.sha256 },
+    startedAt: startedAt.toISOString(),
+    durationS: (performance.now() - s.startedMs) / 1000,
+    mode: `${o.quick ? '--quick' : 'full'}, time scale ${o.timeScale}, tenants ${s.a} and ${s.b}`,
+    requests: { sent: client.requestsSent, budget: o.maxRequests },
+    stopped: s.stopped,
+    notes: [
+      `${receiver.deliveries.length} webhook deliveries received; the first delivery of every job was refused with ${refuse} (the retry probe's first two), to watch the retries (§13.5.5).`,
+    ],
+    provenance: contract.provenance,
+    items: finalize(ledger.checks, s.stopped),
+    timings,
+  };
+}

@@ -1,0 +1,188 @@
+// One run against a Shunya: the options, the contract, the client, the receiver, the ledger, the jobs
+// the kit started and the errors it provoked on purpose. Probes (probes/) drive Shunya through it;
+// judges (judges/) read what it recorded.
+import type { Exchange, RequestSpec, ShunyaClient } from './client.ts';
+import type { Contract, Operation } from './contract/load.ts';
+import type { Ledger } from './ledger.ts';
+import type { Delivery, Receiver } from './receiver.ts';
+
+export type JobKind = 'transcription' | 'analysis' | 'segmentation';
+
+export interface RunOptions {
+  baseUrl: string;
+  jwtSecret: string;
+  hmacSecret: string;
+  listenPort: number;
+  listenHost: string;
+  /** How Shunya reaches the kit's listener (webhooks are configured on Shunya's side; audio URLs use it). */
+  publicUrl: string | undefined;
+  reportDir: string;
+  companies: [string, string];
+  quick: boolean;
+  /** Virtual seconds per real second of the target (a simulator's time scale; 1 for a real Shunya). */
+  timeScale: number;
+  maxRequests: number;
+  deadlineS: number;
+  /** How long a submission may take to answer with its job id (§2.2 "immediately"). */
+  asyncBudgetMs: number;
+  contractFile: string;
+  /** A speech recording to submit instead of the kit's synthetic silence. */
+  audioUrl: string | undefined;
+  callIdBase: number | undefined;
+  /** Progress lines (the CLI prints them; tests may collect them). */
+  log: (line: string) => void;
+}
+
+export interface Job {
+  label: string;
+  kind: JobKind;
+  company: string;
+  callId: number;
+  /** Shunya's id (task_id for a transcription, job_id otherwise); null when the submission failed. */
+  id: string | null;
+  /** Seconds of audio behind it (transcriptions). */
+  audioS: number;
+  submit: Exchange;
+  /** Deliveries the kit refuses before it accepts one (§13.5.5). */
+  refusals: number;
+  /** Waited for to completion, webhook included. */
+  designated: boolean;
+  states: string[];
+  /** Real ms: start of the last poll that still said "not completed"; end of the first that said so. */
+  lastPendingStartMs: number | null;
+  completedEndMs: number | null;
+  failed: boolean;
+  /** The status endpoint reports another job of the call (it was submitted again); not timed. */
+  supersededBy: string | null;
+  result?: Exchange;
+}
+
+/** An error the kit provoked on purpose, and what the contract says it must be. */
+export interface Provocation {
+  what: string;
+  item: string;
+  statuses: number[];
+  codes: string[];
+  /** The probing item judges the code itself (13.6.3 then checks only that it is catalogued). */
+  ownsCode?: boolean;
+}
+
+export class Session {
+  readonly jobs: Job[] = [];
+  readonly provoked = new Map<Exchange, Provocation>();
+  /** Why the run ended early, if it did. */
+  stopped: string | null = null;
+  readonly startedMs = performance.now();
+  readonly deadlineMs: number;
+  private nextCall: number;
+
+  constructor(
+    readonly o: RunOptions,
+    readonly contract: Contract,
+    readonly client: ShunyaClient,
+    readonly receiver: Receiver,
+    readonly ledger: Ledger,
+  ) {
+    this.deadlineMs = this.startedMs + o.deadlineS * 1000;
+    // Call ids of its own, far above any real one and different on every run (§13: "its own call ids").
+    const base = o.callIdBase ?? 7_000_000_000_000 + Math.floor(Math.random() * 900_000_000) * 1000;
+    this.nextCall = base;
+  }
+
+  get a(): string {
+    return this.o.companies[0];
+  }
+
+  get b(): string {
+    return this.o.companies[1];
+  }
+
+  newCallId(): number {
+    return ++this.nextCall;
+  }
+
+  log(line: string): void {
+    const t = ((performance.now() - this.startedMs) / 1000).toFixed(1).padStart(6);
+    this.o.log(`[${t}s] ${line}`);
+  }
+
+  /** The contract's operation for a request, by method and template. */
+  op(method: string, template: string): Operation | undefined {
+    return this.contract.op(method, template);
+  }
+
+  async send(spec: RequestSpec, provocation?: Provocation): Promise<Exchange> {
+    const x = await this.client.send(spec);
+    if (provocation) this.provoked.set(x, provocation);
+    return x;
+  }
+
+  /** The catalogue's status for a code (for provocations), or the fallback given. */
+  statusOf(code: string, fallback: number): number {
+    return this.contract.code(code)?.status ?? fallback;
+  }
+
+  addJob(
+    job: Omit<Job, 'states' | 'lastPendingStartMs' | 'completedEndMs' | 'failed' | 'supersededBy'>,
+  ): Job {
+    const j: Job = {
+      ...job,
+      states: [],
+      lastPendingStartMs: null,
+      completedEndMs: null,
+      failed: false,
+      supersededBy: null,
+    };
+    this.jobs.push(j);
+    return j;
+  }
+
+  /** A submission accepted where the kit expected a refusal: its job is known, not waited for.
+   * `company`: whose job it is, when not the requester's (ANY_TENANT: unknown, a cross-tenant leak). */
+  noteSideJob(x: Exchange, company?: string): void {
+    const id = x.json?.task_id ?? x.json?.job_id;
+    if (typeof id !== 'string' || this.jobById(id)) return;
+    const kind: JobKind = x.spec.template.includes('analysis/start')
+      ? 'analysis'
+      : x.spec.template.includes('segmentation')
+        ? 'segmentation'
+        : 'transcription';
+    const body = x.spec.body as { call_id?: number } | undefined;
+    this.addJob({
+      label: `side job (${x.purpose})`,
+      kind,
+      company: company ?? x.spec.company ?? '',
+      callId: body?.call_id ?? Number(x.spec.path.split('/').pop()),
+      id,
+      audioS: 0,
+      submit: x,
+      refusals: 0,
+      designated: false,
+    });
+  }
+
+  jobById(id: string): Job | undefined {
+    return this.jobs.find((j) => j.id === id);
+  }
+
+  /** Deliveries to the webhook path that name `job`. */
+  deliveriesOf(job: Job): Delivery[] {
+    return this.receiver.deliveries.filter((d) => job.id !== null && webhookJobId(d) === job.id);
+  }
+
+  /** Remaining real time, ms. */
+  left(): number {
+    return this.deadlineMs - performance.now();
+  }
+}
+
+/** The tenant of a job started through another tenant's call: unknown. */
+export const ANY_TENANT = '*';
+
+/** The job a delivery names (the strict field first, then the aliases Shunya's notes list). */
+export function webhookJobId(d: Delivery): string | null {
+  const j = d.json;
+  if (!j || typeof j !== 'object') return d.headers['x-shunya-task-id'] ?? null;
+  const id = j.shunya_job_id ?? j.job_id ?? j.task_id ?? d.headers['x-shunya-task-id'];
+  return typeof id === 'string' ? id : null;
+}
