@@ -1,6 +1,7 @@
 // npm run bench [-- --quick] [--rate 120] [--seconds 60] [--tenants 20] [--flood 10000] [--concurrency 24]
 //                  [--workers N --apis M] [--phases half,target,...] [--profile]
 // npm run bench -- --baseline <git ref> [--rounds 2] [--rate …] [--seconds …] [--workers N --apis M]
+// npm run bench -- --against <git ref> [--phases …]   the same phases, Otto from another source tree
 //
 // Drives CSR calls through CallRail's trigger against Otto and the Shunya simulator, each in its own
 // process (Otto as one process, or as M API and N worker processes), on an embedded Postgres with its
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { createDb } from '../../src/db/knex.ts';
 import { ROOT } from '../lib/procs.ts';
 import { describeLayout, layoutOf, migrate, type PgServer, startPostgres } from '../lib/stack.ts';
-import { type AbResult, runAb } from './ab.ts';
+import { type AbResult, prepareBaseline, runAb } from './ab.ts';
 import { type FairnessResult, runFairness } from './fairness.ts';
 import { type PhaseResult, progressBar, runPhase } from './phase.ts';
 import { noopJobsPerSecond } from './reference.ts';
@@ -42,6 +43,8 @@ const { values: args } = parseArgs({
     phases: { type: 'string', default: 'half,target,half-reached,sla,fairness,fairness-off,reference' },
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '2' },
+    /** run the phases against another source tree (a git ref, prepared as for --baseline) */
+    against: { type: 'string' },
     /** writes a V8 CPU profile of every Otto process to bench/results/profiles/ */
     profile: { type: 'boolean', default: false },
   },
@@ -77,9 +80,13 @@ export interface BenchResult {
   abRatio?: number;
 }
 
+/** The source tree the phases run Otto from: this repository, or --against's ref. */
+let root: string | undefined;
+
 const systemOf = (pg: PgServer, database: string, env: Record<string, string> = {}) =>
   startSystem({
     pg,
+    root,
     database,
     layout: settings.layout,
     concurrency: settings.workerConcurrency,
@@ -150,13 +157,14 @@ async function fairnessPhases(pg: PgServer, result: BenchResult): Promise<void> 
     },
   ];
   for (const r of runs.filter((x) => wants(x.phase))) {
-    console.log(`Fairness: one tenant floods ${settings.flood} calls, another sends a few; ${r.label}`);
+    const label = args.against ? `fairness (${args.against})` : r.label;
+    console.log(`Fairness: one tenant floods ${settings.flood} calls, another sends a few; ${label}`);
     const sys = await systemOf(pg, `otto_${r.phase.replace('-', '_')}`, r.env);
     try {
       result.fairness.push(
         await runFairness(
           sys,
-          r.label,
+          label,
           { flood: settings.flood, quotaPerHour: r.quota, drainFlood: r.drain },
           progressBar,
         ),
@@ -232,6 +240,11 @@ async function main() {
       result.ab = ab;
       result.abRatio = ab.abRatio;
     } else {
+      if (args.against) {
+        const tree = await prepareBaseline(args.against);
+        root = tree.root;
+        result.settings.against = `${args.against} (${tree.commit})`;
+      }
       await loadPhases(pg, result);
       await fairnessPhases(pg, result);
       await referencePhase(pg, result);
@@ -239,7 +252,7 @@ async function main() {
   } finally {
     await pg.stop();
   }
-  const stamp = `${started.toISOString().replace(/[:.]/g, '-')}${args.baseline ? '-ab' : ''}`;
+  const stamp = `${started.toISOString().replace(/[:.]/g, '-')}${args.baseline ? '-ab' : args.against ? '-against' : ''}`;
   const dir = path.join(ROOT, 'bench/results');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);

@@ -232,6 +232,7 @@ async function main() {
 
   const checks = await runChecks({ db, items, tenants, received: streams.received, violate });
   checks['samples with a tenant over its concurrency limit'] = monitor.overLimit;
+  checks['samples with a slot count that is not the running jobs'] = monitor.countOff;
   const jobs = (
     await db.raw(
       'SELECT job_type, job_status, count(*)::int AS n FROM shunya_jobs GROUP BY 1, 2 ORDER BY 1, 2',
@@ -276,6 +277,7 @@ async function main() {
     figures,
     processes: fleet.figures,
     admission: {
+      countOff: monitor.countOff,
       samples: monitor.samples,
       overLimit: monitor.overLimit,
       maxRunning: monitor.maxRunning,

@@ -1,6 +1,7 @@
 // Checks that can only be made while the run goes on, sampled every second: no tenant ever has more jobs
-// running than its concurrency limit (§11.2, D34), whatever is killed or restarted. This is what proves
-// that admission keeps its guarantee without a lock held across the tenant's work.
+// running than its concurrency limit (§11.2, D34), whatever is killed or restarted, and every tenant's slot
+// count is its number of running jobs (D97: both change in one statement, so one snapshot sees them agree).
+// This is what proves that admission keeps its guarantee without a lock held across the tenant's work.
 import type { Db } from '../../src/db/knex.ts';
 
 export interface Monitor {
@@ -9,11 +10,19 @@ export interface Monitor {
   overLimit: number;
   /** the most jobs one tenant had running in any sample */
   maxRunning: number;
+  /** samples in which some tenant's slot count differed from its running jobs */
+  countOff: number;
   stop(): void;
 }
 
 export function monitorAdmission(db: Db, limit: number, violate: (what: string) => void): Monitor {
-  const m: Monitor = { samples: 0, overLimit: 0, maxRunning: 0, stop: () => clearInterval(timer) };
+  const m: Monitor = {
+    samples: 0,
+    overLimit: 0,
+    maxRunning: 0,
+    countOff: 0,
+    stop: () => clearInterval(timer),
+  };
   let busy = false;
   const timer = setInterval(async () => {
     if (busy) return;
@@ -28,6 +37,17 @@ export function monitorAdmission(db: Db, limit: number, violate: (what: string) 
       if (top && top.n > limit) {
         m.overLimit++;
         violate(`tenant ${top.company_id} had ${top.n} jobs running (limit ${limit})`);
+      }
+      const off = await db.raw(
+        `SELECT a.company_id, a.running, (SELECT count(*)::int FROM shunya_jobs j
+                                          WHERE j.company_id = a.company_id AND j.job_status = 'running') AS jobs
+         FROM tenant_admission a
+         WHERE a.running <> (SELECT count(*) FROM shunya_jobs j WHERE j.company_id = a.company_id AND j.job_status = 'running')`,
+      );
+      if (off.rows.length > 0) {
+        m.countOff++;
+        const o = off.rows[0] as { company_id: string; running: number; jobs: number };
+        violate(`tenant ${o.company_id}: slot count ${o.running}, running jobs ${o.jobs}`);
       }
     } catch {
       // Postgres restarting
