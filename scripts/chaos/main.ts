@@ -18,23 +18,25 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintDevToken } from '../../src/auth/dev-token.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createDb } from '../../src/db/knex.ts';
+import { createDb, type Db } from '../../src/db/knex.ts';
 import { ROOT } from '../lib/procs.ts';
 import {
   describeLayout,
   type Fleet,
   layoutOf,
   migrate,
+  type PgServer,
+  type Simulator,
   startFleet,
   startPostgres,
   startSimulator,
 } from '../lib/stack.ts';
 import { createTenants, webhookRoutes } from '../lib/tenants.ts';
 import { coverage, runChecks } from './checks.ts';
-import { type ChaosTenant, deliverer, planItems, prng } from './load.ts';
+import { type ChaosTenant, type Deliverer, deliverer, type Item, planItems, prng } from './load.ts';
 import { monitorAdmission } from './monitor.ts';
-import { type ChaosResult, newFigures, renderChaos } from './report.ts';
-import { consumeStreams } from './streams.ts';
+import { type ChaosResult, type Figures, newFigures, renderChaos } from './report.ts';
+import { consumeStreams, type Streams } from './streams.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -106,17 +108,17 @@ function killer(fleet: Fleet, everyS: number): () => void {
   return () => clearInterval(timer);
 }
 
-async function main() {
-  const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
-  const resultsDir = path.join(ROOT, 'bench/results');
-  const logDir = path.join(resultsDir, `chaos-${stamp}`);
-  await mkdir(logDir, { recursive: true });
-  console.log(
-    `Chaos run${SHORT ? ' (short)' : ''}: ${S.calls} triggers (${S.visits * 100} % sales visits, ${S.duplicates * 100} % delivered twice) ` +
-      `over ${S.tenants} tenants at ${S.rate}/s; simulator chaos preset at ${S.faultRate * 100} %; ${describeLayout(S.layout)}, ` +
-      `one SIGKILLed every ${S.killEveryS} s; one Postgres restart. Logs: ${path.relative(ROOT, logDir)}/`,
-  );
+interface Stack {
+  pg: PgServer;
+  db: Db;
+  sim: Simulator;
+  fleet: Fleet;
+  tenants: ChaosTenant[];
+  faultRules: { kind: string; probability: number }[];
+}
 
+/** Postgres, the simulator under its chaos preset, Otto's supervised processes, and the tenants. */
+async function startStack(logDir: string): Promise<Stack> {
   const pg = await startPostgres({ durable: false });
   const dbUrl = await pg.createDatabase('otto_chaos');
   await migrate(dbUrl);
@@ -137,7 +139,6 @@ async function main() {
     logDir,
     supervise: true,
   });
-  const config = loadConfig({});
   const tenants: ChaosTenant[] = await Promise.all(
     (
       await createTenants(fleet.apiUrls[0] as string, ADMIN, S.tenants, {
@@ -148,25 +149,20 @@ async function main() {
   );
   await sim.admin('/config', { webhook_url: `${fleet.apiUrls[0]}/api/v1/shunya/webhook` }, 'PUT');
   await sim.admin('/config', { tenants: webhookRoutes(tenants, fleet.apiUrls) }, 'PUT');
+  return { pg, db, sim, fleet, tenants, faultRules: preset.faults };
+}
 
-  const figures = newFigures();
-  const streams = consumeStreams(tenants, fleet.apiUrls, figures);
-  const monitor = monitorAdmission(db, config.jobs.tenantMaxConcurrent, violate);
-  const rnd = prng(S.seed);
-  const items = planItems(tenants, S, rnd);
-  const { deliver } = deliverer(fleet.apiUrls, figures, violate, S.deadlineS);
+/** One Postgres restart (fast shutdown, 3 s down), 40 % into the sending. */
+async function restartPostgresOnce(pg: PgServer, figures: Figures): Promise<void> {
+  await sleep(Math.max(5, (S.calls / S.rate) * 0.4) * 1000);
+  say('restarting Postgres (fast shutdown, 3 s down, start)');
+  figures.postgresDownMs = await pg.restart(3000);
+  figures.postgresRestarts++;
+  say(`Postgres is back after ${figures.postgresDownMs} ms`);
+}
 
-  // chaos: the kills, and one Postgres restart 40 % into the sending
-  const stopKilling = killer(fleet, S.killEveryS);
-  const pgRestart = (async () => {
-    await sleep(Math.max(5, (S.calls / S.rate) * 0.4) * 1000);
-    say('restarting Postgres (fast shutdown, 3 s down, start)');
-    figures.postgresDownMs = await pg.restart(3000);
-    figures.postgresRestarts++;
-    say(`Postgres is back after ${figures.postgresDownMs} ms`);
-  })();
-
-  // send at `rate` per second, each delivery retried until acknowledged; duplicates a few seconds later
+/** Sends at `rate` per second, each delivery retried until acknowledged; duplicates a few seconds later. */
+async function sendLoad(items: Item[], deliver: Deliverer['deliver'], figures: Figures, rnd: () => number) {
   const deliveries: Promise<void>[] = [];
   const sendStart = Date.now();
   for (const item of items) {
@@ -184,12 +180,10 @@ async function main() {
       status(`sending ${item.n}/${S.calls}, acknowledged ${figures.triggers.acknowledged}`);
   }
   await Promise.all(deliveries);
-  await pgRestart;
-  say(
-    `all ${S.calls} triggers acknowledged (${figures.triggers.retries} retries, statuses ${JSON.stringify(figures.triggers.statuses)})`,
-  );
+}
 
-  // wait for every job to end (the chaos goes on)
+/** Waits, the chaos going on, until every job has ended (or the deadline); returns how many are open. */
+async function waitForJobsToEnd(db: Db, fleet: Fleet, acknowledged: number): Promise<number> {
   const deadline = started + S.deadlineS * 1000;
   let open = Number.POSITIVE_INFINITY;
   while (Date.now() < deadline) {
@@ -201,20 +195,17 @@ async function main() {
       status(
         `jobs not yet terminal: ${open} of ${r.rows[0].all}; kills ${JSON.stringify(fleet.figures.kills)}`,
       );
-      if (open === 0 && r.rows[0].all >= figures.triggers.acknowledged) break;
+      if (open === 0 && r.rows[0].all >= acknowledged) break;
     } catch {
       // Postgres restarting
     }
     await sleep(2000);
   }
-  stopKilling();
-  monitor.stop();
-  if (process.stderr.isTTY) process.stderr.write('\n');
-  say(
-    `${open === 0 ? 'every job ended' : `${open} jobs still open at the deadline`}; kills ${JSON.stringify(fleet.figures.kills)}`,
-  );
+  return open;
+}
 
-  // let the relay publish the last events and the streams catch up (the supervisor has restarted every process)
+/** Lets the relay publish the last events and every tenant's stream catch up. */
+async function waitForStreams(db: Db, tenants: ChaosTenant[], streams: Streams): Promise<void> {
   for (let i = 0; i < 60; i++) {
     const rows = (
       await db.raw(
@@ -229,6 +220,53 @@ async function main() {
     await sleep(500);
   }
   await sleep(1000); // anything delivered twice would arrive now
+}
+
+async function stopStack({ pg, db, sim, fleet }: Stack, streams: Streams): Promise<void> {
+  await streams.stop();
+  await fleet.stop();
+  sim.proc.child.kill('SIGTERM');
+  await Promise.race([sim.proc.exited, sleep(10_000)]);
+  await db.destroy();
+  await pg.stop();
+}
+
+const config = loadConfig({});
+
+async function main() {
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
+  const resultsDir = path.join(ROOT, 'bench/results');
+  const logDir = path.join(resultsDir, `chaos-${stamp}`);
+  await mkdir(logDir, { recursive: true });
+  console.log(
+    `Chaos run${SHORT ? ' (short)' : ''}: ${S.calls} triggers (${S.visits * 100} % sales visits, ${S.duplicates * 100} % delivered twice) ` +
+      `over ${S.tenants} tenants at ${S.rate}/s; simulator chaos preset at ${S.faultRate * 100} %; ${describeLayout(S.layout)}, ` +
+      `one SIGKILLed every ${S.killEveryS} s; one Postgres restart. Logs: ${path.relative(ROOT, logDir)}/`,
+  );
+  const stack = await startStack(logDir);
+  const { db, fleet, tenants } = stack;
+  const figures = newFigures();
+  const streams = consumeStreams(tenants, fleet.apiUrls, figures);
+  const monitor = monitorAdmission(db, config.jobs.tenantMaxConcurrent, violate);
+  const rnd = prng(S.seed);
+  const items = planItems(tenants, S, rnd);
+  const { deliver } = deliverer(fleet.apiUrls, figures, violate, S.deadlineS);
+
+  const stopKilling = killer(fleet, S.killEveryS);
+  const pgRestart = restartPostgresOnce(stack.pg, figures);
+  await sendLoad(items, deliver, figures, rnd);
+  await pgRestart;
+  say(
+    `all ${S.calls} triggers acknowledged (${figures.triggers.retries} retries, statuses ${JSON.stringify(figures.triggers.statuses)})`,
+  );
+  const open = await waitForJobsToEnd(db, fleet, figures.triggers.acknowledged);
+  stopKilling();
+  monitor.stop();
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  say(
+    `${open === 0 ? 'every job ended' : `${open} jobs still open at the deadline`}; kills ${JSON.stringify(fleet.figures.kills)}`,
+  );
+  await waitForStreams(db, tenants, streams);
 
   const checks = await runChecks({ db, items, tenants, received: streams.received, violate });
   checks['samples with a tenant over its concurrency limit'] = monitor.overLimit;
@@ -241,17 +279,10 @@ async function main() {
   const webhookDeliveries = (
     await db.raw('SELECT verdict, count(*)::int AS n FROM webhook_deliveries GROUP BY 1 ORDER BY 2 DESC')
   ).rows;
-  const simulator = await sim.admin<{ fault_hits: Record<string, number> }>('/stats');
+  const simulator = await stack.sim.admin<{ fault_hits: Record<string, number> }>('/stats');
   for (const e of fleet.figures.unexpectedExits)
     violate(`${e.process} exited unexpectedly (${e.code ?? e.signal}) at ${(e.atMs / 1000).toFixed(0)} s`);
-
-  // shut down, report
-  await streams.stop();
-  await fleet.stop();
-  sim.proc.child.kill('SIGTERM');
-  await Promise.race([sim.proc.exited, sleep(10_000)]);
-  await db.destroy();
-  await pg.stop();
+  await stopStack(stack, streams);
 
   const result: ChaosResult = {
     started: new Date(started).toISOString(),
@@ -271,7 +302,7 @@ async function main() {
       killEveryS: S.killEveryS,
       seed: S.seed,
       layout: describeLayout(S.layout),
-      faultRules: preset.faults.map((r) => `${r.kind} p=${r.probability.toFixed(3)}`),
+      faultRules: stack.faultRules.map((r) => `${r.kind} p=${r.probability.toFixed(3)}`),
       otto: OTTO_ENV,
     },
     figures,
