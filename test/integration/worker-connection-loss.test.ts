@@ -3,7 +3,6 @@
 // terminated unexpectedly"): the chaos run with two worker processes and a Postgres restart saw a worker
 // die of exactly that in graphile-worker's failJobs (D95). Here the connection is cut by a TCP proxy in
 // the middle of a query made through graphile-worker's own retrying client, over Otto's worker pool.
-import net from 'node:net';
 import { makeWithPgClientFromPool } from 'graphile-worker/dist/helpers.js';
 import { makeEnhancedWithPgClient } from 'graphile-worker/dist/lib.js';
 import type pg from 'pg';
@@ -11,51 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { createWorkerPool } from '../../src/pipeline/worker.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.ts';
 
 let t: TestDatabase;
-let proxy: { port: number; cut(): void; dropNext(n: number): void; close(): Promise<void> };
+let proxy: TcpProxy;
 let pool: pg.Pool;
-
-/**
- * Forwards TCP to Postgres; cut() drops every open connection (new ones are still accepted), dropNext(n)
- * closes the next n connections as soon as they are made.
- */
-async function tcpProxy(target: URL): Promise<typeof proxy> {
-  const sockets = new Set<net.Socket>();
-  let drop = 0;
-  const server = net.createServer((client) => {
-    if (drop > 0) {
-      drop--;
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut: () => {
-      for (const s of sockets) s.destroy();
-    },
-    dropNext: (n) => {
-      drop = n;
-    },
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  proxy = await tcpProxy(new URL(t.url));
-  const url = new URL(t.url);
-  url.port = String(proxy.port);
-  pool = createWorkerPool(url.toString(), 2, createLogger('silent'));
+  proxy = await tcpProxy(t.url);
+  pool = createWorkerPool(proxy.url, 2, createLogger('silent'));
 });
 afterAll(async () => {
   await pool.end();
