@@ -95,7 +95,7 @@ export async function startOtto(
   let workerPool: pg.Pool | undefined;
   if (worker) {
     workerPool = createWorkerPool(database.url, config.jobs.workerConcurrency + 4, logger);
-    heartbeat = await startHeartbeat(db, workerPool, logger, {
+    heartbeat = await startHeartbeat(db, logger, {
       intervalMs: config.jobs.heartbeatMs,
       deadAfterMs: config.jobs.deadAfterMs,
       ...opts.heartbeat,

@@ -271,6 +271,7 @@ async function main() {
   const checks = await runChecks({ db, items, tenants, received: streams.received, violate });
   checks['samples with a tenant over its concurrency limit'] = monitor.overLimit;
   checks['samples with a slot count that is not the running jobs'] = monitor.countOff;
+  checks['samples with jobs locked by a process marked stopped'] = monitor.orphanedLocks;
   const jobs = (
     await db.raw(
       'SELECT job_type, job_status, count(*)::int AS n FROM shunya_jobs GROUP BY 1, 2 ORDER BY 1, 2',
@@ -309,6 +310,7 @@ async function main() {
     processes: fleet.figures,
     admission: {
       countOff: monitor.countOff,
+      orphanedLocks: monitor.orphanedLocks,
       samples: monitor.samples,
       overLimit: monitor.overLimit,
       maxRunning: monitor.maxRunning,

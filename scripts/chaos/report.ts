@@ -39,7 +39,14 @@ export interface ChaosResult {
   };
   figures: Figures;
   processes: FleetFigures;
-  admission: { samples: number; overLimit: number; maxRunning: number; limit: number; countOff: number };
+  admission: {
+    samples: number;
+    overLimit: number;
+    maxRunning: number;
+    limit: number;
+    countOff: number;
+    orphanedLocks: number;
+  };
   jobs: { job_type: string; job_status: string; n: number }[];
   webhookDeliveries: { verdict: string; n: number }[];
   simulator: { fault_hits: Record<string, number> };

@@ -1,7 +1,7 @@
 // Worker liveness and crash recovery. Every worker process writes a heartbeat every few seconds, with
 // graphile-worker's ids of its workers. A process whose heartbeat is older than `deadAfterMs` is dead
 // (SIGKILL, machine lost): any live process releases its locked jobs at once with graphile-worker's
-// forceUnlockWorkers, instead of waiting for graphile-worker's built-in 4-hour lock expiry.
+// force_unlock_workers, instead of waiting for graphile-worker's built-in 4-hour lock expiry.
 //
 // Two rules keep a live process from being lost (D104, found by the chaos run with three workers and a
 // Postgres restart): a process declares others dead only once it has itself reached the database at every
@@ -10,8 +10,6 @@
 // takes its heartbeat back, so that its own death later is noticed and its jobs are released.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
-import type pg from 'pg';
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
 
@@ -29,34 +27,33 @@ export interface Heartbeat {
   stop(): Promise<void>;
 }
 
-export async function reapDeadWorkers(
-  db: Db,
-  utils: WorkerUtils,
-  deadAfterMs: number,
-  logger: Logger,
-): Promise<number> {
+/**
+ * Marks the heartbeats silent for `deadAfterMs` stopped and releases their processes' jobs, in one
+ * statement: a reaper killed between the two would leave the locks to graphile-worker's four-hour expiry
+ * (D104). `graphile_worker.force_unlock_workers` is what graphile-worker's `forceUnlockWorkers` calls.
+ */
+export async function reapDeadWorkers(db: Db, deadAfterMs: number, logger: Logger): Promise<number> {
   const dead = await db.raw(
-    `UPDATE worker_heartbeats SET stopped_at = now()
-     WHERE stopped_at IS NULL AND last_seen_at < now() - (? * interval '1 millisecond')
-     RETURNING process_id, graphile_worker_ids`,
+    `WITH dead AS (
+       UPDATE worker_heartbeats SET stopped_at = now()
+       WHERE stopped_at IS NULL AND last_seen_at < now() - (? * interval '1 millisecond')
+       RETURNING process_id, graphile_worker_ids)
+     SELECT process_id, graphile_worker_ids, graphile_worker.force_unlock_workers(graphile_worker_ids)::text
+     FROM dead`,
     [deadAfterMs],
   );
-  const ids = (dead.rows as { process_id: string; graphile_worker_ids: string[] }[]).flatMap(
-    (r) => r.graphile_worker_ids,
-  );
-  if (ids.length > 0) {
-    await utils.forceUnlockWorkers(ids);
+  const rows = dead.rows as { process_id: string; graphile_worker_ids: string[] }[];
+  if (rows.length > 0) {
     logger.warn(
-      { processes: dead.rows.map((r: { process_id: string }) => r.process_id), worker_ids: ids },
+      { processes: rows.map((r) => r.process_id), worker_ids: rows.flatMap((r) => r.graphile_worker_ids) },
       'released the jobs of dead workers',
     );
   }
-  return dead.rows.length;
+  return rows.length;
 }
 
 export async function startHeartbeat(
   db: Db,
-  pool: pg.Pool,
   logger: Logger,
   opts: HeartbeatOptions = {},
 ): Promise<Heartbeat> {
@@ -64,7 +61,6 @@ export async function startHeartbeat(
   const deadAfterMs = opts.deadAfterMs ?? 20_000;
   const processId = randomUUID();
   const workerIds = new Set<string>();
-  const utils = await makeWorkerUtils({ pgPool: pool });
   /**
    * Since when this process has reached the database at every beat: reset by a failed beat, and by a gap
    * between two beats of more than two intervals (a beat can hang in the pool's reconnecting for the
@@ -105,7 +101,7 @@ export async function startHeartbeat(
   };
   const reap = async () => {
     try {
-      return await reapDeadWorkers(db, utils, deadAfterMs, logger);
+      return await reapDeadWorkers(db, deadAfterMs, logger);
     } catch (e) {
       logger.warn({ err: e }, 'reaping dead workers failed');
       return 0;
@@ -139,7 +135,6 @@ export async function startHeartbeat(
         .where({ process_id: processId })
         .update({ stopped_at: db.fn.now() })
         .catch(() => {});
-      await utils.release();
     },
   };
 }

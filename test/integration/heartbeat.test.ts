@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/knex.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startHeartbeat } from '../../src/pipeline/heartbeat.ts';
-import { createWorkerPool } from '../../src/pipeline/worker.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.ts';
 
@@ -28,8 +27,7 @@ const stoppedAt = async (processId: string) =>
 
 describe('worker heartbeats', () => {
   it('a live process declared dead takes its heartbeat back, and a graceful stop marks it for good', async () => {
-    const pool = createWorkerPool(t.url, 2, logger);
-    const beat = await startHeartbeat(t.db, pool, logger, { intervalMs: 100, deadAfterMs: 60_000 });
+    const beat = await startHeartbeat(t.db, logger, { intervalMs: 100, deadAfterMs: 60_000 });
     try {
       // what another process's reaper does when this one's beats are late
       await t
@@ -41,7 +39,6 @@ describe('worker heartbeats', () => {
       expect(await stoppedAt(beat.processId)).toBeNull();
     } finally {
       await beat.stop();
-      await pool.end();
     }
     await sleep(300);
     expect(await stoppedAt(beat.processId)).not.toBeNull();
@@ -74,8 +71,7 @@ describe('worker heartbeats', () => {
             .update({ last_seen_at: t.db.fn.now() })
             .then(() => {}); // a knex query runs when awaited or then'd
       }, 200);
-      const pool = createWorkerPool(proxy.url, 2, logger);
-      const beat = await startHeartbeat(db, pool, logger, { intervalMs: 100, deadAfterMs });
+      const beat = await startHeartbeat(db, logger, { intervalMs: 100, deadAfterMs });
       try {
         await sleep(deadAfterMs + 300); // reaping by now; the other process is alive
         expect(await stoppedAt('other')).toBeNull();
@@ -91,7 +87,9 @@ describe('worker heartbeats', () => {
         await sleep(deadAfterMs + 700);
         expect(await stoppedAt('other')).toBeNull();
 
-        // a process that is really gone is still released
+        // a process that is really gone is still released, with its jobs
+        await t.db.raw(`SELECT graphile_worker.add_job('otto_advance', '{}'::json)`);
+        await t.db.raw(`UPDATE graphile_worker._private_jobs SET locked_by = 'w-gone', locked_at = now()`);
         await t.db('worker_heartbeats').insert({
           process_id: 'gone',
           hostname: 'h',
@@ -102,10 +100,13 @@ describe('worker heartbeats', () => {
         await sleep(500);
         expect(await stoppedAt('gone')).not.toBeNull();
         expect(await stoppedAt('other')).toBeNull();
+        const locked = await t.db.raw(
+          `SELECT count(*)::int AS n FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL`,
+        );
+        expect(locked.rows[0].n).toBe(0);
       } finally {
         clearInterval(other);
         await beat.stop();
-        await pool.end();
       }
     });
   });
