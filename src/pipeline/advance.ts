@@ -105,7 +105,7 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
   }
   const { shunya_job_id, transcript_id } = submission.submitted;
   const now = deps.clock.now();
-  await markSubmitted(deps.db, {
+  const marked = await markSubmitted(deps.db, {
     operationId: op.id,
     companyId: op.company_id,
     jobId: job.id,
@@ -114,7 +114,12 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
     now,
     firstPoll: new Date(now.getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000),
   });
-  log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
+  if (marked) log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
+  else
+    log.info(
+      { request_id: op.request_id, shunya_job_id },
+      'submitted to Shunya; a webhook had already completed or failed the operation',
+    );
 }
 
 /**

@@ -144,6 +144,7 @@ async function decideAndWrite(
 /**
  * The operation failed (Shunya said so, or its result was unusable): a running job's attempt failed; a job
  * waiting for its retry only has the operation settled, so that its next attempt starts the stage afresh.
+ * Either write is guarded by the job's status as read; false when it moved (the decision is made again).
  */
 async function failed(
   deps: PipelineDeps,

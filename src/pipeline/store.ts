@@ -190,7 +190,9 @@ export async function recordEarlyWebhook(
 
 /**
  * A failed operation of a job that is not running (it waits for a retry): the operation alone is settled
- * as failed, so that the job's next attempt starts the stage again with a new operation.
+ * as failed, so that the job's next attempt starts the stage again with a new operation. Guarded by the job
+ * still waiting: once its retry runs (and may be resubmitting this very operation), the failure is its
+ * attempt's, and the caller decides again (false).
  */
 export async function settleFailedOperation(
   db: Db,
@@ -203,7 +205,9 @@ export async function settleFailedOperation(
     `WITH settled AS (
        UPDATE shunya_operations SET status = 'failed', error = ?::jsonb, completed_at = ?,
               shunya_job_id = COALESCE(shunya_job_id, ?), submitted_at = COALESCE(submitted_at, ?), updated_at = now()
-       WHERE id = ? AND status IN ('submitting', 'submitted') RETURNING id)
+       WHERE id = ? AND status IN ('submitting', 'submitted')
+         AND EXISTS (SELECT 1 FROM shunya_jobs j WHERE j.id = shunya_operations.job_id AND j.job_status = 'pending')
+       RETURNING id)
      SELECT graphile_worker.remove_job('poll:' || id) FROM settled`,
     [JSON.stringify(error), now, adoptShunyaJobId, adoptShunyaJobId ? now : null, operationId],
   );
