@@ -4,8 +4,8 @@
 // frontend reads at the end. Exits non-zero if either job does not succeed.
 //
 // It talks to the Otto that `npm start` runs (OTTO_URL, default http://HOST:PORT from the same variables
-// as npm start). If nothing answers there, or with --standalone, it first starts the whole system itself
-// in this process: a throwaway embedded Postgres, the simulator and Otto on free ports.
+// as npm start). If nothing answers there, or with --standalone, it first starts the whole system itself,
+// as separate processes (scripts/lib/stack.ts): a throwaway embedded Postgres, the simulator and Otto.
 import { createHmac, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type {
@@ -17,16 +17,11 @@ import type {
   RecordingSessionView,
   UploadAudioAccepted,
 } from '../generated/otto/types.gen.ts';
-import { optionsFromCli } from '../simulator/options.ts';
-import { startSimulator } from '../simulator/server.ts';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { type Config, loadConfig } from '../src/config.ts';
-import { startThrowawayPostgres } from '../src/db/throwaway.ts';
 import { DEMO } from '../src/dev/demo.ts';
-import { createLogger } from '../src/logger.ts';
-import { startOtto } from '../src/main.ts';
-import { freePort } from '../src/util/net.ts';
 import { openSse, type SseClient } from './lib/sse-client.ts';
+import { migrate, startFleet, startPostgres, startSimulator } from './lib/stack.ts';
 
 const { values: args } = parseArgs({ options: { standalone: { type: 'boolean', default: false } } });
 
@@ -56,39 +51,31 @@ async function target(): Promise<Target> {
   if (!args.standalone && (await reachable(url))) return { url, config, stop: async () => {} };
   console.log(
     args.standalone
-      ? 'Starting the whole system in this process (--standalone): throwaway Postgres, simulator, Otto.'
-      : `Nothing answers at ${url} (is \`npm start\` running?). Starting the whole system in this process ` +
-          'for the demo: a throwaway embedded Postgres, the simulator and Otto, on free ports.',
+      ? 'Starting the whole system (--standalone): a throwaway Postgres, the simulator and Otto, as processes.'
+      : `Nothing answers at ${url} (is \`npm start\` running?). Starting the whole system for the demo: ` +
+          'a throwaway embedded Postgres, the simulator and Otto, as processes on free ports.',
   );
-  const pg = await startThrowawayPostgres({ useDatabaseUrl: false });
-  const ottoPort = await freePort();
-  const simPort = await freePort();
-  const standalone = loadConfig({
-    ...process.env,
-    NODE_ENV: 'development',
-    DATABASE_URL: pg.adminUrl,
-    PORT: String(ottoPort),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${ottoPort}`,
-    UWC_BASE_URL: `http://127.0.0.1:${simPort}`,
-    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+  const pg = await startPostgres({ durable: false });
+  const dbUrl = await pg.createDatabase('otto_demo');
+  await migrate(dbUrl);
+  const sim = await startSimulator({
+    webhookUrl: 'http://127.0.0.1:9/unused',
+    argv: ['--time-scale', process.env.SIM_TIME_SCALE || '60'],
   });
-  const sim = await startSimulator(
-    optionsFromCli([], {
-      ...process.env,
-      SIMULATOR_PORT: String(simPort),
-      SIM_TIME_SCALE: process.env.SIM_TIME_SCALE || '60',
-      UWC_JWT_SECRET: standalone.uwc.jwtSecret,
-      UWC_HMAC_SECRET: standalone.uwc.hmacSecret,
-      OTTO_WEBHOOK_URL: `http://127.0.0.1:${ottoPort}/api/v1/shunya/webhook`,
-    }),
-  );
-  const otto = await startOtto(standalone, createLogger(standalone.logLevel));
+  const fleet = await startFleet({
+    layout: 'all',
+    dbUrl,
+    env: { NODE_ENV: 'development', UWC_BASE_URL: sim.url, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' },
+  });
+  const ottoUrl = fleet.apiUrls[0] as string;
+  await sim.admin('/config', { webhook_url: `${ottoUrl}/api/v1/shunya/webhook` }, 'PUT');
   return {
-    url: otto.url,
-    config: standalone,
+    url: ottoUrl,
+    config: loadConfig({ ...process.env, NODE_ENV: 'development' }),
     async stop() {
-      await otto.close();
-      await sim.close();
+      await fleet.stop();
+      sim.proc.child.kill('SIGTERM');
+      await sim.proc.exited;
       await pg.stop();
     },
   };

@@ -6,20 +6,18 @@
 //
 //   npm run fuzz                         100,000 inputs (half to each target), seed 20261124
 //   npm run fuzz -- --runs 2000 --seed 7 2,000 inputs, another seed
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { type RunningPostgres, startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { createDb, type Db } from '../src/db/knex.ts';
 import { migrateAll } from '../src/db/migrate.ts';
-import { withDatabase } from '../src/db/url.ts';
-import { freePort } from '../src/util/net.ts';
 import { callRailCaseArb, startCallRailTarget } from '../test/fuzz/callrail-target.ts';
 import { closeHttpAgent, DEFAULT_SEED, preview, Tally } from '../test/fuzz/harness.ts';
 import { startWebhookTarget, webhookCaseArb } from '../test/fuzz/webhook-target.ts';
 import { ROOT } from './lib/procs.ts';
+import { type PgServer, startPostgres } from './lib/stack.ts';
 
 const { values } = parseArgs({
   options: {
@@ -126,25 +124,14 @@ function markdown(r: { at: string; seed: number; machine: string; targets: Targe
 }
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'otto-fuzz-'));
-  await chmod(dir, 0o755); // as root, Postgres runs as another OS user that must enter it
-  let postgres: RunningPostgres | undefined;
+  let postgres: PgServer | undefined;
   const dbs: Db[] = [];
   try {
-    postgres = await startEmbeddedPostgres({
-      dataDir: path.join(dir, 'data'),
-      port: await freePort(),
-      database: 'otto',
-      persistent: false,
-      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
-    });
-    const pgUrl = postgres.url;
+    postgres = await startPostgres({ durable: false });
+    const server = postgres;
     // one database per target, as the tests have (each installs its own write counter)
     const open = async (name: string): Promise<Db> => {
-      const admin = createDb(pgUrl, 1);
-      await admin.raw(`CREATE DATABASE ${name}`);
-      await admin.destroy();
-      const url = withDatabase(pgUrl, name);
+      const url = await server.createDatabase(name);
       const db = createDb(url, 10);
       dbs.push(db);
       await migrateAll(db, url);
@@ -194,7 +181,6 @@ async function main(): Promise<void> {
     closeHttpAgent();
     for (const db of dbs) await db.destroy();
     await postgres?.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -74,6 +74,8 @@ const EnvSchema = z.object({
   POLL_DELAYS_S: csvNumbers('5,10,30,60,300'),
   POLL_UNREADABLE_LIMIT: int(3, 1),
   TENANT_MAX_CONCURRENT: int(10, 1),
+  /** §11.2: jobs a tenant may start in any hour; 0 turns the quota off (D98). */
+  TENANT_JOBS_PER_HOUR: int(1000, 0),
   WORKER_CONCURRENCY: int(20, 1),
   WORKER_HEARTBEAT_MS: int(5000, 100),
   WORKER_DEAD_AFTER_MS: int(20_000, 500),
@@ -142,6 +144,7 @@ function build(e: z.output<typeof EnvSchema>) {
       pollDelaysS: e.POLL_DELAYS_S,
       pollUnreadableLimit: e.POLL_UNREADABLE_LIMIT,
       tenantMaxConcurrent: e.TENANT_MAX_CONCURRENT,
+      jobsPerHour: e.TENANT_JOBS_PER_HOUR,
       workerConcurrency: e.WORKER_CONCURRENCY,
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
       deadAfterMs: e.WORKER_DEAD_AFTER_MS,

@@ -4,12 +4,13 @@
 // database connections close.
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { type Config, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { DataDirectoryError } from './db/embedded-access.ts';
 import { createDb } from './db/knex.ts';
 import { migrateAll } from './db/migrate.ts';
+import { shareBreakers } from './events/breakers.ts';
 import { PgListener } from './events/listener.ts';
 import { startRelay } from './events/relay.ts';
 import { EventHub } from './events/stream.ts';
@@ -21,8 +22,7 @@ import { type Clock, type PipelineDeps, systemClock } from './pipeline/deps.ts';
 import { type Heartbeat, startHeartbeat, workerAlive } from './pipeline/heartbeat.ts';
 import { shunyaNormalizers } from './pipeline/normalizers.ts';
 import { queueDepth } from './pipeline/overview.ts';
-import { type RunningWorker, startWorker } from './pipeline/worker.ts';
-import { classifyShunyaError } from './shunya/classify.ts';
+import { createWorkerPool, type RunningWorker, startWorker } from './pipeline/worker.ts';
 import { shunyaClientFromConfig } from './shunya/client.ts';
 import { instrumentedFetch } from './shunya/instrument.ts';
 import type { ShunyaClient } from './shunya/types.ts';
@@ -65,18 +65,22 @@ export async function startOtto(
     subscribers: () => hub.size,
     streamBuffers: () => hub.bufferedBytes(),
   });
+  const breakers = shareBreakers(db, listener, logger);
   client = shunyaClientFromConfig(config, {
     fetch: instrumentedFetch(metrics, opts.fetch ?? fetch),
     logger: logger.child({ component: 'shunya-client' }),
-    onBreakerOpen: (endpoint) => metrics.breakerOpens.inc({ endpoint }),
+    onBreakerOpen: (endpoint, companyId, untilMs) => {
+      metrics.breakerOpens.inc({ endpoint });
+      breakers.opened(endpoint, companyId, untilMs);
+    },
   });
+  breakers.listen(client);
   const pipeline: PipelineDeps = {
     db,
     config,
     logger,
     client,
     normalize: shunyaNormalizers,
-    classifyError: classifyShunyaError,
     clock: opts.clock ?? systemClock,
     metrics: {
       unmappedValue: (field) => metrics.unmappedValues.inc({ field }),
@@ -90,13 +94,8 @@ export async function startOtto(
   let runningWorker: RunningWorker | undefined;
   let workerPool: pg.Pool | undefined;
   if (worker) {
-    // graphile-worker's own pool; an idle connection's error (e.g. Postgres restarting) is logged, not fatal
-    workerPool = new pg.Pool({ connectionString: database.url, max: config.jobs.workerConcurrency + 4 });
-    workerPool.on('error', (e) => logger.warn({ err: e }, 'graphile-worker pool connection error'));
-    workerPool.on('connect', (client) =>
-      client.on('error', (e) => logger.warn({ err: e }, 'graphile-worker connection error')),
-    );
-    heartbeat = await startHeartbeat(db, workerPool, logger, {
+    workerPool = createWorkerPool(database.url, config.jobs.workerConcurrency + 4, logger);
+    heartbeat = await startHeartbeat(db, logger, {
       intervalMs: config.jobs.heartbeatMs,
       deadAfterMs: config.jobs.deadAfterMs,
       ...opts.heartbeat,

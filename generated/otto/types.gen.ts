@@ -319,6 +319,10 @@ export type JobSummary = {
     created_at: DateTime;
     updated_at: DateTime;
     completed_at: DateTime | null;
+    /**
+     * For a pending job: the earliest time admission can start it, from its retry time and the tenant's jobs-per-hour quota (§11.2; the jobs admitted in the last hour and the jobs ahead of it in the tenant's queue). A free slot (§11.2's concurrency limit) may still be waited for. Null for a job that is not pending.
+     */
+    expected_start_at: DateTime | null;
 };
 
 export type JobList = {

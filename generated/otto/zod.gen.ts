@@ -341,7 +341,8 @@ export const zJobSummary = z.object({
     last_error: zJobError.nullable(),
     created_at: zDateTime,
     updated_at: zDateTime,
-    completed_at: zDateTime.nullable()
+    completed_at: zDateTime.nullable(),
+    expected_start_at: zDateTime.nullable()
 });
 
 export const zJobList = z.object({

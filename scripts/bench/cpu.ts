@@ -39,8 +39,11 @@ export function treeCpu(pid: number): number {
   return total;
 }
 
-export function cpuSnapshot(pids: Record<string, number | undefined>): Record<string, number> {
-  return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? treeCpu(pid) : 0]));
+/** CPU seconds by name, each name standing for one or more process trees. */
+export function cpuSnapshot(pids: Record<string, number[]>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(pids).map(([k, list]) => [k, list.reduce((a, pid) => a + treeCpu(pid), 0)]),
+  );
 }
 
 export const cpuDelta = (a: Record<string, number>, b: Record<string, number>) =>

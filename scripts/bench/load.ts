@@ -2,12 +2,9 @@
 // over tenants, signed as CallRail signs them. Returns what was sent and each trigger's response time.
 import { createHmac, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import type { Tenant } from '../lib/tenants.ts';
 
-export interface Tenant {
-  id: string;
-  callrailCompanyId: string;
-  signingKey: string;
-}
+export type { Tenant } from '../lib/tenants.ts';
 
 export interface Sent {
   tenant: string;
@@ -59,9 +56,9 @@ export function postCall(ottoUrl: string, t: Tenant, audioSeconds = 240): Promis
   });
 }
 
-/** Sends `rate` calls per second for `seconds`, spreading them evenly over tenants. */
+/** Sends `rate` calls per second for `seconds`, spreading them evenly over tenants (and over Otto's API processes). */
 export async function openLoop(
-  ottoUrl: string,
+  ottoUrls: string[],
   tenants: Tenant[],
   rate: number,
   seconds: number,
@@ -74,7 +71,7 @@ export async function openLoop(
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    results.push(postCall(ottoUrl, tenants[i % tenants.length] as Tenant));
+    results.push(postCall(ottoUrls[i % ottoUrls.length] as string, tenants[i % tenants.length] as Tenant));
     if (i % 50 === 0) onProgress?.(i, total);
   }
   onProgress?.(total, total);
@@ -83,7 +80,7 @@ export async function openLoop(
 
 /** Sends `count` calls for one tenant as fast as `inFlight` concurrent requests allow. */
 export async function burst(
-  ottoUrl: string,
+  ottoUrls: string[],
   tenant: Tenant,
   count: number,
   inFlight: number,
@@ -95,7 +92,7 @@ export async function burst(
     Array.from({ length: inFlight }, async () => {
       while (next < count) {
         next++;
-        out.push(await postCall(ottoUrl, tenant));
+        out.push(await postCall(ottoUrls[next % ottoUrls.length] as string, tenant));
         if (out.length % 100 === 0) onProgress?.(out.length);
       }
     }),

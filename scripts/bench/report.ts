@@ -1,64 +1,125 @@
 // The benchmark's markdown summary and its chart (an SVG with no dependencies).
-
+import type { AbResult, AbSide } from './ab.ts';
+import type { FairnessResult } from './fairness.ts';
 import type { Dist } from './measure.ts';
+import type { PhaseResult } from './phase.ts';
 import type { BenchResult } from './run.ts';
 
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const d = (x: Dist) => `${f(x.p50)} / ${f(x.p90)} / ${f(x.p99)}`;
+const cpu = (p: PhaseResult, k: string) => f(p.cpuMsPerCall[k] ?? Number.NaN);
 
-export function renderMarkdown(r: BenchResult, svg: string): string {
-  const target = r.phases.find((p) => p.label === 'target load');
-  const half = r.phases.find((p) => p.label === 'half load');
-  const sla = r.phases.find((p) => p.label === 'SLA profile');
-  const halfReached = r.phases.find((p) => p.label === 'half of reached');
-  const lines = [
-    `# Otto benchmark, ${r.started}`,
-    '',
-    `Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. ` +
-      `Otto, the simulator, Postgres and the load generator share it. Postgres: ${String(r.settings.postgres)}. ` +
-      `graphile-worker concurrency ${String(r.settings.workerConcurrency)}; ${String(r.settings.tenants)} tenants.`,
-    '',
+function phaseTables(phases: PhaseResult[]): string[] {
+  if (phases.length === 0) return [];
+  return [
     '| phase | offered calls/s | sent | succeeded | not terminal | sustained calls/s | trigger HTTP ms p50/p90/p99 | trigger → submitted ms | webhook in → readable ms | end to end ms | SQL statements per call | Otto RSS MB p50/max |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.phases.map(
+    ...phases.map(
       (p) =>
         `| ${p.label} | ${f(p.offeredRate, 0)} | ${p.sent} | ${p.succeeded} | ${p.notTerminal} | ${f(p.sustainedCallsPerS)} | ${d(p.triggerHttpMs)} | ${d(p.triggerToSubmittedMs)} | ${d(p.webhookToReadableMs)} | ${d(p.endToEndMs)} | ${f(p.sqlStatementsPerCall)} | ${f(p.ottoRssMb.p50, 0)} / ${f(p.ottoRssMb.max, 0)} |`,
     ),
     '',
     '"not terminal": calls unfinished 120 s after the phase stopped sending; they finish before the next phase ' +
       'starts, which waits for every earlier call: ' +
-      r.phases
+      phases
         .map(
           (p) =>
             `${p.label} waited ${f(p.backlogWaitS, 0)} s${p.startedWithBacklog > 0 ? ` (${p.startedWithBacklog} still unfinished)` : ''}`,
         )
         .join(', ') +
-      '.',
+      '. Otto RSS is the sum over its processes.',
     '',
-    'CPU milliseconds per call, by process (and the share of the machine used during the phase):',
+    'CPU milliseconds per call, by process (Otto: all its processes), Postgres time per call, and the share of the machine used:',
     '',
-    '| phase | Otto | simulator | Postgres | load generator | machine CPU use |',
-    '|---|---|---|---|---|---|',
-    ...r.phases.map(
+    '| phase | Otto | simulator | Postgres | load generator | Postgres exec / plan ms per call | machine CPU use |',
+    '|---|---|---|---|---|---|---|',
+    ...phases.map(
       (p) =>
-        `| ${p.label} | ${f(p.cpuMsPerCall.otto ?? Number.NaN)} | ${f(p.cpuMsPerCall.simulator ?? Number.NaN)} | ${f(p.cpuMsPerCall.postgres ?? Number.NaN)} | ${f(p.cpuMsPerCall.loadGenerator ?? Number.NaN)} | ${f(p.machineCpuUse * 100, 0)} % |`,
+        `| ${p.label} | ${cpu(p, 'otto')} | ${cpu(p, 'simulator')} | ${cpu(p, 'postgres')} | ${cpu(p, 'loadGenerator')} | ${f(p.sqlExecMsPerCall)} / ${f(p.sqlPlanMsPerCall)} | ${f(p.machineCpuUse * 100, 0)} % |`,
     ),
     '',
-    '## Against the targets',
+  ];
+}
+
+function fairnessLines(runs: FairnessResult[]): string[] {
+  if (runs.length === 0) return [];
+  return [
+    '## Fairness',
     '',
-    '| target | measured | met |',
-    '|---|---|---|',
-    `| ≥ 120 calls/s sustained for 60 s | ${f(target?.sustainedCallsPerS ?? Number.NaN)} calls/s over ${String(r.settings.seconds)} s | ${(target?.sustainedCallsPerS ?? 0) >= 120 ? 'yes' : 'no'} |`,
-    `| webhook in → readable p99 < 50 ms at half load | ${f(half?.webhookToReadableMs.p99 ?? Number.NaN)} ms | ${(half?.webhookToReadableMs.p99 ?? Number.POSITIVE_INFINITY) < 50 ? 'yes' : 'no'} |`,
-    `| (same, at half of the load reached: ${f(halfReached?.offeredRate ?? Number.NaN, 0)} calls/s) | ${f(halfReached?.webhookToReadableMs.p99 ?? Number.NaN)} ms | ${(halfReached?.webhookToReadableMs.p99 ?? Number.POSITIVE_INFINITY) < 50 ? 'yes' : 'no'} |`,
-    `| second tenant's p99 delay < 1 s during a ${r.fairness.flood}-call flood | end to end p99 ${f(r.fairness.bystanderEndToEndMs.p99)} ms (${r.fairness.bystanderCalls} calls) | ${r.fairness.bystanderEndToEndMs.p99 < 1000 ? 'yes' : 'no'} |`,
+    '| run | flood sent / acknowledged / with a job | flood jobs by status | flood end to end ms | last expected start of a waiting flood job | bystander calls | bystander trigger HTTP ms | bystander trigger → submitted ms | bystander end to end ms p50/p90/p99 |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...runs.map(
+      (r) =>
+        `| ${r.label} | ${r.flood} / ${r.floodAcknowledged} / ${r.floodJobsFound} | ${r.floodJobs.map((j) => `${j.status} ${j.n}`).join(', ')} | ${d(r.floodEndToEndMs)} | ${r.floodLastExpectedStart ?? '—'} | ${r.bystanderCalls} | ${d(r.bystanderTriggerHttpMs)} | ${d(r.bystanderTriggerToSubmittedMs)} | ${d(r.bystanderEndToEndMs)} |`,
+    ),
     '',
+  ];
+}
+
+function abSideRow(s: AbSide): string {
+  const keys = ['otto', 'simulator', 'postgres', 'loadGenerator'];
+  return `| ${s.label} (${s.ref}, ${s.commit.replace(/^(\w{10})\w*/, '$1')}) | ${s.rounds.map((r) => f(r.sustainedCallsPerS)).join(', ')} | ${f(s.meanSustainedCallsPerS)} | ${f(s.meanStatementsPerCall)} | ${keys.map((k) => f(s.meanCpuMsPerCall[k] ?? Number.NaN)).join(' / ')} | ${s.rounds.map((r) => d(r.endToEndMs)).join('; ')} |`;
+}
+
+function abLines(ab: AbResult): string[] {
+  return [
+    '## A/B',
+    '',
+    `${ab.rate} calls/s offered for ${ab.seconds} s over ${ab.tenants} tenants, ${ab.layout}, graphile-worker concurrency ${ab.concurrency}; ` +
+      `rounds in this order: ${ab.order.join(', ')}. Each round: a fresh database, simulator and Otto, a 40 calls/s warm-up, then the target-load phase.`,
+    '',
+    `**abRatio (throughput new ÷ baseline) = ${f(ab.abRatio, 2)}**`,
+    '',
+    '| side | sustained calls/s by round | mean | SQL statements per call | CPU ms per call: Otto / simulator / Postgres / load generator | end to end ms p50/p90/p99 by round |',
+    '|---|---|---|---|---|---|',
+    abSideRow(ab.baseline),
+    abSideRow(ab.workingTree),
+    '',
+  ];
+}
+
+export function renderMarkdown(r: BenchResult, svg: string): string {
+  const target = r.phases.find((p) => p.label === 'target load');
+  const halfReached = r.phases.find((p) => p.label === 'half of reached');
+  const sla = r.phases.find((p) => p.label === 'SLA profile');
+  const quota = r.fairness.find((x) => x.quotaPerHour === 'default');
+  const s = r.settings;
+  const lines = [
+    `# Otto benchmark, ${r.started}`,
+    '',
+    `Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. ` +
+      `Otto, the simulator, Postgres and the load generator share it. Postgres: ${String(s.postgres)}. ` +
+      `${String(s.layout)}; graphile-worker concurrency ${String(s.workerConcurrency)}; ${s.tenants} tenants.`,
+    '',
+    ...(r.ab ? abLines(r.ab) : []),
+    ...phaseTables(r.phases),
+    ...fairnessLines(r.fairness),
+    ...(r.ab
+      ? []
+      : [
+          '## Against the targets',
+          '',
+          '| target | measured | met |',
+          '|---|---|---|',
+          `| ≥ 120 calls/s sustained for 60 s | ${f(target?.sustainedCallsPerS ?? Number.NaN)} calls/s over ${s.seconds} s | ${(target?.sustainedCallsPerS ?? 0) >= 120 ? 'yes' : 'no'} |`,
+          `| ≤ 24 SQL statements per CSR call in the target phase | ${f(target?.sqlStatementsPerCall ?? Number.NaN)} | ${(target?.sqlStatementsPerCall ?? Number.POSITIVE_INFINITY) <= 24 ? 'yes' : 'no'} |`,
+          `| webhook in → readable p99 < 50 ms at half of the load reached (${f(halfReached?.offeredRate ?? Number.NaN, 0)} calls/s) | ${f(halfReached?.webhookToReadableMs.p99 ?? Number.NaN)} ms | ${(halfReached?.webhookToReadableMs.p99 ?? Number.POSITIVE_INFINITY) < 50 ? 'yes' : 'no'} |`,
+          `| second tenant's end-to-end p99 < 1 s during a ${s.flood}-call flood (quota at its default) | ${quota ? `${f(quota.bystanderEndToEndMs.p99)} ms (${quota.bystanderCalls} calls)` : 'not run'} | ${quota ? (quota.bystanderEndToEndMs.p99 < 1000 ? 'yes' : 'no') : '—'} |`,
+          '',
+        ]),
     '## Details',
     '',
-    `- SLA profile (time scale ${r.sla.timeScale}): end to end p50 ${f(sla?.endToEndMs.p50 ?? Number.NaN, 0)} ms real, of which Shunya's simulated processing p50 ${f(r.sla.shunyaProcessingMsP50, 0)} ms.`,
-    `- Fairness: the flooding tenant's ${r.fairness.flood} calls finished (${r.fairness.floodSucceeded} succeeded, ${r.fairness.floodNotTerminal} not terminal; end to end p50/p90/p99 ${d(r.fairness.floodEndToEndMs)} ms) while the other tenant's calls took ${d(r.fairness.bystanderEndToEndMs)} ms end to end (trigger → submitted ${d(r.fairness.bystanderTriggerToSubmittedMs)} ms).`,
-    `- Reference: graphile-worker runs ${f(r.reference.graphileNoopJobsPerS, 0)} no-op jobs/s on the same database; Otto's ${f(r.reference.ottoCallsPerS)} calls/s is ${f(r.reference.ratio * 100, 1)} % of that (a call is ${f(r.reference.shunyaOperationsPerJob, 1)} Shunya operations and several graphile-worker jobs).`,
-    `- Simulator RSS p50/max: ${f(r.simulatorRssMb.p50, 0)} / ${f(r.simulatorRssMb.max, 0)} MB.`,
+    ...(sla && r.sla
+      ? [
+          `- SLA profile (time scale ${r.sla.timeScale}): end to end p50 ${f(sla.endToEndMs.p50, 0)} ms real, of which Shunya's simulated processing p50 ${f(r.sla.shunyaProcessingMsP50, 0)} ms.`,
+        ]
+      : []),
+    ...(r.reference
+      ? [
+          `- Reference: graphile-worker runs ${f(r.reference.graphileNoopJobsPerS, 0)} no-op jobs/s on the same database; Otto's ${f(r.reference.ottoCallsPerS)} calls/s is ${f(r.reference.ratio * 100, 1)} % of that.`,
+        ]
+      : []),
+    `- Statements are top-level statements counted by pg_stat_statements (a call of a SQL function such as graphile_worker.add_job counts once), BEGIN and COMMIT included.`,
     '',
     `![completions per second](${svg})`,
     '',
@@ -70,17 +131,18 @@ export function renderSvg(r: BenchResult): string {
   const W = 760;
   const H = 300;
   const m = { l: 50, r: 20, t: 30, b: 40 };
-  const series = r.phases.map((p) => p.timeline);
+  const phases = r.ab ? r.ab.order.map((label) => findRound(r.ab as AbResult, label)) : r.phases;
+  const series = phases.map((p) => p.timeline);
   const maxX = Math.max(10, ...series.flat().map((p) => p.second));
   const maxY = Math.max(10, Number(r.settings.rate) * 1.25, ...series.flat().map((p) => p.completed));
   const x = (s: number) => m.l + (s / maxX) * (W - m.l - m.r);
   const y = (v: number) => H - m.b - (v / maxY) * (H - m.t - m.b);
-  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
-  const paths = r.phases
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
+  const paths = phases
     .map((p, i) => {
       const pts = p.timeline.map((q) => `${x(q.second).toFixed(1)},${y(q.completed).toFixed(1)}`).join(' ');
       return `<polyline fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.5" points="${pts}"/>
-<text x="${W - m.r - 150}" y="${m.t + 14 * i}" fill="${colors[i % colors.length]}" font-size="12">${p.label} (${f(p.offeredRate, 0)}/s offered)</text>`;
+<text x="${W - m.r - 190}" y="${m.t + 14 * i}" fill="${colors[i % colors.length]}" font-size="12">${p.label} (${f(p.offeredRate, 0)}/s offered)</text>`;
     })
     .join('\n');
   const ticks = [0, 0.25, 0.5, 0.75, 1]
@@ -97,10 +159,14 @@ export function renderSvg(r: BenchResult): string {
 <line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#333"/>
 <line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#333"/>
 <line x1="${m.l}" y1="${y(target)}" x2="${W - m.r}" y2="${y(target)}" stroke="#999" stroke-dasharray="4 3"/>
-<text x="${m.l + 4}" y="${y(target) - 4}" font-size="11" fill="#666">target ${target}/s</text>
+<text x="${m.l + 4}" y="${y(target) - 4}" font-size="11" fill="#666">offered ${target}/s</text>
 ${ticks}
 <text x="${W / 2}" y="${H - 8}" text-anchor="middle" font-size="11">seconds</text>
 ${paths}
 </svg>
 `;
+}
+
+function findRound(ab: AbResult, label: string): PhaseResult {
+  return [...ab.baseline.rounds, ...ab.workingTree.rounds].find((p) => p.label === label) as PhaseResult;
 }

@@ -1,6 +1,6 @@
-// Node child processes for the benchmark and the chaos run: started from the repository root with tsx,
-// resolved once their output shows they are ready, their output kept (the tail in memory, all of it in a
-// log file when asked).
+// Node child processes for the scripts (bench, chaos, demo): started with tsx from a source tree (this
+// repository, or a baseline copy of it), resolved once they are ready, their output kept (the tail in
+// memory, all of it in a log file when asked).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
@@ -19,22 +19,23 @@ export interface NodeProcess {
   killedOnPurpose?: boolean;
 }
 
-export function startNode(
-  name: string,
-  file: string,
-  opts: {
-    env?: Record<string, string | undefined>;
-    argv?: string[];
-    ready: RegExp | ((tail: string) => boolean);
-    logFile?: string;
-    timeoutMs?: number;
-    nodeArgs?: string[];
-  },
-): Promise<NodeProcess> {
+export interface StartNodeOptions {
+  env?: Record<string, string | undefined>;
+  argv?: string[];
+  /** A pattern in its output, a test of its output, or an async probe polled every 100 ms. */
+  ready: RegExp | ((tail: string) => boolean) | { probe: (child: ChildProcess) => Promise<boolean> };
+  logFile?: string;
+  timeoutMs?: number;
+  nodeArgs?: string[];
+  /** The source tree to run from (default: this repository). */
+  cwd?: string;
+}
+
+export function startNode(name: string, file: string, opts: StartNodeOptions): Promise<NodeProcess> {
   const child = spawn(
     process.execPath,
     [...(opts.nodeArgs ?? []), '--import', 'tsx', file, ...(opts.argv ?? [])],
-    { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   let out = '';
@@ -45,29 +46,48 @@ export function startNode(
     }),
   );
   const proc: NodeProcess = { name, child, tail: () => out, exited };
-  const isReady =
-    typeof opts.ready === 'function' ? opts.ready : (t: string) => (opts.ready as RegExp).test(t);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     let ready = false;
+    const done = () => {
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve(proc);
+    };
     const timer = setTimeout(() => {
       if (ready) return;
+      ready = true;
       child.kill('SIGKILL');
-      reject(new Error(`${name} was not ready within ${opts.timeoutMs ?? 60_000} ms:\n${out}`));
-    }, opts.timeoutMs ?? 60_000);
+      reject(new Error(`${name} was not ready within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const test =
+      opts.ready instanceof RegExp
+        ? (t: string) => (opts.ready as RegExp).test(t)
+        : typeof opts.ready === 'function'
+          ? opts.ready
+          : null;
     const onData = (d: Buffer) => {
       log?.write(d);
       out = (out + d.toString()).slice(-20_000);
-      if (!ready && isReady(out)) {
-        ready = true;
-        clearTimeout(timer);
-        resolve(proc);
-      }
+      if (test?.(out)) done();
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
+    if (!test) {
+      const { probe } = opts.ready as { probe: (child: ChildProcess) => Promise<boolean> };
+      void (async () => {
+        while (!ready && child.exitCode === null) {
+          if (await probe(child).catch(() => false)) return done();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+    }
     void exited.then(({ code, signal }) => {
+      if (ready) return;
+      ready = true;
       clearTimeout(timer);
-      if (!ready) reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${out}`));
+      reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${out}`));
     });
   });
 }

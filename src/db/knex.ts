@@ -34,3 +34,8 @@ export function createDb(url: string, poolMax = 10, logger?: Logger): Db {
 }
 
 const firstLine = (m: unknown): string => String(m).split('\n')[0] ?? '';
+
+/** One trivial round trip: whether the database answers (readiness). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.raw('SELECT 1');
+}

@@ -14,10 +14,18 @@ const ATTEMPTS = 4;
  * a deadlock victim or for a serialization failure. `fn` must have no effect outside the transaction but
  * log lines (a line written by a run that was rolled back is written again by the next run).
  */
-export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return retryConflicts(() => db.transaction(fn));
+}
+
+/**
+ * `fn` (a statement in a transaction of its own, or a whole transaction), run again the same way when
+ * Postgres aborts it as a deadlock victim or for a serialization failure.
+ */
+export async function retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(fn);
+      return await fn();
     } catch (e) {
       if (attempt >= ATTEMPTS || !isTransactionConflict(e)) throw e;
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 15 * attempt));

@@ -1,21 +1,26 @@
 // CallAnalysis and RecordingAnalysis (§10.1): one per call and per recording session, written once.
-import type { Tx } from '../db/knex.ts';
+import type { Db, Tx } from '../db/knex.ts';
+import { compose, type Part, part, run, when } from '../db/statement.ts';
 import type { CompleteAnalysis, MeetingOutcome, Segmentation } from '../shunya/types.ts';
+import type { EventPart } from './outbox.ts';
 
-/** Inserts the call's analysis unless it exists; returns its id, or null when it already existed. */
-export async function insertCallAnalysis(
-  tx: Tx,
+/** Inserts the call's analysis when `guard` wrote, unless it exists; RETURNING id when inserted. */
+export function callAnalysisPart(
+  name: string,
+  guard: string | null,
   companyId: string,
   callId: string,
   a: CompleteAnalysis,
   uwcJobId: string | null,
-): Promise<string | null> {
+): Part {
   const q = a.qualification;
-  const res = await tx.raw(
+  return part(
+    name,
     `INSERT INTO call_analyses (company_id, call_id, summary, objections, sentiment_score, sop_stages_completed,
        sop_stages_missed, sop_compliance_score, lead_quality, lead_temperature, call_outcome_category,
        qualification, analysis, uwc_job_id)
-     VALUES (?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)
+     SELECT ?::uuid, ?::uuid, ?, ?::jsonb, ?::float8, ?::jsonb, ?::jsonb, ?::float8, ?, ?, ?, ?::jsonb, ?::jsonb, ?
+     WHERE ${when(guard)}
      ON CONFLICT (company_id, call_id) DO NOTHING
      RETURNING id`,
     [
@@ -35,22 +40,49 @@ export async function insertCallAnalysis(
       uwcJobId,
     ],
   );
-  return res.rows[0]?.id ?? null;
 }
 
-export async function insertRecordingAnalysis(
-  tx: Tx,
+/** call.analyzed, for the analysis `analysisPart` inserted. */
+export function callAnalyzedEvent(
+  analysisPart: string,
+  companyId: string,
+  callId: string,
+  a: CompleteAnalysis,
+): EventPart {
+  return {
+    type: 'call.analyzed',
+    aggregateType: 'call',
+    from: `SELECT ?::uuid AS company_id, ?::uuid AS aggregate_id,
+                  ?::jsonb || jsonb_build_object('analysis_id', id) AS payload FROM ${analysisPart}`,
+    bindings: [
+      companyId,
+      callId,
+      JSON.stringify({
+        call_id: callId,
+        lead_quality: a.qualification.lead_quality,
+        sentiment_score: a.sentiment_score,
+        sop_compliance_score: a.compliance.compliance_score,
+      }),
+    ],
+  };
+}
+
+/** Inserts the session's analysis when `guard` wrote, unless it exists; RETURNING id when inserted. */
+export function recordingAnalysisPart(
+  name: string,
+  guard: string | null,
   companyId: string,
   sessionId: string,
   a: CompleteAnalysis,
   s: Segmentation,
   outcome: MeetingOutcome | null,
   uwcJobId: string | null,
-): Promise<string | null> {
-  const res = await tx.raw(
+): Part {
+  return part(
+    name,
     `INSERT INTO recording_analyses (company_id, recording_session_id, outcome, summary, objections, sentiment_score,
        sop_compliance_score, segmentation, analysis, uwc_job_id)
-     VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?::jsonb, ?)
+     SELECT ?::uuid, ?::uuid, ?, ?, ?::jsonb, ?::float8, ?::float8, ?::jsonb, ?::jsonb, ? WHERE ${when(guard)}
      ON CONFLICT (company_id, recording_session_id) DO NOTHING
      RETURNING id`,
     [
@@ -66,5 +98,38 @@ export async function insertRecordingAnalysis(
       uwcJobId,
     ],
   );
-  return res.rows[0]?.id ?? null;
+}
+
+/** Inserts the call's analysis unless it exists; returns its id, or null when it already existed. */
+export async function insertCallAnalysis(
+  tx: Db | Tx,
+  companyId: string,
+  callId: string,
+  a: CompleteAnalysis,
+  uwcJobId: string | null,
+): Promise<string | null> {
+  const rows = await run<{ id: string }>(
+    tx,
+    compose([callAnalysisPart('a', null, companyId, callId, a, uwcJobId)], 'SELECT id FROM a'),
+  );
+  return rows[0]?.id ?? null;
+}
+
+export async function insertRecordingAnalysis(
+  tx: Db | Tx,
+  companyId: string,
+  sessionId: string,
+  a: CompleteAnalysis,
+  s: Segmentation,
+  outcome: MeetingOutcome | null,
+  uwcJobId: string | null,
+): Promise<string | null> {
+  const rows = await run<{ id: string }>(
+    tx,
+    compose(
+      [recordingAnalysisPart('a', null, companyId, sessionId, a, s, outcome, uwcJobId)],
+      'SELECT id FROM a',
+    ),
+  );
+  return rows[0]?.id ?? null;
 }

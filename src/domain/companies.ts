@@ -52,6 +52,10 @@ export async function findCompany(db: Db | Tx, id: string): Promise<CompanyRow |
   return db<CompanyRow>('companies').where({ id }).first();
 }
 
+export async function companyExists(db: Db | Tx, id: string): Promise<boolean> {
+  return (await db('companies').where({ id }).first('id')) !== undefined;
+}
+
 export async function findCompanyByCallRailId(
   db: Db | Tx,
   callrailCompanyId: string,

@@ -2,8 +2,9 @@
 // intelligence requests (§3.1 step 3.3). Each has a deterministic key, so a redelivered or re-fetched
 // analysis creates nothing new.
 import { createHash } from 'node:crypto';
-import type { Tx } from '../db/knex.ts';
+import { type Part, part, when } from '../db/statement.ts';
 import type { CompleteAnalysis, PendingAction } from '../shunya/types.ts';
+import type { SqlValue } from './leads.ts';
 
 const digest = (...parts: (string | number | null)[]) =>
   createHash('sha256')
@@ -13,7 +14,8 @@ const digest = (...parts: (string | number | null)[]) =>
 
 export interface Source {
   companyId: string;
-  leadId: string | null;
+  /** the lead the follow-ups belong to, read by the statement (a call's lead, or a visit's appointment's) */
+  lead: SqlValue;
   callId: string | null;
   recordingSessionId: string | null;
 }
@@ -33,22 +35,18 @@ export function taskKey(s: Source, a: PendingAction): string {
   return `${sourceKey(s)}:${digest(a.action_type, a.action.trim().toLowerCase(), a.due_at)}`;
 }
 
-/** Inserts one task per pending action; returns how many were new. */
-export async function insertTasks(
-  tx: Tx,
+/** One task per pending action, when `guard` wrote; a task already known by its key is left alone. */
+export function tasksPart(
+  name: string,
+  guard: string | null,
   s: Source,
   source: 'pending_action' | 'visit_action',
   actions: PendingAction[],
-): Promise<number> {
-  if (actions.length === 0) return 0;
+): Part | null {
+  if (actions.length === 0) return null;
   const defaultAssignee = source === 'visit_action' ? 'sales_rep' : 'csr';
   const rows = actions.map((a) => ({
-    company_id: s.companyId,
     task_key: taskKey(s, a),
-    source,
-    lead_id: s.leadId,
-    call_id: s.callId,
-    recording_session_id: s.recordingSessionId,
     action_type: a.action_type,
     title: a.action,
     due_at: a.due_at,
@@ -56,69 +54,80 @@ export async function insertTasks(
     contact_method: a.contact_method,
     assignee_role: (a.action_type && ASSIGNEE[a.action_type]) || defaultAssignee,
   }));
-  const res = await tx('tasks').insert(rows).onConflict(['company_id', 'task_key']).ignore().returning('id');
-  return res.length;
+  return part(
+    name,
+    `INSERT INTO tasks (company_id, task_key, source, lead_id, call_id, recording_session_id, action_type, title,
+                        due_at, priority, contact_method, assignee_role)
+     SELECT ?::uuid, r.task_key, ?, ${s.lead.sql}, ?::uuid, ?::uuid, r.action_type, r.title, r.due_at, r.priority,
+            r.contact_method, r.assignee_role
+     FROM jsonb_to_recordset(?::jsonb) AS r(task_key text, action_type text, title text, due_at timestamptz,
+                                            priority text, contact_method text, assignee_role text)
+     WHERE ${when(guard)}
+     ON CONFLICT (company_id, task_key) DO NOTHING`,
+    [s.companyId, source, ...s.lead.bindings, s.callId, s.recordingSessionId, JSON.stringify(rows)],
+  );
 }
 
-/** Key signals for high-priority insights: high-severity objections, missed opportunities, urgency. */
-export async function insertSignals(tx: Tx, s: Source, a: CompleteAnalysis): Promise<number> {
+/** Key signals for high-priority insights (high-severity objections, missed opportunities, urgency), when `guard` wrote. */
+export function signalsPart(name: string, guard: string | null, s: Source, a: CompleteAnalysis): Part | null {
   const prefix = sourceKey(s);
   const rows: Record<string, unknown>[] = [];
-  const base = {
-    company_id: s.companyId,
-    lead_id: s.leadId,
-    call_id: s.callId,
-    recording_session_id: s.recordingSessionId,
-  };
   for (const o of a.objections) {
     if (o.severity !== 'high') continue;
     rows.push({
-      ...base,
       signal_key: `${prefix}:objection:${digest(o.objection_text, o.timestamp)}`,
       signal_type: 'high_severity_objection',
       severity: 'high',
       title: o.objection_text,
-      details: JSON.stringify({ category: o.category_text, timestamp: o.timestamp, overcome: o.overcome }),
+      details: { category: o.category_text, timestamp: o.timestamp, overcome: o.overcome },
     });
   }
   for (const m of a.missed_opportunities) {
     if (m.severity === 'low') continue;
     rows.push({
-      ...base,
       signal_key: `${prefix}:missed:${digest(m.type, m.description)}`,
       signal_type: 'missed_opportunity',
       severity: m.severity,
       title: m.description,
-      details: JSON.stringify({ type: m.type, suggestion: m.suggestion, timestamp: m.timestamp }),
+      details: { type: m.type, suggestion: m.suggestion, timestamp: m.timestamp },
     });
   }
   const q = a.qualification;
   if (q.urgency_signals.length > 0 || q.lead_temperature === 'hot') {
     rows.push({
-      ...base,
       signal_key: `${prefix}:urgency`,
       signal_type: 'urgency',
       severity: q.lead_temperature === 'hot' ? 'high' : 'medium',
       title: q.urgency_signals[0] ?? 'Hot lead',
-      details: JSON.stringify({ urgency_signals: q.urgency_signals, lead_temperature: q.lead_temperature }),
+      details: { urgency_signals: q.urgency_signals, lead_temperature: q.lead_temperature },
     });
   }
-  if (rows.length === 0) return 0;
-  const res = await tx('key_signals')
-    .insert(rows)
-    .onConflict(['company_id', 'signal_key'])
-    .ignore()
-    .returning('id');
-  return res.length;
+  if (rows.length === 0) return null;
+  return part(
+    name,
+    `INSERT INTO key_signals (company_id, signal_key, signal_type, severity, title, details, lead_id, call_id,
+                              recording_session_id)
+     SELECT ?::uuid, r.signal_key, r.signal_type, r.severity, r.title, r.details, ${s.lead.sql}, ?::uuid, ?::uuid
+     FROM jsonb_to_recordset(?::jsonb) AS r(signal_key text, signal_type text, severity text, title text, details jsonb)
+     WHERE ${when(guard)}
+     ON CONFLICT (company_id, signal_key) DO NOTHING`,
+    [s.companyId, ...s.lead.bindings, s.callId, s.recordingSessionId, JSON.stringify(rows)],
+  );
 }
 
-/** "Trigger property intelligence when address extracted" (§2.1): one request per call. */
-export async function requestPropertyIntelligence(tx: Tx, s: Source, address: string): Promise<boolean> {
-  if (!s.callId) return false;
-  const res = await tx('property_intelligence_requests')
-    .insert({ company_id: s.companyId, call_id: s.callId, lead_id: s.leadId, address })
-    .onConflict(['company_id', 'call_id'])
-    .ignore()
-    .returning('id');
-  return res.length > 0;
+/** "Trigger property intelligence when address extracted" (§2.1): one request per call, when `guard` wrote. */
+export function propertyIntelligencePart(
+  name: string,
+  guard: string | null,
+  s: Source,
+  address: string,
+): Part | null {
+  if (!s.callId) return null;
+  return part(
+    name,
+    `INSERT INTO property_intelligence_requests (company_id, call_id, lead_id, address)
+     SELECT ?::uuid, ?::uuid, ${s.lead.sql}, ? WHERE ${when(guard)}
+     ON CONFLICT (company_id, call_id) DO NOTHING`,
+    [s.companyId, s.callId, ...s.lead.bindings, address],
+  );
 }

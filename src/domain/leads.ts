@@ -1,7 +1,8 @@
 // Leads, one per customer phone number and tenant. Status changes only when it changes (§3.1 step 3.3).
-import type { Tx } from '../db/knex.ts';
+import type { Part } from '../db/statement.ts';
+import { part, when } from '../db/statement.ts';
 import type { LeadStatus } from '../shunya/types.ts';
-import type { NewEvent } from './outbox.ts';
+import type { EventPart } from './outbox.ts';
 
 export interface LeadRow {
   id: string;
@@ -12,56 +13,63 @@ export interface LeadRow {
   classification: Record<string, unknown> | null;
 }
 
-/** The lead for this phone number, created when new. A call without a phone number gets a lead of its own. */
-export async function findOrCreateLead(
-  tx: Tx,
-  companyId: string,
-  phone: string | null,
-  name: string | null,
-): Promise<LeadRow> {
-  if (phone) {
-    const inserted = await tx.raw(
-      `INSERT INTO leads (company_id, customer_phone, customer_name) VALUES (?, ?, ?)
-       ON CONFLICT (company_id, customer_phone) DO UPDATE SET customer_name = COALESCE(leads.customer_name, EXCLUDED.customer_name)
-       RETURNING *`,
-      [companyId, phone, name],
-    );
-    return inserted.rows[0] as LeadRow;
-  }
-  const [row] = await tx('leads').insert({ company_id: companyId, customer_name: name }).returning('*');
-  return row as LeadRow;
+/** A SQL expression with its bindings (e.g. the lead of a call, as a scalar subquery). */
+export interface SqlValue {
+  sql: string;
+  bindings: unknown[];
 }
 
+export const leadOfCall = (companyId: string, callId: string): SqlValue => ({
+  sql: '(SELECT lead_id FROM calls WHERE company_id = ? AND id = ?)',
+  bindings: [companyId, callId],
+});
+
+/** The lead of the appointment a sales visit belongs to (none without an appointment). */
+export const leadOfSession = (companyId: string, sessionId: string): SqlValue => ({
+  sql: `(SELECT a.lead_id FROM recording_sessions s JOIN appointments a ON a.company_id = s.company_id AND a.id = s.appointment_id
+         WHERE s.company_id = ? AND s.id = ?)`,
+  bindings: [companyId, sessionId],
+});
+
 /**
- * Sets a lead's status if it differs, returning the lead.updated event to emit (or none). A won deal is
- * not reopened by a later call's classification (decision D31).
+ * Sets the lead's status when `guard` wrote and the status differs, with its lead.updated event. A won
+ * deal is not reopened by a later call's classification (decision D31). The lead row is locked first, so
+ * the previous status is the one replaced, and the event's id is taken after the lock (the relay's order).
  */
-export async function setLeadStatus(
-  tx: Tx,
-  companyId: string,
-  leadId: string,
-  status: LeadStatus,
-  classification: Record<string, unknown>,
-  source: 'call' | 'visit',
-): Promise<NewEvent | null> {
-  const lead = (await tx('leads').where({ company_id: companyId, id: leadId }).forUpdate().first()) as
-    | LeadRow
-    | undefined;
-  if (!lead || lead.status === status) return null;
-  if (source === 'call' && lead.status === 'closed_won') return null;
-  await tx('leads')
-    .where({ company_id: companyId, id: leadId })
-    .update({
-      status,
-      classification: JSON.stringify(classification),
-      status_changed_at: tx.fn.now(),
-      updated_at: tx.fn.now(),
-    });
+export function leadStatusParts(
+  name: string,
+  guard: string | null,
+  s: {
+    companyId: string;
+    lead: SqlValue;
+    status: LeadStatus;
+    classification: Record<string, unknown>;
+    source: 'call' | 'visit';
+  },
+): { parts: Part[]; event: EventPart } {
+  const classification = JSON.stringify(s.classification);
   return {
-    type: 'lead.updated',
-    companyId,
-    aggregateType: 'lead',
-    aggregateId: leadId,
-    data: { lead_id: leadId, status, previous_status: lead.status, classification },
+    parts: [
+      part(
+        `${name}_was`,
+        `SELECT id, status FROM leads WHERE company_id = ? AND id = ${s.lead.sql} AND ${when(guard)} FOR UPDATE`,
+        [s.companyId, ...s.lead.bindings],
+      ),
+      part(
+        name,
+        `UPDATE leads l SET status = ?, classification = ?::jsonb, status_changed_at = now(), updated_at = now()
+         FROM ${name}_was w WHERE l.id = w.id AND w.status <> ?${s.source === 'call' ? ` AND w.status <> 'closed_won'` : ''}
+         RETURNING l.id, w.status AS previous`,
+        [s.status, classification, s.status],
+      ),
+    ],
+    event: {
+      type: 'lead.updated',
+      aggregateType: 'lead',
+      from: `SELECT ?::uuid AS company_id, id AS aggregate_id,
+                    jsonb_build_object('lead_id', id, 'status', ?::text, 'previous_status', previous,
+                                       'classification', ?::jsonb) AS payload FROM ${name}`,
+      bindings: [s.companyId, s.status, classification],
+    },
   };
 }

@@ -25,6 +25,7 @@ import { readRoutes } from './routes/reads.ts';
 import { recordingSessionRoutes } from './routes/recording-sessions.ts';
 import { shunyaWebhookRoutes } from './routes/shunya-webhook.ts';
 import { testTrafficRoutes } from './routes/test-traffic.ts';
+import { gateFor } from './tenant-gate.ts';
 
 export interface AppDeps {
   config: Config;
@@ -48,11 +49,12 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   app.silent = true; // errors are answered and logged by errorEnvelope, not printed by Koa
   app.use(requestId(deps.logger));
   app.use(errorEnvelope());
+  const gate = gateFor(deps.config.db.poolMax);
   const routers = [
     healthRoutes(deps.db, deps.workerCheck),
     docsRoutes(),
-    callRailRoutes(deps.config, deps.db, deps.clock ?? systemClock),
-    recordingSessionRoutes(deps.config, deps.db, deps.clock ?? systemClock),
+    callRailRoutes(deps.config, deps.db, deps.clock ?? systemClock, gate),
+    recordingSessionRoutes(deps.config, deps.db, deps.clock ?? systemClock, gate),
     readRoutes(deps.config, deps.db),
     operatorRoutes(deps.config, deps.db),
     journeyRoutes(deps.config, deps.db),

@@ -1,27 +1,26 @@
 // Task otto_advance: does the next step of a running job and returns; it never waits for Shunya (§2.1).
 // The step is to submit the current stage's operation; waiting is the operation's `submitted` state plus a
-// scheduled poll (the fallback), while the webhook is the fast path.
+// scheduled poll (the fallback), while the webhook is the fast path. What a failed submission means was
+// decided by the client when it built the error (D96): flow control defers the step, a transient failure
+// costs an attempt, a permanent one fails the job.
 import type { Submitted } from '../shunya/types.ts';
 import { type CompletionResult, completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
-import { failJob, retryOrFail } from './failure.ts';
-import type { CsrInput, JobRow, OperationRow, VisitInput } from './model.ts';
-import { enqueue, TASK } from './queue.ts';
+import { attemptFailed } from './failure.ts';
+import type { JobRow, OperationRow } from './model.ts';
+import { shunyaFailure } from './shunya-failure.ts';
 import {
-  ensureOperation,
   jobError,
-  lockJob,
-  lockOperation,
+  markSubmittedSynchronously,
+  replaceFailedOperation,
   runningJobAndOperation,
-  supersedeOperations,
-  updateJob,
-  updateOperation,
 } from './store.ts';
+import { deferStep, markSubmitted } from './transitions/index.ts';
 
 type Submission = { mode: 'async'; submitted: Submitted } | { mode: 'sync'; result: unknown };
 
 async function submit(deps: PipelineDeps, job: JobRow, op: OperationRow): Promise<Submission> {
-  const input = job.input_payload as CsrInput | VisitInput;
+  const input = job.input_payload;
   const opts = { requestId: op.request_id, idempotencyKey: op.idempotency_key };
   switch (op.kind) {
     case 'transcription':
@@ -58,11 +57,8 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
   const { job } = found;
   let { op } = found;
   const log = deps.logger.child({ job_id: job.id, company_id: job.company_id, stage: job.stage });
-  if (op.status === 'failed') {
-    // a retry of a stage whose last operation failed: a new operation, with a new Idempotency-Key
-    await deps.db.transaction((tx) => supersedeOperations(tx, job.id, job.stage as OperationRow['kind']));
-    op = await ensureOperation(deps.db, job, job.stage as OperationRow['kind']);
-  }
+  // a retry of a stage whose last operation failed: a new operation, with a new Idempotency-Key
+  if (op.status === 'failed') op = await replaceFailedOperation(deps.db, job, op);
   // `submitted`: waiting for the webhook or the poll; `completed`: the completion path moved the job on.
   if (op.status !== 'submitting') return;
 
@@ -71,33 +67,35 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
     // A replay of a submission that may have reached Shunya reuses the operation's Idempotency-Key (§4.6).
     submission = await submit(deps, job, op);
   } catch (e) {
-    const c = deps.classifyError(e);
-    if (!c) throw e;
+    const failure = shunyaFailure(e);
+    if (!failure) throw e;
     const now = deps.clock.now();
-    const err = jobError(c.info, c.httpStatus, now);
+    const err = jobError(failure.info, failure.httpStatus, now);
     log.warn(
-      { request_id: op.request_id, error_code: err.error_code, disposition: c.disposition },
+      { request_id: op.request_id, error_code: err.error_code, disposition: failure.disposition },
       'submission failed',
     );
-    if (c.unreadable) deps.metrics?.unreadableAnswer(op.kind, 'submit');
-    await deps.db.transaction(async (tx) => {
-      await lockOperation(tx, op.id); // operation before job, the completion path's lock order
-      const locked = await lockJob(tx, job.id);
-      if (locked?.job_status !== 'running') return;
-      // D80: the operation shows its last error too, not only the job
-      if (c.disposition !== 'permanent') await updateOperation(tx, op.id, { error: JSON.stringify(err) });
-      if (c.disposition === 'later') {
-        // an open breaker or a rate limit is flow control, not a failed attempt (§9.1)
-        const runAt = new Date(now.getTime() + (c.retryAfterMs ?? 30_000));
-        await updateJob(tx, job.id, { last_error: JSON.stringify(err) });
-        await enqueue(tx, TASK.advance, { job_id: job.id }, { jobKey: `advance:${job.id}`, runAt });
-      } else if (c.disposition === 'transient') {
-        await retryOrFail(tx, deps, locked, err);
-      } else {
-        await updateOperation(tx, op.id, { status: 'failed', error: JSON.stringify(err), completed_at: now });
-        await failJob(tx, deps, locked, { ...err, retryable: false });
-      }
-    });
+    if (failure.unreadable) deps.metrics?.unreadableAnswer(op.kind, 'submit');
+    if (failure.disposition === 'later') {
+      // an open breaker or a rate limit is flow control, not a failed attempt (§9.1, D35)
+      await deferStep(
+        deps.db,
+        job.id,
+        err,
+        new Date(now.getTime() + (failure.retryAfterMs ?? 30_000)),
+        op.id,
+      );
+    } else if (failure.disposition === 'transient') {
+      // the operation stays `submitting`: the next attempt replays it with the same Idempotency-Key
+      await attemptFailed(deps, job, err, null, { operationId: op.id, error: err });
+    } else {
+      await attemptFailed(
+        deps,
+        job,
+        { ...err, retryable: false },
+        { row: op, error: err, adoptShunyaJobId: null },
+      );
+    }
     return;
   }
 
@@ -106,48 +104,22 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
     return;
   }
   const { shunya_job_id, transcript_id } = submission.submitted;
-  const firstPoll = new Date(deps.clock.now().getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000);
-  // one statement: the operation is submitted and its fallback poll scheduled, unless a racing webhook
-  // already completed (adopted) it
-  await deps.db.raw(
-    `WITH submitted AS (
-       UPDATE shunya_operations SET status = 'submitted', shunya_job_id = ?, transcript_id = ?, submitted_at = ?,
-              next_poll_at = ?, updated_at = now()
-       WHERE id = ? AND status = 'submitting' RETURNING id)
-     , attempt AS (
-       UPDATE shunya_job_attempts SET outcome = 'submitted'
-       WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?) AND EXISTS (SELECT 1 FROM submitted))
-     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
-                                    run_at => ?::timestamptz, job_key => 'poll:' || id)
-     FROM submitted`,
-    [
-      shunya_job_id,
-      transcript_id,
-      deps.clock.now(),
-      firstPoll,
-      op.id,
-      job.id,
-      TASK.poll,
-      firstPoll.toISOString(),
-    ],
-  );
-  await claimEarlyWebhooks(deps, op, shunya_job_id);
-  log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
-}
-
-/**
- * D78: a webhook that named this id before it was stored, with nothing else to match it by, was recorded;
- * now that the id is committed, poll at once instead of after the first backoff. Checked after the commit
- * (and the webhook checks again after recording): one of the two always sees the other.
- */
-async function claimEarlyWebhooks(deps: PipelineDeps, op: OperationRow, shunyaJobId: string) {
-  await deps.db.raw(
-    `WITH claimed AS (DELETE FROM early_webhooks WHERE company_id = ? AND shunya_job_id = ? RETURNING 1)
-     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', ?::text),
-                                    job_key => ?)
-     FROM (SELECT 1 FROM claimed LIMIT 1) c`,
-    [op.company_id, shunyaJobId, TASK.poll, op.id, `poll:${op.id}`],
-  );
+  const now = deps.clock.now();
+  const marked = await markSubmitted(deps.db, {
+    operationId: op.id,
+    companyId: op.company_id,
+    jobId: job.id,
+    shunyaJobId: shunya_job_id,
+    transcriptId: transcript_id,
+    now,
+    firstPoll: new Date(now.getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000),
+  });
+  if (marked) log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
+  else
+    log.info(
+      { request_id: op.request_id, shunya_job_id },
+      'submitted to Shunya; a webhook had already completed or failed the operation',
+    );
 }
 
 /**
@@ -159,10 +131,6 @@ export async function completeSynchronously(
   operationId: string,
   result: unknown,
 ): Promise<CompletionResult | null> {
-  const moved = await deps
-    .db('shunya_operations')
-    .where({ id: operationId, status: 'submitting' })
-    .update({ status: 'submitted', submitted_at: deps.clock.now(), updated_at: deps.db.fn.now() });
-  if (moved === 0) return null;
+  if (!(await markSubmittedSynchronously(deps.db, operationId, deps.clock.now()))) return null;
   return completeOperation(deps, operationId, { status: 'completed', result }, 'sync');
 }

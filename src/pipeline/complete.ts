@@ -1,18 +1,21 @@
 // The ONE completion path (§4.6, §8, §10): the webhook receiver, the poller and a synchronous Shunya answer
-// all call completeOperation. It locks the operation and its job, checks whether this result was already
-// applied, normalises it, and in ONE transaction writes the domain rows, the job's new state, the output
-// hashes, the outbox events and the next graphile-worker job. Whatever the order or number of deliveries,
-// polls, retries and crashes, the domain effects happen once.
-import type { Tx } from '../db/knex.ts';
-import { transaction } from '../db/tx.ts';
+// all call completeOperation. It reads the operation and its job, decides (already applied? superseded?
+// complete, incomplete or failed?), normalises the result, and hands the decision to one guarded
+// transition (transitions/complete-stage.ts or fail-stage.ts) that writes the domain rows, the job's new
+// state, the output hashes, the outbox events and the next step in one statement. When the job moved
+// between the read and the write, the transition writes nothing and the decision is made again from a new
+// read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
+import { retryConflicts } from '../db/tx.ts';
 import { isCataloguedErrorCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
-import { applyStage, type StageResult } from './apply.ts';
+import { admitTenant } from './admission.ts';
+import { type StageResult, stageEffects } from './apply.ts';
 import type { PipelineDeps } from './deps.ts';
-import { retryOrFail } from './failure.ts';
-import { isTerminal, type OperationRow } from './model.ts';
-import { jobError, lockOperationAndJob, settleOperation } from './store.ts';
+import { attemptFailed } from './failure.ts';
+import { isTerminal, type JobRow, type OperationRow } from './model.ts';
+import { jobError, operationAndJob, settleFailedOperation } from './store.ts';
+import { completeStage } from './transitions/index.ts';
 
 export type Outcome =
   | { status: 'completed'; result: unknown }
@@ -32,9 +35,9 @@ export interface CompletionResult {
   verdict: Verdict;
   conflict?: boolean;
   problems?: string[];
-  /** Applied values outside Otto's vocabularies (D75), with the ids to log them by. */
-  unmapped?: { values: UnmappedValue[]; job_id: string; request_id: string };
 }
+
+type Found = { op: OperationRow; job: JobRow };
 
 function normalizeFor(deps: PipelineDeps, op: OperationRow, raw: unknown): Normalized<StageResult> {
   if (op.kind === 'transcription') return deps.normalize.transcript(raw);
@@ -42,100 +45,127 @@ function normalizeFor(deps: PipelineDeps, op: OperationRow, raw: unknown): Norma
   return deps.normalize.segmentation(raw);
 }
 
+/** How many times the decision is made again when the job moves between the read and the write. */
+const ROUNDS = 4;
+
 export async function completeOperation(
   deps: PipelineDeps,
   operationId: string,
   outcome: Outcome,
   source: 'webhook' | 'poll' | 'sync',
   adopt?: { shunyaJobId: string },
+  /** the operation and its job as the caller just read them (saves a read) */
+  found?: Found,
 ): Promise<CompletionResult> {
   const log = deps.logger.child({ operation_id: operationId, source });
-  const result = await transaction(deps.db, async (tx: Tx): Promise<CompletionResult> => {
-    const locked = await lockOperationAndJob(tx, operationId);
-    if (!locked) throw new Error(`No operation ${operationId}`);
-    const { op, job } = locked;
-
-    if (op.status === 'completed' || op.status === 'failed') {
-      let conflict = false;
-      if (outcome.status === 'completed' && op.result_hash) {
-        const again = normalizeFor(deps, op, outcome.result);
-        conflict = again.ok && sha256Hex(stableStringify(again.value)) !== op.result_hash;
-      }
-      return { verdict: 'already_processed', conflict };
+  let read = found;
+  for (let round = 1; ; round++) {
+    const current = read ?? (await operationAndJob(deps.db, operationId));
+    read = undefined;
+    if (!current) throw new Error(`No operation ${operationId}`);
+    const result = await retryConflicts(() =>
+      decideAndWrite(deps, current, outcome, adopt?.shunyaJobId ?? null),
+    );
+    if (result) {
+      if (result.conflict)
+        log.warn('a later delivery carried a different result than the one applied; kept the first');
+      log.debug({ verdict: result.verdict }, 'operation completion');
+      return result;
     }
-    if (op.status === 'superseded' || isTerminal(job.job_status)) return { verdict: 'ignored' };
-    const now = deps.clock.now();
-    const adopted = adopt && !op.shunya_job_id ? { shunya_job_id: adopt.shunyaJobId, submitted_at: now } : {};
+    if (round >= ROUNDS) throw new Error(`Operation ${operationId}: its job kept moving while it completed`);
+  }
+}
 
-    if (outcome.status === 'failed') {
-      // A job error whose code the contract does not list is kept as sent and flagged (D47).
-      if (!isCataloguedErrorCode(outcome.error.error_code))
-        log.warn(
-          { error_code: outcome.error.error_code, uncatalogued: true },
-          'uncatalogued Shunya error_code',
-        );
-      const err = jobError(outcome.error, outcome.httpStatus ?? null, now);
-      await settleOperation(tx, op.id, {
-        ...adopted,
-        status: 'failed',
-        error: JSON.stringify(err),
-        completed_at: now,
-      });
-      if (job.job_status === 'running') await retryOrFail(tx, deps, { ...job, stage: op.kind }, err);
-      return { verdict: 'processed' };
+/** The decision and its transition; null when the job moved since it was read (nothing was written). */
+async function decideAndWrite(
+  deps: PipelineDeps,
+  { op, job }: Found,
+  outcome: Outcome,
+  adoptId: string | null,
+): Promise<CompletionResult | null> {
+  if (op.status === 'completed' || op.status === 'failed') {
+    let conflict = false;
+    if (outcome.status === 'completed' && op.result_hash) {
+      const again = normalizeFor(deps, op, outcome.result);
+      conflict = again.ok && sha256Hex(stableStringify(again.value)) !== op.result_hash;
     }
+    return { verdict: 'already_processed', conflict };
+  }
+  // superseded, its job ended, or a stage the job has left (D37)
+  if (op.status === 'superseded' || isTerminal(job.job_status) || job.stage !== op.kind)
+    return { verdict: 'ignored' };
+  const now = deps.clock.now();
+  const adopt = op.shunya_job_id ? null : adoptId;
 
-    const norm = normalizeFor(deps, op, outcome.result);
-    if (!norm.ok) {
-      const err = jobError(
-        {
-          error_code: 'INCOMPLETE_RESULT',
-          error_type: 'server_error',
-          message: `Shunya's ${op.kind} result lacks required fields: ${[...norm.missing, ...norm.problems].join(', ')}`,
-          retryable: true,
-          details: { missing: norm.missing, problems: norm.problems },
-          timestamp: now.toISOString(),
-          request_id: null,
-        },
-        null,
-        now,
+  if (outcome.status === 'failed') {
+    // A job error whose code the contract does not list is kept as sent and flagged (D47).
+    if (!isCataloguedErrorCode(outcome.error.error_code))
+      deps.logger.warn(
+        { operation_id: op.id, error_code: outcome.error.error_code, uncatalogued: true },
+        'uncatalogued Shunya error_code',
       );
-      await settleOperation(tx, op.id, {
-        ...adopted,
-        status: 'failed',
-        error: JSON.stringify(err),
-        completed_at: now,
-      });
-      if (job.job_status === 'running') await retryOrFail(tx, deps, { ...job, stage: op.kind }, err);
-      return { verdict: 'incomplete', problems: [...norm.missing, ...norm.problems] };
-    }
-    await applyStage(tx, deps, { ...job, stage: op.kind }, { ...op, ...adopted }, norm.value);
-    await settleOperation(tx, op.id, {
-      ...adopted,
-      status: 'completed',
-      result_hash: sha256Hex(stableStringify(norm.value)),
-      completed_at: now,
-    });
-    const values = (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? [];
-    return { verdict: 'processed', unmapped: { values, job_id: job.id, request_id: op.request_id } };
+    const err = jobError(outcome.error, outcome.httpStatus ?? null, now);
+    return (await failed(deps, { op, job }, err, adopt)) ? { verdict: 'processed' } : null;
+  }
+  const norm = normalizeFor(deps, op, outcome.result);
+  if (!norm.ok) {
+    const problems = [...norm.missing, ...norm.problems];
+    const err = jobError(
+      {
+        error_code: 'INCOMPLETE_RESULT',
+        error_type: 'server_error',
+        message: `Shunya's ${op.kind} result lacks required fields: ${problems.join(', ')}`,
+        retryable: true,
+        details: { missing: norm.missing, problems: norm.problems },
+        timestamp: now.toISOString(),
+        request_id: null,
+      },
+      null,
+      now,
+    );
+    return (await failed(deps, { op, job }, err, adopt)) ? { verdict: 'incomplete', problems } : null;
+  }
+  const effects = stageEffects(job, { ...op, shunya_job_id: op.shunya_job_id ?? adopt }, norm.value);
+  const r = await completeStage(deps.db, {
+    job,
+    op,
+    adoptShunyaJobId: adopt,
+    resultHash: sha256Hex(stableStringify(norm.value)),
+    ...effects,
+    now,
   });
-  reportUnmapped(deps, log, result.unmapped);
-  if (result.conflict)
-    log.warn('a later delivery carried a different result than the one applied; kept the first');
-  log.debug({ verdict: result.verdict }, 'operation completion');
-  return result;
+  if (!r.applied) return null;
+  if (r.ended) deps.logger.info({ job_id: job.id, job_type: job.job_type }, 'job succeeded');
+  if (r.freedSlot) await admitTenant(deps, job.company_id);
+  reportUnmapped(deps, job, op, (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? []);
+  return { verdict: 'processed' };
+}
+
+/**
+ * The operation failed (Shunya said so, or its result was unusable): a running job's attempt failed; a job
+ * waiting for its retry only has the operation settled, so that its next attempt starts the stage afresh.
+ * Either write is guarded by the job's status as read; false when it moved (the decision is made again).
+ */
+async function failed(
+  deps: PipelineDeps,
+  { op, job }: Found,
+  err: ReturnType<typeof jobError>,
+  adopt: string | null,
+) {
+  if (job.job_status === 'running')
+    return attemptFailed(deps, job, err, { row: op, error: err, adoptShunyaJobId: adopt });
+  return settleFailedOperation(deps.db, op.id, err, deps.clock.now(), adopt);
 }
 
 /**
  * D75: values outside Otto's vocabularies were stored as received; say so once per applied result, with
  * the job and request ids, and count them by field so that an operator sees new vocabulary arriving.
  */
-function reportUnmapped(deps: PipelineDeps, log: PipelineDeps['logger'], u: CompletionResult['unmapped']) {
-  if (!u) return;
-  for (const v of u.values) {
+function reportUnmapped(deps: PipelineDeps, job: JobRow, op: OperationRow, values: UnmappedValue[]) {
+  for (const v of values) {
     deps.metrics?.unmappedValue(v.field);
-    log.warn(
-      { job_id: u.job_id, request_id: u.request_id, field: v.field, path: v.path, value: v.value },
+    deps.logger.warn(
+      { job_id: job.id, request_id: op.request_id, field: v.field, path: v.path, value: v.value },
       "Shunya sent a value outside Otto's vocabulary; stored as received",
     );
   }

@@ -26,21 +26,6 @@ export interface Normalizers {
   pythonJson(text: string): string;
 }
 
-/**
- * How the job layer treats a failed Shunya request (§9.2):
- * - `later`: flow control (open circuit breaker, rate limit): try again after `retryAfterMs`, not a failed attempt;
- * - `transient`: a failed attempt, retried with the job-level backoff;
- * - `permanent`: no retry (401/403, validation, `retryable: false`).
- */
-export interface ClassifiedError {
-  disposition: 'later' | 'transient' | 'permanent';
-  info: ShunyaErrorInfo;
-  httpStatus: number | null;
-  retryAfterMs: number | null;
-  /** Shunya answered, but not in a form Otto can read (D80): not JSON, an unknown status, no job id. */
-  unreadable?: boolean;
-}
-
 export interface Clock {
   now(): Date;
 }
@@ -61,8 +46,6 @@ export interface PipelineDeps {
   logger: Logger;
   client: ShunyaClient;
   normalize: Normalizers;
-  /** Null for errors that are not Shunya's (bugs, database outages): those propagate. */
-  classifyError(e: unknown): ClassifiedError | null;
   clock: Clock;
   metrics?: PipelineMetrics;
 }

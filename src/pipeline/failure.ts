@@ -1,78 +1,96 @@
-// What happens when a stage fails (§9.1, §9.2, §9.3): a retry with backoff while attempts remain, else a
-// failed job; a CSR call whose transcription fails for good keeps an empty "not available" transcript.
+// What happens when a stage fails (§9.1, §9.2, §9.3; D35): a retry with backoff while attempts remain and
+// the error is retryable, else a failed job; a CSR call whose transcription fails for good keeps an empty
+// "not available" transcript (a visit too, unless in ghost mode). The decision is made here; the transition
+// (transitions/fail-stage.ts) writes it, and admission follows when a slot was freed.
+import { randomUUID } from 'node:crypto';
 import type { JobError } from '../../generated/otto/types.gen.ts';
-import type { Tx } from '../db/knex.ts';
-import { insertEvents, type NewEvent } from '../domain/outbox.ts';
-import { CALL, SESSION, saveTranscript } from '../domain/transcripts.ts';
-import { admitNext } from './admission.ts';
+import type { EventPart } from '../domain/outbox.ts';
+import { CALL, SESSION, transcriptPart } from '../domain/transcripts.ts';
+import { admitTenant } from './admission.ts';
 import type { PipelineDeps } from './deps.ts';
-import type { CsrInput, JobRow, VisitInput } from './model.ts';
-import { wakeAdmission } from './queue.ts';
-import { finishAttempt, updateJob } from './store.ts';
+import type { JobRow, OperationRow } from './model.ts';
+import { failStage } from './transitions/index.ts';
 
-export async function retryOrFail(tx: Tx, deps: PipelineDeps, job: JobRow, error: JobError): Promise<JobRow> {
-  if (!error.retryable || job.attempts >= job.max_attempts) return failJob(tx, deps, job, error);
+/** When the job is due again, or null when it fails now. */
+export function retryTime(
+  deps: Pick<PipelineDeps, 'config' | 'clock'>,
+  job: JobRow,
+  error: JobError,
+): Date | null {
+  if (!error.retryable || job.attempts >= job.max_attempts) return null;
   const delays = deps.config.jobs.retryDelaysS;
   const delayS = delays[Math.min(job.attempts - 1, delays.length - 1)] ?? 300;
-  const next = new Date(deps.clock.now().getTime() + delayS * 1000);
-  const updated = await updateJob(tx, job.id, {
-    job_status: 'pending',
-    next_attempt_at: next,
-    last_error: JSON.stringify(error),
-  });
-  await finishAttempt(tx, job.id, 'retry_scheduled', error);
-  // the slot is free now (for another due job), and this job is due again at `next`
-  await admitNext(tx, deps, job.company_id);
-  await wakeAdmission(tx, job.company_id, next);
-  deps.logger.warn(
-    { job_id: job.id, attempts: job.attempts, retry_at: next.toISOString(), error_code: error.error_code },
-    'job retry scheduled',
-  );
-  return updated;
+  return new Date(deps.clock.now().getTime() + delayS * 1000);
 }
 
-export async function failJob(tx: Tx, deps: PipelineDeps, job: JobRow, error: JobError): Promise<JobRow> {
-  const events: NewEvent[] = [];
-  // §9.3: if transcription fails, the call is kept with an empty transcript and analysis is skipped.
-  if (job.stage === 'transcription') {
-    if (job.job_type === 'csr_call') {
-      const input = job.input_payload as CsrInput;
-      const t = await saveTranscript(tx, CALL, job.company_id, input.call_id, null, null);
-      if (t.written)
-        events.push({
-          type: 'call.transcribed',
-          companyId: job.company_id,
-          aggregateType: 'call',
-          aggregateId: input.call_id,
-          data: { call_id: input.call_id, transcript_id: t.id, confidence_score: null, available: false },
-        });
-    } else if (!(job.input_payload as VisitInput).ghost_mode) {
-      await saveTranscript(
-        tx,
-        SESSION,
-        job.company_id,
-        (job.input_payload as VisitInput).recording_session_id,
-        null,
-        null,
-      );
-    }
+/** §9.3: the "not available" transcript of a job that fails at transcription, with its event (a call's). */
+function notAvailable(job: JobRow): { domain: ReturnType<typeof transcriptPart>[]; events: EventPart[] } {
+  if (job.stage !== 'transcription') return { domain: [], events: [] };
+  const id = randomUUID();
+  const write = { companyId: job.company_id, transcript: null, uwcJobId: null, id };
+  if (job.job_type === 'sales_visit') {
+    if (job.input_payload.ghost_mode) return { domain: [], events: [] };
+    return {
+      domain: [
+        transcriptPart('transcript', 'moved', {
+          ...write,
+          owner: SESSION,
+          ownerId: job.input_payload.recording_session_id,
+        }),
+      ],
+      events: [],
+    };
   }
-  const updated = await updateJob(tx, job.id, {
-    job_status: 'failed',
-    next_attempt_at: null,
-    last_error: JSON.stringify(error),
-    completed_at: tx.fn.now(),
+  const callId = job.input_payload.call_id;
+  return {
+    domain: [transcriptPart('transcript', 'moved', { ...write, owner: CALL, ownerId: callId })],
+    events: [
+      {
+        type: 'call.transcribed',
+        aggregateType: 'call',
+        from: `SELECT ?::uuid AS company_id, ?::uuid AS aggregate_id,
+                      jsonb_build_object('call_id', ?::uuid, 'transcript_id', id, 'confidence_score', null,
+                                         'available', false) AS payload FROM transcript`,
+        bindings: [job.company_id, callId, callId],
+      },
+    ],
+  };
+}
+
+/**
+ * A failed attempt of a running job: retried later, or the job fails. `op`: the operation that failed (and
+ * the error it keeps), when there was one. Returns false when the job was no longer running that stage.
+ */
+export async function attemptFailed(
+  deps: PipelineDeps,
+  job: JobRow,
+  error: JobError,
+  op: { row: OperationRow; error: JobError; adoptShunyaJobId: string | null } | null = null,
+  noted?: { operationId: string; error: JobError },
+): Promise<boolean> {
+  const retryAt = retryTime(deps, job, error);
+  const r = await failStage(deps.db, {
+    job,
+    op,
+    noted,
+    error,
+    retryAt,
+    ...(retryAt ? { domain: [], events: [] } : notAvailable(job)),
+    now: deps.clock.now(),
   });
-  await finishAttempt(tx, job.id, 'failed', error);
-  events.push({
-    type: 'shunya.job.failed',
-    companyId: job.company_id,
-    aggregateType: 'shunya_job',
-    aggregateId: job.id,
-    data: { job_id: job.id, job_type: job.job_type, attempts: job.attempts, error },
-  });
-  await insertEvents(tx, events);
-  if (job.job_status === 'running') await admitNext(tx, deps, job.company_id);
-  deps.logger.error({ job_id: job.id, attempts: job.attempts, error_code: error.error_code }, 'job failed');
-  return updated;
+  if (!r.applied) return false;
+  if (r.failed)
+    deps.logger.error({ job_id: job.id, attempts: job.attempts, error_code: error.error_code }, 'job failed');
+  else
+    deps.logger.warn(
+      {
+        job_id: job.id,
+        attempts: job.attempts,
+        retry_at: retryAt?.toISOString(),
+        error_code: error.error_code,
+      },
+      'job retry scheduled',
+    );
+  if (r.freedSlot) await admitTenant(deps, job.company_id);
+  return true;
 }

@@ -1,11 +1,15 @@
 // Worker liveness and crash recovery. Every worker process writes a heartbeat every few seconds, with
 // graphile-worker's ids of its workers. A process whose heartbeat is older than `deadAfterMs` is dead
 // (SIGKILL, machine lost): any live process releases its locked jobs at once with graphile-worker's
-// forceUnlockWorkers, instead of waiting for graphile-worker's built-in 4-hour lock expiry.
+// force_unlock_workers, instead of waiting for graphile-worker's built-in 4-hour lock expiry.
+//
+// Two rules keep a live process from being lost (D104, found by the chaos run with three workers and a
+// Postgres restart): a process declares others dead only once it has itself reached the database at every
+// beat for `deadAfterMs` (after an outage every heartbeat is old, and the others need a beat to show they
+// live); and a live process that finds itself declared dead anyway (its beats delayed past `deadAfterMs`)
+// takes its heartbeat back, so that its own death later is noticed and its jobs are released.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
-import type pg from 'pg';
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
 
@@ -23,34 +27,33 @@ export interface Heartbeat {
   stop(): Promise<void>;
 }
 
-export async function reapDeadWorkers(
-  db: Db,
-  utils: WorkerUtils,
-  deadAfterMs: number,
-  logger: Logger,
-): Promise<number> {
+/**
+ * Marks the heartbeats silent for `deadAfterMs` stopped and releases their processes' jobs, in one
+ * statement: a reaper killed between the two would leave the locks to graphile-worker's four-hour expiry
+ * (D104). `graphile_worker.force_unlock_workers` is what graphile-worker's `forceUnlockWorkers` calls.
+ */
+export async function reapDeadWorkers(db: Db, deadAfterMs: number, logger: Logger): Promise<number> {
   const dead = await db.raw(
-    `UPDATE worker_heartbeats SET stopped_at = now()
-     WHERE stopped_at IS NULL AND last_seen_at < now() - (? * interval '1 millisecond')
-     RETURNING process_id, graphile_worker_ids`,
+    `WITH dead AS (
+       UPDATE worker_heartbeats SET stopped_at = now()
+       WHERE stopped_at IS NULL AND last_seen_at < now() - (? * interval '1 millisecond')
+       RETURNING process_id, graphile_worker_ids)
+     SELECT process_id, graphile_worker_ids, graphile_worker.force_unlock_workers(graphile_worker_ids)::text
+     FROM dead`,
     [deadAfterMs],
   );
-  const ids = (dead.rows as { process_id: string; graphile_worker_ids: string[] }[]).flatMap(
-    (r) => r.graphile_worker_ids,
-  );
-  if (ids.length > 0) {
-    await utils.forceUnlockWorkers(ids);
+  const rows = dead.rows as { process_id: string; graphile_worker_ids: string[] }[];
+  if (rows.length > 0) {
     logger.warn(
-      { processes: dead.rows.map((r: { process_id: string }) => r.process_id), worker_ids: ids },
+      { processes: rows.map((r) => r.process_id), worker_ids: rows.flatMap((r) => r.graphile_worker_ids) },
       'released the jobs of dead workers',
     );
   }
-  return dead.rows.length;
+  return rows.length;
 }
 
 export async function startHeartbeat(
   db: Db,
-  pool: pg.Pool,
   logger: Logger,
   opts: HeartbeatOptions = {},
 ): Promise<Heartbeat> {
@@ -58,41 +61,80 @@ export async function startHeartbeat(
   const deadAfterMs = opts.deadAfterMs ?? 20_000;
   const processId = randomUUID();
   const workerIds = new Set<string>();
-  const utils = await makeWorkerUtils({ pgPool: pool });
-  await db('worker_heartbeats').insert({ process_id: processId, hostname: hostname(), pid: process.pid });
+  /**
+   * Since when this process has reached the database at every beat: reset by a failed beat, and by a gap
+   * between two beats of more than two intervals (a beat can hang in the pool's reconnecting for the
+   * whole outage, then succeed).
+   */
+  let reachableSince: number | null = null;
+  let lastBeatAt = 0;
+  let stopping = false;
+  /** Writes the heartbeat (taking it back if another process declared this one dead). */
+  const write = async () => {
+    const r = await db.raw(
+      `WITH before AS (SELECT stopped_at FROM worker_heartbeats WHERE process_id = ?)
+       INSERT INTO worker_heartbeats (process_id, hostname, pid, graphile_worker_ids) VALUES (?, ?, ?, ?)
+       ON CONFLICT (process_id) DO UPDATE
+         SET last_seen_at = now(), graphile_worker_ids = EXCLUDED.graphile_worker_ids, stopped_at = NULL
+       RETURNING (SELECT stopped_at FROM before) AS declared_dead_at`,
+      [processId, processId, hostname(), process.pid, [...workerIds]],
+    );
+    const now = Date.now();
+    if (reachableSince === null || now - lastBeatAt > 2 * intervalMs) reachableSince = now;
+    lastBeatAt = now;
+    const declaredDeadAt = r.rows[0]?.declared_dead_at;
+    if (declaredDeadAt) {
+      logger.warn(
+        { process_id: processId, declared_dead_at: declaredDeadAt },
+        'this process was declared dead while alive (its heartbeat was late): its jobs were released and may run twice; heartbeat taken back',
+      );
+    }
+  };
   const beat = async () => {
+    if (stopping) return;
     try {
-      await db('worker_heartbeats')
-        .where({ process_id: processId })
-        .update({ last_seen_at: db.fn.now(), graphile_worker_ids: [...workerIds] });
+      await write();
     } catch (e) {
+      reachableSince = null;
       logger.warn({ err: e }, 'heartbeat failed');
     }
   };
   const reap = async () => {
     try {
-      return await reapDeadWorkers(db, utils, deadAfterMs, logger);
+      return await reapDeadWorkers(db, deadAfterMs, logger);
     } catch (e) {
       logger.warn({ err: e }, 'reaping dead workers failed');
       return 0;
     }
   };
-  const timer = setInterval(() => void beat().then(reap), intervalMs);
+  /** Reaps only once this process has itself reached the database for `deadAfterMs` without a break. */
+  const reapIfSure = async () => {
+    if (stopping || reachableSince === null || Date.now() - reachableSince < deadAfterMs) return;
+    await reap();
+  };
+  await write();
+  const inFlight = new Set<Promise<unknown>>(); // neither beat nor reap ever rejects
+  const track = (p: Promise<unknown>) => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+  const timer = setInterval(() => track(beat().then(reapIfSure)), intervalMs);
   timer.unref();
   return {
     processId,
     addWorkerId(id) {
       workerIds.add(id);
-      void beat();
+      track(beat());
     },
     reap,
     async stop() {
+      stopping = true;
       clearInterval(timer);
+      await Promise.all(inFlight); // a beat finishing after the mark below would take the heartbeat back
       await db('worker_heartbeats')
         .where({ process_id: processId })
         .update({ stopped_at: db.fn.now() })
         .catch(() => {});
-      await utils.release();
     },
   };
 }

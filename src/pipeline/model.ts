@@ -1,4 +1,6 @@
-// The job state machine's data (§2.1, §9.2, §10.1): a ShunyaJob and its remote operations.
+// The job state machine's data (§2.1, §9.2, §10.1): a ShunyaJob, a CSR call's or a sales visit's, and its
+// remote operations. The job type discriminates the row: a CsrCallJob has a call and a CsrInput, a
+// SalesVisitJob a recording session and a VisitInput (the table's CHECK says the same).
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { OperationKind } from '../shunya/types.ts';
 
@@ -22,25 +24,39 @@ export interface VisitInput {
   call_type: 'sales_call';
 }
 
-export interface JobRow {
+interface JobBase {
   id: string;
   company_id: string;
-  job_type: JobType;
   job_status: JobStatus;
   stage: Stage;
-  call_id: string | null;
-  recording_session_id: string | null;
   attempts: number;
   max_attempts: number;
   next_attempt_at: Date | null;
-  input_payload: CsrInput | VisitInput;
   output_payload: Record<string, unknown> | null;
   processed_output_hash: string | null;
   last_error: JobError | null;
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
+  /** when admission first started it (the hourly quota counts these, D98) */
+  admitted_at: Date | null;
 }
+
+export interface CsrCallJob extends JobBase {
+  job_type: 'csr_call';
+  call_id: string;
+  recording_session_id: null;
+  input_payload: CsrInput;
+}
+
+export interface SalesVisitJob extends JobBase {
+  job_type: 'sales_visit';
+  call_id: null;
+  recording_session_id: string;
+  input_payload: VisitInput;
+}
+
+export type JobRow = CsrCallJob | SalesVisitJob;
 
 export type OperationStatus = 'submitting' | 'submitted' | 'completed' | 'failed' | 'superseded';
 
@@ -77,3 +93,6 @@ export function nextStage(type: JobType, stage: Stage): Stage {
 }
 
 export const isTerminal = (s: JobStatus) => s === 'succeeded' || s === 'failed' || s === 'timeout';
+
+/** Shunya's call id of the job's call or session (the `call_id` of every Shunya request, §4). */
+export const shunyaCallId = (job: JobRow): number => job.input_payload.shunya_call_id;

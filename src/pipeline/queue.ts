@@ -1,6 +1,8 @@
-// Adding graphile-worker jobs from SQL, inside the caller's transaction, so that a job exists exactly when
-// the business write that needs it commits (STYLE §10). Task payloads are typed once, here.
-import type { Tx } from '../db/knex.ts';
+// Otto's graphile-worker tasks and their payloads, typed once through graphile-worker's own
+// `GraphileWorker.Tasks` interface (STYLE §10), so that the task list (worker.ts) and every job added from
+// TypeScript are checked against them. Jobs are added from SQL, inside the statement or transaction of the
+// business write that needs them, so that a job exists exactly when that write commits.
+import type { Db, Tx } from '../db/knex.ts';
 
 export const TASK = {
   admit: 'otto_admit',
@@ -11,16 +13,24 @@ export const TASK = {
   prune: 'otto_prune',
 } as const;
 
-export interface TaskPayloads {
-  [TASK.admit]: { company_id: string };
-  [TASK.advance]: { job_id: string };
-  [TASK.poll]: { operation_id: string };
-  [TASK.sweepTimeouts]: Record<string, never>;
-  [TASK.admitAll]: Record<string, never>;
-  [TASK.prune]: Record<string, never>;
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      /** admission for a tenant (a retry falls due; the 24 h sweep freed slots) */
+      otto_admit: { company_id: string };
+      /** the next step of a running job: submit its stage to Shunya */
+      otto_advance: { job_id: string };
+      /** the fallback when no webhook comes: ask Shunya about an operation */
+      otto_poll: { operation_id: string };
+      otto_sweep_timeouts: Record<string, never>;
+      /** the safety net: admission for every tenant with due work, lost steps requeued */
+      otto_admit_all: Record<string, never>;
+      otto_prune: Record<string, never>;
+    }
+  }
 }
 
-export type TaskName = keyof TaskPayloads;
+export type TaskName = keyof GraphileWorker.Tasks;
 
 export interface EnqueueOptions {
   runAt?: Date;
@@ -30,9 +40,9 @@ export interface EnqueueOptions {
 }
 
 export async function enqueue<T extends TaskName>(
-  tx: Tx,
+  tx: Db | Tx,
   task: T,
-  payload: TaskPayloads[T],
+  payload: GraphileWorker.Tasks[T],
   opts: EnqueueOptions = {},
 ): Promise<void> {
   await tx.raw(
@@ -47,7 +57,3 @@ export async function enqueue<T extends TaskName>(
     ],
   );
 }
-
-/** Wakes the tenant's admission (one pending wake-up per tenant; a running one is never lost). */
-export const wakeAdmission = (tx: Tx, companyId: string, runAt?: Date) =>
-  enqueue(tx, TASK.admit, { company_id: companyId }, runAt ? { runAt } : { jobKey: `admit:${companyId}` });

@@ -1,39 +1,14 @@
-// The job and operation statements, named for what they do (STYLE §9). Callers own the transaction.
+// The pipeline's reads of jobs and operations, and the writes that concern an operation alone (never a
+// job's status: that is transitions/), named for what they do (STYLE §9). Callers own the transaction.
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { Db, Tx } from '../db/knex.ts';
+import { prepared } from '../db/statement.ts';
 import type { OperationKind, ShunyaErrorInfo } from '../shunya/types.ts';
-import type { CsrInput, JobRow, JobType, OperationRow, VisitInput } from './model.ts';
-
-export async function insertJob(
-  tx: Tx,
-  j: {
-    companyId: string;
-    type: JobType;
-    callId?: string;
-    sessionId?: string;
-    input: CsrInput | VisitInput;
-    maxAttempts: number;
-  },
-): Promise<JobRow> {
-  const [row] = await tx('shunya_jobs')
-    .insert({
-      company_id: j.companyId,
-      job_type: j.type,
-      call_id: j.callId ?? null,
-      recording_session_id: j.sessionId ?? null,
-      input_payload: JSON.stringify(j.input),
-      max_attempts: j.maxAttempts,
-    })
-    .returning('*');
-  return row as JobRow;
-}
+import type { JobRow, OperationRow } from './model.ts';
+import { TASK } from './queue.ts';
 
 export async function findJob(db: Db | Tx, id: string): Promise<JobRow | undefined> {
   return (await db('shunya_jobs').where({ id }).first()) as JobRow | undefined;
-}
-
-export async function lockJob(tx: Tx, id: string): Promise<JobRow | undefined> {
-  return (await tx('shunya_jobs').where({ id }).forUpdate().first()) as JobRow | undefined;
 }
 
 export async function findJobFor(
@@ -47,12 +22,12 @@ export async function findJobFor(
   return (await q.first()) as JobRow | undefined;
 }
 
-export async function updateJob(tx: Tx, id: string, patch: Record<string, unknown>): Promise<JobRow> {
-  const [row] = await tx('shunya_jobs')
-    .where({ id })
-    .update({ ...patch, updated_at: tx.fn.now() })
-    .returning('*');
-  return row as JobRow;
+/** How many jobs of the tenant hold a slot, as last committed (no lock). */
+export async function runningJobs(db: Db, companyId: string): Promise<number> {
+  const row = (await db('tenant_admission').where({ company_id: companyId }).first('running')) as
+    | { running: number }
+    | undefined;
+  return row?.running ?? 0;
 }
 
 export function jobError(e: ShunyaErrorInfo, httpStatus: number | null, at: Date): JobError {
@@ -67,36 +42,22 @@ export function jobError(e: ShunyaErrorInfo, httpStatus: number | null, at: Date
   };
 }
 
-// --- attempts -----------------------------------------------------------------------------------
-
-export async function startAttempt(tx: Tx, job: JobRow): Promise<void> {
-  await tx('shunya_job_attempts').insert({
-    company_id: job.company_id,
-    job_id: job.id,
-    attempt: job.attempts,
-    stage: job.stage,
-  });
-}
-
-/** Closes the job's latest attempt with its outcome. */
-export async function finishAttempt(
-  tx: Tx,
-  jobId: string,
-  outcome: 'submitted' | 'waiting' | 'succeeded' | 'retry_scheduled' | 'failed',
-  error: JobError | null = null,
-): Promise<void> {
-  await tx.raw(
-    `UPDATE shunya_job_attempts SET outcome = ?, error = ?::jsonb,
-            finished_at = CASE WHEN ? IN ('succeeded', 'retry_scheduled', 'failed') THEN now() ELSE finished_at END
-     WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?)`,
-    [outcome, error ? JSON.stringify(error) : null, outcome, jobId],
-  );
-}
-
 // --- operations ---------------------------------------------------------------------------------
 
+const OPERATION_AND_JOB = `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+     WHERE o.id = ?`;
+
+/** An operation and its job, as they stand (no lock: the transition that follows is guarded). */
+export async function operationAndJob(
+  db: Db | Tx,
+  operationId: string,
+): Promise<{ op: OperationRow; job: JobRow } | undefined> {
+  const res = await prepared(db.raw(OPERATION_AND_JOB, [operationId]), OPERATION_AND_JOB);
+  return res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
+}
+
 /** The live (not superseded) operation of a job's stage, created when missing. */
-export async function ensureOperation(db: Db, job: JobRow, kind: OperationKind): Promise<OperationRow> {
+export async function ensureOperation(db: Db | Tx, job: JobRow, kind: OperationKind): Promise<OperationRow> {
   const res = await db.raw(
     `INSERT INTO shunya_operations (company_id, job_id, kind) VALUES (?, ?, ?)
      ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
@@ -110,16 +71,7 @@ export async function ensureOperation(db: Db, job: JobRow, kind: OperationKind):
     .first()) as OperationRow;
 }
 
-/**
- * A running job and the live operation of its current stage (created when missing), in one round trip;
- * undefined when the job is not running or has no stage left.
- */
-export async function runningJobAndOperation(
-  db: Db,
-  jobId: string,
-): Promise<{ job: JobRow; op: OperationRow } | undefined> {
-  const res = await db.raw(
-    `WITH job AS (SELECT * FROM shunya_jobs WHERE id = ? AND job_status = 'running' AND stage <> 'done'),
+const RUNNING_JOB_AND_OPERATION = `WITH job AS (SELECT * FROM shunya_jobs WHERE id = ? AND job_status = 'running' AND stage <> 'done'),
      created AS (
        INSERT INTO shunya_operations (company_id, job_id, kind) SELECT company_id, id, stage FROM job
        ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
@@ -128,37 +80,41 @@ export async function runningJobAndOperation(
             coalesce((SELECT to_jsonb(created) FROM created),
                      (SELECT to_jsonb(o) FROM shunya_operations o
                       WHERE o.job_id = job.id AND o.kind = job.stage AND o.status <> 'superseded')) AS op
-     FROM job`,
-    [jobId],
-  );
+     FROM job`;
+
+/**
+ * A running job and the live operation of its current stage (created when missing), in one round trip;
+ * undefined when the job is not running or has no stage left.
+ */
+export async function runningJobAndOperation(
+  db: Db,
+  jobId: string,
+): Promise<{ job: JobRow; op: OperationRow } | undefined> {
+  const res = await prepared(db.raw(RUNNING_JOB_AND_OPERATION, [jobId]), RUNNING_JOB_AND_OPERATION);
   const row = res.rows[0] as { job: JobRow; op: OperationRow | null } | undefined;
   if (!row) return undefined;
   // an operation committed by a concurrent run after this statement's snapshot: read it on its own
   return { job: row.job, op: row.op ?? (await ensureOperation(db, row.job, row.job.stage as OperationKind)) };
 }
 
-export async function lockOperation(tx: Tx, id: string): Promise<OperationRow | undefined> {
-  return (await tx('shunya_operations').where({ id }).forUpdate().first()) as OperationRow | undefined;
-}
-
-export async function findOperation(db: Db | Tx, id: string): Promise<OperationRow | undefined> {
-  return (await db('shunya_operations').where({ id }).first()) as OperationRow | undefined;
-}
-
-export async function updateOperation(tx: Tx, id: string, patch: Record<string, unknown>): Promise<void> {
-  await tx('shunya_operations')
-    .where({ id })
-    .update({ ...patch, updated_at: tx.fn.now() });
-}
-
-/** Every operation carrying this Shunya id (unique per tenant, so at most one per tenant). */
-export async function findOperationsByShunyaId(db: Db, shunyaJobId: string): Promise<OperationRow[]> {
-  return (await db('shunya_operations').where({ shunya_job_id: shunyaJobId })) as OperationRow[];
+/**
+ * The stage's failed operation is abandoned and a new one created (a new Idempotency-Key, §4.6), in one
+ * round trip: the job is resubmitting a stage whose last operation failed.
+ */
+export async function replaceFailedOperation(db: Db, job: JobRow, op: OperationRow): Promise<OperationRow> {
+  const res = await db.raw(
+    `WITH superseded AS (
+       UPDATE shunya_operations SET status = 'superseded', updated_at = now() WHERE id = ? AND status = 'failed' RETURNING id)
+     INSERT INTO shunya_operations (company_id, job_id, kind) SELECT ?, ?, ? FROM superseded
+     ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING RETURNING *`,
+    [op.id, job.company_id, job.id, op.kind],
+  );
+  return (res.rows[0] as OperationRow | undefined) ?? ensureOperation(db, job, op.kind);
 }
 
 /** When no operation carries the id: the tenant's still-submitting one for this Shunya call id (SQL). */
 const ADOPTABLE = `
-  SELECT to_jsonb(o) AS op, true AS adopt FROM shunya_operations o
+  SELECT to_jsonb(o) AS op, to_jsonb(j) AS job, true AS adopt FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
   WHERE NOT EXISTS (SELECT 1 FROM by_id) AND o.company_id = :company AND o.kind = :kind AND o.status = 'submitting' AND o.job_id IN (
     SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
     WHERE c.shunya_call_id = :call AND c.company_id = :company
@@ -167,12 +123,19 @@ const ADOPTABLE = `
     WHERE r.shunya_call_id = :call AND r.company_id = :company)
   LIMIT 1`;
 
+const BY_ID = `WITH by_id AS (
+    SELECT to_jsonb(o) AS op, to_jsonb(j) AS job, false AS adopt FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
+    WHERE o.shunya_job_id = :id)
+  SELECT * FROM by_id`;
+
+export type OperationAndJob = { op: OperationRow; job: JobRow };
+
 /**
- * The operations a webhook names (D36, D78), in ONE statement, so one snapshot: every operation carrying
- * this Shunya id (unique per tenant; another tenant's means a company mismatch), else the operation it can
- * adopt, the tenant's still-submitting one of this kind for this Shunya call id. Two statements had a gap:
- * a submission committing between them was in neither (404 for a webhook that had raced its answer).
- * Every step is an index lookup: this runs on most webhooks when Shunya is fast.
+ * The operations a webhook names, with their jobs (D36, D78), in ONE statement, so one snapshot: every
+ * operation carrying this Shunya id (unique per tenant; another tenant's means a company mismatch), else the
+ * operation it can adopt, the tenant's still-submitting one of this kind for this Shunya call id. Two
+ * statements had a gap: a submission committing between them was in neither (404 for a webhook that had
+ * raced its answer). Every step is an index lookup: this runs on most webhooks when Shunya is fast.
  */
 export async function findWebhookOperations(
   db: Db,
@@ -182,18 +145,23 @@ export async function findWebhookOperations(
     shunyaCallId: number | null;
     kind: OperationKind | null;
   },
-): Promise<{ byId: OperationRow[]; adoptable: OperationRow | null }> {
+): Promise<{ byId: OperationAndJob[]; adoptable: OperationAndJob | null }> {
   const canAdopt = q.companyId !== null && q.shunyaCallId !== null && q.kind !== null;
-  const res = await db.raw(
-    `WITH by_id AS (SELECT to_jsonb(o) AS op, false AS adopt FROM shunya_operations o WHERE o.shunya_job_id = :id)
-     SELECT * FROM by_id
-     ${canAdopt ? `UNION ALL (${ADOPTABLE})` : ''}`,
-    { id: q.shunyaJobId, company: q.companyId, kind: q.kind, call: q.shunyaCallId },
+  const sql = canAdopt ? `${BY_ID} UNION ALL (${ADOPTABLE})` : BY_ID;
+  const res = await prepared(
+    db.raw(
+      sql,
+      canAdopt
+        ? { id: q.shunyaJobId, company: q.companyId, kind: q.kind, call: q.shunyaCallId }
+        : { id: q.shunyaJobId },
+    ),
+    sql,
   );
-  const rows = res.rows as { op: OperationRow; adopt: boolean }[];
+  const rows = res.rows as (OperationAndJob & { adopt: boolean })[];
+  const strip = ({ op, job }: OperationAndJob) => ({ op, job });
   return {
-    byId: rows.filter((r) => !r.adopt).map((r) => r.op),
-    adoptable: rows.find((r) => r.adopt)?.op ?? null,
+    byId: rows.filter((r) => !r.adopt).map(strip),
+    adoptable: rows.find((r) => r.adopt) ? strip(rows.find((r) => r.adopt) as OperationAndJob) : null,
   };
 }
 
@@ -220,40 +188,46 @@ export async function recordEarlyWebhook(
   return res.rows.length > 0;
 }
 
-/** Locks an operation and its job, in that order, in one round trip. */
-export async function lockOperationAndJob(
-  tx: Tx,
+/**
+ * A failed operation of a job that is not running (it waits for a retry): the operation alone is settled
+ * as failed, so that the job's next attempt starts the stage again with a new operation. Guarded by the job
+ * still waiting: once its retry runs (and may be resubmitting this very operation), the failure is its
+ * attempt's, and the caller decides again (false).
+ */
+export async function settleFailedOperation(
+  db: Db,
   operationId: string,
-): Promise<{ op: OperationRow; job: JobRow } | undefined> {
-  const res = await tx.raw(
-    `SELECT to_jsonb(o) AS op, to_jsonb(j) AS job FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
-     WHERE o.id = ? FOR UPDATE OF o, j`,
-    [operationId],
-  );
-  const row = res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
-  return row;
-}
-
-/** Settles an operation (completed or failed) and removes its scheduled poll, in one statement. */
-export async function settleOperation(
-  tx: Tx,
-  operationId: string,
-  patch: Record<string, unknown>,
-): Promise<void> {
-  const columns = Object.keys(patch);
-  await tx.raw(
+  error: JobError,
+  now: Date,
+  adoptShunyaJobId: string | null,
+): Promise<boolean> {
+  const res = await db.raw(
     `WITH settled AS (
-       UPDATE shunya_operations SET ${columns.map((c) => `${c} = ?`).join(', ')}, updated_at = now() WHERE id = ? RETURNING id)
+       UPDATE shunya_operations SET status = 'failed', error = ?::jsonb, completed_at = ?,
+              shunya_job_id = COALESCE(shunya_job_id, ?), submitted_at = COALESCE(submitted_at, ?), updated_at = now()
+       WHERE id = ? AND status IN ('submitting', 'submitted')
+         AND EXISTS (SELECT 1 FROM shunya_jobs j WHERE j.id = shunya_operations.job_id AND j.job_status = 'pending')
+       RETURNING id)
      SELECT graphile_worker.remove_job('poll:' || id) FROM settled`,
-    [...columns.map((c) => patch[c] as never), operationId],
+    [JSON.stringify(error), now, adoptShunyaJobId, adoptShunyaJobId ? now : null, operationId],
   );
+  return res.rows.length > 0;
 }
 
-/** Marks the live operations of a job superseded (before resubmitting a stage). */
-export async function supersedeOperations(tx: Tx, jobId: string, kind?: OperationKind): Promise<void> {
-  const q = tx('shunya_operations')
-    .where({ job_id: jobId })
-    .whereIn('status', ['submitting', 'submitted', 'failed']);
-  if (kind) q.andWhere({ kind });
-  await q.update({ status: 'superseded', updated_at: tx.fn.now() });
+/** A synchronous answer (segmentation, D3): the operation is `submitted`, unless a webhook completed it first. */
+export async function markSubmittedSynchronously(db: Db, operationId: string, now: Date): Promise<boolean> {
+  const moved = await db('shunya_operations')
+    .where({ id: operationId, status: 'submitting' })
+    .update({ status: 'submitted', submitted_at: now, updated_at: db.fn.now() });
+  return moved > 0;
+}
+
+/** Asks the poller to look at an operation now (a webhook said it completed but carried no result, D36). */
+export async function pollNow(db: Db, operationId: string): Promise<void> {
+  await db.raw(
+    `SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
+                                    job_key => 'poll:' || id)
+     FROM shunya_operations WHERE id = ? AND status = 'submitted'`,
+    [TASK.poll, operationId],
+  );
 }

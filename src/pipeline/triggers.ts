@@ -1,14 +1,19 @@
-// The triggers' transactions (§3.1 steps 1-2, §3.2 steps 1-2): the business rows, the ShunyaJob and its
-// graphile-worker wake-up are written together or not at all.
+// The triggers (§3.1 steps 1-2, §3.2 steps 1-2): the business rows and the ShunyaJob are written together
+// or not at all, then the tenant's admission runs (D97), which starts the job when a slot and the quota allow.
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/knex.ts';
-import { transaction } from '../db/tx.ts';
-import { attachRecording, type IncomingCall, insertCallOnce, setCallLead } from '../domain/calls.ts';
+import { compose, run } from '../db/statement.ts';
+import { retryConflicts, transaction } from '../db/tx.ts';
+import { attachRecording, type CallRow, type IncomingCall, lockCall, newCallParts } from '../domain/calls.ts';
 import type { CompanyRow } from '../domain/companies.ts';
-import { findOrCreateLead } from '../domain/leads.ts';
 import { recordUpload, type Upload } from '../domain/recording-sessions.ts';
-import { createCsrCallJob, createSalesVisitJob, type JobDeps } from './jobs.ts';
-import type { JobStatus } from './model.ts';
-import { findJobFor } from './store.ts';
+import { admitTenant } from './admission.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { JobRow, JobStatus } from './model.ts';
+import { findJobFor, runningJobs } from './store.ts';
+import { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from './transitions/index.ts';
+
+export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
 
 export interface CallAccepted {
   status: 'queued' | 'stored_without_recording';
@@ -21,37 +26,78 @@ export async function acceptCallRailCall(
   db: Db,
   company: CompanyRow,
   incoming: IncomingCall,
-  deps: JobDeps,
+  deps: Omit<TriggerDeps, 'db'>,
 ): Promise<CallAccepted> {
-  return transaction(db, async (tx) => {
-    const { call, created } = await insertCallOnce(tx, company.id, incoming);
-    if (created) {
-      const lead = await findOrCreateLead(tx, company.id, incoming.customerPhone, incoming.customerName);
-      await setCallLead(tx, company.id, call.id, lead.id);
-      const job = incoming.recordingUrl
-        ? await createCsrCallJob(tx, call, incoming.recordingUrl, deps)
-        : null;
-      return {
-        status: job ? 'queued' : 'stored_without_recording',
-        call_id: call.id,
-        job_id: job?.id ?? null,
-        duplicate: false,
-      };
-    }
-    // A repeated delivery creates nothing new, except the job a first delivery without a recording could
-    // not create (decision D32).
+  const d = { ...deps, db };
+  // one statement: the call, its lead and its job (D99)
+  const parts = [...newCallParts(company.id, incoming, randomUUID())];
+  if (incoming.recordingUrl)
+    parts.push(csrCallJobPart('job', 'call', incoming.recordingUrl, deps.config.jobs.maxAttempts));
+  const [created] = await retryConflicts(() =>
+    run<{ call: CallRow; job: JobRow | null; running: number | null }>(
+      db,
+      compose(
+        parts,
+        `SELECT to_jsonb(call) AS call, ${incoming.recordingUrl ? '(SELECT to_jsonb(job) FROM job)' : 'null'} AS job,
+                (SELECT running FROM tenant_admission WHERE company_id = call.company_id) AS running FROM call`,
+      ),
+    ),
+  );
+  if (created) {
+    if (created.job) await admitNewJob(d, company.id, created.running);
+    return {
+      status: created.job ? 'queued' : 'stored_without_recording',
+      call_id: created.call.id,
+      job_id: created.job?.id ?? null,
+      duplicate: false,
+    };
+  }
+  return acceptRepeatedCall(d, company, incoming);
+}
+
+/**
+ * Admission after a trigger's new job (D97), unless the tenant's slots are all taken: a job that frees one
+ * runs admission after it commits, and will find this one. The count the trigger's statement read may be
+ * stale (its snapshot predates the commit); when it says full, the count is read again now, after the
+ * commit: if a slot was freed before this read, admission runs here; if after it, the admission that
+ * follows that freeing starts after this job committed and finds it. So no job waits for the safety net,
+ * and a flooding tenant's triggers do not queue on its admission row (the fairness phase had them hold the
+ * API's connections while they waited, delaying the other tenants' requests).
+ */
+async function admitNewJob(d: TriggerDeps, companyId: string, seenRunning: number | null): Promise<void> {
+  const slots = d.config.jobs.tenantMaxConcurrent;
+  if (seenRunning !== null && seenRunning >= slots && (await runningJobs(d.db, companyId)) >= slots) return;
+  await admitTenant(d, companyId);
+}
+
+/**
+ * A repeated delivery creates nothing new, except the job a first delivery without a recording could not
+ * create (decision D32).
+ */
+async function acceptRepeatedCall(
+  d: TriggerDeps,
+  company: CompanyRow,
+  incoming: IncomingCall,
+): Promise<CallAccepted> {
+  const r = await transaction(d.db, async (tx) => {
+    const call = await lockCall(tx, company.id, incoming.callrailCallId);
+    if (!call) throw new Error(`CallRail call ${incoming.callrailCallId} was neither inserted nor found`);
     let job = await findJobFor(tx, company.id, { callId: call.id });
+    let created = false;
     if (!job && !call.recording_url && incoming.recordingUrl) {
       await attachRecording(tx, company.id, call.id, incoming.recordingUrl);
-      job = await createCsrCallJob(tx, call, incoming.recordingUrl, deps);
+      job = await createCsrCallJob(tx, call, incoming.recordingUrl, d.config.jobs.maxAttempts);
+      created = true;
     }
-    return {
-      status: job ? 'queued' : 'stored_without_recording',
-      call_id: call.id,
-      job_id: job?.id ?? null,
-      duplicate: true,
-    };
+    return { call, job, created };
   });
+  if (r.created) await admitTenant(d, company.id);
+  return {
+    status: r.job ? 'queued' : 'stored_without_recording',
+    call_id: r.call.id,
+    job_id: r.job?.id ?? null,
+    duplicate: true,
+  };
 }
 
 export type UploadAccepted =
@@ -64,15 +110,15 @@ export async function acceptRecordingUpload(
   companyId: string,
   sessionId: string,
   upload: Upload,
-  deps: JobDeps,
+  deps: Omit<TriggerDeps, 'db'>,
 ): Promise<UploadAccepted> {
-  return transaction(db, async (tx) => {
-    const r = await recordUpload(tx, companyId, sessionId, upload);
-    if (r.kind === 'foreign') return { kind: 'not_found' };
+  const r = await transaction(db, async (tx): Promise<UploadAccepted> => {
+    const u = await recordUpload(tx, companyId, sessionId, upload);
+    if (u.kind === 'foreign') return { kind: 'not_found' };
     const existing = await findJobFor(tx, companyId, { sessionId });
     if (existing) {
-      if (r.session.audio_url !== upload.audioUrl)
-        return { kind: 'conflict', audio_url: r.session.audio_url ?? '' };
+      if (u.session.audio_url !== upload.audioUrl)
+        return { kind: 'conflict', audio_url: u.session.audio_url ?? '' };
       return {
         kind: 'accepted',
         session_id: sessionId,
@@ -81,7 +127,7 @@ export async function acceptRecordingUpload(
         duplicate: true,
       };
     }
-    const job = await createSalesVisitJob(tx, r.session, deps);
+    const job = await createSalesVisitJob(tx, u.session, deps.config.jobs.maxAttempts);
     return {
       kind: 'accepted',
       session_id: sessionId,
@@ -90,4 +136,7 @@ export async function acceptRecordingUpload(
       duplicate: false,
     };
   });
+  if (r.kind !== 'accepted' || r.duplicate) return r;
+  const admitted = await admitTenant({ ...deps, db }, companyId);
+  return admitted.includes(r.job_id) ? { ...r, status: 'running' } : r;
 }

@@ -10,8 +10,7 @@ import { unstorable } from '../util/storable.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { OperationRow } from './model.ts';
-import { enqueue, TASK } from './queue.ts';
-import { findWebhookOperations, recordEarlyWebhook } from './store.ts';
+import { findWebhookOperations, type OperationAndJob, pollNow, recordEarlyWebhook } from './store.ts';
 
 export interface WebhookDelivery {
   headers: Record<string, string | undefined>;
@@ -187,6 +186,7 @@ async function decide(
   }
   if (found.kind === 'none') return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
   const { op, adopt } = found;
+  const read = { op, job: found.job };
   note(profile, shunyaJobId, op);
 
   // D77: a delivery about a result already applied is answered already_processed, with or without a body
@@ -194,7 +194,7 @@ async function decide(
   if (env.status === 'processing') return applied ? answer('already_processed') : answer('ignored');
   if (env.status === 'failed') {
     const error = env.error ?? deps.normalize.error({}, 500);
-    const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt);
+    const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt, read);
     return answer(r.verdict);
   }
   if (env.status !== 'completed')
@@ -202,10 +202,7 @@ async function decide(
   if (env.result === undefined || env.result === null) {
     if (applied) return answer('already_processed');
     // a notification without its result: fetch it now through the poller
-    if (op.status === 'submitted')
-      await deps.db.transaction((tx) =>
-        enqueue(tx, TASK.poll, { operation_id: op.id }, { jobKey: `poll:${op.id}` }),
-      );
+    if (op.status === 'submitted') await pollNow(deps.db, op.id);
     return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
   }
   const r = await completeOperation(
@@ -214,6 +211,7 @@ async function decide(
     { status: 'completed', result: env.result },
     'webhook',
     adopt,
+    read,
   );
   if (r.conflict) note(profile, shunyaJobId, op, 'a different result than the one applied');
   if (r.verdict === 'incomplete')
@@ -222,7 +220,7 @@ async function decide(
 }
 
 type Found =
-  | { kind: 'op'; op: OperationRow; adopt?: { shunyaJobId: string } }
+  | { kind: 'op'; op: OperationRow; job: OperationAndJob['job']; adopt?: { shunyaJobId: string } }
   | { kind: 'mismatch'; op: OperationRow }
   | { kind: 'deferred' }
   | { kind: 'none' };
@@ -248,11 +246,11 @@ async function operationFor(deps: PipelineDeps, env: WebhookEnvelope, shunyaJobI
     found = await lookup();
     if (nothing()) return { kind: 'deferred' };
   }
-  const own = found.byId.find((o) => o.company_id === env.company_id);
-  if (own) return { kind: 'op', op: own };
-  const other = found.byId[0];
+  const own = found.byId.find((o) => o.op.company_id === env.company_id);
+  if (own) return { kind: 'op', ...own };
+  const other = found.byId[0]?.op;
   if (other) return { kind: 'mismatch', op: other };
-  return found.adoptable ? { kind: 'op', op: found.adoptable, adopt: { shunyaJobId } } : { kind: 'none' };
+  return found.adoptable ? { kind: 'op', ...found.adoptable, adopt: { shunyaJobId } } : { kind: 'none' };
 }
 
 function answer(v: 'processed' | 'already_processed' | 'incomplete' | 'ignored'): WebhookAnswer {

@@ -5,14 +5,15 @@ import {
   parseCronItems,
   type Runner,
   run,
+  type Task,
   type TaskList,
   type WorkerEvents,
   Logger as WorkerLogger,
 } from 'graphile-worker';
 import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { admit, admitAll } from './admission.ts';
+import { admitAll, admitTenant } from './admission.ts';
 import { advance } from './advance.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { Heartbeat } from './heartbeat.ts';
@@ -39,29 +40,62 @@ for (const code of [
 ])
   RETRYABLE_ERROR_CODES[code] ??= DATABASE_RESTART;
 
-const field = (payload: unknown, name: string): string => {
-  const v = (payload as Record<string, unknown> | null)?.[name];
-  if (typeof v !== 'string') throw new Error(`task payload lacks ${name}`);
-  return v;
-};
+// pg reports a connection that drops while it is made or in the middle of a query ("Connection terminated
+// unexpectedly", then "Client has encountered a connection error and is not queryable") with no error
+// code, and graphile-worker decides what to retry by code only: with several worker processes and a
+// Postgres restart, the chaos run saw a worker die of it in graphile-worker's failJobs (D95). Such errors
+// are given the code of a reset connection, which the table above retries.
+const CONNECTION_LOST =
+  /^(Connection terminated|Client has encountered a connection error|Connection ended unexpectedly)/;
 
+export function markConnectionLoss(e: unknown): unknown {
+  if (e instanceof Error && !('code' in e) && CONNECTION_LOST.test(e.message))
+    Object.assign(e, { code: 'ECONNRESET' });
+  return e;
+}
+
+/** graphile-worker's own pool: the errors of its connects and of its clients' queries pass through markConnectionLoss. */
+export function createWorkerPool(url: string, max: number, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown;
+  pool.connect = ((...args: unknown[]) =>
+    args.length > 0
+      ? connect(...args)
+      : (connect() as Promise<pg.PoolClient>).catch((e) =>
+          Promise.reject(markConnectionLoss(e)),
+        )) as typeof pool.connect;
+  // an idle connection's error (e.g. Postgres restarting) is logged, not fatal
+  pool.on('error', (e) => logger.warn({ err: e }, 'graphile-worker pool connection error'));
+  pool.on('connect', (client) => {
+    client.on('error', (e) => logger.warn({ err: e }, 'graphile-worker connection error'));
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const r = query(...args);
+      return r instanceof Promise ? r.catch((e) => Promise.reject(markConnectionLoss(e))) : r;
+    }) as typeof client.query;
+  });
+  return pool;
+}
+
+/** Otto's tasks, their payloads typed by GraphileWorker.Tasks (queue.ts). */
 export function taskList(deps: PipelineDeps): TaskList {
-  return {
-    [TASK.admit]: async (p) => {
-      await admit(deps, field(p, 'company_id'));
+  const tasks: { [K in keyof GraphileWorker.Tasks]: Task<K> } = {
+    otto_admit: async (p) => {
+      await admitTenant(deps, p.company_id);
     },
-    [TASK.advance]: (p) => advance(deps, field(p, 'job_id')),
-    [TASK.poll]: (p) => poll(deps, field(p, 'operation_id')),
-    [TASK.sweepTimeouts]: async () => {
+    otto_advance: (p) => advance(deps, p.job_id),
+    otto_poll: (p) => poll(deps, p.operation_id),
+    otto_sweep_timeouts: async () => {
       await sweepTimeouts(deps);
     },
-    [TASK.admitAll]: async () => {
+    otto_admit_all: async () => {
       await admitAll(deps);
     },
-    [TASK.prune]: async () => {
+    otto_prune: async () => {
       await prune(deps);
     },
   };
+  return tasks;
 }
 
 export interface RunningWorker {

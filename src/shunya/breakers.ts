@@ -2,6 +2,11 @@
 // company_abc is one breaker whatever the call id. cockatiel's ConsecutiveBreaker: `threshold`
 // consecutive failures open it; after `cooldownMs` the next call is the single probe (others wait for
 // its result); success closes it, failure re-opens it for another cooldown.
+//
+// Each process has its own breakers, and tells the others when one opens (D101): `onOpen` receives the
+// instant until which it is open, and a breaker that opened in another process (`openedElsewhere`) refuses
+// calls here too until then, so that the other processes stop sending into the outage as soon as one has
+// seen it, instead of each finding it out by its own `threshold` failures.
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -26,6 +31,8 @@ interface Entry {
   policy: CircuitBreakerPolicy;
   counter: ConsecutiveBreaker;
   openedAt: number | null;
+  /** open in another process until this instant (epoch ms) */
+  elsewhereUntil: number | null;
 }
 
 export class BreakerRegistry {
@@ -34,7 +41,7 @@ export class BreakerRegistry {
   constructor(
     private readonly threshold: number,
     private readonly cooldownMs: number,
-    private readonly onOpen?: (endpoint: string, companyId: string) => void,
+    private readonly onOpen?: (endpoint: string, companyId: string, untilMs: number) => void,
   ) {}
 
   static key(endpoint: string, companyId: string): string {
@@ -50,11 +57,11 @@ export class BreakerRegistry {
         handleWhen((err) => err instanceof BreakerFailure),
         { halfOpenAfter: this.cooldownMs, breaker: counter },
       );
-      const created: Entry = { endpoint, companyId, policy, counter, openedAt: null };
+      const created: Entry = { endpoint, companyId, policy, counter, openedAt: null, elsewhereUntil: null };
       // cockatiel measures the cooldown with Date.now(); so do we.
       policy.onBreak(() => {
         created.openedAt = Date.now();
-        this.onOpen?.(endpoint, companyId);
+        this.onOpen?.(endpoint, companyId, created.openedAt + this.cooldownMs);
       });
       policy.onReset(() => {
         created.openedAt = null;
@@ -78,6 +85,8 @@ export class BreakerRegistry {
     { kind: 'value'; value: T } | { kind: 'failure'; error: unknown } | { kind: 'open'; retryAfterMs: number }
   > {
     const e = this.entry(endpoint, companyId);
+    const elsewhere = this.elsewhereFor(e);
+    if (elsewhere !== null) return { kind: 'open', retryAfterMs: elsewhere };
     try {
       return { kind: 'value', value: await e.policy.execute(fn) };
     } catch (err) {
@@ -92,8 +101,22 @@ export class BreakerRegistry {
   /** While the breaker refuses calls: how long until it lets a probe through; otherwise null. */
   openFor(endpoint: string, companyId: string): number | null {
     const e = this.entries.get(BreakerRegistry.key(endpoint, companyId));
-    if (!e || e.policy.state !== CircuitState.Open) return null;
+    if (!e) return null;
+    const elsewhere = this.elsewhereFor(e);
+    if (elsewhere !== null) return elsewhere;
+    if (e.policy.state !== CircuitState.Open) return null;
     const ms = this.retryAfterMs(e);
+    return ms > 0 ? ms : null;
+  }
+
+  /** Another process's breaker for (endpoint, tenant) opened: refuse calls here too until `untilMs`. */
+  openedElsewhere(endpoint: string, companyId: string, untilMs: number): void {
+    const e = this.entry(endpoint, companyId);
+    if (untilMs > Date.now() && untilMs > (e.elsewhereUntil ?? 0)) e.elsewhereUntil = untilMs;
+  }
+
+  private elsewhereFor(e: Entry): number | null {
+    const ms = e.elsewhereUntil === null ? 0 : e.elsewhereUntil - Date.now();
     return ms > 0 ? ms : null;
   }
 
@@ -107,6 +130,14 @@ export class BreakerRegistry {
    */
   states(): BreakerState[] {
     return [...this.entries.values()].map((e) => {
+      if (this.elsewhereFor(e) !== null && e.policy.state === CircuitState.Closed)
+        return {
+          endpoint: e.endpoint,
+          company_id: e.companyId,
+          state: 'open' as const,
+          consecutive_failures: e.counter.state as number,
+          opened_at: new Date((e.elsewhereUntil as number) - this.cooldownMs).toISOString(),
+        };
       const s = e.policy.state;
       const cooled = e.openedAt !== null && Date.now() - e.openedAt >= this.cooldownMs;
       const state =

@@ -41,8 +41,8 @@ export interface ShunyaClientOptions {
   now?: () => number;
   random?: () => number;
   logger?: Logger;
-  /** Called when a breaker opens (for metrics). */
-  onBreakerOpen?: (endpoint: string, companyId: string) => void;
+  /** Called when a breaker opens, with the instant until which it is open (metrics; telling the other processes, D101). */
+  onBreakerOpen?: (endpoint: string, companyId: string, untilMs: number) => void;
 }
 
 export type ShunyaClientDeps = Pick<
@@ -224,6 +224,8 @@ export function createShunyaClient(o: ShunyaClientOptions): ShunyaClient {
     },
 
     breakerStates: () => breakers.states(),
+    breakerOpenedElsewhere: (endpoint, companyId, untilMs) =>
+      breakers.openedElsewhere(endpoint, companyId, untilMs),
   };
 }
 

@@ -8,7 +8,7 @@ import { isCataloguedErrorCode } from './catalogue.ts';
 import { type Endpoint, endpointLabel, MUTATING } from './endpoints.ts';
 import { classifyOutcome } from './error-mapping.ts';
 import { ShunyaCircuitOpenError, type ShunyaError } from './errors.ts';
-import { countsAgainstBreaker, isRetriedInProcess, retryDelayMs, serverRetryAfter } from './retry-policy.ts';
+import { retryDelayMs } from './retry-policy.ts';
 import type { RequestOptions } from './types.ts';
 
 /** Headers Otto sends (§4.5), split into the contract's header parameters and the rest. */
@@ -74,7 +74,7 @@ export async function executeOperation(
     log.debug({ attempt }, 'shunya request');
     const run = await s.breakers.run(endpoint, tenant, async () => {
       const a = await attemptOnce(op, s, endpoint);
-      if (a.kind === 'error' && countsAgainstBreaker(a.error)) throw new BreakerFailure(a);
+      if (a.kind === 'error' && a.error.meaning.countsAgainstBreaker) throw new BreakerFailure(a);
       return a;
     });
     if (run.kind === 'open') {
@@ -95,8 +95,9 @@ export async function executeOperation(
     // Shunya answered with a code the contract does not list (D47): handled by `retryable`, flagged here.
     if (e.httpStatus !== null && !isCataloguedErrorCode(e.errorCode))
       log.warn({ ...fields, uncatalogued: true }, 'uncatalogued Shunya error_code');
-    const retryAfter = serverRetryAfter(e);
-    if (!isRetriedInProcess(e) || attempt > s.retryDelaysMs.length) {
+    // what the failure means was decided when the error was built (errors.ts)
+    const retryAfter = e.meaning.retryAfterMs;
+    if (!e.meaning.retryInProcess || attempt > s.retryDelaysMs.length) {
       log.warn({ ...fields, duration_ms: s.now() - started }, 'shunya request failed');
       throw e;
     }

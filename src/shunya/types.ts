@@ -208,6 +208,28 @@ export interface ShunyaErrorInfo {
   request_id: string | null;
 }
 
+/**
+ * What a failed Shunya request means, decided once, by the client, when it builds the error (§9.1, §9.2;
+ * D16, D35, D96). The client reads `retryInProcess`, `countsAgainstBreaker` and `retryAfterMs`; the job
+ * layer reads `disposition` and `retryAfterMs`.
+ */
+export interface ErrorMeaning {
+  /**
+   * For the job layer: `later` is flow control (an open breaker, a rate limit: try again after
+   * `retryAfterMs`, no attempt consumed); `transient` is a failed attempt, retried with the job-level
+   * backoff; `permanent` fails the job (401/403, validation, `retryable: false`).
+   */
+  disposition: 'later' | 'transient' | 'permanent';
+  /** retried by the client within the logical operation (§4.1: 5xx retryable, 429, timeouts, network) */
+  retryInProcess: boolean;
+  /** Shunya unwell or unreachable: counts against the breaker of its endpoint and tenant (§9.1) */
+  countsAgainstBreaker: boolean;
+  /** how long Shunya (Retry-After) or the breaker asked to wait; null when nobody said */
+  retryAfterMs: number | null;
+  /** Shunya answered, but not in a form Otto can read: not JSON, an unknown status, no job id (D80) */
+  unreadable: boolean;
+}
+
 /** A webhook body in either profile (decision D1), before the result is normalised by its kind. */
 export interface WebhookEnvelope {
   profile: 'handoff' | 'shunya';
@@ -277,6 +299,8 @@ export interface ShunyaClient {
   health(opts: RequestOptions): Promise<{ status: string }>;
   /** Circuit breaker states, for the ops API and metrics. */
   breakerStates(): BreakerState[];
+  /** Another process's breaker for (endpoint, tenant) opened until `untilMs`: refuse calls here too (D101). */
+  breakerOpenedElsewhere(endpoint: string, companyId: string, untilMs: number): void;
 }
 
 export interface BreakerState {

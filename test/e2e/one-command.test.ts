@@ -52,7 +52,7 @@ describe('npm start, then npm run demo', () => {
       env: { ...process.env, ...env, NO_COLOR: '1' },
       timeout: 120_000,
     });
-    expect(stdout).not.toContain('Starting the whole system in this process');
+    expect(stdout).not.toContain('Starting the whole system');
     for (const step of [
       /POST \/webhooks\/callrail\/call\.completed .*\n.*→ 202 \{"status":"queued"/,
       /Shunya transcription: completed \(Shunya job /,

@@ -12,7 +12,6 @@ import { type PipelineDeps, systemClock } from '../../src/pipeline/deps.ts';
 import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
 import { ensureOperation } from '../../src/pipeline/store.ts';
 import { acceptCallRailCall } from '../../src/pipeline/triggers.ts';
-import { classifyShunyaError } from '../../src/shunya/classify.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { normalizeError, normalizeWebhook } from '../../src/shunya/normalize/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -35,7 +34,6 @@ beforeAll(async () => {
     logger,
     client: shunyaClientFromConfig(config),
     normalize: shunyaNormalizers,
-    classifyError: classifyShunyaError,
     clock: systemClock,
   };
   otto = await listen(buildApp({ config, db: t.db, logger, workerCheck: async () => 'disabled', pipeline }));

@@ -28,9 +28,8 @@ import { buildApp } from '../../src/http/app.ts';
 import type { Clock, PipelineDeps } from '../../src/pipeline/deps.ts';
 import type { JobRow, JobType } from '../../src/pipeline/model.ts';
 import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
-import { ensureOperation, updateJob } from '../../src/pipeline/store.ts';
+import { ensureOperation } from '../../src/pipeline/store.ts';
 import { acceptCallRailCall, acceptRecordingUpload } from '../../src/pipeline/triggers.ts';
-import { classifyShunyaError } from '../../src/shunya/classify.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import type { OperationKind } from '../../src/shunya/types.ts';
 import { buildSegmentation } from '../helpers/canonical.ts';
@@ -413,7 +412,6 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
     logger,
     client: shunyaClientFromConfig(config),
     normalize: shunyaNormalizers,
-    classifyError: classifyShunyaError,
     clock,
   };
   const server: Listening = await listen(
@@ -470,9 +468,12 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
       const output: Record<string, unknown> = { transcription: { transcript_id: null, word_count: 10 } };
       if (spec.jobType === 'sales_visit' && spec.kind === 'analysis')
         output.segmentation = buildSegmentation();
-      job = await db.transaction((tx) =>
-        updateJob(tx, job.id, { stage: spec.kind, output_payload: JSON.stringify(output) }),
-      );
+      job = (
+        (await db('shunya_jobs')
+          .where({ id: job.id })
+          .update({ stage: spec.kind, output_payload: JSON.stringify(output) })
+          .returning('*')) as JobRow[]
+      )[0] as JobRow;
     }
     const op = await ensureOperation(db, job, spec.kind);
     const shunyaJobId = spec.state === 'submitting' ? null : `fz-${spec.kind}-${randomUUID()}`;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
-import { admit } from '../../src/pipeline/admission.ts';
+import { admitTenant } from '../../src/pipeline/admission.ts';
 import { systemClock } from '../../src/pipeline/deps.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
@@ -12,6 +12,9 @@ import { deferred } from '../helpers/sse.ts';
 let t: TestDatabase;
 const config = loadConfig({ TENANT_MAX_CONCURRENT: '2' });
 const deps = () => ({ db: t.db, config, clock: systemClock });
+/** How many jobs one admission of the tenant started. */
+const admit = async (d: ReturnType<typeof deps>, companyId: string) =>
+  (await admitTenant(d, companyId)).length;
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -9,7 +9,7 @@ import { completeSynchronously } from '../../src/pipeline/advance.ts';
 import { completeOperation } from '../../src/pipeline/complete.ts';
 import { type PipelineDeps, systemClock } from '../../src/pipeline/deps.ts';
 import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
-import { classifyShunyaError } from '../../src/shunya/classify.ts';
+import { operationAndJob } from '../../src/pipeline/store.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
@@ -26,7 +26,6 @@ beforeAll(async () => {
     logger: createLogger('silent'),
     client: shunyaClientFromConfig(config),
     normalize: shunyaNormalizers,
-    classifyError: classifyShunyaError,
     clock: systemClock,
   };
 });
@@ -189,6 +188,37 @@ describe('completeOperation', () => {
       `advance:${waiting.id}`,
     ]);
     expect(queued.rows).toHaveLength(1);
+  });
+
+  it('a failure read while the job waited for its retry, written once the retry runs, fails that attempt (chaos)', async () => {
+    // The long chaos run left a job `running` with nothing to do: a webhook read its job `pending` (retry
+    // scheduled), the retry started (running, resubmitting the same operation), and the webhook then only
+    // settled the operation as failed, as for a waiting job; the resubmission found the operation failed
+    // and wrote nothing. Settling is now guarded by the job still waiting, and is decided again otherwise.
+    const { job, op } = await visitAt('analysis', 'submitting');
+    await t
+      .db('shunya_jobs')
+      .where({ id: job.id })
+      .update({ job_status: 'pending', next_attempt_at: new Date() });
+    const stale = await operationAndJob(t.db, op.id);
+    await t
+      .db('shunya_jobs')
+      .where({ id: job.id })
+      .update({ job_status: 'running', attempts: 2, next_attempt_at: null });
+    const error = { error_code: 'INTERNAL_ERROR', error_type: 'server_error', message: 'x', retryable: true };
+    const r = await completeOperation(
+      deps,
+      op.id,
+      { status: 'failed', error } as never,
+      'webhook',
+      undefined,
+      stale,
+    );
+    expect(r.verdict).toBe('processed');
+    expect((await t.db('shunya_operations').where({ id: op.id }).first()).status).toBe('failed');
+    const after = await t.db('shunya_jobs').where({ id: job.id }).first();
+    expect(after.job_status).toBe('pending');
+    expect(after.next_attempt_at).not.toBeNull();
   });
 
   it('a synchronous answer that arrives first is applied', async () => {

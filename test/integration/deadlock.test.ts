@@ -1,6 +1,7 @@
 // A trigger that Postgres picks as a deadlock victim is run again, not answered 500 (D44). Regression: the
 // long chaos run had a CallRail trigger (admission: the tenant's advisory lock, then its due pending jobs)
 // deadlock with a transaction of the same tenant that held one of those jobs and then wanted admission.
+// Admission now locks the tenant's admission row instead of an advisory lock (D97); the cycle is the same.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
@@ -56,13 +57,13 @@ describe('a trigger chosen as a deadlock victim', () => {
     // another transaction of the tenant holds that job, as a completion does...
     const other = await t.db.transaction();
     await other.raw('SELECT id FROM shunya_jobs WHERE id = ? FOR UPDATE', [earlier.job_id]);
-    // ...while a trigger admits the tenant's due jobs: it takes the advisory lock and waits for the job
+    // ...while a trigger admits the tenant's due jobs: it locks the tenant's admission row and waits for the job
     const payload = callRailPayload(company);
     const trigger = postCallRail(otto.url, company, payload);
     await new Promise((r) => setTimeout(r, 300));
     // ...and the other transaction now wants admission too: a cycle, which Postgres breaks after
     // deadlock_timeout (1 s) by aborting the transaction that waited first, the trigger's
-    await other.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`otto:admit:${company.id}`]);
+    await other.raw('SELECT 1 FROM tenant_admission WHERE company_id = ? FOR UPDATE', [company.id]);
     await other.commit();
 
     const res = await trigger;

@@ -9,7 +9,6 @@ import { type PipelineDeps, systemClock } from '../../src/pipeline/deps.ts';
 import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
 import { prune } from '../../src/pipeline/prune.ts';
 import { receiveWebhook } from '../../src/pipeline/webhook.ts';
-import { classifyShunyaError } from '../../src/shunya/classify.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
@@ -23,7 +22,6 @@ const deps = (env: Record<string, string> = {}): PipelineDeps => {
     logger: createLogger('silent'),
     client: shunyaClientFromConfig(config),
     normalize: shunyaNormalizers,
-    classifyError: classifyShunyaError,
     clock: systemClock,
   };
 };

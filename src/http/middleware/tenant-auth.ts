@@ -8,6 +8,7 @@ import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } 
 import type { Middleware } from 'koa';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
+import { companyExists } from '../../domain/companies.ts';
 import type { AppState } from '../context.ts';
 import { forbidden, unauthorized } from '../errors.ts';
 
@@ -95,8 +96,8 @@ export function tenantAuth(
       );
     const seen = known.get(companyId);
     if (!seen || Date.now() - seen > 60_000) {
-      const exists = await db('companies').where({ id: companyId }).first('id');
-      if (!exists) throw unauthorized('UNKNOWN_TENANT', 'The token names no known tenant');
+      if (!(await companyExists(db, companyId)))
+        throw unauthorized('UNKNOWN_TENANT', 'The token names no known tenant');
       known.set(companyId, Date.now());
     }
     ctx.state.tenant = {

@@ -1,10 +1,12 @@
 // Jobs as the ops API presents them (contracts/otto.openapi.yaml JobSummary, JobDetail).
 import type { JobDetail, JobSummary } from '../../../generated/otto/types.gen.ts';
-import type { JobRow, OperationRow } from '../../pipeline/model.ts';
+import type { JobHistory } from '../../pipeline/job-queries.ts';
+import type { JobRow } from '../../pipeline/model.ts';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
-export function presentJob(j: JobRow): JobSummary {
+/** `expectedStart`: for a pending job, when admission expects to start it (D98); null otherwise. */
+export function presentJob(j: JobRow, expectedStart: Date | null = null): JobSummary {
   return {
     id: j.id,
     company_id: j.company_id,
@@ -20,34 +22,16 @@ export function presentJob(j: JobRow): JobSummary {
     created_at: iso(j.created_at) as string,
     updated_at: iso(j.updated_at) as string,
     completed_at: iso(j.completed_at),
+    expected_start_at: iso(expectedStart),
   };
 }
 
-export interface AttemptRow {
-  attempt: number;
-  started_at: Date;
-  finished_at: Date | null;
-  outcome: JobDetail['attempts_log'][number]['outcome'];
-  error: JobDetail['attempts_log'][number]['error'];
-}
-
-export interface DeliveryRow {
-  id: string;
-  received_at: Date;
-  verdict: JobDetail['webhook_deliveries'][number]['verdict'];
-  http_status: number;
-  shunya_job_id: string | null;
-  profile: 'handoff' | 'shunya' | null;
-}
-
 export function presentJobDetail(
-  j: JobRow,
-  attempts: AttemptRow[],
-  ops: OperationRow[],
-  deliveries: DeliveryRow[],
+  { job: j, attempts, operations: ops, deliveries }: JobHistory,
+  expectedStart: Date | null,
 ): JobDetail {
   return {
-    ...presentJob(j),
+    ...presentJob(j, expectedStart),
     input_payload: j.input_payload as unknown as Record<string, unknown>,
     output_payload: j.output_payload,
     processed_output_hash: j.processed_output_hash,

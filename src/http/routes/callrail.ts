@@ -13,6 +13,7 @@ import { unstorable } from '../../util/storable.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, unauthorized, unprocessable } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
+import type { TenantGate } from '../tenant-gate.ts';
 import { validate } from '../validate.ts';
 
 type Body = Record<string, unknown>;
@@ -89,7 +90,7 @@ export function verifyCallRailSignature(company: CompanyRow, raw: Buffer, signat
   return safeEqual(hmacBase64(algorithm, company.callrail_signing_key, raw), signature.trim());
 }
 
-export function callRailRoutes(config: Config, db: Db, clock: Clock): Router<AppState> {
+export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: TenantGate): Router<AppState> {
   const router = new Router<AppState>();
   router.post('/webhooks/callrail/call.completed', jsonBody(), async (ctx) => {
     const body = ctx.request.body;
@@ -116,7 +117,9 @@ export function callRailRoutes(config: Config, db: Db, clock: Clock): Router<App
     if (bad) throw badRequest('VALIDATION_ERROR', `The body ${bad}, which Otto cannot store`);
     const incoming = toIncomingCall(b);
     if (incoming.recordingUrl) checkAudioUrl(incoming.recordingUrl, config.audio.requireHttps);
-    const accepted = await acceptCallRailCall(db, company, incoming, { config, clock });
+    const accepted = await gate.run(company.id, () =>
+      acceptCallRailCall(db, company, incoming, { config, clock }),
+    );
     ctx.state.log.info(
       {
         company_id: company.id,

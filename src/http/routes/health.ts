@@ -1,6 +1,6 @@
 // Liveness (/health: the process answers) and readiness (/ready: database and worker reachable).
 import Router from '@koa/router';
-import type { Db } from '../../db/knex.ts';
+import { type Db, pingDatabase } from '../../db/knex.ts';
 import type { AppState } from '../context.ts';
 
 export type WorkerCheck = () => Promise<'ok' | 'unreachable' | 'disabled'>;
@@ -8,7 +8,7 @@ export type WorkerCheck = () => Promise<'ok' | 'unreachable' | 'disabled'>;
 async function databaseCheck(db: Db): Promise<'ok' | 'unreachable'> {
   try {
     await Promise.race([
-      db.raw('SELECT 1'),
+      pingDatabase(db),
       new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
     ]);
     return 'ok';

@@ -12,14 +12,14 @@ import {
   listCompanies,
 } from '../../domain/companies.ts';
 import type { PipelineDeps } from '../../pipeline/deps.ts';
-import { listJobs } from '../../pipeline/job-queries.ts';
+import { expectedStarts, listJobs, readJobHistory } from '../../pipeline/job-queries.ts';
 import { retryJob } from '../../pipeline/jobs.ts';
-import type { JobRow, OperationRow } from '../../pipeline/model.ts';
+import type { JobRow } from '../../pipeline/model.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { operatorAuth } from '../middleware/operator-auth.ts';
-import { type AttemptRow, type DeliveryRow, presentJob, presentJobDetail } from '../presenters/jobs.ts';
+import { presentJob, presentJobDetail } from '../presenters/jobs.ts';
 import { queryWithIntegers, validate } from '../validate.ts';
 
 export const presentCompany = (c: CompanyRow): Company => ({
@@ -87,33 +87,24 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
       limit,
     });
     const page = rows.slice(0, limit);
+    const starts = await expectedStarts(db, page, config.jobs.jobsPerHour, pipeline.clock.now());
     ctx.body = {
-      items: page.map(presentJob),
+      items: page.map((j) => presentJob(j, starts.get(j.id) ?? null)),
       next_cursor: rows.length > limit && page.length ? encodeCursor(page[page.length - 1] as JobRow) : null,
     };
   });
 
   router.get('/jobs/:job_id', async (ctx) => {
     const id = validate(zUuid, ctx.params.job_id);
-    const job = (await db('shunya_jobs').where({ id }).first()) as JobRow | undefined;
-    if (!job) throw notFound('Job');
-    const [attempts, ops, deliveries] = await Promise.all([
-      db('shunya_job_attempts').where({ job_id: id }).orderBy('id') as Promise<AttemptRow[]>,
-      db('shunya_operations').where({ job_id: id }).orderBy('created_at') as Promise<OperationRow[]>,
-      db('webhook_deliveries')
-        .where({ job_id: id })
-        .orderBy('received_at')
-        .select('id', 'received_at', 'verdict', 'http_status', 'shunya_job_id', 'profile') as Promise<
-        DeliveryRow[]
-      >,
-    ]);
-    ctx.body = presentJobDetail(job, attempts, ops, deliveries);
+    const history = await readJobHistory(db, id);
+    if (!history) throw notFound('Job');
+    const starts = await expectedStarts(db, [history.job], config.jobs.jobsPerHour, pipeline.clock.now());
+    ctx.body = presentJobDetail(history, starts.get(id) ?? null);
   });
 
   router.post('/jobs/:job_id/retry', async (ctx) => {
     const id = validate(zUuid, ctx.params.job_id);
-    const r = await transaction(db, async (tx) => {
-      const result = await retryJob(tx, pipeline, id);
+    const r = await retryJob(pipeline, id, async (tx, result) => {
       if (result.kind === 'ok')
         await recordAudit(tx, ctx.state.operator!, {
           action: 'job.retried',
@@ -123,7 +114,6 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
           details: { stage: result.job.stage },
           requestId: ctx.state.requestId,
         });
-      return result;
     });
     if (r.kind === 'not_found') throw notFound('Job');
     if (r.kind === 'not_retryable')
@@ -132,7 +122,8 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
       });
     ctx.state.log.info({ job_id: id }, 'job retried by an operator');
     ctx.status = 202;
-    ctx.body = presentJob(r.job);
+    const starts = await expectedStarts(db, [r.job], config.jobs.jobsPerHour, pipeline.clock.now());
+    ctx.body = presentJob(r.job, starts.get(r.job.id) ?? null);
   });
 
   router.get('/circuit-breakers', (ctx) => {

@@ -10,6 +10,7 @@ import type { AppState } from '../context.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';
+import type { TenantGate } from '../tenant-gate.ts';
 import { validate } from '../validate.ts';
 import { checkAudioUrl } from './callrail.ts';
 
@@ -25,7 +26,12 @@ function formatFromUrl(url: string): string | null {
   return m?.[1] ? m[1].toLowerCase() : null;
 }
 
-export function recordingSessionRoutes(config: Config, db: Db, clock: Clock): Router<AppState> {
+export function recordingSessionRoutes(
+  config: Config,
+  db: Db,
+  clock: Clock,
+  gate: TenantGate,
+): Router<AppState> {
   const router = new Router<AppState>();
   router.post(
     '/api/v1/recording-sessions/:session_id/upload-audio',
@@ -61,19 +67,16 @@ export function recordingSessionRoutes(config: Config, db: Db, clock: Clock): Ro
       if (appointmentId && !(await findAppointment(db, companyId, appointmentId)))
         throw notFound('Appointment');
 
-      const r = await acceptRecordingUpload(
-        db,
-        companyId,
-        sessionId,
-        {
-          audioUrl: body.audio_url,
-          audioFormat: format,
-          fileSizeBytes: body.file_size_bytes ?? null,
-          durationSeconds: body.duration_seconds ?? null,
-          appointmentId,
-          ghostMode: body.ghost_mode ?? false,
-        },
-        { config, clock },
+      const upload = {
+        audioUrl: body.audio_url,
+        audioFormat: format,
+        fileSizeBytes: body.file_size_bytes ?? null,
+        durationSeconds: body.duration_seconds ?? null,
+        appointmentId,
+        ghostMode: body.ghost_mode ?? false,
+      };
+      const r = await gate.run(companyId, () =>
+        acceptRecordingUpload(db, companyId, sessionId, upload, { config, clock }),
       );
       if (r.kind === 'not_found') throw notFound('Recording session');
       if (r.kind === 'conflict')

@@ -227,3 +227,44 @@ describe('circuit breaker', () => {
     ]);
   });
 });
+
+// D101: each process has its own breakers and tells the others when one opens.
+describe('a breaker opened in another process', () => {
+  it('refuses calls here too until then, without calling Shunya, and says when it opens here', async () => {
+    const opened: [string, string, number][] = [];
+    const t = testClient(ok, {
+      retryDelaysMs: [],
+      onBreakerOpen: (e, c, until) => opened.push([e, c, until]),
+    });
+    t.client.breakerOpenedElsewhere(COMPLETE, 'co', T0 + 20_000);
+    const err = await t.client.getCompleteAnalysis('co', 1, newRequestOptions()).catch((e) => e);
+    expect(err).toBeInstanceOf(ShunyaCircuitOpenError);
+    expect(err).toMatchObject({ retryAfterMs: 20_000 });
+    expect(t.requests).toHaveLength(0);
+    expect(t.client.breakerStates()).toEqual([
+      {
+        endpoint: COMPLETE,
+        company_id: 'co',
+        state: 'open',
+        consecutive_failures: 0,
+        opened_at: new Date(T0 + 20_000 - 30_000).toISOString(),
+      },
+    ]);
+    // another tenant, another endpoint: untouched
+    await expect(t.client.getCompleteAnalysis('other', 1, newRequestOptions())).resolves.toBeDefined();
+    vi.setSystemTime(T0 + 20_001);
+    await expect(t.client.getCompleteAnalysis('co', 2, newRequestOptions())).resolves.toBeDefined();
+    expect(opened).toEqual([]);
+  });
+
+  it('tells the others, with the instant until which it is open', async () => {
+    const opened: [string, string, number][] = [];
+    const t = testClient(failing, {
+      retryDelaysMs: [],
+      onBreakerOpen: (e, c, until) => opened.push([e, c, until]),
+    });
+    for (let i = 1; i <= 5; i++)
+      await t.client.getCompleteAnalysis('co', i, newRequestOptions()).catch(() => {});
+    expect(opened).toEqual([[COMPLETE, 'co', T0 + 30_000]]);
+  });
+});

@@ -1,0 +1,104 @@
+// One system under test for the benchmark: a fresh database on the benchmark's durable Postgres, migrated
+// by the source tree under test (this repository, or a baseline copy), the simulator (zero latency, no
+// faults) and Otto's processes in the layout asked for, plus the tenants the load uses. Everything the
+// phases measure goes through here: pids for CPU, the database for statements and timings.
+import path from 'node:path';
+import { createDb, type Db } from '../../src/db/knex.ts';
+import { ROOT } from '../lib/procs.ts';
+import {
+  type Fleet,
+  type Layout,
+  migrate,
+  type PgServer,
+  type Simulator,
+  startFleet,
+  startSimulator,
+} from '../lib/stack.ts';
+import { createTenants, type Tenant, webhookRoutes } from '../lib/tenants.ts';
+
+export const ADMIN = 'bench-admin-token';
+
+export interface SystemOptions {
+  pg: PgServer;
+  /** a database name unique in this run */
+  database: string;
+  layout: Layout;
+  /** graphile-worker concurrency (and the pool size) of each worker process */
+  concurrency: number;
+  /** load tenants, plus the fairness phase's two */
+  tenants: number;
+  /** the source tree to run Otto from (default: this repository) */
+  root?: string;
+  /** extra Otto environment (e.g. the quota) */
+  env?: Record<string, string>;
+  /** a V8 CPU profile of every Otto process, into this directory */
+  profileDir?: string;
+}
+
+export interface System {
+  db: Db;
+  dbName: string;
+  sim: Simulator;
+  fleet: Fleet;
+  load: Tenant[];
+  flooder: Tenant;
+  bystander: Tenant;
+  pids(): Record<string, number[]>;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(o: SystemOptions): Promise<System> {
+  const url = await o.pg.createDatabase(o.database);
+  const db = createDb(url, 6);
+  await db.raw('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await migrate(url, o.root ?? ROOT);
+  // the simulator needs a webhook URL before Otto's ports are known: per-tenant routes replace it below
+  const sim = await startSimulator({
+    webhookUrl: 'http://127.0.0.1:9/unused',
+    argv: ['--preset', 'happy', '--time-scale', '1', '--seed', '1'],
+  });
+  const fleet = await startFleet({
+    layout: o.layout,
+    dbUrl: url,
+    root: o.root,
+    env: {
+      UWC_BASE_URL: sim.url,
+      LOG_LEVEL: 'warn',
+      OTTO_ADMIN_TOKEN: ADMIN,
+      WORKER_CONCURRENCY: String(o.concurrency),
+      DB_POOL_MAX: String(o.concurrency),
+      ...o.env,
+    },
+    // one profile per thread (tsx's loader runs in a thread of its own), named by Node with pid and thread
+    nodeArgs: o.profileDir ? () => ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : undefined,
+  });
+  const tenants = await createTenants(fleet.apiUrls[0] as string, ADMIN, o.tenants + 2, {
+    name: 'Bench tenant',
+    callrailBase: 900_000_000,
+  });
+  await sim.admin('/config', { webhook_url: `${fleet.apiUrls[0]}/api/v1/shunya/webhook` }, 'PUT');
+  await sim.admin('/config', { tenants: webhookRoutes(tenants, fleet.apiUrls) }, 'PUT');
+  const [flooder, bystander] = tenants.slice(o.tenants) as [Tenant, Tenant];
+  return {
+    db,
+    dbName: o.database,
+    sim,
+    fleet,
+    load: tenants.slice(0, o.tenants),
+    flooder,
+    bystander,
+    pids: () => ({
+      otto: fleet.pids(),
+      simulator: sim.proc.child.pid ? [sim.proc.child.pid] : [],
+      postgres: [o.pg.postmasterPid()],
+    }),
+    async stop() {
+      await fleet.stop();
+      sim.proc.child.kill('SIGTERM');
+      await sim.proc.exited;
+      await db.destroy();
+    },
+  };
+}
+
+export const profileDirOf = (on: boolean) => (on ? path.join(ROOT, 'bench/results/profiles') : undefined);

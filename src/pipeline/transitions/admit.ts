@@ -1,0 +1,88 @@
+// admit: pending → running (§11.1, §11.2; D34, D97, D98). At most `slots` jobs of a tenant run at once, and
+// at most `perHour` jobs are first admitted in any hour (0: no quota); the rest wait as `pending`, and only
+// admitted work enters graphile-worker's queue, so a tenant with a backlog of thousands cannot push another
+// tenant's work to the back of the queue.
+//
+// One statement. It locks the tenant's admission row, whose `running` and `admitted` counts it reads in
+// their latest version (a locking read sees what a concurrent admission committed after this statement's
+// snapshot), takes due pending jobs in order (retries, and new jobs within the quota), starts them with
+// their attempt rows and their first step, and adds what it admitted to the counts. Every transition out of
+// `running` subtracts in its own statement, and is followed by an admission of the tenant in a statement
+// of its own: a statement cannot see what commits while it waits for a lock, so admission always runs after
+// the change that made room, never inside it (D97).
+import type { Db, Tx } from '../../db/knex.ts';
+import { prepared } from '../../db/statement.ts';
+import { TASK } from '../queue.ts';
+
+export interface AdmissionLimits {
+  /** jobs of a tenant running at once (TENANT_MAX_CONCURRENT) */
+  slots: number;
+  /** jobs of a tenant first admitted in any hour (TENANT_JOBS_PER_HOUR); 0: no quota */
+  perHour: number;
+}
+
+export const limitsOf = (config: {
+  jobs: { tenantMaxConcurrent: number; jobsPerHour: number };
+}): AdmissionLimits => ({
+  slots: config.jobs.tenantMaxConcurrent,
+  perHour: config.jobs.jobsPerHour,
+});
+
+const DUE = `company_id = :company AND job_status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)`;
+const ORDER = 'ORDER BY COALESCE(next_attempt_at, created_at), created_at';
+
+/** Admits the tenant's due pending jobs into its free slots; returns the ids admitted. */
+export async function admit(
+  db: Db | Tx,
+  companyId: string,
+  limits: AdmissionLimits,
+  now: Date,
+): Promise<string[]> {
+  const res = await prepared(
+    db.raw(ADMIT, {
+      company: companyId,
+      now: now.toISOString(),
+      slots: limits.slots,
+      perHour: limits.perHour,
+      task: TASK.advance,
+    }),
+    ADMIT,
+  );
+  return (res.rows as { id: string }[]).map((r) => r.id);
+}
+
+const ADMIT = `WITH cap AS (
+       SELECT running, admitted FROM tenant_admission WHERE company_id = :company FOR UPDATE
+     ), seen AS (
+       SELECT admitted FROM tenant_admission WHERE company_id = :company
+     ), free AS (
+       SELECT greatest(0, :slots - coalesce((SELECT running FROM cap), :slots)) AS n
+     ), quota AS (
+       SELECT CASE WHEN :perHour = 0 THEN :slots ELSE greatest(0, :perHour
+         - (SELECT count(*) FROM shunya_jobs
+            WHERE company_id = :company AND admitted_at > :now::timestamptz - interval '1 hour')
+         - ((SELECT admitted FROM cap) - (SELECT admitted FROM seen))) END AS n
+     ), retries AS (
+       SELECT id, COALESCE(next_attempt_at, created_at) AS due, created_at, false AS fresh FROM shunya_jobs
+       WHERE ${DUE} AND admitted_at IS NOT NULL ${ORDER} LIMIT (SELECT n FROM free) FOR UPDATE
+     ), fresh AS (
+       SELECT id, COALESCE(next_attempt_at, created_at) AS due, created_at, true AS fresh FROM shunya_jobs
+       WHERE ${DUE} AND admitted_at IS NULL ${ORDER} LIMIT least((SELECT n FROM free), (SELECT n FROM quota)) FOR UPDATE
+     ), chosen AS (
+       SELECT id, fresh FROM (SELECT * FROM retries UNION ALL SELECT * FROM fresh) c
+       ORDER BY due, created_at LIMIT (SELECT n FROM free)
+     ), started AS (
+       UPDATE shunya_jobs j SET job_status = 'running', attempts = attempts + 1, next_attempt_at = NULL,
+              admitted_at = COALESCE(admitted_at, :now), updated_at = now()
+       FROM chosen WHERE j.id = chosen.id AND j.job_status = 'pending'
+       RETURNING j.id, j.company_id, j.attempts, j.stage, chosen.fresh
+     ), counted AS (
+       UPDATE tenant_admission SET running = running + (SELECT count(*) FROM started),
+              admitted = admitted + (SELECT count(*) FROM started WHERE fresh)
+       WHERE company_id = :company AND EXISTS (SELECT 1 FROM started)
+     ), attempt AS (
+       INSERT INTO shunya_job_attempts (company_id, job_id, attempt, stage)
+       SELECT company_id, id, attempts, stage FROM started
+     )
+     SELECT id, graphile_worker.add_job(identifier => :task, payload => json_build_object('job_id', id),
+                                        job_key => 'advance:' || id) FROM started`;

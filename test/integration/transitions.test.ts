@@ -1,0 +1,218 @@
+// No transition but §9.2's (transitions/table.ts) can happen: every transition function is run on a job in
+// every status, on a real Postgres, and the status it leaves is checked against its row of the table. A
+// transition from a status its row does not list must change nothing.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobError } from '../../generated/otto/types.gen.ts';
+import { compose, part, run } from '../../src/db/statement.ts';
+import type { CompanyRow } from '../../src/domain/companies.ts';
+import type { JobRow, JobStatus, OperationRow } from '../../src/pipeline/model.ts';
+import {
+  admit,
+  allowedPairs,
+  completeStage,
+  csrCallJobPart,
+  deferStep,
+  failStage,
+  markSubmitted,
+  pollAgain,
+  requeueLost,
+  retryByOperator,
+  TRANSITIONS,
+  type TransitionName,
+  timeOutJobs,
+} from '../../src/pipeline/transitions/index.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { buildCompany } from '../helpers/factories.ts';
+
+let t: TestDatabase;
+let company: CompanyRow;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  company = await buildCompany(t.db);
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+const STATUSES: JobStatus[] = ['pending', 'running', 'succeeded', 'failed', 'timeout'];
+const error: JobError = {
+  error_code: 'X',
+  error_type: 'server_error',
+  message: 'x',
+  retryable: true,
+  http_status: 500,
+  shunya_request_id: null,
+  at: new Date().toISOString(),
+};
+
+/** A CSR call's job in `status` at `stage`, created long ago, with a live operation of that stage. */
+async function jobIn(
+  status: JobStatus,
+  stage: 'transcription' | 'analysis',
+): Promise<{ job: JobRow; op: OperationRow }> {
+  const [call] = await t
+    .db('calls')
+    .insert({ company_id: company.id, callrail_call_id: randomUUID(), callrail_payload: {} })
+    .returning('*');
+  const [job] = await t
+    .db('shunya_jobs')
+    .insert({
+      company_id: company.id,
+      job_type: 'csr_call',
+      call_id: call.id,
+      job_status: status,
+      stage,
+      attempts: status === 'pending' ? 0 : 1,
+      input_payload: {
+        call_id: call.id,
+        shunya_call_id: call.shunya_call_id,
+        audio_url: 'https://a/b.mp3',
+        call_type: 'csr_call',
+      },
+      created_at: new Date(Date.now() - 3 * 86_400_000),
+      updated_at: new Date(Date.now() - 3 * 86_400_000),
+    })
+    .returning('*');
+  await t.db('shunya_job_attempts').insert({ company_id: company.id, job_id: job.id, attempt: 1, stage });
+  const [op] = await t
+    .db('shunya_operations')
+    .insert({ company_id: company.id, job_id: job.id, kind: stage, status: 'submitting' })
+    .returning('*');
+  return { job, op };
+}
+
+const statusOf = async (id: string) =>
+  ((await t.db('shunya_jobs').where({ id }).first('job_status')) as { job_status: JobStatus }).job_status;
+
+const now = () => new Date();
+const limits = { slots: 1000, perHour: 0 };
+
+/** Each transition, run on one job (the others are left alone where the function takes a batch). */
+const RUN: Record<
+  Exclude<TransitionName, 'create'>,
+  (j: { job: JobRow; op: OperationRow }) => Promise<unknown>
+> = {
+  admit: () => admit(t.db, company.id, limits, now()),
+  submit: ({ job, op }) =>
+    markSubmitted(t.db, {
+      operationId: op.id,
+      companyId: company.id,
+      jobId: job.id,
+      shunyaJobId: `s-${op.id}`,
+      transcriptId: null,
+      now: now(),
+      firstPoll: now(),
+    }),
+  defer: ({ job }) => deferStep(t.db, job.id, error, now()),
+  pollAgain: async ({ op }) => {
+    await t.db('shunya_operations').where({ id: op.id }).update({ status: 'submitted' });
+    return pollAgain(t.db, op, now(), { error, unreadable: true });
+  },
+  completeStage: ({ job, op }) =>
+    completeStage(t.db, {
+      job,
+      op,
+      adoptShunyaJobId: null,
+      resultHash: 'h',
+      output: { x: 1 },
+      domain: [],
+      events: [],
+      now: now(),
+    }),
+  succeed: ({ job, op }) =>
+    completeStage(t.db, {
+      job,
+      op,
+      adoptShunyaJobId: null,
+      resultHash: 'h',
+      output: {},
+      domain: [],
+      events: [],
+      now: now(),
+    }),
+  scheduleRetry: ({ job, op }) =>
+    failStage(t.db, {
+      job,
+      op: { row: op, error, adoptShunyaJobId: null },
+      error,
+      retryAt: new Date(Date.now() + 60_000),
+      domain: [],
+      events: [],
+      now: now(),
+    }),
+  fail: ({ job, op }) =>
+    failStage(t.db, {
+      job,
+      op: { row: op, error, adoptShunyaJobId: null },
+      error,
+      retryAt: null,
+      domain: [],
+      events: [],
+      now: now(),
+    }),
+  timeOut: () => timeOutJobs(t.db, new Date(Date.now() - 86_400_000), error),
+  operatorRetry: ({ job }) => retryByOperator(t.db, job.id),
+  requeue: () => requeueLost(t.db, 0, error),
+};
+
+describe('the transition table', () => {
+  it("mirrors §9.2 (Otto's reading of it, D97): no other pair", () => {
+    expect([...allowedPairs()].sort()).toEqual(
+      [
+        'new→pending',
+        'pending→running',
+        'running→running',
+        'pending→pending',
+        'running→succeeded',
+        'pending→succeeded',
+        'running→pending',
+        'running→failed',
+        'pending→timeout',
+        'running→timeout',
+        'failed→pending',
+        'timeout→pending',
+      ].sort(),
+    );
+  });
+
+  it('create makes a pending job', async () => {
+    const [row] = await run<{ job_status: JobStatus }>(
+      t.db,
+      compose(
+        [
+          part(
+            'call',
+            `INSERT INTO calls (company_id, callrail_call_id, callrail_payload) VALUES (?, ?, '{}') RETURNING *`,
+            [company.id, randomUUID()],
+          ),
+          csrCallJobPart('job', 'call', 'https://a/b.mp3', 5),
+        ],
+        'SELECT job_status FROM job',
+      ),
+    );
+    expect(row?.job_status).toBe('pending');
+  });
+
+  for (const [name, fn] of Object.entries(RUN) as [
+    Exclude<TransitionName, 'create'>,
+    (typeof RUN)[keyof typeof RUN],
+  ][]) {
+    it(`${name} makes only its own transitions, from every status`, async () => {
+      const pairs = new Set<string>(TRANSITIONS[name].pairs.map(([f, to]) => `${f}→${to}`));
+      const froms = new Set<string>(TRANSITIONS[name].pairs.map(([f]) => f));
+      for (const from of STATUSES) {
+        // every other job of the tenant ended, so that batch transitions find this one only
+        await t.db('shunya_jobs').where({ company_id: company.id }).update({ job_status: 'succeeded' });
+        const j = await jobIn(from, name === 'succeed' ? 'analysis' : 'transcription');
+        await fn(j);
+        const to = await statusOf(j.job.id);
+        // from a status its row lists, the transition happens, and only as the row says; from any other,
+        // nothing changes
+        if (froms.has(from)) expect(pairs, `${name}: ${from}→${to}`).toContain(`${from}→${to}`);
+        else expect(`${from}→${to}`, `${name} from ${from}`).toBe(`${from}→${from}`);
+      }
+    });
+  }
+});

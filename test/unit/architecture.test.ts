@@ -1,0 +1,77 @@
+// The import direction the design asks for (http → pipeline → shunya/domain → db; the simulator never
+// imports from src/), checked on the source. shunya/ once imported from pipeline/ (issue 12).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/spawn.ts';
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** The src/ (or repository) directories a file imports from, resolved. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'(\.[^']+)'/gm)].map((m) =>
+    path.relative(ROOT, path.resolve(path.dirname(file), m[1] as string)),
+  );
+}
+
+const offending = (dirs: string[], forbidden: string[]) =>
+  dirs
+    .flatMap((d) => sourceFiles(path.join(ROOT, d)))
+    .flatMap((f) =>
+      importsOf(f)
+        .filter((i) => forbidden.some((x) => i === x || i.startsWith(`${x}/`)))
+        .map((i) => `${path.relative(ROOT, f)} → ${i}`),
+    );
+
+describe('import direction', () => {
+  it('shunya/, domain/ and db/ import nothing from pipeline/ or http/', () => {
+    expect(offending(['src/shunya', 'src/domain', 'src/db'], ['src/pipeline', 'src/http'])).toEqual([]);
+  });
+  it('pipeline/ imports nothing from http/', () => {
+    expect(offending(['src/pipeline'], ['src/http'])).toEqual([]);
+  });
+  it('the simulator imports nothing from src/', () => {
+    expect(offending(['simulator'], ['src'])).toEqual([]);
+  });
+});
+
+// A job's state is written by the transitions module only (issue 12): no other file of src/ writes the
+// shunya_jobs table at all, in SQL or through knex.
+describe("the job's state", () => {
+  const WRITES = [
+    /\b(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+shunya_jobs\b/i,
+    /['"]shunya_jobs['"]\)(\s*\.\w+\((?:[^()]|\([^()]*\))*\))*\s*\.(update|insert|del|delete|upsert)\(/,
+  ];
+  const TRANSITIONS_DIR = path.join(ROOT, 'src/pipeline/transitions');
+
+  it('is written by src/pipeline/transitions/ and nothing else', () => {
+    const writers = sourceFiles(path.join(ROOT, 'src'))
+      .filter((f) => !f.startsWith(`${TRANSITIONS_DIR}/`))
+      .filter((f) => WRITES.some((re) => re.test(readFileSync(f, 'utf8'))))
+      .map((f) => path.relative(ROOT, f));
+    expect(writers).toEqual([]);
+  });
+
+  it('the check finds writes (in SQL and through knex)', () => {
+    expect(WRITES[0]?.test(`UPDATE shunya_jobs SET job_status = 'failed'`)).toBe(true);
+    expect(WRITES[1]?.test(`tx('shunya_jobs')\n  .where({ id })\n  .update({ job_status: 'x' })`)).toBe(true);
+    expect(WRITES.some((re) => re.test(`db('shunya_jobs').where({ company_id }).first()`))).toBe(false);
+  });
+});
+
+// Routes call named query functions (domain, pipeline or db); no file of src/http builds SQL (issue 12).
+describe('the HTTP layer', () => {
+  const SQL = [/\b(db|tx|knex)\s*\(\s*['"`]/, /\.raw\s*\(/, /\b(SELECT|INSERT|UPDATE|DELETE)\s+[A-Za-z*]/];
+  it('builds no SQL', () => {
+    const builders = sourceFiles(path.join(ROOT, 'src/http'))
+      .filter((f) => SQL.some((re) => re.test(readFileSync(f, 'utf8'))))
+      .map((f) => path.relative(ROOT, f));
+    expect(builders).toEqual([]);
+  });
+});
