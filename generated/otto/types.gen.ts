@@ -522,7 +522,7 @@ export type TenantOverview = {
         limit: number;
     };
     /**
-     * Jobs started in the last hour against §11.2's per-tenant hourly limit (`null` while Otto enforces none).
+     * Jobs first admitted in the last hour against §11.2's per-tenant hourly limit, `TENANT_JOBS_PER_HOUR` (`limit_per_hour` is `null` when the quota is off, `TENANT_JOBS_PER_HOUR=0`); beyond the limit jobs wait `pending` with their `expected_start_at`.
      */
     quota: {
         jobs_last_hour: number;

@@ -20,12 +20,13 @@ const emptyCounts = (): Record<JobStatus, number> => ({
   timeout: 0,
 });
 
-/** Per tenant with any job: jobs by state, the backlog, and jobs created in the last hour (§11.2's unit). */
+/** Per tenant with any job: jobs by state, the backlog, and jobs first admitted in the last hour (what
+ * admission counts against TENANT_JOBS_PER_HOUR, §11.2). */
 export async function tenantJobStats(db: Db, now: Date): Promise<Map<string, TenantJobStats>> {
   const [byStatus, backlog] = await Promise.all([
     db.raw(
       `SELECT company_id, job_status, count(*)::int AS n,
-              count(*) FILTER (WHERE created_at >= ?::timestamptz - interval '1 hour')::int AS last_hour
+              count(*) FILTER (WHERE admitted_at > ?::timestamptz - interval '1 hour')::int AS last_hour
        FROM shunya_jobs GROUP BY 1, 2`,
       [now.toISOString()],
     ),

@@ -11,6 +11,7 @@ import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { freePort } from '../../src/util/net.ts';
 import { DESKTOP, launchBrowser, openPage, PHONE, screenshot } from '../helpers/browser.ts';
+import { buildCompany } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
 import { FAST_ENV, type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
@@ -52,6 +53,10 @@ describe('the console, in development on loopback', () => {
     await page.getByRole('heading', { name: 'Demo Roofing & HVAC' }).waitFor();
     expect(await page.locator('.who').textContent()).toContain('local developer');
     expect(await page.getByText('signing key shown only at creation').count()).toBe(1);
+    // §11.2's hourly quota as admission enforces it (TENANT_JOBS_PER_HOUR, 1,000 by default)
+    expect(await page.locator('article.tenant .quota').first().textContent()).toMatch(
+      /Quota: \d+ of 1000 jobs started in the last hour/,
+    );
     await screenshot(page, 'tenants');
   });
 
@@ -119,6 +124,32 @@ describe('the console, in development on loopback', () => {
     await page.getByText('local developer (local dev): job.retried').waitFor();
     expect((await s.db('shunya_jobs').where({ id: jobId }).first()).job_status).toBe('succeeded');
   }, 60_000);
+
+  it('shows when a waiting job is expected to start, in the list and in its journey', async () => {
+    const company = await buildCompany(s.db);
+    const [call] = await s
+      .db('calls')
+      .insert({ company_id: company.id, callrail_call_id: 'CALwaiting', callrail_payload: {} })
+      .returning('id');
+    const [job] = await s
+      .db('shunya_jobs')
+      .insert({
+        company_id: company.id,
+        job_type: 'csr_call',
+        call_id: call.id,
+        input_payload: {},
+        attempts: 1,
+        admitted_at: new Date(),
+        next_attempt_at: new Date(Date.now() + 10 * 60_000),
+      })
+      .returning('id');
+    await page.goto(`${consoleUrl}#/jobs?company=${company.id}`);
+    const row = page.locator('tr', { has: page.locator(`code[title="${job.id}"]`) });
+    await row.waitFor();
+    expect(await row.locator('td[data-label="Expected start"]').textContent()).toMatch(/^in (9|10) min$/);
+    await row.getByRole('link').click();
+    await page.getByText(/expected to start in (9|10) min/).waitFor();
+  });
 
   it('draws the charts from what Otto measured', async () => {
     await page.getByRole('link', { name: 'Charts' }).click();

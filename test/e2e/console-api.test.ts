@@ -210,9 +210,50 @@ describe('overview and charts', () => {
     const t = o.tenants.find((x) => x.company.id === company.id);
     expect(t?.jobs).toEqual({ pending: 0, running: 0, succeeded: 1, failed: 0, timeout: 0 });
     expect(t?.running_slots).toEqual({ used: 0, limit: 10 });
-    expect(t?.quota.jobs_last_hour).toBe(1);
+    expect(t?.quota).toEqual({ jobs_last_hour: 1, limit_per_hour: 1000 });
     expect(t?.breakers.map((b) => b.state)).toContain('closed');
     expect(JSON.stringify(o)).not.toContain(company.callrail_signing_key);
+  });
+
+  it('counts the quota as admission does (jobs first admitted in the last hour), and shows null when it is off', async () => {
+    const company = await buildCompany(s.db);
+    const sent = await send(company.id, 'csr_call');
+    await ended(sent.job_id);
+    // a job created two hours ago and admitted now counts; one created now and not yet admitted does not
+    await s
+      .db('shunya_jobs')
+      .where({ id: sent.job_id })
+      .update({ created_at: new Date(Date.now() - 7_200_000) });
+    const quotaOf = (o: unknown) =>
+      zOpsOverview.parse(o).tenants.find((x) => x.company.id === company.id)?.quota;
+    expect(quotaOf(await get('/api/v1/ops/overview'))).toEqual({ jobs_last_hour: 1, limit_per_hour: 1000 });
+    await s
+      .db('shunya_jobs')
+      .where({ id: sent.job_id })
+      .update({ admitted_at: new Date(Date.now() - 7_200_000) });
+    expect(quotaOf(await get('/api/v1/ops/overview'))?.jobs_last_hour).toBe(0);
+
+    const config = loadConfig({
+      ...FAST_ENV,
+      DATABASE_URL: s.t.url,
+      UWC_BASE_URL: s.sim.url,
+      TENANT_JOBS_PER_HOUR: '0',
+    });
+    const off: Listening = await listen(
+      buildApp({
+        config,
+        db: s.db,
+        logger: createLogger('silent'),
+        pipeline: { ...s.otto.pipeline, config },
+        workerCheck: async () => 'ok',
+      }),
+    );
+    try {
+      const res = await fetch(`${off.url}/api/v1/ops/overview`, { headers: ADMIN });
+      expect(quotaOf(await res.json())?.limit_per_hour).toBeNull();
+    } finally {
+      await off.close();
+    }
   });
 
   it('charts completions per minute by tenant, and the Shunya latency and queue depth this process sampled', async () => {

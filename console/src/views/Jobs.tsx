@@ -114,7 +114,7 @@ function JobRowView({ j, tenant }: { j: JobSummary; tenant: string }) {
       <td data-label="Attempts">
         {j.attempts}/{j.max_attempts}
       </td>
-      <td data-label="Next attempt">{j.next_attempt_at ? ago(j.next_attempt_at) : '—'}</td>
+      <td data-label="Expected start">{j.expected_start_at ? ago(j.expected_start_at) : '—'}</td>
       <td data-label="Last error">{j.last_error ? <code>{j.last_error.error_code}</code> : '—'}</td>
       <td data-label="Created">
         <Time iso={j.created_at} />
@@ -164,7 +164,7 @@ export function Jobs({ route }: { route: Route }) {
                     <th scope="col">State</th>
                     <th scope="col">Stage</th>
                     <th scope="col">Attempts</th>
-                    <th scope="col">Next attempt</th>
+                    <th scope="col">Expected start</th>
                     <th scope="col">Last error</th>
                     <th scope="col">Created</th>
                   </tr>

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { getJobJourney, retryJob } from '../../../generated/otto/sdk.gen.ts';
 import type { JobError, JobJourney, JourneyEntry, MappedError } from '../../../generated/otto/types.gen.ts';
 import { ApiError, call, usePoll } from '../api.ts';
-import { Badge, describeError, Id, Loaded, Time } from '../components.tsx';
+import { ago, Badge, describeError, Id, Loaded, Time } from '../components.tsx';
 import { href } from '../router.ts';
 
 const KIND_LABEL: Record<JourneyEntry['kind'], string> = {
@@ -118,6 +118,11 @@ function Summary({ j, trigger }: { j: JobJourney['job']; trigger: JobJourney['tr
       <dt>State</dt>
       <dd>
         <Badge state={j.job_status} /> stage {j.stage}, attempt {j.attempts}/{j.max_attempts}
+        {j.expected_start_at ? (
+          <span class="expected-start">
+            , expected to start {ago(j.expected_start_at)} (<Time iso={j.expected_start_at} />)
+          </span>
+        ) : null}
       </dd>
       <dt>Type</dt>
       <dd>{j.job_type === 'csr_call' ? 'CSR call' : 'sales visit'}</dd>

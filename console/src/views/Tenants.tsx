@@ -113,8 +113,10 @@ function TenantCard({ t, link }: { t: TenantOverview; link: SimulatorLink | unde
         {t.backlog.oldest_pending_at ? `, oldest ${ago(t.backlog.oldest_pending_at)}` : ''}
       </p>
       <p class="quota">
-        Quota: <strong>{t.quota.jobs_last_hour}</strong> jobs in the last hour
-        {t.quota.limit_per_hour === null ? ' (no hourly limit enforced)' : ` of ${t.quota.limit_per_hour}`}
+        Quota: <strong>{t.quota.jobs_last_hour}</strong>
+        {t.quota.limit_per_hour === null
+          ? ' jobs started in the last hour (hourly quota off)'
+          : ` of ${t.quota.limit_per_hour} jobs started in the last hour`}
       </p>
       {t.breakers.length > 0 ? (
         <table class="breakers">

@@ -6,7 +6,7 @@ import type { JobRow } from '../../pipeline/model.ts';
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 /** `expectedStart`: for a pending job, when admission expects to start it (D98); null otherwise. */
-export function presentJob(j: JobRow, expectedStart: Date | null = null): JobSummary {
+export function presentJob(j: JobRow, expectedStart: Date | null): JobSummary {
   return {
     id: j.id,
     company_id: j.company_id,

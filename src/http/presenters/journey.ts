@@ -169,10 +169,14 @@ function timeline(r: JourneyRows): JourneyEntry[] {
   return entries.sort((a, b) => key(a) - key(b) || a.order - b.order).map(({ order: _, ...e }) => e);
 }
 
-export function presentJourney(r: JourneyRows, frontendRead: JobJourney['frontend_read']): JobJourney {
+export function presentJourney(
+  r: JourneyRows,
+  expectedStart: Date | null,
+  frontendRead: JobJourney['frontend_read'],
+): JobJourney {
   const map = mapperOf(r);
   return {
-    job: presentJob(r.job),
+    job: presentJob(r.job, expectedStart),
     trigger: { kind: r.trigger.kind, at: iso(r.trigger.at), callrail_call_id: r.trigger.callrail_call_id },
     timeline: timeline(r),
     operations: r.operations.map((o) => ({

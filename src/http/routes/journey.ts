@@ -5,6 +5,7 @@ import type { JobJourney } from '../../../generated/otto/types.gen.ts';
 import { zUuid } from '../../../generated/otto/zod.gen.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
+import { expectedStarts } from '../../pipeline/job-queries.ts';
 import { loadJourney } from '../../pipeline/journey.ts';
 import { callReadRows, sessionReadRows } from '../../pipeline/read-views.ts';
 import type { AppState } from '../context.ts';
@@ -35,7 +36,8 @@ export function journeyRoutes(config: Config, db: Db): Router<AppState> {
     const id = validate(zUuid, ctx.params.job_id);
     const rows = await loadJourney(db, id);
     if (!rows) throw notFound('Job');
-    ctx.body = presentJourney(rows, await frontendRead(db, rows.job));
+    const starts = await expectedStarts(db, [rows.job], config.jobs.jobsPerHour, new Date());
+    ctx.body = presentJourney(rows, starts.get(rows.job.id) ?? null, await frontendRead(db, rows.job));
   });
   return router;
 }

@@ -28,6 +28,7 @@ export function overviewRoutes(pipeline: PipelineDeps, history?: MetricsHistory)
     ]);
     const breakers = pipeline.client.breakerStates();
     const limit = config.jobs.tenantMaxConcurrent;
+    const perHour = config.jobs.jobsPerHour === 0 ? null : config.jobs.jobsPerHour; // 0: quota off (D98)
     const body: OpsOverview = {
       generated_at: now.toISOString(),
       tenant_max_concurrent: limit,
@@ -44,8 +45,7 @@ export function overviewRoutes(pipeline: PipelineDeps, history?: MetricsHistory)
             oldest_pending_at: s?.oldest_pending_at ? iso(s.oldest_pending_at) : null,
           },
           running_slots: { used: s?.counts.running ?? 0, limit },
-          // §11.2's hourly limit is not enforced yet (issue 12): the use is shown, the limit is null
-          quota: { jobs_last_hour: s?.jobs_last_hour ?? 0, limit_per_hour: null },
+          quota: { jobs_last_hour: s?.jobs_last_hour ?? 0, limit_per_hour: perHour },
           breakers: breakers.filter((b) => b.company_id === c.id),
         };
       }),
