@@ -1,6 +1,6 @@
 // Ghost mode (§3.2, D30, D87): Otto stores no text of the visit's conversation. D30 keeps the transcript
 // itself out; but Shunya's analysis carries the conversation too: objections quote the customer, pending
-// actions carry the raw words, segment key points and transition indicators quote either side, and its
+// and visit actions carry the raw words, segment key points and transition indicators quote either side, and its
 // prose (summary, descriptions, tips) may repeat a sentence verbatim (the simulator's summaries do). Once
 // the transcript is gone Otto cannot tell a quote from a paraphrase, so for a ghost visit it keeps the
 // analysis's structured judgments only: outcome, scores, categories, severities, SOP stages, times and
@@ -50,6 +50,7 @@ function analysis(a: CompleteAnalysis): CompleteAnalysis {
     compliance: { ...a.compliance, violations: [], positive_behaviors: [], recommendations: [] },
     summary: { summary: GHOST_NOTE, key_points: [], action_items: [], next_steps: [] },
     pending_actions: a.pending_actions.map(action),
+    visit_actions: a.visit_actions.map(action),
     missed_opportunities: a.missed_opportunities.map(missed),
     entities: { ...a.entities, name: null, phone: null, email: null, address: null },
   };
