@@ -3,6 +3,7 @@
 // scheduled poll (the fallback), while the webhook is the fast path. What a failed submission means was
 // decided by the client when it built the error (D96): flow control defers the step, a transient failure
 // costs an attempt, a permanent one fails the job.
+import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { Submitted } from '../shunya/types.ts';
 import { type CompletionResult, completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -10,8 +11,10 @@ import { attemptFailed } from './failure.ts';
 import type { JobRow, OperationRow } from './model.ts';
 import { shunyaFailure } from './shunya-failure.ts';
 import {
+  isShunyaJobIdTaken,
   jobError,
   markSubmittedSynchronously,
+  operationHolding,
   replaceFailedOperation,
   runningJobAndOperation,
 } from './store.ts';
@@ -105,21 +108,62 @@ export async function advance(deps: PipelineDeps, jobId: string): Promise<void> 
   }
   const { shunya_job_id, transcript_id } = submission.submitted;
   const now = deps.clock.now();
-  const marked = await markSubmitted(deps.db, {
-    operationId: op.id,
-    companyId: op.company_id,
-    jobId: job.id,
-    shunyaJobId: shunya_job_id,
-    transcriptId: transcript_id,
-    now,
-    firstPoll: new Date(now.getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000),
-  });
+  let marked: boolean;
+  try {
+    marked = await markSubmitted(deps.db, {
+      operationId: op.id,
+      companyId: op.company_id,
+      jobId: job.id,
+      shunyaJobId: shunya_job_id,
+      transcriptId: transcript_id,
+      now,
+      firstPoll: new Date(now.getTime() + (deps.config.jobs.pollDelaysS[0] ?? 5) * 1000),
+    });
+  } catch (e) {
+    if (!isShunyaJobIdTaken(e)) throw e;
+    await jobIdTaken(deps, job, op, shunya_job_id);
+    return;
+  }
   if (marked) log.info({ request_id: op.request_id, shunya_job_id }, 'submitted to Shunya');
   else
     log.info(
       { request_id: op.request_id, shunya_job_id },
       'submitted to Shunya; a webhook had already completed or failed the operation',
     );
+}
+
+/**
+ * Shunya answered the submission with a job id another operation of the tenant already carries (D106):
+ * most likely an earlier attempt's, handed back because Shunya deduplicated the resubmission (a mock of
+ * Shunya's document answers "string" every time). One operation per Shunya job id (§4.6 method 2) is what
+ * lets a webhook find its job, so the answer cannot be taken; it ends the attempt, with the reason on the
+ * operation and the job, instead of failing the task over and over while the job stays `running`.
+ */
+async function jobIdTaken(
+  deps: PipelineDeps,
+  job: JobRow,
+  op: OperationRow,
+  shunyaJobId: string,
+): Promise<void> {
+  const holder = await operationHolding(deps.db, job.company_id, shunyaJobId);
+  const whose = holder
+    ? `operation ${holder.id} (${holder.kind}, ${holder.status}, ${holder.job_id === job.id ? 'an earlier attempt of this job' : `job ${holder.job_id}`})`
+    : 'another operation';
+  const err: JobError = {
+    error_code: 'INVALID_RESPONSE',
+    error_type: 'server_error',
+    message: `Shunya answered the submission with job id "${shunyaJobId}", which ${whose} already carries; Otto keeps one operation per Shunya job id (§4.6)`,
+    retryable: true,
+    http_status: null,
+    shunya_request_id: null,
+    at: deps.clock.now().toISOString(),
+  };
+  deps.logger.warn(
+    { job_id: job.id, operation_id: op.id, shunya_job_id: shunyaJobId, holder: holder?.id },
+    'Shunya job id already taken',
+  );
+  deps.metrics?.unreadableAnswer(op.kind, 'submit');
+  await attemptFailed(deps, job, err, { row: op, error: err, adoptShunyaJobId: null });
 }
 
 /**

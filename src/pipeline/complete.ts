@@ -6,7 +6,7 @@
 // between the read and the write, the transition writes nothing and the decision is made again from a new
 // read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
 import { retryConflicts } from '../db/tx.ts';
-import { isCataloguedErrorCode } from '../shunya/catalogue.ts';
+import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { admitTenant } from './admission.ts';
@@ -99,7 +99,7 @@ async function decideAndWrite(
 
   if (outcome.status === 'failed') {
     // A job error whose code the contract does not list is kept as sent and flagged (D47).
-    if (!isCataloguedErrorCode(outcome.error.error_code))
+    if (isUncataloguedShunyaCode(outcome.error.error_code))
       deps.logger.warn(
         { operation_id: op.id, error_code: outcome.error.error_code, uncatalogued: true },
         'uncatalogued Shunya error_code',

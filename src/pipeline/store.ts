@@ -130,6 +130,22 @@ const BY_ID = `WITH by_id AS (
 
 export type OperationAndJob = { op: OperationRow; job: JobRow };
 
+/** Whether `e` is the unique violation of one Shunya job id per tenant's operations (§4.6 method 2). */
+export const isShunyaJobIdTaken = (e: unknown): boolean =>
+  (e as { code?: string }).code === '23505' &&
+  (e as { constraint?: string }).constraint === 'shunya_operations_company_id_shunya_job_id_key';
+
+/** The operation of a tenant that carries a Shunya job id (read only on the error path above). */
+export async function operationHolding(
+  db: Db,
+  companyId: string,
+  shunyaJobId: string,
+): Promise<Pick<OperationRow, 'id' | 'job_id' | 'kind' | 'status'> | undefined> {
+  return db('shunya_operations')
+    .where({ company_id: companyId, shunya_job_id: shunyaJobId })
+    .first('id', 'job_id', 'kind', 'status');
+}
+
 /**
  * The operations a webhook names, with their jobs (D36, D78), in ONE statement, so one snapshot: every
  * operation carrying this Shunya id (unique per tenant; another tenant's means a company mismatch), else the

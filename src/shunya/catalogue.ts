@@ -6,3 +6,19 @@ import { ERROR_CATALOGUE } from '../../generated/shunya/contract.ts';
 export function isCataloguedErrorCode(code: string): boolean {
   return Object.hasOwn(ERROR_CATALOGUE, code);
 }
+
+/** Codes Otto's client gives what it could not read, could not reach or would not send; never Shunya's. */
+const OTTO_CLIENT_CODES = new Set([
+  'INVALID_RESPONSE',
+  'UNEXPECTED_STATUS',
+  'SHUNYA_TIMEOUT',
+  'SHUNYA_UNREACHABLE',
+  'CIRCUIT_OPEN',
+  'OTTO_INTERNAL_ERROR',
+]);
+
+export const isOttoClientErrorCode = (code: string): boolean => OTTO_CLIENT_CODES.has(code);
+
+/** A code Shunya sent that the contract does not list (D47): kept, and flagged in the log. */
+export const isUncataloguedShunyaCode = (code: string): boolean =>
+  !isCataloguedErrorCode(code) && !isOttoClientErrorCode(code);

@@ -4,7 +4,7 @@
 import type { Logger } from '../logger.ts';
 import { type JwtSettings, mintJwt, signBody } from './auth.ts';
 import { BreakerFailure, type BreakerRegistry } from './breakers.ts';
-import { isCataloguedErrorCode } from './catalogue.ts';
+import { isUncataloguedShunyaCode } from './catalogue.ts';
 import { type Endpoint, endpointLabel, MUTATING } from './endpoints.ts';
 import { classifyOutcome } from './error-mapping.ts';
 import { ShunyaCircuitOpenError, type ShunyaError } from './errors.ts';
@@ -93,7 +93,7 @@ export async function executeOperation(
     const e = a.error;
     const fields = { attempt, http_status: e.httpStatus, error_code: e.errorCode, retryable: e.retryable };
     // Shunya answered with a code the contract does not list (D47): handled by `retryable`, flagged here.
-    if (e.httpStatus !== null && !isCataloguedErrorCode(e.errorCode))
+    if (e.httpStatus !== null && isUncataloguedShunyaCode(e.errorCode))
       log.warn({ ...fields, uncatalogued: true }, 'uncatalogued Shunya error_code');
     // what the failure means was decided when the error was built (errors.ts)
     const retryAfter = e.meaning.retryAfterMs;

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.ts';
-import { isCataloguedErrorCode } from '../../../src/shunya/catalogue.ts';
+import { isCataloguedErrorCode, isOttoClientErrorCode } from '../../../src/shunya/catalogue.ts';
 import { ShunyaClientError } from '../../../src/shunya/errors.ts';
 import { newRequestOptions } from '../../../src/shunya/request-options.ts';
 import { loadContract } from '../../helpers/contracts.ts';
@@ -61,5 +61,23 @@ describe('the error catalogue in Otto', () => {
     const t = withLog([envelope(500, 'INTERNAL_ERROR', 'server_error', true), accepted()]);
     await t.transcribe();
     expect(t.lines.filter((l) => l.msg === 'uncatalogued Shunya error_code')).toEqual([]);
+  });
+
+  // Otto's client names what it could not read, could not reach or would not send (INVALID_RESPONSE,
+  // SHUNYA_TIMEOUT, CIRCUIT_OPEN, …): codes of Otto's own, never Shunya's, so not a deviation to report.
+  // Every unreadable answer used to be flagged as an uncatalogued Shunya code.
+  it('a code Otto’s client made itself (an unreadable answer) is not flagged', async () => {
+    const t = withLog([new Response('<html>busy</html>', { status: 200 })]);
+    expect(await t.transcribe().catch((e) => e)).toMatchObject({ errorCode: 'INVALID_RESPONSE' });
+    expect(t.lines.filter((l) => l.msg === 'uncatalogued Shunya error_code')).toEqual([]);
+    for (const c of [
+      'INVALID_RESPONSE',
+      'UNEXPECTED_STATUS',
+      'SHUNYA_TIMEOUT',
+      'SHUNYA_UNREACHABLE',
+      'CIRCUIT_OPEN',
+    ])
+      expect(isOttoClientErrorCode(c), c).toBe(true);
+    expect(isOttoClientErrorCode('TEAPOT_OVERHEATED')).toBe(false);
   });
 });
