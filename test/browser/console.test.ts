@@ -11,7 +11,7 @@ import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { freePort } from '../../src/util/net.ts';
 import { DESKTOP, launchBrowser, openPage, PHONE, screenshot } from '../helpers/browser.ts';
-import { buildCompany } from '../helpers/factories.ts';
+import { buildCallJob, buildCompany } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
 import { FAST_ENV, type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
@@ -127,24 +127,13 @@ describe('the console, in development on loopback', () => {
 
   it('shows when a waiting job is expected to start, in the list and in its journey', async () => {
     const company = await buildCompany(s.db);
-    const [call] = await s
-      .db('calls')
-      .insert({ company_id: company.id, callrail_call_id: 'CALwaiting', callrail_payload: {} })
-      .returning('id');
-    const [job] = await s
-      .db('shunya_jobs')
-      .insert({
-        company_id: company.id,
-        job_type: 'csr_call',
-        call_id: call.id,
-        input_payload: {},
-        attempts: 1,
-        admitted_at: new Date(),
-        next_attempt_at: new Date(Date.now() + 10 * 60_000),
-      })
-      .returning('id');
+    const { jobId } = await buildCallJob(s.db, company.id, {
+      attempts: 1,
+      admitted_at: new Date(),
+      next_attempt_at: new Date(Date.now() + 10 * 60_000),
+    });
     await page.goto(`${consoleUrl}#/jobs?company=${company.id}`);
-    const row = page.locator('tr', { has: page.locator(`code[title="${job.id}"]`) });
+    const row = page.locator('tr', { has: page.locator(`code[title="${jobId}"]`) });
     await row.waitFor();
     expect(await row.locator('td[data-label="Expected start"]').textContent()).toMatch(/^in (9|10) min$/);
     await row.getByRole('link').click();

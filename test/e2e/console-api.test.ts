@@ -35,6 +35,20 @@ afterAll(async () => {
   await s?.close();
 });
 
+/** Otto's HTTP app alone, on this stack's database, with `env` over the test configuration (no worker). */
+const appWith = async (env: Record<string, string>): Promise<Listening> => {
+  const config = loadConfig({ ...FAST_ENV, DATABASE_URL: s.t.url, UWC_BASE_URL: s.sim.url, ...env });
+  return listen(
+    buildApp({
+      config,
+      db: s.db,
+      logger: createLogger('silent'),
+      pipeline: { ...s.otto.pipeline, config },
+      workerCheck: async () => 'ok',
+    }),
+  );
+};
+
 const ops = async (path: string, init: RequestInit = {}) =>
   fetch(`${s.otto.url}${path}`, { ...init, headers: { ...ADMIN, ...init.headers } });
 const get = async (path: string) => (await ops(path)).json();
@@ -125,16 +139,7 @@ describe('test traffic and the journey', () => {
   });
 
   it('sends no test traffic when Otto does not run beside a simulator (real Shunya gets no test audio)', async () => {
-    const config = loadConfig({ ...FAST_ENV, DATABASE_URL: s.t.url, UWC_BASE_URL: s.sim.url });
-    const alone: Listening = await listen(
-      buildApp({
-        config,
-        db: s.db,
-        logger: createLogger('silent'),
-        pipeline: { ...s.otto.pipeline, config },
-        workerCheck: async () => 'ok',
-      }),
-    );
+    const alone = await appWith({});
     try {
       const company = await buildCompany(s.db);
       const res = await fetch(`${alone.url}/api/v1/ops/companies/${company.id}/test-traffic`, {
@@ -233,21 +238,7 @@ describe('overview and charts', () => {
       .update({ admitted_at: new Date(Date.now() - 7_200_000) });
     expect(quotaOf(await get('/api/v1/ops/overview'))?.jobs_last_hour).toBe(0);
 
-    const config = loadConfig({
-      ...FAST_ENV,
-      DATABASE_URL: s.t.url,
-      UWC_BASE_URL: s.sim.url,
-      TENANT_JOBS_PER_HOUR: '0',
-    });
-    const off: Listening = await listen(
-      buildApp({
-        config,
-        db: s.db,
-        logger: createLogger('silent'),
-        pipeline: { ...s.otto.pipeline, config },
-        workerCheck: async () => 'ok',
-      }),
-    );
+    const off = await appWith({ TENANT_JOBS_PER_HOUR: '0' });
     try {
       const res = await fetch(`${off.url}/api/v1/ops/overview`, { headers: ADMIN });
       expect(quotaOf(await res.json())?.limit_per_hour).toBeNull();

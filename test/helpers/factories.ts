@@ -16,6 +16,21 @@ export async function buildCompany(
   });
 }
 
+/** A call and its CSR job, written straight to the tables (no trigger, no queue): `pending` unless told. */
+export async function buildCallJob(
+  db: Db,
+  companyId: string,
+  job: Record<string, unknown> = {},
+): Promise<{ callId: string; jobId: string }> {
+  const [call] = await db('calls')
+    .insert({ company_id: companyId, callrail_call_id: `CAL${randomUUID()}`, callrail_payload: {} })
+    .returning('id');
+  const [row] = await db('shunya_jobs')
+    .insert({ company_id: companyId, job_type: 'csr_call', call_id: call.id, input_payload: {}, ...job })
+    .returning('id');
+  return { callId: call.id, jobId: row.id };
+}
+
 export function callRailPayload(
   company: CompanyRow,
   overrides: Record<string, unknown> = {},

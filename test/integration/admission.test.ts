@@ -6,7 +6,7 @@ import type { CompanyRow } from '../../src/domain/companies.ts';
 import { admitTenant } from '../../src/pipeline/admission.ts';
 import { systemClock } from '../../src/pipeline/deps.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { buildCompany } from '../helpers/factories.ts';
+import { buildCallJob, buildCompany } from '../helpers/factories.ts';
 import { deferred } from '../helpers/sse.ts';
 
 let t: TestDatabase;
@@ -29,27 +29,8 @@ async function pendingJobs(
   nextAttemptAt: Date | null = null,
 ): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const [call] = await t
-      .db('calls')
-      .insert({
-        company_id: company.id,
-        callrail_call_id: `${company.id}-${i}-${Math.random()}`,
-        callrail_payload: {},
-      })
-      .returning('id');
-    const [job] = await t
-      .db('shunya_jobs')
-      .insert({
-        company_id: company.id,
-        job_type: 'csr_call',
-        call_id: call.id,
-        input_payload: {},
-        next_attempt_at: nextAttemptAt,
-      })
-      .returning('id');
-    ids.push(job.id);
-  }
+  for (let i = 0; i < n; i++)
+    ids.push((await buildCallJob(t.db, company.id, { next_attempt_at: nextAttemptAt })).jobId);
   return ids;
 }
 const running = async (company: CompanyRow) =>

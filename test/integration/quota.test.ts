@@ -9,7 +9,7 @@ import { systemClock } from '../../src/pipeline/deps.ts';
 import { expectedStarts } from '../../src/pipeline/job-queries.ts';
 import type { JobRow } from '../../src/pipeline/model.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { buildCompany } from '../helpers/factories.ts';
+import { buildCallJob, buildCompany } from '../helpers/factories.ts';
 
 let t: TestDatabase;
 const config = loadConfig({ TENANT_MAX_CONCURRENT: '100', TENANT_JOBS_PER_HOUR: '3' });
@@ -30,26 +30,8 @@ async function pendingJobs(
 ): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const [call] = await t
-      .db('calls')
-      .insert({
-        company_id: company.id,
-        callrail_call_id: `${company.id}-${i}-${Math.random()}`,
-        callrail_payload: {},
-      })
-      .returning('id');
-    const [job] = await t
-      .db('shunya_jobs')
-      .insert({
-        company_id: company.id,
-        job_type: 'csr_call',
-        call_id: call.id,
-        input_payload: {},
-        created_at: new Date(Date.now() - (n - i) * 1000),
-        ...extra,
-      })
-      .returning('id');
-    ids.push(job.id);
+    const created_at = new Date(Date.now() - (n - i) * 1000);
+    ids.push((await buildCallJob(t.db, company.id, { created_at, ...extra })).jobId);
   }
   return ids;
 }
