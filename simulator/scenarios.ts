@@ -2,6 +2,7 @@
 // meeting outcome, objections), how its audio looks, and which of its operations fail. A scenario is
 // read when the call is transcribed (content) and when each job is created (failures).
 import { z } from 'zod';
+import { OBJECTION_CATEGORIES } from '../generated/shunya/contract.ts';
 import { VERTICAL_KEYS } from './content/verticals.ts';
 
 export const QUALIFICATIONS = [
@@ -16,18 +17,6 @@ export const QUALIFICATIONS = [
 ] as const;
 export const BOOKINGS = ['booked', 'not_booked', 'service_not_offered'] as const;
 export const OUTCOMES = ['won', 'lost', 'pending', 'no_show', 'rescheduled'] as const;
-export const OBJECTION_CATEGORIES = [
-  'Price/Budget',
-  'Timing',
-  'Competitor',
-  'Trust/Credibility',
-  'Need/Fit',
-  'Decision Authority',
-  'Technical',
-  'Contract Terms',
-  'DIY Alternative',
-  'No Response',
-] as const;
 export type ObjectionCategory = (typeof OBJECTION_CATEGORIES)[number];
 
 const FailureSchema = z.union([

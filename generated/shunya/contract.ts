@@ -286,3 +286,17 @@ export const PROCESSING_SLAS = {
     "max_s": 300
   }
 } as const;
+
+/** ObjectionCategoryText: Shunya's ten objection categories, ordered by their x-category-ids (1 first). */
+export const OBJECTION_CATEGORIES = [
+  "Price/Budget",
+  "Timing",
+  "Competitor",
+  "Trust/Credibility",
+  "Need/Fit",
+  "Decision Authority",
+  "Technical",
+  "Contract Terms",
+  "DIY Alternative",
+  "No Response"
+] as const;

@@ -1,5 +1,5 @@
 // The machine-readable tables of the strict Shunya contract (its root `x-` extensions: the error
-// catalogue, the webhook delivery policy, the rate, audio and processing limits) as typed constants, so
+// catalogue, the webhook delivery policy, the rate, audio and processing limits; the objection categories) as typed constants, so
 // that the simulator and Otto follow the contract instead of a copy of it (D47, D48). Written to
 // generated/shunya/contract.ts by `npm run codegen`.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -23,6 +23,17 @@ const constant = (name: string, value: unknown, doc: string) =>
 function strip(table: Record<string, unknown>): Record<string, unknown> {
   const { description: _d, ...rest } = table;
   return rest;
+}
+
+/** The enum of ObjectionCategoryText in the order of its category ids, which must be 1…n without a gap. */
+function objectionCategories(schema: { enum: string[]; 'x-category-ids': Record<string, number> }): string[] {
+  const ids = schema['x-category-ids'];
+  const ordered = [...schema.enum].sort((a, b) => (ids[a] ?? 0) - (ids[b] ?? 0));
+  ordered.forEach((c, i) => {
+    if (ids[c] !== i + 1)
+      throw new Error(`ObjectionCategoryText: "${c}" has category id ${ids[c]}, expected ${i + 1}`);
+  });
+  return ordered;
 }
 
 export async function generateContractTables(root: string): Promise<void> {
@@ -52,6 +63,11 @@ export async function generateContractTables(root: string): Promise<void> {
       'x-audio-limits: what Shunya accepts for transcription.',
     ),
     constant('PROCESSING_SLAS', strip(doc['x-processing-slas']), 'x-processing-slas: how long Shunya takes.'),
+    constant(
+      'OBJECTION_CATEGORIES',
+      objectionCategories(doc.components.schemas.ObjectionCategoryText),
+      "ObjectionCategoryText: Shunya's ten objection categories, ordered by their x-category-ids (1 first).",
+    ),
   ];
   const out = path.join(root, OUTPUT);
   await mkdir(path.dirname(out), { recursive: true });

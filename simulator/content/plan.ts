@@ -1,8 +1,9 @@
 // The plan of a call: who talks about what and how it ends. It is decided first (seeded by tenant and
 // call id, then forced by the scenario), the conversation is rendered from it, and the analysis is
 // read off the plan and the rendered turns, so the three always agree.
+
+import { OBJECTION_CATEGORIES } from '../../generated/shunya/contract.ts';
 import type { ObjectionCategory, Scenario } from '../scenarios.ts';
-import { OBJECTION_CATEGORIES } from '../scenarios.ts';
 import { makeCustomer, type Person, repName } from './people.ts';
 import { type Rng, seeded } from './prng.ts';
 import { VERTICALS, type Vertical, verticalByKey } from './verticals.ts';

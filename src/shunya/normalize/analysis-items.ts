@@ -1,5 +1,6 @@
 // The list-shaped parts of a complete analysis: objections (§6.3), coaching tips (§6.5), pending
 // actions and missed opportunities (decision D9: the handoff's top level and Shunya's nesting).
+import { OBJECTION_CATEGORIES } from '../../../generated/shunya/contract.ts';
 import type { CoachingTip, MissedOpportunity, Objection, PendingAction } from '../types.ts';
 import {
   asRecord,
@@ -34,19 +35,6 @@ export function readItems<T>(raw: unknown[], path: string, n: Notes, read: ItemR
 const byNumberNullsLast = (a: number | null, b: number | null) =>
   a === null ? (b === null ? 0 : 1) : b === null ? -1 : a - b;
 
-/** Shunya's ten objection categories, by id (its `objection_categories` table). */
-export const OBJECTION_CATEGORIES = [
-  'Price/Budget',
-  'Timing',
-  'Competitor',
-  'Trust/Credibility',
-  'Need/Fit',
-  'Decision Authority',
-  'Technical',
-  'Contract Terms',
-  'DIY Alternative',
-  'No Response',
-] as const;
 /** Any spelling case of the ten, plus the handoff's `Pricing` (D8). */
 const CATEGORY_BY_LOWER: Record<string, string> = {
   ...Object.fromEntries(OBJECTION_CATEGORIES.map((c) => [c.toLowerCase(), c])),
