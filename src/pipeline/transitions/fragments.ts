@@ -25,6 +25,22 @@ export function closeAttempt(
   );
 }
 
+/** Closes the latest attempt of every job the part `jobs` returned (batch transitions: requeue, time out). */
+export function closeAttemptsOf(
+  name: string,
+  jobs: string,
+  outcome: 'retry_scheduled' | 'failed',
+  error: JobError,
+): Part {
+  return part(
+    name,
+    `UPDATE shunya_job_attempts a SET outcome = ?, error = ?::jsonb, finished_at = now()
+     FROM (SELECT max(id) AS id FROM shunya_job_attempts WHERE job_id IN (SELECT id FROM ${jobs}) GROUP BY job_id) m
+     WHERE a.id = m.id`,
+    [outcome, JSON.stringify(error)],
+  );
+}
+
 /**
  * Gives the tenant's slot back when `guard` (a job leaving `running`) wrote. Never below zero: a job put in
  * `running` by hand (tests do) frees a slot it never took.

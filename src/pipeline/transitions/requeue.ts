@@ -7,6 +7,7 @@
 import type { JobError } from '../../../generated/otto/types.gen.ts';
 import type { Db } from '../../db/knex.ts';
 import { compose, part, run } from '../../db/statement.ts';
+import { closeAttemptsOf } from './fragments.ts';
 
 export async function requeueLost(db: Db, idleMs: number, error: JobError): Promise<string[]> {
   const rows = await run<{ company_id: string }>(
@@ -30,13 +31,7 @@ export async function requeueLost(db: Db, idleMs: number, error: JobError): Prom
            FROM lost WHERE j.id = lost.id AND j.job_status = 'running' RETURNING j.id, j.company_id`,
           [JSON.stringify(error)],
         ),
-        part(
-          'attempt',
-          `UPDATE shunya_job_attempts a SET outcome = 'retry_scheduled', error = ?::jsonb, finished_at = now()
-           FROM (SELECT max(id) AS id FROM shunya_job_attempts WHERE job_id IN (SELECT id FROM moved) GROUP BY job_id) m
-           WHERE a.id = m.id`,
-          [JSON.stringify(error)],
-        ),
+        closeAttemptsOf('attempt', 'moved', 'retry_scheduled', error),
         part(
           'slots',
           `UPDATE tenant_admission a SET running = greatest(a.running - f.n, 0)

@@ -6,6 +6,7 @@
 import type { JobError } from '../../../generated/otto/types.gen.ts';
 import type { Db } from '../../db/knex.ts';
 import { compose, part, run } from '../../db/statement.ts';
+import { closeAttemptsOf } from './fragments.ts';
 
 const BATCH = 1000;
 
@@ -26,13 +27,7 @@ async function timeOutBatch(
        RETURNING id, company_id, job_type, created_at`,
       [JSON.stringify(error), status, cutoff.toISOString()],
     ),
-    part(
-      'attempt',
-      `UPDATE shunya_job_attempts a SET outcome = 'failed', error = ?::jsonb, finished_at = now()
-       FROM (SELECT max(id) AS id FROM shunya_job_attempts WHERE job_id IN (SELECT id FROM timed) GROUP BY job_id) m
-       WHERE a.id = m.id`,
-      [JSON.stringify(error)],
-    ),
+    closeAttemptsOf('attempt', 'timed', 'failed', error),
     part(
       'events',
       `INSERT INTO outbox_events (company_id, event_type, aggregate_type, aggregate_id, payload)
