@@ -86,3 +86,12 @@ export function Loaded<T>({
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
 }
+
+/** A form's or a button's failure, announced to screen readers; nothing when there is none. */
+export function ErrorText({ error }: { error: string | null | undefined }) {
+  return error ? (
+    <p role="alert" class="error-text">
+      {error}
+    </p>
+  ) : null;
+}

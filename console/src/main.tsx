@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { getOperator } from '../../generated/otto/sdk.gen.ts';
 import type { Operator } from '../../generated/otto/types.gen.ts';
 import { ApiError, call, token, useConnection } from './api.ts';
-import { describeError, Loading } from './components.tsx';
+import { describeError, ErrorText, Loading } from './components.tsx';
 import { href, type Route, useRoute } from './router.ts';
 import { Audit } from './views/Audit.tsx';
 import { Charts } from './views/Charts.tsx';
@@ -79,11 +79,7 @@ function Login({ onLogin, problem }: { onLogin: (op: Operator) => void; problem?
           Log in
         </button>
       </form>
-      {error ? (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      ) : null}
+      <ErrorText error={error} />
       <p class="muted">
         Create one with <code>npm run operator -- create --name YOUR_NAME</code>, or use OTTO_ADMIN_TOKEN.
       </p>

@@ -8,7 +8,7 @@ import {
 } from '../../../generated/otto/sdk.gen.ts';
 import type { AuditLog, OperatorToken, OperatorTokenCreated } from '../../../generated/otto/types.gen.ts';
 import { ApiError, call, usePoll } from '../api.ts';
-import { describeError, Empty, Id, Loaded, Time } from '../components.tsx';
+import { describeError, Empty, ErrorText, Id, Loaded, Time } from '../components.tsx';
 import { href } from '../router.ts';
 
 function target(type: string | null, id: string | null) {
@@ -71,11 +71,7 @@ function Operators() {
         </label>
         <button type="submit">Create token</button>
       </form>
-      {error ? (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      ) : null}
+      <ErrorText error={error} />
       {created ? (
         <div class="once" role="status">
           <p>

@@ -15,7 +15,7 @@ import type {
   TestTrafficAccepted,
 } from '../../../generated/otto/types.gen.ts';
 import { ApiError, call, usePoll } from '../api.ts';
-import { ago, Badge, describeError, Empty, Id, Loaded, Time } from '../components.tsx';
+import { ago, Badge, describeError, Empty, ErrorText, Id, Loaded, Time } from '../components.tsx';
 import { href } from '../router.ts';
 
 const STATES = ['pending', 'running', 'succeeded', 'failed', 'timeout'] as const;
@@ -67,11 +67,7 @@ export function TestTrafficButtons({
           <a href={href(`jobs/${sent.job_id}`)}>follow job {sent.job_id.slice(0, 8)}</a>
         </p>
       ) : null}
-      {error ? (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      ) : null}
+      <ErrorText error={error} />
     </div>
   );
 }
@@ -201,11 +197,7 @@ function CreateTenant({ onCreated }: { onCreated: () => void }) {
         </label>
         <button type="submit">Create tenant</button>
       </form>
-      {error ? (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      ) : null}
+      <ErrorText error={error} />
       {created ? (
         <div class="once" role="status">
           <p>
