@@ -17,10 +17,10 @@
 // With --baseline, only the target phase, for the baseline and the working tree alternately (ab.ts).
 // Writes bench/results/<timestamp>.json, .md and .svg.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '../../src/db/knex.ts';
+import { type Machine, thisMachine } from '../lib/machine.ts';
 import { ROOT } from '../lib/procs.ts';
 import { describeLayout, layoutOf, migrate, type PgServer, startPostgres } from '../lib/stack.ts';
 import { type AbResult, prepareBaseline, runAb } from './ab.ts';
@@ -69,7 +69,7 @@ const wants = (p: string) => settings.phases.includes(p);
 
 export interface BenchResult {
   started: string;
-  machine: { cpus: number; cpuModel: string | undefined; memoryGiB: number; node: string };
+  machine: Machine;
   settings: Record<string, unknown> & { rate: number; seconds: number; tenants: number };
   phases: PhaseResult[];
   sla?: { shunyaProcessingMsP50: number; timeScale: number };
@@ -200,12 +200,7 @@ async function main() {
   const started = new Date();
   const result: BenchResult = {
     started: started.toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: thisMachine(),
     settings: {
       ...settings,
       layout: describeLayout(settings.layout),

@@ -13,12 +13,12 @@
 // bench/results/chaos-<time>.{json,md} (process logs in bench/results/chaos-<time>/) and exits non-zero on
 // any violation.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintDevToken } from '../../src/auth/dev-token.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createDb, type Db } from '../../src/db/knex.ts';
+import { thisMachine } from '../lib/machine.ts';
 import { ROOT } from '../lib/procs.ts';
 import {
   describeLayout,
@@ -288,12 +288,7 @@ async function main() {
   const result: ChaosResult = {
     started: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: thisMachine(),
     settings: {
       short: SHORT,
       calls: S.calls,

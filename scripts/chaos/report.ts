@@ -1,4 +1,5 @@
 // The chaos run's figures and its markdown report.
+import type { Machine } from '../lib/machine.ts';
 import type { FleetFigures } from '../lib/stack.ts';
 
 export interface Figures {
@@ -24,7 +25,7 @@ export const newFigures = (): Figures => ({
 export interface ChaosResult {
   started: string;
   seconds: number;
-  machine: { cpus: number; cpuModel?: string; memoryGiB: number; node: string };
+  machine: Machine;
   settings: {
     calls: number;
     tenants: number;
