@@ -89,13 +89,19 @@ describe('who may act as an operator', () => {
 
   it('the local developer is recognised only in development, Otto on loopback, from loopback, to a loopback name', () => {
     const req = (remote: string, host: string) =>
-      ({ socket: { remoteAddress: remote }, headers: { host } }) as unknown as IncomingMessage;
+      ({
+        socket: { remoteAddress: remote, localPort: 3000 },
+        headers: { host },
+      }) as unknown as IncomingMessage;
     const devConfig = loadConfig({ NODE_ENV: 'development' });
     expect(openOnLoopback(devConfig)).toBe(true);
     expect(isLocalDeveloper(devConfig, req('127.0.0.1', '127.0.0.1:3000'))).toBe(true);
     expect(isLocalDeveloper(devConfig, req('::ffff:127.0.0.1', 'localhost:3000'))).toBe(true);
     expect(isLocalDeveloper(devConfig, req('10.1.2.3', '127.0.0.1:3000'))).toBe(false);
     expect(isLocalDeveloper(devConfig, req('127.0.0.1', 'otto.example:3000'))).toBe(false);
+    // exactly, with the port it arrived on (D125)
+    expect(isLocalDeveloper(devConfig, req('127.0.0.1', '127.0.0.1.otto.example:3000'))).toBe(false);
+    expect(isLocalDeveloper(devConfig, req('127.0.0.1', '127.0.0.1:3001'))).toBe(false);
     const exposed = loadConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' });
     expect(isLocalDeveloper(exposed, req('127.0.0.1', '127.0.0.1:3000'))).toBe(false);
     expect(isLocalDeveloper(loadConfig({ NODE_ENV: 'test' }), req('127.0.0.1', '127.0.0.1:3000'))).toBe(

@@ -16,22 +16,45 @@ export const ADMIN_OPERATOR = 'admin';
 export const LOCAL_DEV_OPERATOR = 'local developer';
 
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const IPV4_LOOPBACK =
+  /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/;
 const isLoopbackAddress = (a: string | undefined) =>
-  !!a && (a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.'));
+  !!a && (a === '::1' || IPV4_LOOPBACK.test(a) || IPV4_LOOPBACK.test(a.replace(/^::ffff:/, '')));
 
 /** Otto itself listens only on loopback in development (the npm start default). */
 export const openOnLoopback = (config: Config) =>
   config.env === 'development' &&
-  (LOOPBACK_NAMES.has(config.http.host) || config.http.host.startsWith('127.'));
+  (LOOPBACK_NAMES.has(config.http.host) || IPV4_LOOPBACK.test(config.http.host));
 
 /**
- * A request that the local developer made: from a loopback address, to a loopback host name (a page of
- * another site that rebinds its DNS name to 127.0.0.1 still sends its own name in Host, and is refused).
+ * The Host names the local developer's browser sends (D125): `localhost`, `127.0.0.1`, `[::1]`, and the
+ * loopback literal Otto was told to listen on (HOST), compared whole. No other 127.x literal counts:
+ * a prefix match let `127.0.0.1.attacker.example`, a name any page can rebind, pass (issue 16, #1).
+ */
+function loopbackHostNames(config: Config): Set<string> {
+  const own = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  return new Set(['127.0.0.1', 'localhost', '[::1]', own.toLowerCase()]);
+}
+
+/**
+ * True when a Host header names this process on loopback exactly: one of the loopback names, and the
+ * port the request arrived on (a browser omits it only for port 80).
+ */
+export function isLoopbackHost(config: Config, req: IncomingMessage): boolean {
+  const match = /^(\[[^\]]*\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(req.headers.host ?? '');
+  if (!match) return false;
+  const [, name = '', port = '80'] = match;
+  return loopbackHostNames(config).has(name.toLowerCase()) && Number(port) === req.socket.localPort;
+}
+
+/**
+ * A request that the local developer made: from a loopback address, to a loopback host name with Otto's
+ * port (a page of another site that rebinds its DNS name to 127.0.0.1 still sends its own name in Host,
+ * and is refused).
  */
 export function isLocalDeveloper(config: Config, req: IncomingMessage): boolean {
   if (!openOnLoopback(config) || !isLoopbackAddress(req.socket.remoteAddress)) return false;
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
+  return isLoopbackHost(config, req);
 }
 
 export async function resolveOperator(
