@@ -11,6 +11,7 @@ import { type Clock, type PipelineDeps, systemClock } from '../pipeline/deps.ts'
 import type { AppState } from './context.ts';
 import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
+import { sameOriginWrites } from './middleware/same-origin.ts';
 import { callRailRoutes } from './routes/callrail.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -49,6 +50,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   app.silent = true; // errors are answered and logged by errorEnvelope, not printed by Koa
   app.use(requestId(deps.logger));
   app.use(errorEnvelope());
+  app.use(sameOriginWrites(deps.config));
   const gate = gateFor(deps.config.db.poolMax);
   const routers = [
     healthRoutes(deps.db, deps.workerCheck),
