@@ -12,8 +12,8 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import { recordAudit } from '../../domain/audit-log.ts';
 import type { AppState } from '../context.ts';
-import { HttpError, notFound } from '../errors.ts';
-import { rawBody } from '../middleware/json-body.ts';
+import { badRequest, HttpError, notFound } from '../errors.ts';
+import { jsonBody } from '../middleware/json-body.ts';
 import { operatorAuth } from '../middleware/operator-auth.ts';
 
 export const CONSOLE_DIST = path.resolve(
@@ -52,9 +52,33 @@ async function simulatorLink(config: Config): Promise<SimulatorLink> {
   return { configured: true, reachable, url, control_api: '/console/sim/__sim' };
 }
 
+/**
+ * The simulator path a request names, normalised as the simulator (and fetch) would read it: percent-
+ * decoded, backslashes as slashes, empty and dot segments resolved. Anything that does not stay under
+ * /__sim/ is refused (D127, issue 16 #12): `/__sim/../health` would reach the simulator's own API.
+ */
+export function simulatorPath(requestPath: string): string {
+  const refuse = () =>
+    badRequest('INVALID_SIMULATOR_PATH', "The path must stay under the simulator's /__sim/ control API");
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(requestPath.slice('/console/sim'.length));
+  } catch {
+    throw refuse();
+  }
+  const segments: string[] = [];
+  for (const segment of decoded.replaceAll('\\', '/').split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  if (segments[0] !== '__sim') throw refuse();
+  return `/${segments.map(encodeURIComponent).join('/')}`;
+}
+
 /** Forwards one control-API request to the simulator and answers with what it answered. */
 async function forward(ctx: Context & { state: AppState }, simulatorUrl: string, db: Db) {
-  const rest = ctx.path.slice('/console/sim'.length); // "/__sim/…"
+  const rest = simulatorPath(ctx.path); // "/__sim/…"
   const method = ctx.method;
   const body = method === 'GET' || method === 'HEAD' ? undefined : ctx.state.rawBody;
   let res: Response;
@@ -115,7 +139,7 @@ export function consoleRoutes(config: Config, db: Db): Router<AppState> {
   router.get('/api/v1/ops/simulator', auth, async (ctx) => {
     ctx.body = await simulatorLink(config);
   });
-  router.all(/^\/console\/sim\/__sim(\/.*)?$/, auth, rawBody(), async (ctx) => {
+  router.all(/^\/console\/sim\/__sim(\/.*)?$/, auth, jsonBody(), async (ctx) => {
     if (!config.console.simulatorUrl)
       throw simulatorError(
         404,
