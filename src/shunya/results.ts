@@ -1,5 +1,6 @@
 // What the client returns from Shunya's 2xx bodies: job ids, job states, the segmentation mode (D3).
 // A 2xx that lacks what the operation needs is a ShunyaResponseError (retryable later).
+import { own } from '../util/own.ts';
 import { ShunyaResponseError } from './errors.ts';
 import { asRecord, firstPresent, get, int, isRecord, jobId, text, token } from './normalize/coerce.ts';
 import { normalizeError } from './normalize/error.ts';
@@ -57,7 +58,7 @@ const STATES: Record<string, JobStatus['state']> = {
 /** `{status: queued|pending|processing|completed|failed, error?}` → JobStatus. */
 export function toJobStatus(body: unknown, ctx: ResultContext): JobStatus {
   const r = asRecord(body);
-  const state = STATES[token(get(r, 'status')) ?? ''];
+  const state = own(STATES, token(get(r, 'status')) ?? '');
   if (!state) throw unusable(ctx, `unknown job status ${JSON.stringify(get(r, 'status') ?? null)}`);
   const err = get(r, 'error');
   return { state, error: err === undefined || err === null ? null : normalizeError(err) };

@@ -11,6 +11,7 @@ import type { SimulatorLink } from '../../../generated/otto/types.gen.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import { recordAudit } from '../../domain/audit-log.ts';
+import { own } from '../../util/own.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
@@ -127,7 +128,7 @@ export function consoleRoutes(config: Config, db: Db): Router<AppState> {
     ctx.body = await readFile(index);
   });
   router.get('/console/assets/:name', async (ctx) => {
-    const type = ASSETS[ctx.params.name ?? ''];
+    const type = own(ASSETS, ctx.params.name ?? '');
     const file = path.join(CONSOLE_DIST, ctx.params.name ?? '');
     if (!type || !existsSync(file)) throw notFound('Asset');
     secureHeaders(ctx);

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
+import { own } from '../../util/own.ts';
 import type { AppState } from '../context.ts';
 import { notFound } from '../errors.ts';
 
@@ -91,7 +92,7 @@ export function docsRoutes(): Router<AppState> {
   });
 
   router.get('/docs/assets/:name', (ctx) => {
-    const asset = ASSETS[ctx.params.name ?? ''];
+    const asset = own(ASSETS, ctx.params.name ?? '');
     if (!asset) throw notFound('Asset');
     ctx.type = asset.type;
     ctx.set('Cache-Control', 'public, max-age=86400');
@@ -115,14 +116,14 @@ export function docsRoutes(): Router<AppState> {
   });
 
   router.get('/docs/:api.json', async (ctx) => {
-    const doc = API_DOCS[ctx.params.api ?? ''];
+    const doc = own(API_DOCS, ctx.params.api ?? '');
     if (!doc) throw notFound('API document');
     ctx.type = 'json';
     ctx.body = await readFile(path.join(ROOT, doc.bundle));
   });
 
   router.get('/docs/:api', (ctx) => {
-    const doc = API_DOCS[ctx.params.api ?? ''];
+    const doc = own(API_DOCS, ctx.params.api ?? '');
     if (!doc) throw notFound('API document');
     ctx.type = 'html';
     ctx.body = page(

@@ -1,6 +1,8 @@
 // The list-shaped parts of a complete analysis: objections (§6.3), coaching tips (§6.5), pending
 // actions and missed opportunities (decision D9: the handoff's top level and Shunya's nesting).
+
 import { OBJECTION_CATEGORIES } from '../../../generated/shunya/contract.ts';
+import { own } from '../../util/own.ts';
 import type { CoachingTip, MissedOpportunity, Objection, PendingAction } from '../types.ts';
 import {
   asRecord,
@@ -50,7 +52,7 @@ function category(r: Record<string, unknown>, id: number | null, flag: Flag): st
   const given = text(get(r, 'category_text')) ?? (typeof raw === 'string' ? text(raw) : null);
   if (given === null)
     return id !== null && id >= 1 && id <= 10 ? (OBJECTION_CATEGORIES[id - 1] ?? null) : null;
-  const known = CATEGORY_BY_LOWER[given.toLowerCase()];
+  const known = own(CATEGORY_BY_LOWER, given.toLowerCase());
   if (known === undefined) flag('objection.category', given);
   return known ?? given;
 }

@@ -1,4 +1,5 @@
 // Meeting outcome of a sales visit (§6.2, §10.1; decision D9): won/lost/pending/no_show/rescheduled.
+import { own } from '../../util/own.ts';
 import type { AppointmentType, MeetingOutcome, Severity } from '../types.ts';
 import { token } from './coerce.ts';
 
@@ -18,14 +19,14 @@ const OUTCOMES: Record<string, MeetingOutcome> = {
 
 /** "Won ", "No Show", "no-show", "closed_won" … → the canonical outcome; anything else → null. */
 export function meetingOutcome(v: unknown): MeetingOutcome | null {
-  return OUTCOMES[token(v) ?? ''] ?? null;
+  return own(OUTCOMES, token(v) ?? '') ?? null;
 }
 
 const SEVERITIES: Record<string, Severity> = { low: 'low', medium: 'medium', med: 'medium', high: 'high' };
 
 /** low/medium/high, any case. */
 export function severity(v: unknown): Severity | null {
-  return SEVERITIES[token(v) ?? ''] ?? null;
+  return own(SEVERITIES, token(v) ?? '') ?? null;
 }
 
 const APPOINTMENT_TYPES: Record<string, AppointmentType> = {
@@ -40,5 +41,5 @@ const APPOINTMENT_TYPES: Record<string, AppointmentType> = {
 
 /** Shunya's AppointmentType: in-person/virtual/phone ("In Person" and "in_person" read as in-person). */
 export function appointmentType(v: unknown): AppointmentType | null {
-  return APPOINTMENT_TYPES[token(v) ?? ''] ?? null;
+  return own(APPOINTMENT_TYPES, token(v) ?? '') ?? null;
 }
