@@ -7,6 +7,7 @@ import { hmacHex, safeEqual } from '../util/crypto.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { redactPersonal } from '../util/redact.ts';
 import { unstorable } from '../util/storable.ts';
+import { decodeUtf8 } from '../util/utf8.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { OperationRow } from './model.ts';
@@ -62,7 +63,7 @@ export function verifySignature(
     let canonical: string;
     try {
       parsed(); // not JSON: no Shunya-profile signature can match
-      canonical = deps.normalize.pythonJson(raw.toString('utf8'));
+      canonical = deps.normalize.pythonJson(decodeUtf8(raw));
     } catch {
       return null;
     }
@@ -134,7 +135,7 @@ async function decide(
   const parsed = () => {
     if (parsedBody === undefined && !parseError) {
       try {
-        parsedBody = JSON.parse(d.rawBody.toString('utf8'));
+        parsedBody = JSON.parse(decodeUtf8(d.rawBody));
       } catch (e) {
         parseError = true;
         throw e;
@@ -274,7 +275,7 @@ function inboxBody(deps: PipelineDeps, raw: Buffer) {
   let redacted: unknown = null;
   if (deps.config.webhook.bodyRetentionHours > 0)
     try {
-      redacted = redactPersonal(JSON.parse(raw.toString('utf8')));
+      redacted = redactPersonal(JSON.parse(decodeUtf8(raw)));
     } catch {
       // not JSON: nothing to keep but its size and hash
     }

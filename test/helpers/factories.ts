@@ -50,7 +50,11 @@ export function callRailPayload(
 }
 
 /** CallRail's signature: base64 HMAC-SHA1 of the raw body with the company's signing key. */
-export function callRailSignature(key: string, raw: string, algorithm: 'sha1' | 'sha256' = 'sha1'): string {
+export function callRailSignature(
+  key: string,
+  raw: string | Buffer,
+  algorithm: 'sha1' | 'sha256' = 'sha1',
+): string {
   return createHmac(algorithm, key).update(raw).digest('base64');
 }
 

@@ -1,7 +1,8 @@
 // Reads the raw request body once (kept as bytes for signature checks) and parses it as JSON.
-// Wrong media type → 415, too large → 413, malformed → 400 INVALID_JSON.
+// Wrong media type → 415, too large → 413, malformed or not UTF-8 → 400 INVALID_JSON.
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
+import { decodeUtf8 } from '../../util/utf8.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
 
@@ -39,15 +40,24 @@ export function jsonBody(limit = DEFAULT_BODY_LIMIT): Middleware<AppState> {
     }
     const raw = await read(ctx.req, ctx.request.length, limit);
     ctx.state.rawBody = raw;
-    if (raw.length > 0) {
-      try {
-        ctx.request.body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw badRequest('INVALID_JSON', 'Request body is not valid JSON');
-      }
-    }
+    if (raw.length > 0) ctx.request.body = parseJson(raw);
     await next();
   };
+}
+
+/** JSON text, strictly UTF-8 (D129): bytes that are not are a 400, never replaced by U+FFFD. */
+function parseJson(raw: Buffer): unknown {
+  let text: string;
+  try {
+    text = decodeUtf8(raw);
+  } catch {
+    throw badRequest('INVALID_JSON', 'Request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('INVALID_JSON', 'Request body is not valid JSON');
+  }
 }
 
 declare module 'koa' {
