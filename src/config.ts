@@ -67,6 +67,9 @@ const EnvSchema = z.object({
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
   AUTH_MAX_TOKEN_LIFETIME_S: int(86_400, 60),
+  /** Failed authentications one client address may make per window before it is answered 429 (D130). */
+  AUTH_FAILURE_LIMIT: int(20, 1),
+  AUTH_FAILURE_WINDOW_S: int(60, 1),
 
   JOB_MAX_ATTEMPTS: int(5, 1),
   JOB_RETRY_DELAYS_S: csvNumbers('5,10,30,60,300'),
@@ -136,6 +139,8 @@ function build(e: z.output<typeof EnvSchema>) {
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
       maxTokenLifetimeS: e.AUTH_MAX_TOKEN_LIFETIME_S,
+      failureLimit: e.AUTH_FAILURE_LIMIT,
+      failureWindowS: e.AUTH_FAILURE_WINDOW_S,
     },
     jobs: {
       maxAttempts: e.JOB_MAX_ATTEMPTS,

@@ -14,6 +14,8 @@ export interface Metrics {
   unreadableAnswers: Counter<'kind' | 'step'>;
   slowReadersDropped: Counter;
   streamBufferPeak: Gauge;
+  authFailures: Counter<'surface'>;
+  authThrottled: Counter<'surface'>;
 }
 
 const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -129,6 +131,18 @@ export function createMetrics(
     slowReadersDropped: new Counter({
       name: 'otto_event_stream_slow_readers_dropped_total',
       help: 'Event-stream connections closed because their reader fell SSE_MAX_BUFFER_BYTES behind (D91)',
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'otto_auth_failures_total',
+      help: 'Failed authentications by surface (shunya_webhook, callrail, operator, frontend) (D130)',
+      labelNames: ['surface'],
+      registers,
+    }),
+    authThrottled: new Counter({
+      name: 'otto_auth_throttled_total',
+      help: 'Failed authentications answered 429: their client passed AUTH_FAILURE_LIMIT in the window (D130)',
+      labelNames: ['surface'],
       registers,
     }),
     webhookDeliveries: new Counter({

@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.ts';
 import type { MetricsHistory } from '../metrics-history.ts';
 import { type Clock, type PipelineDeps, systemClock } from '../pipeline/deps.ts';
 import type { AppState } from './context.ts';
+import { authFailureLimiter, provideLimiter } from './middleware/auth-failures.ts';
 import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { sameOriginWrites } from './middleware/same-origin.ts';
@@ -51,6 +52,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   app.use(requestId(deps.logger));
   app.use(errorEnvelope());
   app.use(sameOriginWrites(deps.config));
+  app.use(provideLimiter(authFailureLimiter(deps.config, deps.logger, deps.metrics)));
   const gate = gateFor(deps.config.db.poolMax);
   const routers = [
     healthRoutes(deps.db, deps.workerCheck),

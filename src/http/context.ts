@@ -1,6 +1,7 @@
 // What the HTTP layer keeps on ctx.state, typed once.
 import type { Actor } from '../domain/audit-log.ts';
 import type { Logger } from '../logger.ts';
+import type { AuthFailureLimiter } from './middleware/auth-failures.ts';
 
 export interface AppState {
   requestId: string;
@@ -11,4 +12,6 @@ export interface AppState {
   tenant?: { companyId: string; role: string | undefined; subject: string | undefined };
   /** The operator of an ops API or console request (set by operator auth). */
   operator?: Actor;
+  /** Counts failed authentications per client address (D130); set for every request by buildApp. */
+  authFailures?: AuthFailureLimiter;
 }

@@ -1,6 +1,6 @@
 // Shunya's webhook (§8): authenticate, find the operation, hand the result to the one completion path, and
 // keep every delivery in the inbox with its verdict: its size and hash, and its body only redacted of
-// personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85).
+// personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85), and only when it authenticated (D130).
 import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';
 import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
 import { hmacHex, safeEqual } from '../util/crypto.ts';
@@ -17,6 +17,11 @@ export interface WebhookDelivery {
   headers: Record<string, string | undefined>;
   rawBody: Buffer;
   requestId: string;
+  /**
+   * Whether a delivery that fails authentication is recorded in the inbox (without its body either
+   * way); false when its sender floods with them (D130).
+   */
+  keepFailedAuthentication?: boolean;
 }
 
 export interface WebhookAnswer {
@@ -270,10 +275,13 @@ const KEPT_HEADERS = [
   'x-request-id',
 ];
 
-/** What the inbox keeps of a body (D85): its size and hash always; the body redacted, if kept at all. */
-function inboxBody(deps: PipelineDeps, raw: Buffer) {
+/**
+ * What the inbox keeps of a body (D85): its size and hash always; the body redacted, if kept at all, and
+ * only when the delivery authenticated: anyone can send the rest, and would fill the disk (D130).
+ */
+function inboxBody(deps: PipelineDeps, raw: Buffer, authenticated: boolean) {
   let redacted: unknown = null;
-  if (deps.config.webhook.bodyRetentionHours > 0)
+  if (authenticated && deps.config.webhook.bodyRetentionHours > 0)
     try {
       redacted = redactPersonal(JSON.parse(decodeUtf8(raw)));
     } catch {
@@ -313,6 +321,8 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
     result = { httpStatus: 500, verdict: 'error' };
   }
   const attributed = result.httpStatus < 400 && seen.op;
+  const authenticated = seen.profile !== null;
+  if (!authenticated && d.keepFailedAuthentication === false) return result;
   // the delivery's effects are committed by now: this is "webhook in → readable"
   const durationMs = performance.now() - started;
   try {
@@ -326,7 +336,7 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
           KEPT_HEADERS.filter((h) => d.headers[h] !== undefined).map((h) => [h, d.headers[h]]),
         ),
       ),
-      ...inboxBody(deps, d.rawBody),
+      ...inboxBody(deps, d.rawBody, authenticated),
       profile: seen.profile,
       shunya_job_id: seen.shunyaJobId,
       operation_id: attributed ? seen.op?.id : null,

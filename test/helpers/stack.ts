@@ -163,7 +163,11 @@ export async function startStack(
         reading === 'strict'
           ? ['shunya.openapi.yaml', '/components/schemas/WebhookPayload']
           : ['otto.openapi.yaml', '/components/schemas/ShunyaWebhookBody'];
-      const rows = (await t.db('webhook_deliveries').select('id', 'redacted_body')) as {
+      // the deliveries that authenticated: what failed is no exchange with Shunya, and keeps no body (D130)
+      const rows = (await t
+        .db('webhook_deliveries')
+        .whereNotNull('profile')
+        .select('id', 'redacted_body')) as {
         id: string;
         redacted_body: unknown;
       }[];

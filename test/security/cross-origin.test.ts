@@ -66,14 +66,14 @@ describe('a state-changing request without a token, from another site', () => {
 
   it('refuses by Sec-Fetch-Site (cross-site, same-site) when a browser sends no Origin, and Origin null', async () => {
     const jobId = await failedJob();
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
       { origin: 'null' },
       { origin: own, 'sec-fetch-site': 'cross-site' },
       { origin: `http://127.0.0.1.attacker.example:${new URL(own).port}` },
-    ])
-      expectRefused(await post(`/api/v1/ops/jobs/${jobId}/retry`, headers, ''));
+    ];
+    for (const headers of cases) expectRefused(await post(`/api/v1/ops/jobs/${jobId}/retry`, headers, ''));
   });
 
   it('lets the console’s own same-origin requests and tools without Origin act', async () => {

@@ -11,6 +11,7 @@ import { findActiveOperatorToken } from '../../domain/operator-tokens.ts';
 import { safeEqual } from '../../util/crypto.ts';
 import type { AppState } from '../context.ts';
 import { unauthorized } from '../errors.ts';
+import { countingFailures, presentsToken } from './auth-failures.ts';
 
 export const ADMIN_OPERATOR = 'admin';
 export const LOCAL_DEV_OPERATOR = 'local developer';
@@ -72,11 +73,13 @@ export async function resolveOperator(
 }
 
 export function operatorAuth(config: Config, db: Db): Middleware<AppState> {
-  return async (ctx, next) => {
+  const authenticate: Middleware<AppState> = async (ctx, next) => {
     const operator = await resolveOperator(config, db, ctx.req, ctx.get('authorization'));
     if (!operator) throw unauthorized('UNAUTHORIZED', 'A valid operator token is required');
     ctx.state.operator = operator;
     ctx.state.log = ctx.state.log.child({ operator: operator.name });
     await next();
   };
+  // a wrong operator or admin token counts against the client's failure limit (D130)
+  return countingFailures('operator', authenticate, presentsToken);
 }

@@ -11,6 +11,7 @@ import type { Db } from '../../db/knex.ts';
 import { companyExists } from '../../domain/companies.ts';
 import type { AppState } from '../context.ts';
 import { forbidden, unauthorized } from '../errors.ts';
+import { countingFailures, presentsToken } from './auth-failures.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const ROLES = ['csr', 'sales_rep', 'manager'] as const;
@@ -65,7 +66,7 @@ export function tenantAuth(
       );
   }
 
-  return async (ctx, next) => {
+  const authenticate: Middleware<AppState> = async (ctx, next) => {
     const header = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'))?.[1];
     const token =
       header ??
@@ -107,4 +108,6 @@ export function tenantAuth(
     };
     await next();
   };
+  // a token that fails counts against the client's failure limit (D130)
+  return countingFailures('frontend', authenticate, presentsToken);
 }

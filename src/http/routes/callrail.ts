@@ -12,6 +12,7 @@ import { redactPersonal } from '../../util/redact.ts';
 import { unstorable } from '../../util/storable.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, unauthorized, unprocessable } from '../errors.ts';
+import { authFailed } from '../middleware/auth-failures.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import type { TenantGate } from '../tenant-gate.ts';
 import { validate } from '../validate.ts';
@@ -105,11 +106,16 @@ export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: Tenan
       (await find(companyRef)) ??
       (str(b.company_resource_id) ? await find(str(b.company_resource_id) as string) : undefined);
     // An unknown company cannot be authenticated: answered like a bad signature (decision D13).
-    if (!company) throw unauthorized('INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
+    // each failure counts against the client's failure limit (D130)
+    const refuse = (reason: string, code: string, message: string) =>
+      authFailed(ctx, 'callrail', reason, unauthorized(code, message));
+    if (!company)
+      throw refuse('unknown company', 'INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
     const signature = ctx.get('signature');
-    if (!signature) throw unauthorized('MISSING_SIGNATURE', 'The Signature header is required');
+    if (!signature)
+      throw refuse('missing signature', 'MISSING_SIGNATURE', 'The Signature header is required');
     if (!verifyCallRailSignature(company, ctx.state.rawBody ?? Buffer.alloc(0), signature))
-      throw unauthorized('INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
+      throw refuse('bad signature', 'INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
 
     validate(zCallRailCallCompleted, b);
     // stored as jsonb: no U+0000, and no nesting JSON.stringify cannot write (CallRail's payload is flat)

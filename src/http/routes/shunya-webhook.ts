@@ -5,6 +5,7 @@ import type { PipelineDeps } from '../../pipeline/deps.ts';
 import { receiveWebhook } from '../../pipeline/webhook.ts';
 import type { AppState } from '../context.ts';
 import { HttpError, internalError } from '../errors.ts';
+import { authFailed, isThrottled } from '../middleware/auth-failures.ts';
 import { rawBody } from '../middleware/json-body.ts';
 
 const STATUS_TYPE = {
@@ -23,13 +24,21 @@ export function shunyaWebhookRoutes(pipeline: PipelineDeps, metrics?: Metrics): 
       headers,
       rawBody: ctx.state.rawBody ?? Buffer.alloc(0),
       requestId: ctx.state.requestId,
+      // a client past its failure limit floods: its failed deliveries are not kept at all (D130)
+      keepFailedAuthentication: !isThrottled(ctx),
     });
     ctx.state.log.info({ verdict: a.verdict, status: a.httpStatus }, 'shunya webhook');
     metrics?.webhookDeliveries.inc({ verdict: a.verdict });
     if (a.httpStatus >= 500) throw internalError();
     if (a.httpStatus >= 400) {
       const type = STATUS_TYPE[a.httpStatus as keyof typeof STATUS_TYPE] ?? 'client_error';
-      throw new HttpError(a.httpStatus, a.error?.code ?? 'BAD_REQUEST', type, a.error?.message ?? 'Rejected');
+      const err = new HttpError(
+        a.httpStatus,
+        a.error?.code ?? 'BAD_REQUEST',
+        type,
+        a.error?.message ?? 'Rejected',
+      );
+      throw a.httpStatus === 401 ? authFailed(ctx, 'shunya_webhook', a.verdict, err) : err;
     }
     ctx.body = { status: a.ack };
   });
