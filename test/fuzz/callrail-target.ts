@@ -171,7 +171,12 @@ export async function startCallRailTarget(db: Db, tally: Tally): Promise<CallRai
   await installWriteCounter(db);
   const nowMs = Date.now();
   const clock: Clock = { now: () => new Date(nowMs) };
-  const config = loadConfig({ NODE_ENV: 'test', TENANT_MAX_CONCURRENT: '1000000' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    TENANT_MAX_CONCURRENT: '1000000',
+    // the fuzzer sends bad signatures by the thousand on purpose (D130)
+    AUTH_FAILURE_LIMIT: '1000000000',
+  });
   const { logger, errors } = capturingLogger();
   const server: Listening = await listen(
     buildApp({ config, db, logger, workerCheck: async () => 'disabled', clock }),

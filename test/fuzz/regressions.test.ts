@@ -26,7 +26,11 @@ let config: ReturnType<typeof loadConfig>;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  config = loadConfig({ UWC_HMAC_SECRET: SECRET, UWC_BASE_URL: 'http://127.0.0.1:9' });
+  config = loadConfig({
+    UWC_HMAC_SECRET: SECRET,
+    UWC_BASE_URL: 'http://127.0.0.1:9',
+    AUTH_FAILURE_LIMIT: '1000000000', // bad signatures on purpose (D130)
+  });
   const logger = createLogger('silent');
   const pipeline: PipelineDeps = {
     db: t.db,

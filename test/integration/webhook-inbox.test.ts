@@ -15,7 +15,11 @@ import { buildCompany } from '../helpers/factories.ts';
 
 let t: TestDatabase;
 const deps = (env: Record<string, string> = {}): PipelineDeps => {
-  const config = loadConfig({ UWC_BASE_URL: 'http://127.0.0.1:9', ...env });
+  const config = loadConfig({
+    UWC_BASE_URL: 'http://127.0.0.1:9',
+    AUTH_FAILURE_LIMIT: '1000000000', // bad signatures on purpose (D130)
+    ...env,
+  });
   return {
     db: t.db,
     config,
