@@ -68,7 +68,7 @@ export function verifySignature(
     let canonical: string;
     try {
       parsed(); // not JSON: no Shunya-profile signature can match
-      canonical = deps.normalize.pythonJson(decodeUtf8(raw));
+      canonical = deps.normalize.pythonJson(raw.toString('utf8'));
     } catch {
       return null;
     }
@@ -140,7 +140,7 @@ async function decide(
   const parsed = () => {
     if (parsedBody === undefined && !parseError) {
       try {
-        parsedBody = JSON.parse(decodeUtf8(d.rawBody));
+        parsedBody = JSON.parse(d.rawBody.toString('utf8'));
       } catch (e) {
         parseError = true;
         throw e;
@@ -155,6 +155,8 @@ async function decide(
 
   let body: unknown;
   try {
+    // authenticated, but JSON is UTF-8: bytes that are not are refused, never read as U+FFFD (D129)
+    decodeUtf8(d.rawBody);
     body = parsed();
   } catch {
     return reject(400, 'invalid_json', 'INVALID_JSON', 'Request body is not valid JSON');
