@@ -1645,6 +1645,13 @@ export type CallrailCallCompletedErrors = {
      */
     422: ErrorEnvelope;
     /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+    /**
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
@@ -1704,6 +1711,13 @@ export type UploadRecordingAudioErrors = {
      */
     422: ErrorEnvelope;
     /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+    /**
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
@@ -1758,6 +1772,13 @@ export type ReceiveShunyaWebhookErrors = {
      */
     413: ErrorEnvelope;
     /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+    /**
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
@@ -1807,6 +1828,13 @@ export type GetCallAnalysisErrors = {
      */
     404: ErrorEnvelope;
     /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+    /**
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
@@ -1850,6 +1878,13 @@ export type GetRecordingSessionErrors = {
      */
     404: ErrorEnvelope;
     /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+    /**
      * Otto failed. Nothing was half-written; retrying is safe.
      */
     500: ErrorEnvelope;
@@ -1892,6 +1927,13 @@ export type GetAppointmentErrors = {
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
     /**
      * Otto failed. Nothing was half-written; retrying is safe.
      */
@@ -1948,6 +1990,13 @@ export type StreamEventsErrors = {
      * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
      */
     403: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];
@@ -1973,6 +2022,13 @@ export type ListCompaniesErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type ListCompaniesError = ListCompaniesErrors[keyof ListCompaniesErrors];
@@ -2008,6 +2064,13 @@ export type CreateCompanyErrors = {
      * The resource is in a state that does not allow this.
      */
     409: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type CreateCompanyError = CreateCompanyErrors[keyof CreateCompanyErrors];
@@ -2061,6 +2124,13 @@ export type ListJobsErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type ListJobsError = ListJobsErrors[keyof ListJobsErrors];
@@ -2092,6 +2162,13 @@ export type GetJobErrors = {
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type GetJobError = GetJobErrors[keyof GetJobErrors];
@@ -2127,6 +2204,13 @@ export type RetryJobErrors = {
      * The resource is in a state that does not allow this.
      */
     409: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type RetryJobError = RetryJobErrors[keyof RetryJobErrors];
@@ -2152,6 +2236,13 @@ export type ListCircuitBreakersErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type ListCircuitBreakersError = ListCircuitBreakersErrors[keyof ListCircuitBreakersErrors];
@@ -2179,6 +2270,13 @@ export type GetOperatorErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type GetOperatorError = GetOperatorErrors[keyof GetOperatorErrors];
@@ -2204,6 +2302,13 @@ export type ListOperatorTokensErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type ListOperatorTokensError = ListOperatorTokensErrors[keyof ListOperatorTokensErrors];
@@ -2239,6 +2344,13 @@ export type CreateOperatorTokenErrors = {
      * The resource is in a state that does not allow this.
      */
     409: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type CreateOperatorTokenError = CreateOperatorTokenErrors[keyof CreateOperatorTokenErrors];
@@ -2274,6 +2386,13 @@ export type RevokeOperatorTokenErrors = {
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type RevokeOperatorTokenError = RevokeOperatorTokenErrors[keyof RevokeOperatorTokenErrors];
@@ -2311,6 +2430,13 @@ export type ListAuditLogErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type ListAuditLogError = ListAuditLogErrors[keyof ListAuditLogErrors];
@@ -2336,6 +2462,13 @@ export type GetOpsOverviewErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type GetOpsOverviewError = GetOpsOverviewErrors[keyof GetOpsOverviewErrors];
@@ -2367,6 +2500,13 @@ export type GetOpsChartsErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type GetOpsChartsError = GetOpsChartsErrors[keyof GetOpsChartsErrors];
@@ -2402,6 +2542,13 @@ export type GetJobJourneyErrors = {
      * No such resource for this tenant.
      */
     404: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type GetJobJourneyError = GetJobJourneyErrors[keyof GetJobJourneyErrors];
@@ -2441,6 +2588,13 @@ export type SendTestTrafficErrors = {
      * The resource is in a state that does not allow this.
      */
     409: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type SendTestTrafficError = SendTestTrafficErrors[keyof SendTestTrafficErrors];
@@ -2466,6 +2620,13 @@ export type GetSimulatorLinkErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type GetSimulatorLinkError = GetSimulatorLinkErrors[keyof GetSimulatorLinkErrors];
@@ -2541,6 +2702,13 @@ export type GetMetricsErrors = {
      * Missing or invalid credentials, signature or timestamp.
      */
     401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
 };
 
 export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
