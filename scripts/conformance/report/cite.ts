@@ -69,7 +69,8 @@ const CITES: Record<string, Cite> = {
  * "contracts/shunya.openapi.yaml#/x-webhook-delivery; docs/implementing-shunya.md#webhooks". */
 export function citationOf(item: string): string {
   const c = CITES[item];
-  if (!c) return `${CONTRACT}; ${GUIDE}#running-the-conformance-kit`;
+  // Promises no machine checks (support, documentation, …): the contract's agreement as a whole.
+  if (!c) return `${CONTRACT}#/info; ${GUIDE}#running-the-conformance-kit`;
   const readable = /^\/paths\/([^/]+)\/(\w+)$/.exec(c.at);
   const shown = readable
     ? ` (${readable[2]!.toUpperCase()} ${readable[1]!.replace(/~1/g, '/').replace(/~0/g, '~')})`

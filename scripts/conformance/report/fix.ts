@@ -31,8 +31,10 @@ function firstEvidence(e: Evidence | undefined): string | null {
   return line.length > 240 ? `${line.slice(0, 240)}…` : line;
 }
 
-/** Failing items, in report order, each with its first deviation. */
+/** Failing items, in report order, each with its first deviation. None when the target never
+ * answered: then every "deviation" is only the silence. */
 export function whatToFix(r: Report): FixLine[] {
+  if (r.unreachable) return [];
   return r.items.flatMap((i) => {
     const c = i.checks.find(deviation);
     if (!c) return [];
@@ -44,6 +46,10 @@ export function whatToFix(r: Report): FixLine[] {
 
 /** Machine items that neither passed nor failed with a deviation: the run could not check them. */
 export function notChecked(r: Report): { id: string; title: string; why: string }[] {
+  if (r.unreachable)
+    return r.items
+      .filter((i) => i.kind === 'machine' && i.verdict !== 'pass')
+      .map((i) => ({ id: i.id, title: i.title, why: 'the target never answered' }));
   return r.items
     .filter(
       (i: ItemResult) => i.kind === 'machine' && i.verdict !== 'pass' && i.verdict !== 'needs-confirmation',

@@ -32,6 +32,8 @@ function opening(r: Report): string[] {
   const fix = whatToFix(r);
   const unchecked = notChecked(r);
   const h = ['<h2 id="what-to-fix">What to fix</h2>'];
+  if (r.unreachable)
+    h.push(`<p class="fail">The target never answered: ${esc(r.unreachable)}. Check --base-url.</p>`);
   if (!fix.length) h.push('<p>Nothing: no item failed.</p>');
   else
     h.push(

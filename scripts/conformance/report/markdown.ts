@@ -33,6 +33,7 @@ function opening(r: Report): string[] {
   const fix = whatToFix(r);
   const unchecked = notChecked(r);
   const out = [`\n## What to fix\n\n`];
+  if (r.unreachable) out.push(`The target never answered: ${r.unreachable}. Check --base-url.\n\n`);
   if (!fix.length) out.push('Nothing: no item failed.\n');
   for (const f of fix)
     out.push(`1. [${f.id}](${anchor(f.id, f.title)}) ${fixText(f).slice(f.id.length + 1)}\n`);
@@ -56,12 +57,12 @@ export function renderMarkdown(r: Report): string {
       (r.stopped ? `- **Ended early:** ${r.stopped}\n` : '') +
       `- **Result:** ${c.pass} pass · ${c.fail} fail · ${c['needs-confirmation']} need confirmation (of ${r.items.length} items)\n`,
   );
+  out.push(...opening(r));
   out.push(
     '\nPASS: the kit checked the item and found nothing wrong. FAIL: the kit found a deviation (evidence below) ' +
-      'or could not check it. NEEDS CONFIRMATION: no machine can check it; Shunya confirms it in writing. ' +
-      'The kit never passes an item it cannot check.\n',
+      'or could not check it (then it is under "Not checked" above). NEEDS CONFIRMATION: no machine can check it; ' +
+      'Shunya confirms it in writing. The kit never passes an item it cannot check.\n',
   );
-  out.push(...opening(r));
   for (const n of r.notes) out.push(`\n> ${n}\n`);
   out.push('\n## Summary\n\n| item | | result |\n|---|---|---|\n');
   for (const i of r.items) out.push(`| ${i.id} | ${i.title} | ${WORD[i.verdict]} |\n`);
