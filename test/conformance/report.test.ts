@@ -117,7 +117,7 @@ describe('Markdown and HTML', () => {
   it('list what the run could not check apart from what failed', () => {
     const starved = renderMarkdown(runs.starved);
     expect(starved.slice(0, starved.indexOf('## Summary'))).toMatch(
-      /\*\*Not checked\*\*[^]*- 13\.9\.2 Duplicate Handling: the run ended early/,
+      /\*\*Not checked\*\*[\s\S]*- 13\.9\.2 Duplicate Handling: the run ended early/,
     );
     const md = renderMarkdown(runs.unreachable);
     const head = md.slice(0, md.indexOf('## Summary'));
