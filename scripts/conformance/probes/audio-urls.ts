@@ -21,8 +21,9 @@ export function audioUrlFor(s: Session, name: string, durationS: number, sizeByt
   return audioUrl(publicUrl(s), file, durationS, sizeBytes);
 }
 
-/** The recording of a flow (`name` starts with csr- or sales-): --audio-url, or a speech fixture with
- * its real duration (`_durationS`, the length of a real call, is kept for --audio-url's sake only). */
+/** The recording of a flow (`name` starts with csr- or sales-): --audio-url, or a speech fixture
+ * with its own duration. `_durationS`, the length of a real call of the kind, is no longer used: the
+ * kit's timings must use the length of the audio Shunya actually gets. */
 export function flowAudio(
   s: Session,
   name: string,
