@@ -107,7 +107,7 @@ describe('Markdown and HTML', () => {
       .filter((l) => /^\d+\. /.test(l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^1\. \[13\.2\.1\]\(#1321-jwt-verification\) JWT Verification: .*expired.*\(.+\)$/,
+      /^1\. \[13\.2\.1\]\(#1321-jwt-verification--fail\) JWT Verification: .*expired.*\(.+\)$/,
     );
     const html = renderHtml(runs.deviation);
     expect(html.indexOf('id="what-to-fix"')).toBeLessThan(html.indexOf('<table>'));

@@ -23,12 +23,21 @@ const unchecked = (c: Check) => c.name === NOT_CHECKED || /^not checked\b/i.test
 /** A check that found a deviation (not one that says the run could not judge). */
 const deviation = (c: Check) => c.verdict === 'fail' && !unchecked(c);
 
+const firstLine = (text: string) => text.split('\n').find((l) => l.trim()) ?? '';
+
+/** What is wrong, or else the exchange in one line ("POST /api/v1/… → 401"), or what the contract says. */
 function firstEvidence(e: Evidence | undefined): string | null {
   if (!e) return null;
-  const text = e.note ?? e.response ?? e.request;
-  if (!text) return e.contract ? `the contract says: ${e.contract}` : null;
-  const line = text.split('\n').find((l) => l.trim()) ?? '';
-  return line.length > 240 ? `${line.slice(0, 240)}…` : line;
+  const line = e.note
+    ? firstLine(e.note)
+    : e.request && e.response
+      ? `${firstLine(e.request)} → ${firstLine(e.response)}`
+      : e.request || e.response
+        ? firstLine((e.request || e.response)!)
+        : e.contract
+          ? `the contract says: ${e.contract}`
+          : null;
+  return line && line.length > 240 ? `${line.slice(0, 240)}…` : line;
 }
 
 /** Failing items, in report order, each with its first deviation. None when the target never

@@ -22,8 +22,9 @@ function evidence(e: Evidence): string {
   ].join('');
 }
 
+/** The anchor GitHub gives a failing item's heading ("### 13.2.1 JWT Verification — FAIL"). */
 const anchor = (id: string, title: string) =>
-  `#${`${id} ${title}`
+  `#${`${id} ${title} — ${WORD.fail}`
     .toLowerCase()
     .replace(/[^a-z0-9 _-]/g, '')
     .replace(/ /g, '-')}`;
@@ -35,8 +36,9 @@ function opening(r: Report): string[] {
   const out = [`\n## What to fix\n\n`];
   if (r.unreachable) out.push(`The target never answered: ${r.unreachable}. Check --base-url.\n\n`);
   if (!fix.length) out.push('Nothing: no item failed.\n');
-  for (const f of fix)
-    out.push(`1. [${f.id}](${anchor(f.id, f.title)}) ${fixText(f).slice(f.id.length + 1)}\n`);
+  fix.forEach((f, n) => {
+    out.push(`${n + 1}. [${f.id}](${anchor(f.id, f.title)}) ${fixText(f).slice(f.id.length + 1)}\n`);
+  });
   if (unchecked.length) {
     out.push(`\n**Not checked** (the run could not judge these; nothing wrong was found in them):\n\n`);
     for (const u of unchecked) out.push(`- ${u.id} ${u.title}: ${u.why}\n`);
