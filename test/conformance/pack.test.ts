@@ -2,7 +2,7 @@
 // file that runs with `node` from an empty directory outside the repository against a simulator and
 // passes, and a tarball that `npm install -g` turns into the `otto-shunya-conformance` command.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ function runIn(cwd: string, cmd: string, args: string[]): Promise<Ran> {
 let built: { bundle: string; tarball: string };
 let h: SimulatorHandle;
 const empty = mkdtempSync(path.join(tmpdir(), 'kit-pack-run-'));
+const prefix = mkdtempSync(path.join(tmpdir(), 'kit-pack-prefix-'));
 
 beforeAll(async () => {
   built = await pack();
@@ -38,6 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await h?.close();
+  for (const d of [empty, prefix]) rmSync(d, { recursive: true, force: true });
 });
 
 describe('npm run conformance:pack', () => {
@@ -81,7 +83,6 @@ describe('npm run conformance:pack', () => {
   }, 180_000);
 
   it('builds a tarball that npm install -g turns into the otto-shunya-conformance command', async () => {
-    const prefix = mkdtempSync(path.join(tmpdir(), 'kit-pack-prefix-'));
     const installed = await runIn(prefix, 'npm', [
       'install',
       '-g',
