@@ -4,37 +4,55 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PACKED } from './assets.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The contract checked when --contract is not given (inside the packed kit, D177). */
+export const DEFAULT_CONTRACT = 'contracts/shunya.openapi.yaml';
+
+/** How the kit is started: from the repository, or the packed command (npm run conformance:pack). */
+const CMD = PACKED ? 'otto-shunya-conformance' : 'npm run conformance --';
+const PAD = ' '.repeat(CMD.length + 1);
+
+/** The exit codes (D176); README "For the Shunya team" and docs/implementing-shunya.md say the same. */
+export const EXIT = { pass: 0, deviations: 1, usage: 2, couldNotRun: 3 } as const;
+
 export const USAGE = `Usage:
-  npm run conformance -- --target shunya --base-url URL --jwt-secret S --hmac-secret H --listen PORT
-                         --report DIR [--company-id A --company-id B] [--quick] [options]
-  npm run conformance -- --target otto --base-url URL --hmac-secret H --report DIR
-                         [--job-id ID --company-id C [--job-kind transcription|analysis|segmentation]]
-                         [--admin-token T] [options]
+  ${CMD} --target shunya --base-url URL --jwt-secret S --hmac-secret H --listen PORT
+${PAD}--report DIR [--company-id A --company-id B] [--quick] [options]
+  ${CMD} --target otto --base-url URL --hmac-secret H --report DIR
+${PAD}[--job-id ID --company-id C [--job-kind transcription|analysis|segmentation]]
+${PAD}[--admin-token T] [options]
 
 Shunya target (checks a Shunya deployment against contracts/shunya.openapi.yaml, §13 of the handoff):
   --listen PORT          where the kit receives Shunya's webhooks: POST /api/v1/shunya/webhook
   --listen-host H        interface to listen on (127.0.0.1; 0.0.0.0 to accept from other hosts)
-  --public-url URL       how Shunya reaches the listener (http://127.0.0.1:PORT); the kit's test audio is served there
+  --public-url URL       the listener's externally visible URL (http://127.0.0.1:PORT), e.g. a tunnel's
+                         https://kit-1234.example.net: the kit's audio is served there, and the two
+                         tenants' webhook URL is <public-url>/api/v1/shunya/webhook
   --company-id ID        the two tenants (repeat twice); generated when absent
   --quick                one GET and one POST per security case, no second sales visit (CI)
   --time-scale X         virtual seconds per real second of the target (a simulator's; 1 for Shunya)
   --max-requests N       request budget (quick 600, full 1500)
   --deadline S           seconds before the kit stops probing (quick 900, full 1800)
   --async-budget-ms MS   how fast a submission must answer with its job id (5000)
-  --audio-url URL        a speech recording to submit instead of the kit's synthetic silence
+  --audio-url URL        a recording of your own to submit instead of the kit's speech fixtures
   --call-id-base N       first call id (random above 7e12 by default)
 Both:
-  --contract FILE        the contract (contracts/shunya.openapi.yaml)
+  --contract FILE        another contract file (default: contracts/shunya.openapi.yaml, built in)
   --report DIR           where report.md, report.html, junit.xml and report.json go
 Otto target (signed webhooks to an Otto deployment, §8):
   --job-id ID            a Shunya job id Otto is waiting for (with --company-id, its tenant)
   --admin-token T        Otto's operations token: the kit creates a tenant and a call to get a job
   --callrail-audio-url U recording URL for that call (https://recordings.example.com/conformance.mp3)
 Environment: UWC_JWT_SECRET, UWC_HMAC_SECRET stand in for the secret flags.
-Exit code: 0 when nothing failed (items needing confirmation do not fail), 1 on any failure, 2 on usage errors.`;
+Exit codes:
+  0  every machine-checkable item passed (items needing confirmation do not fail a run)
+  1  deviations found: at least one item failed (the report's "What to fix" lists them)
+  2  usage error (a flag missing or malformed); nothing was sent
+  3  the kit could not run, or not to the end, and found no deviation: its listener could not
+     open, the target never answered, an item could not be checked (budget, deadline, a failed job)`;
 
 export interface Args {
   target: 'shunya' | 'otto';
@@ -140,7 +158,7 @@ export function parse(argv: string[], env: NodeJS.ProcessEnv): Args | 'help' {
     maxRequests: number(str('max-requests'), 'max-requests', quick ? 600 : 1500, 1),
     deadlineS: number(str('deadline'), 'deadline', quick ? 900 : 1800, 1),
     asyncBudgetMs: number(str('async-budget-ms'), 'async-budget-ms', 5000, 1),
-    contractFile: path.resolve(str('contract') ?? path.join(ROOT, 'contracts/shunya.openapi.yaml')),
+    contractFile: str('contract') === undefined ? DEFAULT_CONTRACT : path.resolve(str('contract')!),
     audioUrl: str('audio-url'),
     callIdBase:
       str('call-id-base') === undefined ? undefined : number(str('call-id-base'), 'call-id-base', 0, 1),

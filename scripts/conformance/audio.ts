@@ -1,10 +1,15 @@
-// Synthetic test audio, served by the kit's listener: a WAV (8-bit mono PCM silence) whose header
-// declares the duration and size asked for in the query (`duration_s`, `size_mb`), so that a real
-// Shunya that fetches it learns the same as the simulator reads from the URL (D21). The sample rate is
-// chosen to make both true at once, so an over-long file stays small (7,300 s at 1 kHz is 7.3 MB).
-// The body is streamed lazily and stops when the client hangs up. Other extensions are served as
-// opaque bytes (for the unsupported-format check).
+// The test audio the kit's listener serves. By default speech (D175): two short synthetic conversations
+// (scripts/conformance/audio/, made by `npm run conformance:audio`), at /audio/<conversation>/<name>.<ext>,
+// their real bytes, so that a real Shunya transcribes words rather than failing silence. The limit
+// checks use synthetic files instead: a WAV (8-bit mono PCM silence) whose header declares the duration
+// and size asked for in the query (`duration_s`, `size_mb`), so that a real Shunya that fetches it
+// learns the same as the simulator reads from the URL (D21). The sample rate is chosen to make both true
+// at once, so an over-long file stays small (7,300 s at 1 kHz is 7.3 MB). The body is streamed lazily
+// and stops when the client hangs up. Other extensions are served as opaque bytes (for the
+// unsupported-format check).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Asset, asset } from './assets.ts';
+import { SPEECH, type SpeechFixture } from './audio/fixtures.ts';
 
 const HEADER = 44;
 
@@ -39,7 +44,35 @@ export function audioUrl(publicUrl: string, name: string, durationS: number, siz
   return `${publicUrl}/audio/${name}?duration_s=${durationS}&size_mb=${mb}`;
 }
 
+const CONTENT_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', m4a: 'audio/mp4' };
+
+/** The speech fixture of a conversation ('csr-call', 'sales-visit') in a format (wav, mp3, m4a). */
+export function speechFixture(conversation: string, format: string): SpeechFixture {
+  const f = SPEECH.find((x) => x.file === `${conversation}.${format}`);
+  if (!f) throw new Error(`no speech fixture ${conversation}.${format}`);
+  return f;
+}
+
+/** The URL of a speech fixture, under a name of its own (one per job, as a recording's would be).
+ * Its query states the real duration and size, which the simulator reads instead of fetching (D21). */
+export function speechUrl(publicUrl: string, f: SpeechFixture, name: string): string {
+  const ext = f.file.slice(f.file.lastIndexOf('.') + 1);
+  return `${publicUrl}/audio/${f.conversation}/${name}.${ext}?duration_s=${f.durationS}&size_bytes=${f.bytes}`;
+}
+
+/** Serves /audio/<conversation>/<name>.<ext> from the fixtures; false when the path names none. */
+function serveSpeech(url: URL, req: IncomingMessage, res: ServerResponse): boolean {
+  const m = /^\/audio\/([a-z-]+)\/[^/]+\.(wav|mp3|m4a)$/.exec(url.pathname);
+  const f = m && SPEECH.find((x) => x.file === `${m[1]}.${m[2]}`);
+  if (!m || !f) return false;
+  const bytes = asset(`scripts/conformance/audio/${f.file}` as Asset);
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[m[2]!]!, 'content-length': String(bytes.length) });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+  return true;
+}
+
 export function serveAudio(url: URL, req: IncomingMessage, res: ServerResponse): void {
+  if (serveSpeech(url, req, res)) return;
   const duration = Number(url.searchParams.get('duration_s') ?? 60);
   const mb = Number(url.searchParams.get('size_mb'));
   const requested = Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1_048_576) : undefined;

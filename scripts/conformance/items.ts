@@ -258,7 +258,7 @@ export const ITEMS: Item[] = [
     '13.11.3',
     'Test Data',
     'Shunya provides test audio files and expected responses',
-    'test audio with expected responses (the kit uses synthetic silent WAVs unless given --audio-url).',
+    'test audio with expected responses (the kit submits its own synthetic speech, scripts/conformance/audio/, unless given --audio-url).',
   ),
   man(
     '13.11.4',

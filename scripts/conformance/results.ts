@@ -19,6 +19,8 @@ export interface Report {
   mode: string;
   requests: { sent: number; budget: number };
   stopped: string | null;
+  /** Set when the target answered none of the kit's requests: the run says nothing about it (exit 3). */
+  unreachable?: string;
   notes: string[];
   provenance: Provenance[];
   items: ItemResult[];

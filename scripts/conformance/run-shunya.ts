@@ -63,6 +63,13 @@ async function awaitWebhooks(s: Session): Promise<void> {
   );
 }
 
+/** Why the run says nothing about the target, when none of its requests got an answer (exit 3, D176). */
+function unanswered(client: ShunyaClient): string | null {
+  const xs = client.exchanges;
+  if (!xs.length || xs.some((x) => !x.error)) return null;
+  return `none of the kit's ${xs.length} requests got an answer (the first: ${xs[0]!.error})`;
+}
+
 async function probe(s: Session): Promise<void> {
   await probeHealth(s);
   await probeSecurity(s);
@@ -113,6 +120,8 @@ export async function runShunya(o: RunOptions): Promise<Report> {
   } finally {
     await receiver.close();
   }
+  const unreachable = unanswered(client);
+  if (unreachable) s.log(`the target never answered: ${unreachable}`);
   s.log('judging');
   judgeEndpoints(s);
   judgeSchemas(s);
@@ -132,6 +141,7 @@ export async function runShunya(o: RunOptions): Promise<Report> {
     mode: `${o.quick ? '--quick' : 'full'}, time scale ${o.timeScale}, tenants ${s.a} and ${s.b}`,
     requests: { sent: client.requestsSent, budget: o.maxRequests },
     stopped: s.stopped,
+    ...(unreachable ? { unreachable } : {}),
     notes: [
       `${receiver.deliveries.length} webhook deliveries received; the first delivery of every job was refused with ${refuse} (the retry probe's first two), to watch the retries (§13.5.5).`,
     ],

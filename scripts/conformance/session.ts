@@ -26,7 +26,7 @@ export interface RunOptions {
   /** How long a submission may take to answer with its job id (§2.2 "immediately"). */
   asyncBudgetMs: number;
   contractFile: string;
-  /** A speech recording to submit instead of the kit's synthetic silence. */
+  /** A recording of the team's own to submit instead of the kit's speech fixtures (D175). */
   audioUrl: string | undefined;
   callIdBase: number | undefined;
   /** Progress lines (the CLI prints them; tests may collect them). */

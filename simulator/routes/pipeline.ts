@@ -1,5 +1,6 @@
 // How every Shunya operation is handled, in order: counters → faults (which may answer instead, or
-// break the answer) → error envelope → body → authentication → rate limit → idempotency → handler.
+// break the answer) → error envelope → body → authentication → rate limit → idempotency → version →
+// handler (the contract's x-implementation.check_order, D179).
 // A handler reads like the contract: it parses, calls the lifecycle, and sets status and body.
 import type { Middleware, ParameterizedContext } from 'koa';
 import getRawBody from 'raw-body';
@@ -126,6 +127,17 @@ export function pathCallId(ctx: SimContext): number {
   return n;
 }
 
+/** X-UWC-Version: absent is v1; any other value is a header that fails validation (D182). */
+const checkVersion: Middleware<SimContextState> = async (ctx, next) => {
+  const v = ctx.get('x-uwc-version');
+  if (v && v !== 'v1')
+    throw errors.validation(`X-UWC-Version "${v}" is not supported; use v1`, {
+      field: 'X-UWC-Version',
+      supported: ['v1'],
+    });
+  await next();
+};
+
 export function operation(
   sim: Simulator,
   op: HttpOperation,
@@ -139,6 +151,7 @@ export function operation(
   ];
   if (!opts.public) chain.push(readBody, authenticate(sim), rateLimit(sim));
   if (opts.idempotent) chain.push(sim.idempotency.middleware((c) => sim.deviates(c, 'idempotency_ignored')));
+  if (!opts.public) chain.push(checkVersion);
   chain.push(async (ctx) => {
     await handler(ctx);
   });

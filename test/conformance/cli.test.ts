@@ -2,8 +2,10 @@
 // against a real simulator process in its default configuration (only its port, its webhook URL and a
 // time scale of 60 so that lifecycles and webhook retries take seconds). Every checkable §13 item
 // passes, the exit code is 0, and the report directory holds report.md, report.html and a JUnit file
-// of at least 30 testcases, each named after its §13 item.
+// of one testcase per §13 item (D176). The other exit codes: 2 for a usage error, 3 when the kit could
+// not run (its listener's port is taken).
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,13 +77,15 @@ describe('npm run conformance -- --quick against the simulator in its default co
       expect(i.verdict, `${i.id} ${i.title}`).toBe(i.kind === 'machine' ? 'pass' : 'needs-confirmation');
   });
 
-  it('writes a JUnit file of at least 30 testcases named after their §13 items', () => {
+  it('writes a JUnit file of one testcase per §13 item, each check in its output', () => {
     const xml = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
     const names = [...xml.matchAll(/<testcase [^>]*name="([^"]*)"/g)].map((m) => m[1]!);
-    expect(names.length).toBeGreaterThanOrEqual(30);
+    expect(names).toHaveLength(58);
     for (const n of names) expect(n).toMatch(/^13\.\d{1,2}\.\d /);
-    expect(names).toContain('13.2.1 JWT Verification: an expired token is refused');
+    expect(names).toContain('13.2.1 JWT Verification');
+    expect(xml).toContain('✓ an expired token is refused');
     expect(xml).not.toContain('<failure');
+    expect(result.stdout).toMatch(/58 items, 58 JUnit cases/);
   });
 
   it('writes the report as Markdown and HTML, mirroring §13', () => {
@@ -94,5 +98,40 @@ describe('npm run conformance -- --quick against the simulator in its default co
     ])
       expect(md).toContain(heading);
     expect(html).toContain('<h3 id="i13.14.3">13.14.3 SLA Response Times');
+    expect(md).toContain('## What to fix\n\nNothing: no item failed.');
+  });
+});
+
+describe('the exit codes besides 0', () => {
+  it('is 2 for a usage error, with the usage', async () => {
+    const r = await run('npm', [
+      'run',
+      '--silent',
+      'conformance',
+      '--',
+      '--target',
+      'shunya',
+      '--report',
+      dir,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--base-url is required[\s\S]*Exit codes:/);
+  });
+
+  it('is 3 when the kit cannot run: its listener port is taken', async () => {
+    const taken: Server = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    try {
+      const r = await run('npm', [
+        ...['run', '--silent', 'conformance', '--', '--target', 'shunya', '--base-url', 'http://127.0.0.1:9'],
+        ...['--jwt-secret', SECRETS.jwt, '--hmac-secret', SECRETS.hmac, '--listen', String(port)],
+        ...['--report', path.join(dir, 'not-run')],
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/the kit could not run: .*EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import YAML from 'yaml';
+import { ASSETS, type Asset, asset } from '../assets.ts';
 import { readAudioLimits, readCatalogue, readOrdering, readSlas, readWebhookPolicy } from './extensions.ts';
 import { FALLBACK_ALIASES } from './fallbacks.ts';
 import type {
@@ -159,8 +160,12 @@ function strictWebhook(doc: Json): Contract['webhook'] {
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 
+/** `file` is a path, or one of the repository's contracts by its relative path ('contracts/…'), which
+ * the packed kit carries inside (D177). */
 export function loadContract(file: string): Contract {
-  const text = readFileSync(file, 'utf8');
+  const text = (ASSETS as readonly string[]).includes(file)
+    ? asset(file as Asset).toString('utf8')
+    : readFileSync(file, 'utf8');
   const doc: Json = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   const provenance: Provenance[] = [];
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });

@@ -4,8 +4,7 @@
 // another company (§7.3), an unknown job, and a duplicate (§4.6 method 4 → already_processed). Every
 // answer is validated against Otto's own contract (contracts/otto.openapi.yaml).
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { type Args, ROOT } from '../args.ts';
+import type { Args } from '../args.ts';
 import { loadContract } from '../contract/load.ts';
 import type { Item } from '../items.ts';
 import { type Evidence, Ledger } from '../ledger.ts';
@@ -130,7 +129,7 @@ export async function runOtto(a: Args, log: (line: string) => void): Promise<Rep
       `  ${c.verdict === 'pass' ? '✓' : c.verdict === 'fail' ? '✗' : '?'} ${c.item} ${c.name}: ${c.detail}`,
     ),
   );
-  const otto = loadContract(path.join(ROOT, 'contracts/otto.openapi.yaml'));
+  const otto = loadContract('contracts/otto.openapi.yaml');
   const shunya = loadContract(a.contractFile);
   const strict = shunya.webhook?.requestSchema;
   const validate = strict ? (b: unknown) => shunya.validate(strict, b) : null;
@@ -258,7 +257,7 @@ export async function runOtto(a: Args, log: (line: string) => void): Promise<Rep
     target: 'otto',
     title: 'Otto webhook receiver conformance report',
     baseUrl: a.baseUrl,
-    contract: { file: path.relative(ROOT, otto.file), version: otto.version, sha256: otto.sha256 },
+    contract: { file: otto.file, version: otto.version, sha256: otto.sha256 },
     startedAt,
     durationS: (performance.now() - started) / 1000,
     mode:

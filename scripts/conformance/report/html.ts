@@ -3,6 +3,8 @@
 import { SECTIONS, sectionOf } from '../items.ts';
 import type { Evidence } from '../ledger.ts';
 import { counts, type Report } from '../results.ts';
+import { citationOf } from './cite.ts';
+import { exitCodeOf, notChecked, whatToFix } from './fix.ts';
 
 const WORD = { pass: 'PASS', fail: 'FAIL', 'needs-confirmation': 'NEEDS CONFIRMATION' } as const;
 const esc = (s: string) =>
@@ -25,6 +27,34 @@ function evidence(e: Evidence): string {
   );
 }
 
+/** What to fix (D176): one line per failing item with its first evidence, then what was not checked. */
+function opening(r: Report): string[] {
+  const fix = whatToFix(r);
+  const unchecked = notChecked(r);
+  const h = ['<h2 id="what-to-fix">What to fix</h2>'];
+  if (r.unreachable)
+    h.push(`<p class="fail">The target never answered: ${esc(r.unreachable)}. Check --base-url.</p>`);
+  if (!fix.length) h.push('<p>Nothing: no item failed.</p>');
+  else
+    h.push(
+      `<ol>${fix
+        .map(
+          (f) =>
+            `<li class="fail"><a href="#i${f.id}">${f.id}</a> ${esc(f.title)}: ${esc(f.check)}: ${esc(f.detail)}${f.evidence ? ` <code>${esc(f.evidence)}</code>` : ''}</li>`,
+        )
+        .join('')}</ol>`,
+    );
+  if (unchecked.length)
+    h.push(
+      '<p><b>Not checked</b> (the run could not judge these; nothing wrong was found in them):</p>',
+      `<ul>${unchecked.map((u) => `<li><a href="#i${u.id}">${u.id}</a> ${esc(u.title)}: ${esc(u.why)}</li>`).join('')}</ul>`,
+    );
+  h.push(
+    `<p>Exit code ${exitCodeOf(r)} (0 all machine items passed, 1 deviations found, 3 the run was not complete).</p>`,
+  );
+  return h;
+}
+
 export function renderHtml(r: Report): string {
   const c = counts(r.items);
   const h: string[] = [];
@@ -44,6 +74,7 @@ export function renderHtml(r: Report): string {
   h.push(
     `<li><span class="pass">${c.pass} pass</span> · <span class="fail">${c.fail} fail</span> · <span class="needs-confirmation">${c['needs-confirmation']} need confirmation</span> (of ${r.items.length} items)</li></ul>`,
   );
+  h.push(...opening(r));
   for (const n of r.notes) h.push(`<p>${esc(n)}</p>`);
   h.push('<table><tr><th>item</th><th></th><th>result</th></tr>');
   for (const i of r.items)
@@ -60,7 +91,8 @@ export function renderHtml(r: Report): string {
     h.push(
       `<h3 id="i${i.id}">${i.id} ${esc(i.title)} — <span class="${i.verdict}">${WORD[i.verdict]}</span></h3>`,
     );
-    h.push(`<p><i>${esc(i.statement)}</i>${i.also ? ` (also ${esc(i.also)})` : ''}</p><ul>`);
+    h.push(`<p><i>${esc(i.statement)}</i>${i.also ? ` (also ${esc(i.also)})` : ''}</p>`);
+    h.push(`<p class="rule">Rule: ${esc(citationOf(i.id))}</p><ul>`);
     for (const ch of i.checks)
       h.push(
         `<li class="${ch.verdict}">${esc(ch.name)}: ${esc(ch.detail)}${ch.evidence.map(evidence).join('')}</li>`,
