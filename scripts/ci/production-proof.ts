@@ -59,7 +59,12 @@ function run(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
-  const keep = (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean));
+  let partial = '';
+  const keep = (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    log.push(...lines.filter(Boolean));
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -90,7 +95,9 @@ async function migrateTwiceAtOnce(): Promise<void> {
 /** Milliseconds from the spawn to the process's "otto started" log line, once it is there. */
 function startedAfter(p: Proc): number | undefined {
   const line = p.log.find((l) => l.includes('"otto started"'));
-  return line ? Number(JSON.parse(line).time) - p.startedAt : undefined;
+  if (!line) return undefined;
+  const time: unknown = JSON.parse(line).time;
+  return (typeof time === 'number' ? time : Date.parse(String(time))) - p.startedAt;
 }
 
 /** What the production build serves from the files beside its code: the console, /docs, the contracts. */
