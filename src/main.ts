@@ -9,7 +9,7 @@ import { type Config, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { DataDirectoryError } from './db/embedded-access.ts';
 import { createDb } from './db/knex.ts';
-import { migrateAll } from './db/migrate.ts';
+import { MigrationsPendingError, migrateAll, migrateOnStart, pendingMigrations } from './db/migrate.ts';
 import { shareBreakers } from './events/breakers.ts';
 import { PgListener } from './events/listener.ts';
 import { startRelay } from './events/relay.ts';
@@ -43,6 +43,8 @@ export interface StartOptions {
   heartbeat?: { intervalMs?: number; deadAfterMs?: number };
   /** How often the console's charts sample this process's metrics (10 s by default; tests shorten it). */
   historyIntervalMs?: number;
+  /** Whether to migrate as Otto starts (default true; `node src/main.ts` reads OTTO_MIGRATE_ON_START, D188). */
+  migrate?: boolean;
 }
 
 export async function startOtto(
@@ -52,8 +54,17 @@ export async function startOtto(
 ): Promise<RunningOtto> {
   const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() }));
   const db = createDb(database.url, config.db.poolMax, logger);
-  const applied = await migrateAll(db, database.url);
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  if (opts.migrate ?? true) {
+    const applied = await migrateAll(db, database.url);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  } else {
+    const pending = await pendingMigrations(db);
+    if (pending.length > 0) {
+      await db.destroy();
+      await database.stop();
+      throw new MigrationsPendingError(pending);
+    }
+  }
 
   const api = config.role === 'api' || config.role === 'all';
   const worker = config.role === 'worker' || config.role === 'all';
@@ -159,7 +170,7 @@ export async function startOtto(
 
 /** A set-up problem the user fixes (D93) is one line on stderr and exit code 1, not a stack trace. */
 export function exitOnSetupError(e: unknown): never {
-  if (e instanceof DataDirectoryError) {
+  if (e instanceof DataDirectoryError || e instanceof MigrationsPendingError) {
     process.stderr.write(`otto: ${e.message}\n`);
     process.exit(1);
   }
@@ -188,6 +199,7 @@ export function runUntilSignal(close: () => Promise<void>, logger: Logger): void
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const otto = await startOtto(config, logger).catch(exitOnSetupError);
+  const migrate = migrateOnStart(process.env);
+  const otto = await startOtto(config, logger, { migrate }).catch(exitOnSetupError);
   runUntilSignal(otto.close, logger);
 }

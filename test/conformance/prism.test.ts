@@ -1,5 +1,5 @@
 // The kit against `prism mock` (issue 10, part 3): of our Shunya contract, and of the OpenAPI document
-// Shunya published (../shared/reference/shunya-openapi.json). A mock answers with examples: it verifies
+// Shunya published (its copy test/fixtures/shunya-published/shunya-openapi.json, D185). A mock answers with examples: it verifies
 // no token, completes no job and sends no webhook. The kit must finish without crashing, within its
 // deadline, and say what fails, with evidence. (The published document's report is kept in
 // docs/conformance/published-shunya-api.md as the list to discuss with Shunya.)
@@ -13,7 +13,7 @@ import { SECRETS } from './kit.ts';
 
 const DOCUMENTS = {
   ours: 'contracts/shunya.openapi.yaml',
-  published: path.resolve(ROOT, '../shared/reference/shunya-openapi.json'),
+  published: path.join(ROOT, 'test/fixtures/shunya-published/shunya-openapi.json'),
 };
 const mocks: Proc[] = [];
 const reports: Record<string, Report> = {};

@@ -8,7 +8,8 @@ import { type Json, loadContract } from '../helpers/contracts.ts';
 import { ROOT } from '../helpers/spawn.ts';
 
 const read = (p: string) => readFileSync(path.join(ROOT, p), 'utf8');
-const handoff = readFileSync(path.resolve(ROOT, '../shared/spec/otto-shunya-handoff.md'), 'utf8');
+// The handoff's §12 questions and §13 checklist, as extracted into test/fixtures/handoff/ (D185).
+const fixture = <T>(name: string): T => JSON.parse(read(`test/fixtures/handoff/${name}`));
 
 describe('docs/shunya-error-catalogue.md', () => {
   it('lists exactly the contract’s codes, with their status, type and retryable', () => {
@@ -29,7 +30,7 @@ describe('docs/shunya-error-catalogue.md', () => {
 
 describe('docs/shunya-open-questions.md', () => {
   const page = read('docs/shunya-open-questions.md');
-  const questions = [...handoff.matchAll(/^(\d+)\. \*\*(.+?)\*\*/gm)].map((m) => Number(m[1]));
+  const questions = fixture<{ number: number }[]>('open-questions.json').map((q) => q.number);
 
   it('answers each of §12’s questions once, in its table and in its text', () => {
     expect(questions).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
@@ -53,16 +54,7 @@ describe('docs/shunya-checklist-coverage.md', () => {
   ];
 
   it('has one row per §13 checklist item, numbered by section', () => {
-    const section = handoff.slice(handoff.indexOf('## 13. Shunya Confirmation Checklist'));
-    const expected: string[] = [];
-    let s = 0;
-    let n = 0;
-    for (const line of section.split('\n')) {
-      if (/^### 13\.\d+ /.test(line)) {
-        s++;
-        n = 0;
-      } else if (/^- \[ \] /.test(line)) expected.push(`13.${s}.${++n}`);
-    }
+    const expected = fixture<{ id: string }[]>('checklist.json').map((i) => i.id);
     expect(expected).toHaveLength(58);
     expect(rows.map((r) => r[1])).toEqual(expected);
   });

@@ -11,7 +11,8 @@ import { type Json, loadContract } from '../helpers/contracts.ts';
 import { compareOperations, matches } from '../helpers/openapi-diff.ts';
 import { ROOT } from '../helpers/spawn.ts';
 
-const PUBLISHED = path.resolve(ROOT, '../shared/reference/shunya-openapi.json');
+// Shunya's document as published, copied into the repository with its provenance (D185).
+const PUBLISHED = path.join(ROOT, 'test/fixtures/shunya-published/shunya-openapi.json');
 const published = JSON.parse(readFileSync(PUBLISHED, 'utf8'));
 const strict = loadContract('shunya.openapi.yaml');
 const accepted: { match: string; decision: string; resolution: string }[] = YAML.parse(

@@ -87,7 +87,7 @@ describe('unreadable answers (D80)', () => {
 describe("against prism mock of Shunya's published document", () => {
   it('shows why the job does not move, and ends it instead of polling until the timeout', async () => {
     const port = await freePort();
-    const published = path.resolve(ROOT, '../shared/reference/shunya-openapi.json');
+    const published = path.join(ROOT, 'test/fixtures/shunya-published/shunya-openapi.json');
     const prism = await start(
       bin('prism'),
       ['mock', published, '-h', '127.0.0.1', '-p', String(port)],

@@ -2,7 +2,8 @@
 // invariants the schema itself enforces (idempotency and tenancy as database facts).
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateAll, migrateOtto } from '../../src/db/migrate.ts';
+import { createDb } from '../../src/db/knex.ts';
+import { migrateAll, migrateOtto, pendingMigrations } from '../../src/db/migrate.ts';
 import { describeSchema } from '../../src/db/schema-snapshot.ts';
 import { createEmptyDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -34,6 +35,30 @@ describe('migrations', () => {
   it('are forward-only', async () => {
     await expect(t.db.migrate.down({ tableName: 'otto_migrations' })).rejects.toThrow();
     expect(await migrateOtto(t.db)).toEqual([]);
+  });
+});
+
+// Two deploys migrate at once (D187): each run waits for the other instead of failing on knex's lock row.
+describe('migrations from several deploys at once', () => {
+  it('all succeed, and each migration is applied exactly once', async () => {
+    const fresh = await createEmptyDatabase();
+    const pools = [1, 2, 3].map(() => createDb(fresh.url, 2));
+    try {
+      expect(await pendingMigrations(fresh.db)).toContain('0001_initial.sql');
+      const results = await Promise.allSettled(pools.map((db) => migrateAll(db, fresh.url)));
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual([
+        'ok',
+        'ok',
+        'ok',
+      ]);
+      const applied = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+      const names = (await fresh.db('otto_migrations').select('name')).map((r) => r.name);
+      expect([...applied].sort()).toEqual([...names].sort());
+      expect(await pendingMigrations(fresh.db)).toEqual([]);
+    } finally {
+      await Promise.all(pools.map((db) => db.destroy()));
+      await fresh.drop();
+    }
   });
 });
 

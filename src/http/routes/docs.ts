@@ -1,8 +1,9 @@
 // API reference pages (/docs) for every contract, from the bundled documents `npm run codegen` writes
 // to generated/bundled/: OpenAPI documents rendered by Scalar, the AsyncAPI document by AsyncAPI's React
 // component (both standalone browser bundles served from node_modules). Raw contracts under /contracts/.
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
@@ -10,18 +11,27 @@ import { own } from '../../util/own.ts';
 import type { AppState } from '../context.ts';
 import { notFound } from '../errors.ts';
 
+// The repository's root, or dist/ in the production build, which holds copies of contracts/ and
+// generated/bundled/ (scripts/build.ts, D186).
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** A file of an installed package, found as Node finds packages (dist/ has no node_modules of its own). */
+function packageFile(file: string): string {
+  const dirs = createRequire(import.meta.url).resolve.paths(file) ?? [];
+  const found = dirs.map((d) => path.join(d, file)).find((p) => existsSync(p));
+  return found ?? path.join(ROOT, 'node_modules', file);
+}
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   'scalar.js': {
-    file: 'node_modules/@scalar/api-reference/dist/browser/standalone.js',
+    file: '@scalar/api-reference/dist/browser/standalone.js',
     type: 'application/javascript',
   },
   'asyncapi.js': {
-    file: 'node_modules/@asyncapi/react-component/browser/standalone/index.js',
+    file: '@asyncapi/react-component/browser/standalone/index.js',
     type: 'application/javascript',
   },
-  'asyncapi.css': { file: 'node_modules/@asyncapi/react-component/styles/default.min.css', type: 'text/css' },
+  'asyncapi.css': { file: '@asyncapi/react-component/styles/default.min.css', type: 'text/css' },
 };
 
 interface Doc {
@@ -96,7 +106,7 @@ export function docsRoutes(): Router<AppState> {
     if (!asset) throw notFound('Asset');
     ctx.type = asset.type;
     ctx.set('Cache-Control', 'public, max-age=86400');
-    ctx.body = createReadStream(path.join(ROOT, asset.file));
+    ctx.body = createReadStream(packageFile(asset.file));
   });
 
   router.get('/docs/events.json', async (ctx) => {

@@ -1,15 +1,17 @@
-// Payload samples read at test time from the documents beside the repository (CI checks out ../shared):
-// Shunya's reference notes and the handoff. Nothing is copied into this repository.
+// Payload samples the tests take from the handoff and Shunya's reference notes, read from the fixtures
+// extracted from them (test/fixtures/, with their provenance in test/fixtures/sources.json; D185):
+// the repository stands alone, and `npm run fixtures:check` says when the documents have moved on.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ExtractedBlock } from '../../../scripts/fixtures/extract.ts';
 import { ROOT } from '../../helpers/spawn.ts';
 
-export const SHARED = path.resolve(ROOT, '../shared');
-export const REFERENCE_PAYLOADS = path.join(SHARED, 'reference/shunya-webhooks-and-payloads.md');
-export const HANDOFF = path.join(SHARED, 'spec/otto-shunya-handoff.md');
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
+export const REFERENCE_PAYLOADS = path.join(FIXTURES, 'shunya-reference/payload-samples.json');
+export const HANDOFF_EXAMPLES = path.join(FIXTURES, 'handoff/json-examples.json');
 
 export interface JsonBlock {
-  /** 0-based position among the file's ```json blocks. */
+  /** 0-based position among the document's ```json blocks. */
   index: number;
   /** The nearest heading above the block. */
   heading: string;
@@ -18,27 +20,16 @@ export interface JsonBlock {
   value: unknown;
 }
 
-/** Every ```json block of a Markdown file, with the heading it sits under. */
+const readBlocks = (file: string): ExtractedBlock[] => JSON.parse(readFileSync(file, 'utf8'));
+
+/** Every ```json block of a document, as its fixture holds them. */
 export function jsonBlocks(file: string): JsonBlock[] {
-  const md = readFileSync(file, 'utf8');
-  const blocks: JsonBlock[] = [];
-  let heading = '';
-  const re = /^(#{1,6} .*)$|^```json\n([\s\S]*?)^```/gm;
-  for (let m = re.exec(md); m; m = re.exec(md)) {
-    if (m[1]) {
-      heading = m[1].replace(/^#+\s*/, '');
-      continue;
-    }
-    const text = m[2] ?? '';
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = undefined;
-    }
-    blocks.push({ index: blocks.length, heading, text, value });
-  }
-  return blocks;
+  return readBlocks(file).map((b) => ({
+    index: b.index,
+    heading: b.heading,
+    text: b.text ?? JSON.stringify(b.value),
+    value: b.value,
+  }));
 }
 
 /**
@@ -53,12 +44,12 @@ export function repairSchematic(text: string): unknown {
   return JSON.parse(cleaned);
 }
 
-/** The ```json blocks of one handoff section (`### 4.1 …` up to the next `### `). */
+/** The ```json blocks of one handoff section (`### 4.1 …`, its subsections included). */
 export function handoffBlocks(section: string): unknown[] {
-  const md = readFileSync(HANDOFF, 'utf8');
-  const start = md.indexOf(`### ${section} `);
-  if (start < 0) throw new Error(`no section ${section} in the handoff`);
-  const end = md.indexOf('\n### ', start + 4);
-  const part = md.slice(start, end < 0 ? undefined : end);
-  return [...part.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1] ?? ''));
+  const blocks = readBlocks(HANDOFF_EXAMPLES).filter((b) => b.section === section);
+  if (blocks.length === 0) throw new Error(`no examples of section ${section} in the handoff's fixture`);
+  return blocks.map((b) => {
+    if (b.text !== undefined) throw new Error(`the handoff's §${section} block ${b.index} is not JSON`);
+    return b.value;
+  });
 }

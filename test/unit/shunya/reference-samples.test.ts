@@ -1,7 +1,7 @@
-// Every ```json sample of Shunya's reference notes (../shared/reference/shunya-webhooks-and-payloads.md),
-// read at test time: each one normalises as expected. Schematic blocks (comments, `"a" | "b"` unions)
-// are repaired to their first alternative and checked too; the counts are asserted so a changed
-// document cannot silently skip samples.
+// Every ```json sample of Shunya's reference notes (shunya-webhooks-and-payloads.md, extracted into
+// test/fixtures/shunya-reference/, D185): each one normalises as expected. Schematic blocks (comments,
+// `"a" | "b"` unions) are repaired to their first alternative and checked too; the counts are asserted
+// so a changed document cannot silently skip samples.
 import { describe, expect, it } from 'vitest';
 import { normalizeCompleteAnalysis } from '../../../src/shunya/normalize/analysis.ts';
 import { normalizeError } from '../../../src/shunya/normalize/error.ts';
