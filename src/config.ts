@@ -84,6 +84,10 @@ const EnvSchema = z.object({
   SSE_SLOW_READER_TIMEOUT_MS: int(10_000, 100),
   /** Unset: required everywhere but development. */
   AUDIO_REQUIRE_HTTPS: boolText.optional(),
+  /** Unset: strict everywhere but development (D146). */
+  AUDIO_URL_POLICY: z.enum(['strict', 'permissive']).optional(),
+  /** Comma list of exact hosts and `*.suffix` patterns; unset or empty: any public host (D146). */
+  AUDIO_ALLOWED_HOSTS: z.string().default(''),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -151,7 +155,13 @@ function build(e: z.output<typeof EnvSchema>) {
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
     },
     events: { maxBufferBytes: e.SSE_MAX_BUFFER_BYTES, slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS },
-    audio: { requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development' },
+    audio: {
+      requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development',
+      urlPolicy: e.AUDIO_URL_POLICY ?? (e.NODE_ENV === 'development' ? 'permissive' : 'strict'),
+      allowedHosts: e.AUDIO_ALLOWED_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase().replace(/\.$/, ''))
+        .filter((h) => h !== ''),
+    },
     logLevel: e.LOG_LEVEL,
     console: {
       simulatorUrl: e.SIMULATOR_URL?.replace(/\/+$/, ''),
