@@ -82,6 +82,10 @@ const EnvSchema = z.object({
   OUTBOX_RETENTION_HOURS: int(168, 1),
   SSE_MAX_BUFFER_BYTES: int(1_048_576, 16_384),
   SSE_SLOW_READER_TIMEOUT_MS: int(10_000, 100),
+  /** One tenant's open event streams per process (D147). */
+  SSE_MAX_STREAMS_PER_TENANT: int(50, 1),
+  /** Unset: the token in ?access_token= is accepted everywhere but production (D148). */
+  SSE_QUERY_TOKEN: boolText.optional(),
   /** Unset: required everywhere but development. */
   AUDIO_REQUIRE_HTTPS: boolText.optional(),
   /** Unset: strict everywhere but development (D146). */
@@ -154,7 +158,12 @@ function build(e: z.output<typeof EnvSchema>) {
       deadAfterMs: e.WORKER_DEAD_AFTER_MS,
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
     },
-    events: { maxBufferBytes: e.SSE_MAX_BUFFER_BYTES, slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS },
+    events: {
+      maxBufferBytes: e.SSE_MAX_BUFFER_BYTES,
+      slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS,
+      maxStreamsPerTenant: e.SSE_MAX_STREAMS_PER_TENANT,
+      queryToken: e.SSE_QUERY_TOKEN ?? !production,
+    },
     audio: {
       requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development',
       urlPolicy: e.AUDIO_URL_POLICY ?? (e.NODE_ENV === 'development' ? 'permissive' : 'strict'),

@@ -5,6 +5,17 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:3000' | (string & {});
 };
 
+export type StreamTicket = {
+    /**
+     * Opaque; pass it as `?ticket=` to `GET /api/v1/events`, once.
+     */
+    ticket: string;
+    /**
+     * The ticket opens no stream after this instant (60 s after its issue).
+     */
+    expires_at: string;
+};
+
 export type Uuid = string;
 
 export type DateTime = string;
@@ -88,7 +99,7 @@ export type AudioFormat = 'mp3' | 'wav' | 'm4a';
 
 export type UploadAudioRequest = {
     /**
-     * Where the uploaded audio is. `https` is required outside development.
+     * Where the uploaded audio is. `https` is required outside development; the host must be public under the strict audio URL policy (D146).
      */
     audio_url: string;
     audio_format?: AudioFormat;
@@ -1928,7 +1939,11 @@ export type StreamEventsData = {
          */
         after?: string;
         /**
-         * The tenant JWT, for EventSource clients that cannot set `Authorization`.
+         * A stream ticket from `POST /api/v1/events/tickets` (single use, valid for 60 s).
+         */
+        ticket?: string;
+        /**
+         * The tenant JWT, for EventSource clients that cannot set `Authorization`; accepted only where `SSE_QUERY_TOKEN` is on (development and test by default, never in production unless set), since proxies log query strings. Prefer `ticket`.
          */
         access_token?: string;
     };
@@ -1948,6 +1963,10 @@ export type StreamEventsErrors = {
      * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
      */
     403: ErrorEnvelope;
+    /**
+     * The tenant already holds `SSE_MAX_STREAMS_PER_TENANT` open event streams on this Otto process (D147). Close one, or retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
 };
 
 export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];
@@ -1960,6 +1979,35 @@ export type StreamEventsResponses = {
 };
 
 export type StreamEventsResponse = StreamEventsResponses[keyof StreamEventsResponses];
+
+export type CreateStreamTicketData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/events/tickets';
+};
+
+export type CreateStreamTicketErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     */
+    403: ErrorEnvelope;
+};
+
+export type CreateStreamTicketError = CreateStreamTicketErrors[keyof CreateStreamTicketErrors];
+
+export type CreateStreamTicketResponses = {
+    /**
+     * A ticket for one stream.
+     */
+    201: StreamTicket;
+};
+
+export type CreateStreamTicketResponse = CreateStreamTicketResponses[keyof CreateStreamTicketResponses];
 
 export type ListCompaniesData = {
     body?: never;
