@@ -1695,7 +1695,7 @@ export type UploadRecordingAudioErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1810,7 +1810,7 @@ export type GetCallAnalysisErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1853,7 +1853,7 @@ export type GetRecordingSessionErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1896,7 +1896,7 @@ export type GetAppointmentErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1960,7 +1960,7 @@ export type StreamEventsErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1993,7 +1993,7 @@ export type CreateStreamTicketErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
 };

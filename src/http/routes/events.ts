@@ -16,6 +16,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, HttpError } from '../errors.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';
+import { allowRoles, eventVisible } from '../roles.ts';
 import { StreamTickets } from '../stream-ticket.ts';
 import { validate } from '../validate.ts';
 
@@ -42,7 +43,7 @@ export function eventRoutes(
   const bearerAuth = tenantAuth(config, db, { allowQueryToken: config.events.queryToken });
   const open = new Map<string, number>(); // company id → its streams open on this process
 
-  router.post('/api/v1/events/tickets', tenantAuth(config, db), (ctx) => {
+  router.post('/api/v1/events/tickets', tenantAuth(config, db), allowRoles('createStreamTicket'), (ctx) => {
     const { ticket, expiresAt } = tickets.issue(ctx.state.tenant as NonNullable<AppState['tenant']>);
     const body: StreamTicket = { ticket, expires_at: expiresAt.toISOString() };
     ctx.set('Cache-Control', 'no-store');
@@ -58,6 +59,7 @@ export function eventRoutes(
       ctx.state.tenant = tickets.redeem(ticket);
       return next();
     },
+    allowRoles('streamEvents'),
     async (ctx) => {
       const companyId = ctx.state.tenant?.companyId as string;
       const given = ctx.get('last-event-id') || (typeof ctx.query.after === 'string' ? ctx.query.after : '');
@@ -94,6 +96,7 @@ export function eventRoutes(
 
   /** Streams the tenant's events after `resume`; `closed` runs once when the connection ends. */
   function serve(ctx: ParameterizedContext<AppState>, companyId: string, resume: number, closed: () => void) {
+    const role = ctx.state.tenant?.role;
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.set({
@@ -131,7 +134,8 @@ export function eventRoutes(
       bufferedBytes: buffered,
       deliver(events) {
         if (!live) return null;
-        const taken = events.findIndex((e) => !write(frame(e)));
+        // an event its role does not read is passed over, and counts as taken (D149)
+        const taken = events.findIndex((e) => eventVisible(role, e) && !write(frame(e)));
         return taken < 0 ? events.length : taken;
       },
     };

@@ -11,6 +11,7 @@ import type { AppState } from '../context.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';
+import { allowRoles } from '../roles.ts';
 import type { TenantGate } from '../tenant-gate.ts';
 import { validate } from '../validate.ts';
 
@@ -36,6 +37,7 @@ export function recordingSessionRoutes(
   router.post(
     '/api/v1/recording-sessions/:session_id/upload-audio',
     tenantAuth(config, db),
+    allowRoles('uploadRecordingAudio'),
     jsonBody(),
     async (ctx) => {
       const companyId = ctx.state.tenant?.companyId as string;
