@@ -481,7 +481,7 @@ export type OperatorTokenCreated = OperatorToken & {
     token: string;
 };
 
-export type AuditAction = 'company.created' | 'job.retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent';
+export type AuditAction = 'company.created' | 'job.retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
 
 export type AuditEntry = {
     id: string;

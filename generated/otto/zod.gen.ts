@@ -512,7 +512,8 @@ export const zAuditAction = z.enum([
     'operator_token.created',
     'operator_token.revoked',
     'test_call.sent',
-    'test_visit.sent'
+    'test_visit.sent',
+    'journey.read'
 ]);
 
 export const zAuditEntry = z.object({
