@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
+import { loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
-import { frontendToken, type SuiteApp, startApp } from './app.ts';
+import { frontendToken, SECRETS, type SuiteApp, startApp } from './app.ts';
 
 const INTERNAL = [
   'https://169.254.169.254/latest/meta-data/iam/security-credentials/',
@@ -116,5 +117,15 @@ describe('in development', () => {
     const company = await buildCompany(t.db);
     expect((await callRail(development, company, 'http://127.0.0.1:4010/a.mp3')).status).toBe(202);
     expect((await upload(development, company, 'http://localhost:8080/b.mp3')).status).toBe(202);
+  });
+});
+
+describe('AUDIO_URL_POLICY', () => {
+  it('is strict everywhere but development unless set', () => {
+    const policy = (env: Record<string, string>) => loadConfig({ ...SECRETS, ...env }).audio.urlPolicy;
+    expect(policy({ NODE_ENV: 'production' })).toBe('strict');
+    expect(policy({ NODE_ENV: 'test' })).toBe('strict');
+    expect(policy({ NODE_ENV: 'development' })).toBe('permissive');
+    expect(policy({ NODE_ENV: 'production', AUDIO_URL_POLICY: 'permissive' })).toBe('permissive');
   });
 });

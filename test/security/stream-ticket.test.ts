@@ -4,6 +4,7 @@
 // where SSE_QUERY_TOKEN allows it, never in production by default (D148).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zErrorEnvelope, zStreamTicket } from '../../generated/otto/zod.gen.ts';
+import { loadConfig } from '../../src/config.ts';
 import { insertEvents } from '../../src/domain/outbox.ts';
 import { relayOnce } from '../../src/events/relay.ts';
 import { StreamTickets, TICKET_TTL_S } from '../../src/http/stream-ticket.ts';
@@ -118,5 +119,15 @@ describe('a ticket', () => {
     const { ticket } = tickets.issue(tenant, Date.now() - (TICKET_TTL_S + 1) * 1000);
     expect(() => tickets.redeem(ticket)).toThrow(/invalid or expired/);
     expect(tickets.redeem(tickets.issue(tenant).ticket)).toEqual(tenant);
+  });
+});
+
+describe('SSE_QUERY_TOKEN', () => {
+  it('is off in production and on elsewhere unless set', () => {
+    const on = (env: Record<string, string>) => loadConfig({ ...SECRETS, ...env }).events.queryToken;
+    expect(on({ NODE_ENV: 'production' })).toBe(false);
+    expect(on({ NODE_ENV: 'test' })).toBe(true);
+    expect(on({ NODE_ENV: 'development' })).toBe(true);
+    expect(on({ NODE_ENV: 'production', SSE_QUERY_TOKEN: 'true' })).toBe(true);
   });
 });
