@@ -1,13 +1,17 @@
 // npm run company:create -- --name "ABC Roofing" [--callrail-company-id 398714497] [--signing-key KEY]
 //                           [--algorithm hmac-sha1|hmac-sha256]
 // Creates a tenant in the configured database (the same as POST /api/v1/ops/companies) and prints it,
-// with its CallRail signing key and a development token.
+// with its CallRail signing key and a development token. The tenant and its audit entry ("cli:<OS user>",
+// `company.created`) commit together, as the ops API's do (D150).
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createDb } from '../src/db/knex.ts';
 import { migrateAll } from '../src/db/migrate.ts';
+import { transaction } from '../src/db/tx.ts';
+import { type Actor, recordAudit } from '../src/domain/audit-log.ts';
 import { DuplicateCompanyError, insertCompany } from '../src/domain/companies.ts';
 
 const { values } = parseArgs({
@@ -33,11 +37,26 @@ const database = await openDatabase(config);
 const db = createDb(database.url, 2);
 try {
   await migrateAll(db, database.url);
-  const c = await insertCompany(db, {
-    name: values.name,
-    callrail_company_id: values['callrail-company-id'] ?? null,
-    ...(values['signing-key'] ? { callrail_signing_key: values['signing-key'] } : {}),
-    callrail_signature_algorithm: values.algorithm,
+  const actor: Actor = { name: `cli:${userInfo().username}`, kind: 'cli' };
+  const c = await transaction(db, async (tx) => {
+    const row = await insertCompany(tx, {
+      name: values.name as string,
+      callrail_company_id: values['callrail-company-id'] ?? null,
+      ...(values['signing-key'] ? { callrail_signing_key: values['signing-key'] } : {}),
+      callrail_signature_algorithm: values.algorithm as 'hmac-sha1' | 'hmac-sha256',
+    });
+    await recordAudit(tx, actor, {
+      action: 'company.created',
+      targetType: 'company',
+      targetId: row.id,
+      companyId: row.id,
+      details: {
+        name: row.name,
+        callrail_company_id: row.callrail_company_id,
+        via: 'npm run company:create',
+      },
+    });
+    return row;
   });
   const token = config.auth.hs256Secret
     ? await mintDevToken(config, c.id)

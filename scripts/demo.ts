@@ -127,23 +127,17 @@ async function demoCompany(t: Target): Promise<{ company: Company; signingKey: s
   return { company: found, signingKey: DEMO.signingKey, callrailId: DEMO.callrailCompanyId };
 }
 
-/** The tenant's event stream, and how many of its events have been printed (or skipped as history). */
+/** The tenant's event stream, and how many of its events have been printed. */
 interface Events {
   sse: SseClient;
   printed: number;
 }
 
-/** Opens the tenant's event stream and skips the history it replays first (events from before the demo). */
+/** Opens the tenant's event stream; it starts at the present, so no earlier event is replayed (D147). */
 async function openEvents(url: string, token: string): Promise<Events> {
   const sse = await openSse(`${url}/api/v1/events`, { authorization: `Bearer ${token}` });
   if (sse.status !== 200) throw new Error(`GET /api/v1/events → ${sse.status}`);
-  let n = -1;
-  while (n !== sse.events.length) {
-    n = sse.events.length;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  if (n > 0) console.log(`(skipping ${n} earlier events of this tenant)`);
-  return { sse, printed: n };
+  return { sse, printed: 0 };
 }
 
 function printNewEvents(events: Events) {

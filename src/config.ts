@@ -85,8 +85,16 @@ const EnvSchema = z.object({
   OUTBOX_RETENTION_HOURS: int(168, 1),
   SSE_MAX_BUFFER_BYTES: int(1_048_576, 16_384),
   SSE_SLOW_READER_TIMEOUT_MS: int(10_000, 100),
+  /** One tenant's open event streams per process (D147). */
+  SSE_MAX_STREAMS_PER_TENANT: int(50, 1),
+  /** Unset: the token in ?access_token= is accepted everywhere but production (D148). */
+  SSE_QUERY_TOKEN: boolText.optional(),
   /** Unset: required everywhere but development. */
   AUDIO_REQUIRE_HTTPS: boolText.optional(),
+  /** Unset: strict everywhere but development (D146). */
+  AUDIO_URL_POLICY: z.enum(['strict', 'permissive']).optional(),
+  /** Comma list of exact hosts and `*.suffix` patterns; unset or empty: any public host (D146). */
+  AUDIO_ALLOWED_HOSTS: z.string().default(''),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -155,8 +163,19 @@ function build(e: z.output<typeof EnvSchema>) {
       deadAfterMs: e.WORKER_DEAD_AFTER_MS,
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
     },
-    events: { maxBufferBytes: e.SSE_MAX_BUFFER_BYTES, slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS },
-    audio: { requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development' },
+    events: {
+      maxBufferBytes: e.SSE_MAX_BUFFER_BYTES,
+      slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS,
+      maxStreamsPerTenant: e.SSE_MAX_STREAMS_PER_TENANT,
+      queryToken: e.SSE_QUERY_TOKEN ?? !production,
+    },
+    audio: {
+      requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development',
+      urlPolicy: e.AUDIO_URL_POLICY ?? (e.NODE_ENV === 'development' ? 'permissive' : 'strict'),
+      allowedHosts: e.AUDIO_ALLOWED_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase().replace(/\.$/, ''))
+        .filter((h) => h !== ''),
+    },
     logLevel: e.LOG_LEVEL,
     console: {
       simulatorUrl: e.SIMULATOR_URL?.replace(/\/+$/, ''),

@@ -3,7 +3,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
+import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -27,7 +27,8 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * keyed by that company's CallRail signing key, unless the company is configured for HMAC-SHA256),
  * then in one transaction upserts the call (unique per CallRail call id), creates the `csr_call`
  * job when there is a recording, and enqueues it. A repeated delivery creates nothing new. A call
- * without a recording is stored and not sent to Shunya.
+ * without a recording is stored and not sent to Shunya. A recording URL on an internal host is
+ * refused under the strict audio URL policy (`422 AUDIO_URL_NOT_ALLOWED`, D146), before anything is stored.
  *
  */
 export const callrailCallCompleted = <ThrowOnError extends boolean = false>(options: Options<CallrailCallCompletedData, ThrowOnError>) => (options.client ?? client).post<CallrailCallCompletedResponses, CallrailCallCompletedErrors, ThrowOnError>({
@@ -44,7 +45,10 @@ export const callrailCallCompleted = <ThrowOnError extends boolean = false>(opti
  *
  * Records the audio URL of a sales visit (creating the recording session if it does not exist yet)
  * and creates the `sales_visit` job in the same transaction (§3.2). The URL must be `https` outside
- * development. Size, duration and format limits follow §11.3. Repeating the call for a session that
+ * development, and under the strict audio URL policy (everywhere but development, D146) name a public
+ * host: no user information, no `localhost`, no internal or cloud-metadata name, no IP literal in a
+ * private, loopback, link-local, shared, multicast or reserved range (`422 AUDIO_URL_NOT_ALLOWED`,
+ * before any row exists); `AUDIO_ALLOWED_HOSTS` narrows it further. Size, duration and format limits follow §11.3. Repeating the call for a session that
  * already has a job returns that job (`duplicate: true`).
  *
  */
@@ -112,13 +116,38 @@ export const getAppointment = <ThrowOnError extends boolean = false>(options: Op
  *
  * A `text/event-stream` of the tenant's domain events, delivered after commit, each once, in commit
  * order per aggregate. Each SSE message has `id` (the event's sequence number), `event` (its type)
- * and `data` (a `DomainEvent` as JSON). Reconnect with `Last-Event-ID` (or `?after=`) to resume
- * without loss or duplicates. Browsers that cannot set headers may pass the token as `?access_token=`.
+ * and `data` (a `DomainEvent` as JSON). A stream opened without `Last-Event-ID` (or `?after=`)
+ * starts at the present: it delivers the events committed after it opened. Reconnect with
+ * `Last-Event-ID` (or `?after=`) to resume without loss or duplicates; `Last-Event-ID: 0` replays
+ * every event still kept (`OUTBOX_RETENTION_HOURS`). Browsers, whose EventSource cannot set headers,
+ * first take a short-lived ticket (`POST /api/v1/events/tickets`) and pass it as `?ticket=`; the
+ * long-lived token itself in the query string (`?access_token=`) is accepted only where
+ * `SSE_QUERY_TOKEN` allows it (not in production by default, D148). One tenant may hold at most
+ * `SSE_MAX_STREAMS_PER_TENANT` open streams per Otto process; past it, `429` with `Retry-After` (D147).
  *
  */
 export const streamEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamEventsData, ThrowOnError, StreamEventsResponse>) => (options?.client ?? client).sse.get<StreamEventsResponses, StreamEventsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'query',
+            name: 'ticket',
+            type: 'apiKey'
+        }],
     url: '/api/v1/events',
+    ...options
+});
+
+/**
+ * A short-lived ticket to open the event stream from a browser
+ *
+ * EventSource cannot send `Authorization`, and a token in a URL ends up in proxies' logs. A browser
+ * posts here with its bearer token and opens `GET /api/v1/events?ticket=…` with the answer: the
+ * ticket names the token's tenant and role, opens one stream, once, within 60 s of its issue, and is
+ * worth nothing after (D148).
+ *
+ */
+export const createStreamTicket = <ThrowOnError extends boolean = false>(options?: Options<CreateStreamTicketData, ThrowOnError>) => (options?.client ?? client).post<CreateStreamTicketResponses, CreateStreamTicketErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/events/tickets',
     ...options
 });
 

@@ -5,6 +5,17 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:3000' | (string & {});
 };
 
+export type StreamTicket = {
+    /**
+     * Opaque; pass it as `?ticket=` to `GET /api/v1/events`, once.
+     */
+    ticket: string;
+    /**
+     * The ticket opens no stream after this instant (60 s after its issue).
+     */
+    expires_at: string;
+};
+
 export type Uuid = string;
 
 export type DateTime = string;
@@ -88,7 +99,7 @@ export type AudioFormat = 'mp3' | 'wav' | 'm4a';
 
 export type UploadAudioRequest = {
     /**
-     * Where the uploaded audio is. `https` is required outside development.
+     * Where the uploaded audio is. `https` is required outside development; the host must be public under the strict audio URL policy (D146).
      */
     audio_url: string;
     audio_format?: AudioFormat;
@@ -470,7 +481,7 @@ export type OperatorTokenCreated = OperatorToken & {
     token: string;
 };
 
-export type AuditAction = 'company.created' | 'job.retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent';
+export type AuditAction = 'company.created' | 'job.retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
 
 export type AuditEntry = {
     id: string;
@@ -1691,7 +1702,7 @@ export type UploadRecordingAudioErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1820,7 +1831,7 @@ export type GetCallAnalysisErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1870,7 +1881,7 @@ export type GetRecordingSessionErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1920,7 +1931,7 @@ export type GetAppointmentErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
@@ -1970,7 +1981,11 @@ export type StreamEventsData = {
          */
         after?: string;
         /**
-         * The tenant JWT, for EventSource clients that cannot set `Authorization`.
+         * A stream ticket from `POST /api/v1/events/tickets` (single use, valid for 60 s).
+         */
+        ticket?: string;
+        /**
+         * The tenant JWT, for EventSource clients that cannot set `Authorization`; accepted only where `SSE_QUERY_TOKEN` is on (development and test by default, never in production unless set), since proxies log query strings. Prefer `ticket`.
          */
         access_token?: string;
     };
@@ -1987,14 +2002,11 @@ export type StreamEventsErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89).
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
      */
     403: ErrorEnvelope;
     /**
-     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
-     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
-     * request that authenticates is never limited (decision D130).
-     *
+     * The tenant already holds `SSE_MAX_STREAMS_PER_TENANT` open event streams on this Otto process (`TOO_MANY_STREAMS`, D147), or, as on every authenticated operation, this client address failed authentication too often (`TOO_MANY_AUTH_FAILURES`, D130). Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
 };
@@ -2009,6 +2021,35 @@ export type StreamEventsResponses = {
 };
 
 export type StreamEventsResponse = StreamEventsResponses[keyof StreamEventsResponses];
+
+export type CreateStreamTicketData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/events/tickets';
+};
+
+export type CreateStreamTicketErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The bearer token's role claim is missing or not one of `csr`, `sales_rep`, `manager` (decision D89), or its role may not call this operation (`x-roles`, decision D149).
+     */
+    403: ErrorEnvelope;
+};
+
+export type CreateStreamTicketError = CreateStreamTicketErrors[keyof CreateStreamTicketErrors];
+
+export type CreateStreamTicketResponses = {
+    /**
+     * A ticket for one stream.
+     */
+    201: StreamTicket;
+};
+
+export type CreateStreamTicketResponse = CreateStreamTicketResponses[keyof CreateStreamTicketResponses];
 
 export type ListCompaniesData = {
     body?: never;

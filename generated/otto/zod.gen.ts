@@ -3,6 +3,11 @@
 
 import * as z from 'zod';
 
+export const zStreamTicket = z.strictObject({
+    ticket: z.string(),
+    expires_at: z.iso.datetime()
+});
+
 export const zUuid = z.uuid();
 
 export const zDateTime = z.iso.datetime();
@@ -507,7 +512,8 @@ export const zAuditAction = z.enum([
     'operator_token.created',
     'operator_token.revoked',
     'test_call.sent',
-    'test_visit.sent'
+    'test_visit.sent',
+    'journey.read'
 ]);
 
 export const zAuditEntry = z.object({
@@ -1801,6 +1807,7 @@ export const zStreamEventsHeaders = z.object({
 
 export const zStreamEventsQuery = z.object({
     after: z.string().regex(/^[0-9]+$/).optional(),
+    ticket: z.string().max(512).optional(),
     access_token: z.string().optional()
 });
 
@@ -1808,6 +1815,11 @@ export const zStreamEventsQuery = z.object({
  * SSE frames: `id: <n>`, `event: <type>`, `data: <DomainEvent JSON>`.
  */
 export const zStreamEventsResponse = z.string();
+
+/**
+ * A ticket for one stream.
+ */
+export const zCreateStreamTicketResponse = zStreamTicket;
 
 /**
  * All tenants (signing keys are never listed).

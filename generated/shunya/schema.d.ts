@@ -295,7 +295,7 @@ export interface components {
             call_id: components["schemas"]["CallId"];
             /**
              * Format: uri
-             * @description Publicly reachable URL of the audio (within `x-audio-limits`).
+             * @description Publicly reachable URL of the audio (within `x-audio-limits`). Otto sends only URLs on public hosts (D146), but checks names without resolving them: Shunya's fetcher must refuse to connect to a private, loopback, link-local or metadata address after its own DNS lookup (a name can be rebound), and must not follow redirects to one.
              */
             audio_url: string;
             call_type: components["schemas"]["CallType"];

@@ -17,7 +17,8 @@ export type AuditAction =
   | 'operator_token.created'
   | 'operator_token.revoked'
   | 'test_call.sent'
-  | 'test_visit.sent';
+  | 'test_visit.sent'
+  | 'journey.read';
 
 export interface AuditEntry {
   action: AuditAction;
@@ -56,6 +57,42 @@ export async function recordAudit(db: Db | Tx, actor: Actor, e: AuditEntry): Pro
     })
     .returning('*');
   return row as AuditRow;
+}
+
+/**
+ * A read of personal data (D150): recorded unless the same operator's same read of the same target is
+ * already recorded within `withinMinutes`, so that a view polled every few seconds is one entry, not
+ * thousands. Returns whether it wrote.
+ */
+export async function recordReadAudit(
+  tx: Tx,
+  actor: Actor,
+  e: AuditEntry & { targetType: string; targetId: string },
+  withinMinutes: number,
+): Promise<boolean> {
+  const r = await tx.raw(
+    `INSERT INTO audit_log (actor, actor_kind, action, target_type, target_id, company_id, details, request_id)
+     SELECT ?, ?, ?, ?, ?, ?, ?::jsonb, ?
+     WHERE NOT EXISTS (
+       SELECT 1 FROM audit_log
+       WHERE at > now() - (? * interval '1 minute') AND actor = ? AND action = ? AND target_id = ?
+     )`,
+    [
+      actor.name,
+      actor.kind,
+      e.action,
+      e.targetType,
+      e.targetId,
+      e.companyId ?? null,
+      JSON.stringify(e.details ?? {}),
+      e.requestId ?? null,
+      withinMinutes,
+      actor.name,
+      e.action,
+      e.targetId,
+    ],
+  );
+  return (r.rowCount ?? 0) > 0;
 }
 
 export interface AuditQuery {

@@ -40,6 +40,12 @@ export async function eventsAfter(
   return rows.map(toDomainEvent);
 }
 
+/** The last position the relay has handed out: where a stream opened without Last-Event-ID starts (D147). */
+export async function presentPosition(db: Db): Promise<number> {
+  const row = await db('outbox_relay').where({ id: 1 }).first('last_position');
+  return Number(row?.last_position ?? 0);
+}
+
 export interface Subscriber {
   companyId: string;
   /**

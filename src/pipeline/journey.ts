@@ -164,7 +164,11 @@ export async function loadJourney(db: Db, jobId: string): Promise<JourneyRows | 
         'duration_ms',
       ) as Promise<JourneyDeliveryRow[]>,
     domainRowsOf(db, job, leadId),
-    db('audit_log').where({ target_type: 'job', target_id: jobId }).orderBy('id') as Promise<AuditRow[]>,
+    // operators' actions on the job; their reads of this journey are in the audit log only (D150)
+    db('audit_log')
+      .where({ target_type: 'job', target_id: jobId })
+      .whereNot({ action: 'journey.read' })
+      .orderBy('id') as Promise<AuditRow[]>,
   ]);
   const appointmentIds = [
     ...domainRows.filter((r) => r.table === 'appointments').map((r) => r.id),

@@ -2,8 +2,9 @@
 // or not at all, then the tenant's admission runs (D97), which starts the job when a slot and the quota allow.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/knex.ts';
-import { compose, run } from '../db/statement.ts';
+import { compose, type Part, part, run } from '../db/statement.ts';
 import { retryConflicts, transaction } from '../db/tx.ts';
+import { type Actor, type AuditAction, recordAudit } from '../domain/audit-log.ts';
 import { attachRecording, type CallRow, type IncomingCall, lockCall, newCallParts } from '../domain/calls.ts';
 import type { CompanyRow } from '../domain/companies.ts';
 import { recordUpload, type Upload } from '../domain/recording-sessions.ts';
@@ -14,6 +15,35 @@ import { findJobFor, runningJobs } from './store.ts';
 import { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from './transitions/index.ts';
 
 export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
+
+/** An operator's trigger (the console's test traffic): its audit entry commits with the job it creates (D150). */
+export interface TriggerAudit {
+  actor: Actor;
+  action: AuditAction;
+  requestId?: string;
+}
+
+/** The audit entry of a new CSR-call job, as a part of the trigger's one statement. */
+function auditPart(a: TriggerAudit): Part {
+  return part(
+    'audit',
+    `INSERT INTO audit_log (actor, actor_kind, action, target_type, target_id, company_id, details, request_id)
+     SELECT ?, ?, ?, 'job', id::text, company_id,
+            jsonb_build_object('call_id', call_id, 'recording_session_id', recording_session_id), ?
+     FROM job
+     RETURNING id`,
+    [a.actor.name, a.actor.kind, a.action, a.requestId ?? null],
+  );
+}
+
+const auditEntry = (a: TriggerAudit, job: JobRow) => ({
+  action: a.action,
+  targetType: 'job',
+  targetId: job.id,
+  companyId: job.company_id,
+  details: { call_id: job.call_id, recording_session_id: job.recording_session_id },
+  requestId: a.requestId,
+});
 
 export interface CallAccepted {
   status: 'queued' | 'stored_without_recording';
@@ -27,12 +57,15 @@ export async function acceptCallRailCall(
   company: CompanyRow,
   incoming: IncomingCall,
   deps: Omit<TriggerDeps, 'db'>,
+  audit?: TriggerAudit,
 ): Promise<CallAccepted> {
   const d = { ...deps, db };
-  // one statement: the call, its lead and its job (D99)
+  // one statement: the call, its lead, its job and an operator's audit entry (D99, D150)
   const parts = [...newCallParts(company.id, incoming, randomUUID())];
-  if (incoming.recordingUrl)
+  if (incoming.recordingUrl) {
     parts.push(csrCallJobPart('job', 'call', incoming.recordingUrl, deps.config.jobs.maxAttempts));
+    if (audit) parts.push(auditPart(audit));
+  }
   const [created] = await retryConflicts(() =>
     run<{ call: CallRow; job: JobRow | null; running: number | null }>(
       db,
@@ -52,7 +85,7 @@ export async function acceptCallRailCall(
       duplicate: false,
     };
   }
-  return acceptRepeatedCall(d, company, incoming);
+  return acceptRepeatedCall(d, company, incoming, audit);
 }
 
 /**
@@ -78,6 +111,7 @@ async function acceptRepeatedCall(
   d: TriggerDeps,
   company: CompanyRow,
   incoming: IncomingCall,
+  audit?: TriggerAudit,
 ): Promise<CallAccepted> {
   const r = await transaction(d.db, async (tx) => {
     const call = await lockCall(tx, company.id, incoming.callrailCallId);
@@ -87,6 +121,7 @@ async function acceptRepeatedCall(
     if (!job && !call.recording_url && incoming.recordingUrl) {
       await attachRecording(tx, company.id, call.id, incoming.recordingUrl);
       job = await createCsrCallJob(tx, call, incoming.recordingUrl, d.config.jobs.maxAttempts);
+      if (audit) await recordAudit(tx, audit.actor, auditEntry(audit, job));
       created = true;
     }
     return { call, job, created };
@@ -111,6 +146,7 @@ export async function acceptRecordingUpload(
   sessionId: string,
   upload: Upload,
   deps: Omit<TriggerDeps, 'db'>,
+  audit?: TriggerAudit,
 ): Promise<UploadAccepted> {
   const r = await transaction(db, async (tx): Promise<UploadAccepted> => {
     const u = await recordUpload(tx, companyId, sessionId, upload);
@@ -128,6 +164,7 @@ export async function acceptRecordingUpload(
       };
     }
     const job = await createSalesVisitJob(tx, u.session, deps.config.jobs.maxAttempts);
+    if (audit) await recordAudit(tx, audit.actor, auditEntry(audit, job));
     return {
       kind: 'accepted',
       session_id: sessionId,

@@ -306,6 +306,7 @@ describe('the simulator through Otto, and a failed job retried', () => {
     const action = done.timeline.filter((e) => e.kind === 'operator_action').map((e) => e.title);
     expect(action.some((t) => t.startsWith('admin (admin token): job.retried'))).toBe(true);
     const log = zAuditLog.parse(await get(`/api/v1/ops/audit-log?company_id=${company.id}`));
-    expect(log.items.map((e) => e.action)).toEqual(['job.retried', 'test_call.sent']);
+    // the journey read (it shows the transcript) is audited once for this operator and job (D150)
+    expect(log.items.map((e) => e.action)).toEqual(['job.retried', 'journey.read', 'test_call.sent']);
   });
 });

@@ -8,6 +8,7 @@ import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
+import { ROLE_MATRIX } from '../../src/http/roles.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningOtto, startOtto } from '../../src/main.ts';
 import { buildCompany, callRailPayload, postCallRail, tenantToken } from '../helpers/factories.ts';
@@ -43,15 +44,17 @@ afterAll(async () => {
 });
 
 describe('tenant isolation', () => {
-  const reads = () => [
-    ['GET', `/api/v1/calls/${ids.call}/analysis`],
-    ['GET', `/api/v1/recording-sessions/${ids.session}`],
-    ['GET', `/api/v1/appointments/${ids.appointment}`],
-  ];
+  const reads = () =>
+    [
+      ['GET', `/api/v1/calls/${ids.call}/analysis`, ROLE_MATRIX.getCallAnalysis],
+      ['GET', `/api/v1/recording-sessions/${ids.session}`, ROLE_MATRIX.getRecordingSession],
+      ['GET', `/api/v1/appointments/${ids.appointment}`, ROLE_MATRIX.getAppointment],
+    ] as const;
 
-  it("answers every frontend read of tenant A's ids with 200 for A and 404 for B, for every role", async () => {
-    for (const [method, path] of reads()) {
-      for (const role of ['csr', 'sales_rep', 'manager']) {
+  // every role that may read it (D149; test/security/roles.test.ts tries the others)
+  it("answers every frontend read of tenant A's ids with 200 for A and 404 for B, for every role allowed", async () => {
+    for (const [method, path, roles] of reads()) {
+      for (const role of roles) {
         const own = await fetch(`${s.otto.url}${path}`, {
           method,
           headers: { authorization: `Bearer ${await tenantToken(a.id, { role })}` },
@@ -109,11 +112,14 @@ describe('tenant isolation', () => {
   });
 
   it("never shows B tenant A's events", async () => {
+    // from event 0: A's events were written before the streams open (a stream starts at the present, D147)
     const streamA = await openSse(`${s.otto.url}/api/v1/events`, {
       authorization: `Bearer ${await tenantToken(a.id)}`,
+      'last-event-id': '0',
     });
     const streamB = await openSse(`${s.otto.url}/api/v1/events`, {
       authorization: `Bearer ${await tenantToken(b.id)}`,
+      'last-event-id': '0',
     });
     const aEvents = await streamA.waitFor(6);
     expect(aEvents.every((e) => JSON.parse(e.data).company_id === a.id)).toBe(true);

@@ -71,12 +71,12 @@ export async function postCallRail(
   return fetch(`${base}/webhooks/callrail/call.completed`, { method: 'POST', headers, body: raw });
 }
 
-/** A frontend JWT signed with the development HS256 secret. */
+/** A frontend JWT signed with the development HS256 secret; a manager's unless told (any route, D149). */
 export async function tenantToken(
   companyId: string,
   opts: { secret?: string; role?: string; expiresIn?: string; claim?: string } = {},
 ): Promise<string> {
-  return new SignJWT({ [opts.claim ?? 'org_id']: companyId, role: opts.role ?? 'csr' })
+  return new SignJWT({ [opts.claim ?? 'org_id']: companyId, role: opts.role ?? 'manager' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('user_test')
     .setIssuedAt()

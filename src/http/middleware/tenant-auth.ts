@@ -2,7 +2,8 @@
 // (Clerk-style, RS256 or ES256) or the HS256 development secret. The tenant is the configured claim (org_id
 // by default) and must name an existing company; every query downstream is scoped by it. Decision D89: a
 // token must expire (`exp`) within AUTH_MAX_TOKEN_LIFETIME_S of its issue, must carry one of the known
-// roles (else 403), and each key source accepts only its own algorithms.
+// roles (else 403), and each key source accepts only its own algorithms. D145: an `iat` more than
+// IAT_LEEWAY_S ahead is refused, and the cap counts from now (a future iat no longer stretches it).
 
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { Middleware } from 'koa';
@@ -14,6 +15,8 @@ import { forbidden, unauthorized } from '../errors.ts';
 import { countingFailures, presentsToken } from './auth-failures.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How far ahead of Otto's clock a token's iat may be (the issuer's clock skew), D145. */
+export const IAT_LEEWAY_S = 60;
 export const ROLES = ['csr', 'sales_rep', 'manager'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -56,10 +59,16 @@ export function tenantAuth(
     throw unauthorized('TOKEN_INVALID', 'The bearer token is not signed with an accepted algorithm');
   }
 
-  /** exp is required (jose checks it is in the future); the lifetime from iat (or now) is capped. */
+  /**
+   * exp is required (jose checks it is in the future). The lifetime is capped from now, or from iat when
+   * that is earlier; an iat further ahead than the leeway (clock skew) is refused (D145).
+   */
   function checkLifetime(claims: JWTPayload): void {
-    const issuedAt = typeof claims.iat === 'number' ? claims.iat : Math.floor(Date.now() / 1000);
-    if ((claims.exp as number) - issuedAt > auth.maxTokenLifetimeS)
+    const now = Math.floor(Date.now() / 1000);
+    const iat = typeof claims.iat === 'number' ? claims.iat : now;
+    if (iat > now + IAT_LEEWAY_S)
+      throw unauthorized('TOKEN_INVALID', 'The bearer token is issued in the future (iat)');
+    if ((claims.exp as number) - Math.min(iat, now) > auth.maxTokenLifetimeS)
       throw unauthorized(
         'TOKEN_INVALID',
         `The bearer token lives longer than the ${auth.maxTokenLifetimeS} s this service accepts`,

@@ -10,8 +10,9 @@ import { acceptCallRailCall } from '../../pipeline/triggers.ts';
 import { hmacBase64, safeEqual } from '../../util/crypto.ts';
 import { redactPersonal } from '../../util/redact.ts';
 import { unstorable } from '../../util/storable.ts';
+import { checkAudioUrl } from '../audio-url.ts';
 import type { AppState } from '../context.ts';
-import { badRequest, unauthorized, unprocessable } from '../errors.ts';
+import { badRequest, unauthorized } from '../errors.ts';
 import { authFailed } from '../middleware/auth-failures.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import type { TenantGate } from '../tenant-gate.ts';
@@ -73,19 +74,6 @@ export function toIncomingCall(b: Body): IncomingCall {
   };
 }
 
-export function checkAudioUrl(url: string, requireHttps: boolean): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw unprocessable('INVALID_AUDIO_URL', 'The audio URL is not a valid URL');
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    throw unprocessable('INVALID_AUDIO_URL', 'The audio URL must be http(s)');
-  if (requireHttps && parsed.protocol !== 'https:')
-    throw unprocessable('AUDIO_URL_NOT_HTTPS', 'The audio URL must use https');
-}
-
 export function verifyCallRailSignature(company: CompanyRow, raw: Buffer, signature: string): boolean {
   const algorithm = company.callrail_signature_algorithm === 'hmac-sha256' ? 'sha256' : 'sha1';
   return safeEqual(hmacBase64(algorithm, company.callrail_signing_key, raw), signature.trim());
@@ -122,7 +110,7 @@ export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: Tenan
     const bad = unstorable(b, MAX_PAYLOAD_DEPTH);
     if (bad) throw badRequest('VALIDATION_ERROR', `The body ${bad}, which Otto cannot store`);
     const incoming = toIncomingCall(b);
-    if (incoming.recordingUrl) checkAudioUrl(incoming.recordingUrl, config.audio.requireHttps);
+    if (incoming.recordingUrl) checkAudioUrl(incoming.recordingUrl, config.audio);
     const accepted = await gate.run(company.id, () =>
       acceptCallRailCall(db, company, incoming, { config, clock }),
     );

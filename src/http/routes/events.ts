@@ -2,15 +2,26 @@
 // What Otto holds for one connection is bounded (D91): events are written while its reader is less than
 // SSE_MAX_BUFFER_BYTES behind, then only once it has drained; a reader that stays that far behind for
 // SSE_SLOW_READER_TIMEOUT_MS is dropped, and resumes from the last event it received whole, losing nothing.
+// A stream opened without Last-Event-ID starts at the present, and one tenant holds at most
+// SSE_MAX_STREAMS_PER_TENANT streams per process (D147). Browsers authenticate with a short-lived ticket
+// (POST /api/v1/events/tickets) rather than their token in the URL (D148).
 import Router from '@koa/router';
-import type { DomainEvent } from '../../../generated/otto/types.gen.ts';
+import type { ParameterizedContext } from 'koa';
+import type { DomainEvent, StreamTicket } from '../../../generated/otto/types.gen.ts';
+import { zStreamEventsQuery } from '../../../generated/otto/zod.gen.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
-import type { EventHub, Subscriber } from '../../events/stream.ts';
+import { type EventHub, presentPosition, type Subscriber } from '../../events/stream.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { AppState } from '../context.ts';
-import { badRequest } from '../errors.ts';
+import { badRequest, HttpError } from '../errors.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';
+import { allowRoles, eventVisible } from '../roles.ts';
+import { StreamTickets } from '../stream-ticket.ts';
+import { validate } from '../validate.ts';
+
+/** Seconds a tenant at its stream limit is asked to wait: about how long a browser tab takes to close. */
+const STREAMS_RETRY_AFTER_S = 30;
 
 const frame = (e: DomainEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
 
@@ -21,14 +32,71 @@ export function eventRoutes(
   metrics?: Metrics,
   heartbeatMs = 15_000,
 ): Router<AppState> {
-  const { maxBufferBytes: limit, slowReaderTimeoutMs: stallMs } = config.events;
+  const {
+    maxBufferBytes: limit,
+    slowReaderTimeoutMs: stallMs,
+    maxStreamsPerTenant: maxStreams,
+  } = config.events;
   let peak = 0; // the most one connection has held, right after a write
   const router = new Router<AppState>();
-  router.get('/api/v1/events', tenantAuth(config, db, { allowQueryToken: true }), (ctx) => {
-    const resume =
-      ctx.get('last-event-id') || (typeof ctx.query.after === 'string' ? ctx.query.after : '') || '0';
-    if (!/^\d{1,18}$/.test(resume))
-      throw badRequest('INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id');
+  const tickets = new StreamTickets(config.auth.adminToken);
+  const bearerAuth = tenantAuth(config, db, { allowQueryToken: config.events.queryToken });
+  const open = new Map<string, number>(); // company id → its streams open on this process
+
+  router.post('/api/v1/events/tickets', tenantAuth(config, db), allowRoles('createStreamTicket'), (ctx) => {
+    const { ticket, expiresAt } = tickets.issue(ctx.state.tenant as NonNullable<AppState['tenant']>);
+    const body: StreamTicket = { ticket, expires_at: expiresAt.toISOString() };
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 201;
+    ctx.body = body;
+  });
+
+  router.get(
+    '/api/v1/events',
+    async (ctx, next) => {
+      const { ticket } = validate(zStreamEventsQuery, ctx.query);
+      if (ticket === undefined) return bearerAuth(ctx, next);
+      ctx.state.tenant = tickets.redeem(ticket);
+      return next();
+    },
+    allowRoles('streamEvents'),
+    async (ctx) => {
+      const companyId = ctx.state.tenant?.companyId as string;
+      const given = ctx.get('last-event-id') || (typeof ctx.query.after === 'string' ? ctx.query.after : '');
+      if (given !== '' && !/^\d{1,18}$/.test(given))
+        throw badRequest('INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id');
+      const streams = open.get(companyId) ?? 0;
+      if (streams >= maxStreams) {
+        ctx.set('Retry-After', String(STREAMS_RETRY_AFTER_S));
+        throw new HttpError(
+          429,
+          'TOO_MANY_STREAMS',
+          'rate_limit_error',
+          `This tenant already holds ${maxStreams} open event streams`,
+          { max_streams: maxStreams },
+          true,
+        );
+      }
+      open.set(companyId, streams + 1); // counted before any await, so concurrent opens see it
+      const release = () => {
+        const left = (open.get(companyId) ?? 1) - 1;
+        if (left > 0) open.set(companyId, left);
+        else open.delete(companyId);
+      };
+      let resume: number;
+      try {
+        resume = given === '' ? await presentPosition(db) : Number(given);
+      } catch (e) {
+        release();
+        throw e;
+      }
+      serve(ctx, companyId, resume, release);
+    },
+  );
+
+  /** Streams the tenant's events after `resume`; `closed` runs once when the connection ends. */
+  function serve(ctx: ParameterizedContext<AppState>, companyId: string, resume: number, closed: () => void) {
+    const role = ctx.state.tenant?.role;
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.set({
@@ -42,13 +110,13 @@ export function eventRoutes(
     ctx.respond = false;
     res.writeHead(200);
     res.write('retry: 2000\n\n');
-    let open = true;
+    let live = true;
     let stalled: NodeJS.Timeout | undefined;
     /** What Otto holds for this reader: the response's buffer and its socket's. */
     const buffered = () => res.writableLength;
     /** Writes unless the reader is `limit` bytes behind (so at most limit + one frame is held). */
     const write = (chunk: string): boolean => {
-      if (!open) return false;
+      if (!live) return false;
       if (buffered() >= limit) {
         waitForReader();
         return false;
@@ -61,12 +129,13 @@ export function eventRoutes(
       return true;
     };
     const subscriber: Subscriber = {
-      companyId: ctx.state.tenant?.companyId as string,
-      position: Number(resume),
+      companyId,
+      position: resume,
       bufferedBytes: buffered,
       deliver(events) {
-        if (!open) return null;
-        const taken = events.findIndex((e) => !write(frame(e)));
+        if (!live) return null;
+        // an event its role does not read is passed over, and counts as taken (D149)
+        const taken = events.findIndex((e) => eventVisible(role, e) && !write(frame(e)));
         return taken < 0 ? events.length : taken;
       },
     };
@@ -88,8 +157,9 @@ export function eventRoutes(
     }, heartbeatMs);
     heartbeat.unref();
     const close = () => {
-      if (!open) return;
-      open = false;
+      if (!live) return;
+      live = false;
+      closed();
       clearInterval(heartbeat);
       clearTimeout(stalled);
       unsubscribe();
@@ -98,7 +168,7 @@ export function eventRoutes(
     // Ending would wait for a reader that does not read: discard what it has not taken instead. The
     // client keeps the events it received whole, sees the connection end, and resumes with Last-Event-ID.
     function drop() {
-      if (!open) return;
+      if (!live) return;
       metrics?.slowReadersDropped.inc();
       ctx.state.log.warn(
         { company_id: subscriber.companyId, position: subscriber.position, buffered_bytes: buffered() },
@@ -109,6 +179,6 @@ export function eventRoutes(
     }
     ctx.req.on('close', close);
     res.on('close', close);
-  });
+  }
   return router;
 }

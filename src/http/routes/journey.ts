@@ -1,10 +1,14 @@
 // GET /api/v1/ops/jobs/{job_id}/journey (issue 13): one job's journey, in order, with what the frontend
-// reads for it now (the frontend route's own presenter, so the two cannot differ).
+// reads for it now (the frontend route's own presenter, so the two cannot differ). That read holds the
+// transcript and the customer's words, so the operator's read is audited in the transaction that reads
+// it (D150): once per operator and job every JOURNEY_AUDIT_WINDOW_MIN, as the console polls the view.
 import Router from '@koa/router';
 import type { JobJourney } from '../../../generated/otto/types.gen.ts';
 import { zUuid } from '../../../generated/otto/zod.gen.ts';
 import type { Config } from '../../config.ts';
-import type { Db } from '../../db/knex.ts';
+import type { Db, Tx } from '../../db/knex.ts';
+import { transaction } from '../../db/tx.ts';
+import { recordReadAudit } from '../../domain/audit-log.ts';
 import { expectedStarts } from '../../pipeline/job-queries.ts';
 import { loadJourney } from '../../pipeline/journey.ts';
 import { callReadRows, sessionReadRows } from '../../pipeline/read-views.ts';
@@ -15,8 +19,11 @@ import { presentJourney } from '../presenters/journey.ts';
 import { validate } from '../validate.ts';
 import { presentCallRead, presentSessionRead } from './reads.ts';
 
+/** Minutes within which an operator's repeated reads of one journey are one audit entry. */
+export const JOURNEY_AUDIT_WINDOW_MIN = 10;
+
 async function frontendRead(
-  db: Db,
+  db: Db | Tx,
   job: { company_id: string; call_id: string | null; recording_session_id: string | null },
 ): Promise<JobJourney['frontend_read']> {
   if (job.call_id) {
@@ -34,10 +41,26 @@ export function journeyRoutes(config: Config, db: Db): Router<AppState> {
   const router = new Router<AppState>();
   router.get('/api/v1/ops/jobs/:job_id/journey', operatorAuth(config, db), async (ctx) => {
     const id = validate(zUuid, ctx.params.job_id);
-    const rows = await loadJourney(db, id);
-    if (!rows) throw notFound('Job');
-    const starts = await expectedStarts(db, [rows.job], config.jobs.jobsPerHour, new Date());
-    ctx.body = presentJourney(rows, starts.get(rows.job.id) ?? null, await frontendRead(db, rows.job));
+    ctx.body = await transaction(db, async (tx) => {
+      const rows = await loadJourney(tx, id);
+      if (!rows) throw notFound('Job');
+      const starts = await expectedStarts(tx, [rows.job], config.jobs.jobsPerHour, new Date());
+      const read = await frontendRead(tx, rows.job);
+      await recordReadAudit(
+        tx,
+        ctx.state.operator!,
+        {
+          action: 'journey.read',
+          targetType: 'job',
+          targetId: id,
+          companyId: rows.job.company_id,
+          details: { frontend_read: read.path },
+          requestId: ctx.state.requestId,
+        },
+        JOURNEY_AUDIT_WINDOW_MIN,
+      );
+      return presentJourney(rows, starts.get(rows.job.id) ?? null, read);
+    });
   });
   return router;
 }

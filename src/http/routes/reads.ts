@@ -23,6 +23,7 @@ import {
   type RecordingAnalysisRow,
   type TranscriptRow,
 } from '../presenters/reads.ts';
+import { allowRoles } from '../roles.ts';
 import { validate } from '../validate.ts';
 
 export const presentCallRead = (callId: string, r: CallReadRows): CallAnalysisView =>
@@ -48,21 +49,21 @@ export function readRoutes(config: Config, db: Db): Router<AppState> {
   router.use(['/api/v1/calls', '/api/v1/recording-sessions', '/api/v1/appointments'], tenantAuth(config, db));
   const tenant = (state: AppState) => state.tenant?.companyId as string;
 
-  router.get('/api/v1/calls/:call_id/analysis', async (ctx) => {
+  router.get('/api/v1/calls/:call_id/analysis', allowRoles('getCallAnalysis'), async (ctx) => {
     const id = validate(zUuid, ctx.params.call_id);
     const rows = await callReadRows(db, tenant(ctx.state), id);
     if (!rows) throw notFound('Call');
     ctx.body = presentCallRead(id, rows);
   });
 
-  router.get('/api/v1/recording-sessions/:session_id', async (ctx) => {
+  router.get('/api/v1/recording-sessions/:session_id', allowRoles('getRecordingSession'), async (ctx) => {
     const id = validate(zUuid, ctx.params.session_id);
     const rows = await sessionReadRows(db, tenant(ctx.state), id);
     if (!rows) throw notFound('Recording session');
     ctx.body = presentSessionRead(rows);
   });
 
-  router.get('/api/v1/appointments/:appointment_id', async (ctx) => {
+  router.get('/api/v1/appointments/:appointment_id', allowRoles('getAppointment'), async (ctx) => {
     const id = validate(zUuid, ctx.params.appointment_id);
     const a = (await findAppointmentRow(db, tenant(ctx.state), id)) as AppointmentRowFull | undefined;
     if (!a) throw notFound('Appointment');

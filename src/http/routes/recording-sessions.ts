@@ -6,13 +6,14 @@ import type { Db } from '../../db/knex.ts';
 import { findAppointment } from '../../domain/appointments.ts';
 import type { Clock } from '../../pipeline/deps.ts';
 import { acceptRecordingUpload } from '../../pipeline/triggers.ts';
+import { checkAudioUrl } from '../audio-url.ts';
 import type { AppState } from '../context.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';
+import { allowRoles } from '../roles.ts';
 import type { TenantGate } from '../tenant-gate.ts';
 import { validate } from '../validate.ts';
-import { checkAudioUrl } from './callrail.ts';
 
 /** §11.3 (TBD with Shunya; our contract's values). */
 export const AUDIO_LIMITS = {
@@ -36,12 +37,13 @@ export function recordingSessionRoutes(
   router.post(
     '/api/v1/recording-sessions/:session_id/upload-audio',
     tenantAuth(config, db),
+    allowRoles('uploadRecordingAudio'),
     jsonBody(),
     async (ctx) => {
       const companyId = ctx.state.tenant?.companyId as string;
       const sessionId = validate(zUuid, ctx.params.session_id);
       const body = validate(zUploadAudioRequest, ctx.request.body);
-      checkAudioUrl(body.audio_url, config.audio.requireHttps);
+      checkAudioUrl(body.audio_url, config.audio);
       const format = body.audio_format ?? formatFromUrl(body.audio_url);
       if (format && !(AUDIO_LIMITS.formats as readonly string[]).includes(format))
         throw unprocessable(

@@ -6,10 +6,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { TestTrafficAccepted } from '../../../generated/otto/types.gen.ts';
 import { zSendTestTrafficBody, zUuid } from '../../../generated/otto/zod.gen.ts';
-import { recordAudit } from '../../domain/audit-log.ts';
 import { type CompanyRow, findCompany } from '../../domain/companies.ts';
 import type { PipelineDeps } from '../../pipeline/deps.ts';
-import { acceptCallRailCall, acceptRecordingUpload } from '../../pipeline/triggers.ts';
+import { acceptCallRailCall, acceptRecordingUpload, type TriggerAudit } from '../../pipeline/triggers.ts';
 import type { AppState } from '../context.ts';
 import { conflict, notFound } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
@@ -32,11 +31,20 @@ function testCallPayload(company: CompanyRow): Record<string, unknown> {
   };
 }
 
-async function send(pipeline: PipelineDeps, company: CompanyRow, kind: 'csr_call' | 'sales_visit') {
+/** Sends the test traffic; its audit entry commits in the trigger's own transaction (D150). */
+async function send(
+  pipeline: PipelineDeps,
+  company: CompanyRow,
+  kind: 'csr_call' | 'sales_visit',
+  audit: Omit<TriggerAudit, 'action'>,
+) {
   const deps = { config: pipeline.config, clock: pipeline.clock };
   if (kind === 'csr_call') {
     const incoming = toIncomingCall(testCallPayload(company));
-    const r = await acceptCallRailCall(pipeline.db, company, incoming, deps);
+    const r = await acceptCallRailCall(pipeline.db, company, incoming, deps, {
+      ...audit,
+      action: 'test_call.sent',
+    });
     return {
       job_id: r.job_id,
       call_id: r.call_id,
@@ -58,6 +66,7 @@ async function send(pipeline: PipelineDeps, company: CompanyRow, kind: 'csr_call
       ghostMode: false,
     },
     deps,
+    { ...audit, action: 'test_visit.sent' },
   );
   return {
     job_id: r.kind === 'accepted' ? r.job_id : null,
@@ -84,16 +93,11 @@ export function testTrafficRoutes(pipeline: PipelineDeps): Router<AppState> {
         );
       const company = await findCompany(db, companyId);
       if (!company) throw notFound('Company');
-      const sent = await send(pipeline, company, kind);
-      if (!sent.job_id) throw conflict('TEST_TRAFFIC_NOT_QUEUED', 'The test traffic created no job');
-      await recordAudit(db, ctx.state.operator!, {
-        action: kind === 'csr_call' ? 'test_call.sent' : 'test_visit.sent',
-        targetType: 'job',
-        targetId: sent.job_id,
-        companyId,
-        details: { call_id: sent.call_id, recording_session_id: sent.recording_session_id },
+      const sent = await send(pipeline, company, kind, {
+        actor: ctx.state.operator!,
         requestId: ctx.state.requestId,
       });
+      if (!sent.job_id) throw conflict('TEST_TRAFFIC_NOT_QUEUED', 'The test traffic created no job');
       const body: TestTrafficAccepted = { kind, ...sent, job_id: sent.job_id };
       ctx.status = 202;
       ctx.body = body;

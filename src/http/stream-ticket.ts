@@ -1,0 +1,81 @@
+// Stream tickets (D148): a browser's EventSource cannot send Authorization, and the long-lived token in a
+// URL is written to every proxy's access log. A ticket is what goes in the URL instead: it names the
+// tenant, role and subject of the token that took it, opens a stream within TICKET_TTL_S of its issue,
+// and once. It is stateless (an HMAC over its claims), so any API process of the deployment accepts it;
+// its key is derived from OTTO_ADMIN_TOKEN, a secret every process shares and whose holder is already
+// all-powerful. "Once" is enforced per process (a set of used nonces, kept until they expire): with
+// several API processes a ticket could open at most one stream on each, for 60 s.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AppState } from './context.ts';
+import { unauthorized } from './errors.ts';
+
+export const TICKET_TTL_S = 60;
+
+type Tenant = NonNullable<AppState['tenant']>;
+
+interface TicketClaims {
+  /** company id */
+  c: string;
+  r: string | undefined;
+  s: string | undefined;
+  /** expiry, ms since the epoch */
+  e: number;
+  n: string;
+}
+
+export class StreamTickets {
+  private readonly key: Buffer;
+  private readonly used = new Map<string, number>(); // nonce → expiry
+
+  constructor(secret: string) {
+    this.key = createHmac('sha256', secret).update('otto stream tickets v1').digest();
+  }
+
+  issue(tenant: Tenant, now = Date.now()): { ticket: string; expiresAt: Date } {
+    const claims: TicketClaims = {
+      c: tenant.companyId,
+      r: tenant.role,
+      s: tenant.subject,
+      e: now + TICKET_TTL_S * 1000,
+      n: randomBytes(12).toString('base64url'),
+    };
+    const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return { ticket: `${body}.${this.sign(body)}`, expiresAt: new Date(claims.e) };
+  }
+
+  /** The tenant a ticket names; 401 STREAM_TICKET_INVALID for a forged, expired or used one. */
+  redeem(ticket: string, now = Date.now()): Tenant {
+    const claims = this.read(ticket);
+    if (!claims || claims.e <= now)
+      throw unauthorized('STREAM_TICKET_INVALID', 'The stream ticket is invalid or expired');
+    this.forgetExpired(now);
+    if (this.used.has(claims.n))
+      throw unauthorized('STREAM_TICKET_INVALID', 'The stream ticket has been used already');
+    this.used.set(claims.n, claims.e);
+    return { companyId: claims.c, role: claims.r, subject: claims.s };
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url');
+  }
+
+  private read(ticket: string): TicketClaims | null {
+    const [body, mac, extra] = ticket.split('.');
+    if (!body || !mac || extra !== undefined) return null;
+    const expected = Buffer.from(this.sign(body));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    try {
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TicketClaims;
+      return typeof claims.c === 'string' && typeof claims.e === 'number' && typeof claims.n === 'string'
+        ? claims
+        : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private forgetExpired(now: number): void {
+    for (const [nonce, expiry] of this.used) if (expiry <= now) this.used.delete(nonce);
+  }
+}
