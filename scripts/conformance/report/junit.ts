@@ -36,6 +36,7 @@ function testcase(i: ItemResult, c: Check, classname: string): string {
   if (c.verdict === 'pass') return `${head}</testcase>`;
   if (c.verdict === 'needs-confirmation')
     return `${head}<skipped message="${esc(`needs confirmation: ${c.detail}`)}"/></testcase>`;
+  if (c.verdict === 'not-checked') return `${head}<skipped message="${esc(c.detail)}"/></testcase>`;
   return `${head}<failure message="${esc(c.detail)}" type="nonconformance">${esc(body(c))}</failure></testcase>`;
 }
 
@@ -49,7 +50,7 @@ export function renderJunit(r: Report): { xml: string; cases: number } {
   for (const [section, items] of bySection) {
     const cases = items.flatMap((i) => i.checks.map((c) => ({ i, c })));
     const f = cases.filter((x) => x.c.verdict === 'fail').length;
-    const sk = cases.filter((x) => x.c.verdict === 'needs-confirmation').length;
+    const sk = cases.filter((x) => ['needs-confirmation', 'not-checked'].includes(x.c.verdict)).length;
     total += cases.length;
     failures += f;
     skipped += sk;
