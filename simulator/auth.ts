@@ -9,8 +9,8 @@
 // (COMPANY_ID_MISMATCH), authentication_error, not retryable. Token times are wall-clock times.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as jose, jwtVerify } from 'jose';
-import { AUTHENTICATION } from '../generated/shunya/contract.ts';
 import type { Middleware } from 'koa';
+import { AUTHENTICATION } from '../generated/shunya/contract.ts';
 import { errors } from './errors.ts';
 import type { SimContextState } from './routes/pipeline.ts';
 import type { Simulator } from './simulator.ts';

@@ -1,8 +1,9 @@
 // The result deviations and variations of deviations.ts, applied to a finished result (the same way for
 // the result endpoint and the webhook, so the two stay one object, unless the deviation is that they
 // differ: `webhook_result_differs`).
-import type { Simulator } from '../simulator.ts';
+
 import type { JobKind } from '../faults/rules.ts';
+import type { Simulator } from '../simulator.ts';
 
 type Obj = Record<string, unknown>;
 type On = (d: Parameters<Simulator['deviates']>[1]) => boolean;
