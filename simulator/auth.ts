@@ -1,47 +1,84 @@
 // Security as Shunya must implement it (§2.2, §4.5, §7.1):
-// - the bearer JWT is HS256 with UWC_JWT_SECRET; exp and iat are required (iat no more than 30 s in
-//   the future), company_id is a non-empty string, and iss/aud, when present, must be otto-backend/uwc;
+// - the bearer JWT is HS256 with UWC_JWT_SECRET; exp and iat are required, both checked with the
+//   contract's leeway (x-authentication.jwt.leeway_s), company_id is a non-empty string, and iss/aud, when present, must be otto-backend/uwc;
 // - X-Company-ID must equal the token's company_id;
 // - X-Signature, when sent, is lowercase hex HMAC-SHA256 (UWC_HMAC_SECRET) of
-//   "{X-UWC-Timestamp}.{exact body bytes}"; it may be made mandatory for requests with a body.
+//   "{X-UWC-Timestamp}.{exact body bytes}", required on requests with a body (x-authentication, D160;
+//   `signature_required: false` makes it optional for a tenant).
 // Failures are 401 (TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, SIGNATURE_INVALID) or 403
 // (COMPANY_ID_MISMATCH), authentication_error, not retryable. Token times are wall-clock times.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { errors as jose, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors as jose, jwtVerify } from 'jose';
 import type { Middleware } from 'koa';
+import { AUTHENTICATION } from '../generated/shunya/contract.ts';
 import { errors } from './errors.ts';
 import type { SimContextState } from './routes/pipeline.ts';
 import type { Simulator } from './simulator.ts';
 
-const ISSUER = 'otto-backend';
-const AUDIENCE = 'uwc';
-const SKEW_S = 30;
+const ISSUER = AUTHENTICATION.jwt.issuer;
+const AUDIENCE = AUTHENTICATION.jwt.audience;
+/** x-authentication.jwt.leeway_s, for `exp` and `iat` alike (D160). */
+const LEEWAY_S = AUTHENTICATION.jwt.leeway_s;
+
+/** The claims of a token whose signature is not verified (only the deviations that skip it use this). */
+function unverified(token: string): Record<string, unknown> | null {
+  try {
+    return decodeJwt(token) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
 
 async function verifyToken(sim: Simulator, token: string, key: CryptoKey): Promise<string> {
   let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(token, key, {
-      algorithms: ['HS256'],
-      requiredClaims: ['exp', 'iat'],
-      clockTolerance: 5,
-    }));
-  } catch (err) {
-    // jose checks the signature before the claims: an expired token here was signed with the secret.
-    const expired = err instanceof jose.JWTExpired ? (err.payload as Record<string, unknown>) : null;
-    if (expired && sim.deviates(String(expired.company_id), 'expired_jwt_accepted')) payload = expired;
-    else if (expired) throw errors.tokenExpired();
-    else throw errors.tokenInvalid(err instanceof jose.JOSEError ? err.code : 'malformed');
-  }
+  const claims = unverified(token);
+  const company = typeof claims?.company_id === 'string' ? claims.company_id : undefined;
+  const deviates = (d: Parameters<Simulator['deviates']>[1]) =>
+    company !== undefined && sim.deviates(company, d);
+  const alg = (() => {
+    try {
+      return decodeProtectedHeader(token).alg;
+    } catch {
+      return undefined;
+    }
+  })();
+  // A wrong `alg: none` or unchecked signature: the claims are taken as they are (deviations).
+  if (
+    claims &&
+    (deviates('jwt_signature_unchecked') || (alg === 'none' && deviates('jwt_alg_none_accepted')))
+  )
+    payload = claims;
+  else
+    try {
+      ({ payload } = await jwtVerify(token, key, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'iat'],
+        clockTolerance: sim.varies(company, 'strict_clock') ? 0 : LEEWAY_S,
+      }));
+    } catch (err) {
+      // jose checks the signature before the claims: an expired token here was signed with the secret.
+      const expired = err instanceof jose.JWTExpired ? (err.payload as Record<string, unknown>) : null;
+      if (expired && sim.deviates(String(expired.company_id), 'expired_jwt_accepted')) payload = expired;
+      else if (expired) throw errors.tokenExpired();
+      else throw errors.tokenInvalid(err instanceof jose.JOSEError ? err.code : 'malformed');
+    }
   const iat = payload.iat as number;
-  if (iat > Date.now() / 1000 + SKEW_S) throw errors.tokenInvalid('iat is in the future');
-  if (payload.iss !== undefined && payload.iss !== ISSUER) throw errors.tokenInvalid(`iss must be ${ISSUER}`);
+  const skew = sim.varies(company, 'strict_clock') ? 0 : LEEWAY_S;
+  if (iat > Date.now() / 1000 + skew && !deviates('jwt_future_iat_accepted'))
+    throw errors.tokenInvalid('iat is in the future');
+  if (payload.iss !== undefined && payload.iss !== ISSUER && !deviates('jwt_iss_unchecked'))
+    throw errors.tokenInvalid(`iss must be ${ISSUER}`);
   const aud = payload.aud;
-  if (aud !== undefined && !(Array.isArray(aud) ? aud.includes(AUDIENCE) : aud === AUDIENCE))
+  if (
+    aud !== undefined &&
+    !(Array.isArray(aud) ? aud.includes(AUDIENCE) : aud === AUDIENCE) &&
+    !deviates('jwt_aud_unchecked')
+  )
     throw errors.tokenInvalid(`aud must be ${AUDIENCE}`);
-  const company = payload.company_id;
-  if (typeof company !== 'string' || company.length === 0)
+  const tenant = payload.company_id;
+  if (typeof tenant !== 'string' || tenant.length === 0)
     throw errors.tokenInvalid('company_id claim missing');
-  return company;
+  return tenant;
 }
 
 function verifySignature(
@@ -52,19 +89,38 @@ function verifySignature(
   body: Buffer | undefined,
 ) {
   const hasBody = body !== undefined && body.length > 0;
+  if (sim.deviates(companyId, 'signature_unchecked')) return;
   if (!signature) {
-    if (hasBody && sim.effective(companyId).signature_required)
+    if (
+      hasBody &&
+      sim.effective(companyId).signature_required &&
+      !sim.deviates(companyId, 'signature_not_required')
+    )
       throw errors.signatureInvalid('X-Signature is required');
     return;
   }
   if (!timestamp) throw errors.signatureInvalid('X-UWC-Timestamp is required with X-Signature');
   const expected = createHmac('sha256', sim.init.hmacSecret)
     .update(`${timestamp}.`)
-    .update(body ?? Buffer.alloc(0))
+    .update(
+      sim.deviates(companyId, 'signature_over_reserialised_body')
+        ? reserialised(body)
+        : (body ?? Buffer.alloc(0)),
+    )
     .digest();
   const given = /^[0-9a-f]{64}$/.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     throw errors.signatureInvalid('mismatch');
+}
+
+/** The `signature_over_reserialised_body` deviation: the body parsed and serialised again (compact). */
+function reserialised(body: Buffer | undefined): Buffer {
+  if (!body) return Buffer.alloc(0);
+  try {
+    return Buffer.from(JSON.stringify(JSON.parse(body.toString('utf8'))));
+  } catch {
+    return body;
+  }
 }
 
 export function authenticate(sim: Simulator): Middleware<SimContextState> {

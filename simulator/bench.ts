@@ -41,6 +41,9 @@ const child = spawn(
     hookUrl,
     '--log-level',
     'silent',
+    // It measures the simulator's throughput, not request signing (required by default since D160).
+    '--signature-required',
+    'false',
   ],
   {
     stdio: ['ignore', 'pipe', 'inherit'],

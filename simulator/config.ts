@@ -2,7 +2,7 @@
 // how a partial update is merged. Startup options (port, secrets, scenario file) are in options.ts.
 import { z } from 'zod';
 import { WEBHOOK_DELIVERY } from '../generated/shunya/contract.ts';
-import { type Deviation, DeviationSchema } from './deviations.ts';
+import { type Deviation, DeviationSchema, type Variation, VariationSchema } from './deviations.ts';
 import { type LatencySettings, LatencySettingsSchema, SLA_LATENCY } from './jobs/latency.ts';
 
 export const DEFAULT_WEBHOOK_URL = 'http://127.0.0.1:3000/api/v1/shunya/webhook';
@@ -49,6 +49,8 @@ export const TenantSettingsSchema = z
     rate_limits: RateLimitsSchema.partial().strict(),
     /** Deliberate contract deviations for this tenant, on top of the global ones (deviations.ts). */
     deviations: z.array(DeviationSchema),
+    /** Behaviours the contract allows, for this tenant, on top of the global ones (deviations.ts). */
+    variations: z.array(VariationSchema),
   })
   .partial()
   .strict();
@@ -70,6 +72,8 @@ export const SettingsSchema = z.object({
   tenants: z.record(z.string(), TenantSettingsSchema),
   /** Deliberate contract deviations for every tenant (deviations.ts); none by default. */
   deviations: z.array(DeviationSchema),
+  /** Behaviours the contract allows, for every tenant (deviations.ts); none by default. */
+  variations: z.array(VariationSchema),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -91,7 +95,8 @@ export function defaultSettings(): Settings {
     payload_shape: 'handoff',
     segmentation_mode: 'async',
     submission_status: 202,
-    signature_required: false,
+    // x-authentication.request_signature: required on every request with a body (D160).
+    signature_required: true,
     time_scale: 1,
     latency: structuredClone(SLA_LATENCY),
     // The schedule of the contract's x-webhook-delivery (D48).
@@ -106,6 +111,7 @@ export function defaultSettings(): Settings {
     rate_limits: { requests_per_minute: null, max_concurrent_jobs: null },
     tenants: {},
     deviations: [],
+    variations: [],
   };
 }
 
@@ -141,6 +147,7 @@ export interface Effective {
   requests_per_minute: number | null;
   max_concurrent_jobs: number | null;
   deviations: Deviation[];
+  variations: Variation[];
 }
 
 export function effectiveFor(s: Settings, companyId: string): Effective {
@@ -161,5 +168,6 @@ export function effectiveFor(s: Settings, companyId: string): Effective {
         ? t.rate_limits.max_concurrent_jobs
         : s.rate_limits.max_concurrent_jobs,
     deviations: [...s.deviations, ...(t?.deviations ?? [])],
+    variations: [...s.variations, ...(t?.variations ?? [])],
   };
 }

@@ -44,8 +44,12 @@ export class IdempotencyStore {
     }
   }
 
-  /** `ignored`: the tenant's key is not honoured (the `idempotency_ignored` deviation). */
-  middleware(ignored: (companyId: string) => boolean = () => false): Middleware<SimContextState> {
+  /** `ignored`: the tenant's key is not honoured (the `idempotency_ignored` deviation); `noConflict`:
+   * the same key with another request runs as a new request (`idempotency_conflict_ignored`). */
+  middleware(
+    ignored: (companyId: string) => boolean = () => false,
+    noConflict: (companyId: string) => boolean = () => false,
+  ): Middleware<SimContextState> {
     return async (ctx, next) => {
       const key = ctx.get('idempotency-key');
       if (!key || ignored(ctx.state.companyId)) return next();
@@ -58,7 +62,10 @@ export class IdempotencyStore {
         .digest('hex');
       const existing = this.entries.get(id);
       if (existing) {
-        if (existing.fingerprint !== fingerprint) throw errors.idempotencyReused(key);
+        if (existing.fingerprint !== fingerprint) {
+          if (noConflict(ctx.state.companyId)) return next();
+          throw errors.idempotencyReused(key);
+        }
         const stored = existing.result ?? (await existing.pending);
         if (stored) {
           this.replays++;

@@ -42,7 +42,9 @@ export function buildSimulator(options: SimulatorOptions = {}): BuiltSimulator {
   // X-Request-ID on every response: echoed, or a new UUID.
   app.use(async (ctx, next) => {
     ctx.state.requestId = ctx.get('x-request-id') || randomUUID();
-    if (!sim.deviates(ctx.get('x-company-id'), 'no_request_id')) ctx.set('X-Request-ID', ctx.state.requestId);
+    const company = ctx.get('x-company-id');
+    if (sim.deviates(company, 'request_id_replaced')) ctx.set('X-Request-ID', randomUUID());
+    else if (!sim.deviates(company, 'no_request_id')) ctx.set('X-Request-ID', ctx.state.requestId);
     await next();
     if (ctx.status === 404 && ctx.body === undefined) {
       ctx.status = 404;

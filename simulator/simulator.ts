@@ -13,7 +13,7 @@ import {
 } from './config.ts';
 import { ContentCache } from './content/index.ts';
 import { mulberry32 } from './content/prng.ts';
-import type { Deviation } from './deviations.ts';
+import type { Deviation, Variation } from './deviations.ts';
 import { FaultEngine } from './faults/engine.ts';
 import { type PresetName, type PresetOptions, presetPlan } from './faults/presets.ts';
 import type { FaultRuleInput } from './faults/rules.ts';
@@ -84,6 +84,7 @@ export class Simulator {
       },
       payload: (job, profile) => this.results.webhookPayload(job, profile),
       deviates: (company, d) => this.deviates(company, d),
+      varies: (company, v) => this.varies(company, v),
     });
     this.applyInitial();
   }
@@ -102,6 +103,12 @@ export class Simulator {
   deviates(companyId: string | undefined, d: Deviation): boolean {
     const tenant = companyId ? this.settings.tenants[companyId]?.deviations : undefined;
     return this.settings.deviations.includes(d) || (tenant?.includes(d) ?? false);
+  }
+
+  /** Whether the tenant (or every tenant) has the allowed variation `v` switched on. */
+  varies(companyId: string | undefined, v: Variation): boolean {
+    const tenant = companyId ? this.settings.tenants[companyId]?.variations : undefined;
+    return this.settings.variations.includes(v) || (tenant?.includes(v) ?? false);
   }
 
   configure(patch: SettingsPatch): Settings {

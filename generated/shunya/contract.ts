@@ -165,6 +165,7 @@ export const WEBHOOK_DELIVERY = {
   "multiplier": 2,
   "max_delay_s": 3600,
   "jitter": 0.2,
+  "late_tolerance_s": 2,
   "give_up_after_s": 86400,
   "max_attempts": 36,
   "answers": {
@@ -263,6 +264,10 @@ export const AUDIO_LIMITS = {
     "mp3",
     "wav",
     "m4a"
+  ],
+  "refusal": [
+    "synchronous",
+    "job_failure"
   ]
 } as const;
 
@@ -284,6 +289,34 @@ export const PROCESSING_SLAS = {
   "webhook": {
     "target_s": 30,
     "max_s": 300
+  }
+} as const;
+
+/** x-authentication: the JWT rules and request signing (D160). */
+export const AUTHENTICATION = {
+  "jwt": {
+    "algorithms": [
+      "HS256"
+    ],
+    "required_claims": [
+      "company_id",
+      "iat",
+      "exp"
+    ],
+    "issuer": "otto-backend",
+    "audience": "uwc",
+    "ttl_s": 300,
+    "leeway_s": 30
+  },
+  "request_signature": {
+    "header": "X-Signature",
+    "required": "with_body",
+    "message": "{X-UWC-Timestamp}.{exact body bytes}",
+    "encoding": "lowercase hex HMAC-SHA256 keyed by UWC_HMAC_SECRET",
+    "refusal": {
+      "http_status": 401,
+      "error_code": "SIGNATURE_INVALID"
+    }
   }
 } as const;
 

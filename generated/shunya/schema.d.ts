@@ -797,7 +797,7 @@ export interface components {
          */
         XUwcTimestamp: string;
         /**
-         * @description Lowercase hex HMAC-SHA256 (key `UWC_HMAC_SECRET`) of `"{X-UWC-Timestamp}.{exact body bytes}"`. Sent whenever the request has a body.
+         * @description Lowercase hex HMAC-SHA256 (key `UWC_HMAC_SECRET`) of `"{X-UWC-Timestamp}.{exact body bytes}"`. Sent whenever the request has a body; Shunya refuses a request with a body without it (`401 SIGNATURE_INVALID`, `x-authentication`).
          * @example 3b4c1f0e2a9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b
          */
         XSignature: string;
@@ -874,7 +874,7 @@ export interface operations {
                  */
                 "X-UWC-Timestamp"?: components["parameters"]["XUwcTimestamp"];
                 /**
-                 * @description Lowercase hex HMAC-SHA256 (key `UWC_HMAC_SECRET`) of `"{X-UWC-Timestamp}.{exact body bytes}"`. Sent whenever the request has a body.
+                 * @description Lowercase hex HMAC-SHA256 (key `UWC_HMAC_SECRET`) of `"{X-UWC-Timestamp}.{exact body bytes}"`. Sent whenever the request has a body; Shunya refuses a request with a body without it (`401 SIGNATURE_INVALID`, `x-authentication`).
                  * @example 3b4c1f0e2a9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b
                  */
                 "X-Signature"?: components["parameters"]["XSignature"];
@@ -1219,7 +1219,7 @@ export interface operations {
                  */
                 "X-UWC-Timestamp"?: components["parameters"]["XUwcTimestamp"];
                 /**
-                 * @description Lowercase hex HMAC-SHA256 (key `UWC_HMAC_SECRET`) of `"{X-UWC-Timestamp}.{exact body bytes}"`. Sent whenever the request has a body.
+                 * @description Lowercase hex HMAC-SHA256 (key `UWC_HMAC_SECRET`) of `"{X-UWC-Timestamp}.{exact body bytes}"`. Sent whenever the request has a body; Shunya refuses a request with a body without it (`401 SIGNATURE_INVALID`, `x-authentication`).
                  * @example 3b4c1f0e2a9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b
                  */
                 "X-Signature"?: components["parameters"]["XSignature"];

@@ -416,6 +416,7 @@ export interface components {
             signature_required?: boolean;
             rate_limits?: components["schemas"]["RateLimits"];
             deviations?: components["schemas"]["Deviation"][];
+            variations?: components["schemas"]["Variation"][];
         };
         Settings: {
             /** Format: uri */
@@ -437,6 +438,8 @@ export interface components {
             };
             /** @description Deliberate contract deviations for every tenant (none by default). */
             deviations: components["schemas"]["Deviation"][];
+            /** @description Behaviours the contract allows, for every tenant (none by default). */
+            variations: components["schemas"]["Variation"][];
         };
         SettingsView: components["schemas"]["Settings"] & {
             presets: components["schemas"]["PresetName"][];
@@ -475,6 +478,7 @@ export interface components {
                 [key: string]: components["schemas"]["TenantSettings"] | null;
             };
             deviations?: components["schemas"]["Deviation"][];
+            variations?: components["schemas"]["Variation"][];
         };
         /**
          * @description A deliberate deviation from the strict Shunya contract, to prove the conformance kit
@@ -486,9 +490,25 @@ export interface components {
          *     `company_header_unchecked`, `expired_jwt_accepted`, `no_request_id`, `cross_tenant_readable`,
          *     `beyond_sla` (analyses take 270 s), `audio_limits_unchecked`. Errors: `errors_without_envelope`
          *     (`{detail}`), `request_id_not_in_errors`, `retryable_inverted`, `uncatalogued_error_codes`.
+         *     Issue 17: tokens (`jwt_iss_unchecked`, `jwt_aud_unchecked`, `jwt_future_iat_accepted`,
+         *     `jwt_alg_none_accepted`, `jwt_signature_unchecked`), request signatures (`signature_not_required`,
+         *     `signature_unchecked`, `signature_over_reserialised_body`), `request_id_replaced`,
+         *     `analysis_before_transcript`, `cross_tenant_forbidden`, `error_type_wrong`,
+         *     `idempotency_conflict_ignored`, results (`total_objections_wrong`, `category_id_mismatch`,
+         *     `severity_breakdown_wrong`, `extra_field`, `enum_value_wrong`, `timestamp_with_offset`,
+         *     `unordered_objections`), webhooks (`webhook_result_differs`, `webhook_retry_early`,
+         *     `webhook_retry_flat`, `webhook_timestamp_seconds`, `webhook_wrong_company_id`,
+         *     `webhook_content_type_text`, `webhook_task_id_mismatch`); each described in
+         *     `simulator/deviations.ts`.
          * @enum {string}
          */
-        Deviation: "field_alias" | "missing_required_field" | "confidence_out_of_range" | "unordered_speakers" | "webhook_signature_uppercase" | "webhook_signature_wrong" | "webhook_stale_timestamp" | "webhook_no_retry" | "webhook_without_task_id" | "idempotency_ignored" | "company_header_unchecked" | "expired_jwt_accepted" | "errors_without_envelope" | "no_request_id" | "request_id_not_in_errors" | "retryable_inverted" | "uncatalogued_error_codes" | "cross_tenant_readable" | "beyond_sla" | "audio_limits_unchecked";
+        Deviation: "field_alias" | "missing_required_field" | "confidence_out_of_range" | "unordered_speakers" | "webhook_signature_uppercase" | "webhook_signature_wrong" | "webhook_stale_timestamp" | "webhook_no_retry" | "webhook_without_task_id" | "idempotency_ignored" | "company_header_unchecked" | "expired_jwt_accepted" | "errors_without_envelope" | "no_request_id" | "request_id_not_in_errors" | "retryable_inverted" | "uncatalogued_error_codes" | "cross_tenant_readable" | "beyond_sla" | "audio_limits_unchecked" | "jwt_iss_unchecked" | "jwt_aud_unchecked" | "jwt_future_iat_accepted" | "jwt_alg_none_accepted" | "jwt_signature_unchecked" | "signature_not_required" | "signature_unchecked" | "signature_over_reserialised_body" | "request_id_replaced" | "analysis_before_transcript" | "cross_tenant_forbidden" | "error_type_wrong" | "idempotency_conflict_ignored" | "total_objections_wrong" | "category_id_mismatch" | "severity_breakdown_wrong" | "extra_field" | "enum_value_wrong" | "timestamp_with_offset" | "unordered_objections" | "webhook_result_differs" | "webhook_retry_early" | "webhook_retry_flat" | "webhook_timestamp_seconds" | "webhook_wrong_company_id" | "webhook_content_type_text" | "webhook_task_id_mismatch";
+        /**
+         * @description A behaviour the strict Shunya contract allows that the simulator does not show by default
+         *     (`simulator/deviations.ts`, issue 17): with one on, `npm run conformance` must fail nothing.
+         * @enum {string}
+         */
+        Variation: "silent_audio_fails" | "webhook_retry_late" | "webhook_retry_early_within_jitter" | "empty_transcript" | "rate_limited_once" | "audio_refusal_async" | "generic_not_found" | "no_objections" | "null_confidences" | "webhook_duplicate_delivery" | "strict_clock";
         /**
          * @description Request faults: `latency` (extra real delay), `error` (500/503 envelope, retryable or not),
          *     `rate_limit` (429 + Retry-After), `hang` (no answer until the client gives up or `max_ms`), `reset`

@@ -64,6 +64,11 @@ export async function generateContractTables(root: string): Promise<void> {
     ),
     constant('PROCESSING_SLAS', strip(doc['x-processing-slas']), 'x-processing-slas: how long Shunya takes.'),
     constant(
+      'AUTHENTICATION',
+      strip(doc['x-authentication']),
+      'x-authentication: the JWT rules and request signing (D160).',
+    ),
+    constant(
       'OBJECTION_CATEGORIES',
       objectionCategories(doc.components.schemas.ObjectionCategoryText),
       "ObjectionCategoryText: Shunya's ten objection categories, ordered by their x-category-ids (1 first).",

@@ -7,7 +7,22 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { mintJwt, signBody } from '../../src/shunya/auth.ts';
 
-export type Auth = 'valid' | 'none' | 'expired' | 'wrong-secret' | 'malformed' | 'no-company-claim';
+export type Auth =
+  | 'valid'
+  | 'none'
+  | 'expired'
+  | 'wrong-secret'
+  | 'malformed'
+  | 'no-company-claim'
+  | 'wrong-iss'
+  | 'wrong-aud'
+  | 'future-iat'
+  | 'alg-none';
+
+/** X-Signature as sent: right (over the exact bytes), absent, wrong, or right over the compact JSON
+ * while the bytes sent are spaced (`reserialised`), or right over spaced bytes (`spaced`: a Shunya that
+ * re-serialises before verifying refuses it). */
+export type Signing = 'valid' | 'none' | 'wrong' | 'reserialised' | 'spaced';
 
 export interface RequestSpec {
   method: 'GET' | 'POST';
@@ -23,6 +38,7 @@ export interface RequestSpec {
   /** JSON value, or raw text sent as is. */
   body?: unknown;
   rawBody?: string;
+  signing?: Signing;
   /** POSTs get a fresh key unless one is given; null sends none. */
   idempotencyKey?: string | null;
   purpose: string;
@@ -57,6 +73,8 @@ export interface ClientOptions {
   /** performance.now() after which no request is sent. */
   deadlineMs: number;
   timeoutMs: number;
+  /** The contract's JWT clock leeway (a future `iat` is sent beyond it). */
+  leewayS?: number;
   onExchange?: (x: Exchange) => void;
 }
 
@@ -85,17 +103,38 @@ export class ShunyaClient {
         return mintJwt({ ...s, secret: `${this.o.jwtSecret}-not-the-shared-secret` }, company, now);
       case 'malformed':
         return 'not-a-jwt';
-      case 'no-company-claim': {
+      case 'no-company-claim':
+        return this.claims({}, now);
+      case 'wrong-iss':
+        return this.claims({ company_id: company }, now, { iss: 'not-otto' });
+      case 'wrong-aud':
+        return this.claims({ company_id: company }, now, { aud: 'not-uwc' });
+      case 'future-iat':
+        // Issued beyond the contract's leeway in the future (and not yet expired then).
+        return this.claims({ company_id: company }, now + ((this.o.leewayS ?? 30) + 120) * 1000);
+      case 'alg-none': {
+        const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
         const iat = Math.floor(now / 1000);
-        return new SignJWT({})
-          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-          .setIssuedAt(iat)
-          .setExpirationTime(iat + 300)
-          .setIssuer('otto-backend')
-          .setAudience('uwc')
-          .sign(new TextEncoder().encode(this.o.jwtSecret));
+        const claims = { company_id: company, iat, exp: iat + 300, iss: 'otto-backend', aud: 'uwc' };
+        return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
       }
     }
+  }
+
+  /** A token signed with the shared secret, with these claims (iss/aud overridable). */
+  private claims(
+    claims: Record<string, unknown>,
+    nowMs: number,
+    o: { iss?: string; aud?: string } = {},
+  ): Promise<string> {
+    const iat = Math.floor(nowMs / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 300)
+      .setIssuer(o.iss ?? 'otto-backend')
+      .setAudience(o.aud ?? 'uwc')
+      .sign(new TextEncoder().encode(this.o.jwtSecret));
   }
 
   private async headers(spec: RequestSpec, body: string | undefined, requestId: string) {
@@ -114,7 +153,14 @@ export class ShunyaClient {
     h['x-uwc-timestamp'] = ts;
     if (body !== undefined) {
       h['content-type'] = 'application/json';
-      h['x-signature'] = signBody(this.o.hmacSecret, ts, body);
+      const signing = spec.signing ?? 'valid';
+      const signed = signing === 'reserialised' && spec.body !== undefined ? JSON.stringify(spec.body) : body;
+      if (signing !== 'none')
+        h['x-signature'] = signBody(
+          signing === 'wrong' ? `${this.o.hmacSecret}-not-shared` : this.o.hmacSecret,
+          ts,
+          signed,
+        );
     }
     const key = spec.idempotencyKey === undefined ? randomUUID() : spec.idempotencyKey;
     if (spec.method === 'POST' && key !== null) h['idempotency-key'] = key;
@@ -137,7 +183,11 @@ export class ShunyaClient {
       throw new StopRun(`the request budget (${this.o.maxRequests}) is spent`);
     if (performance.now() > this.o.deadlineMs) throw new StopRun('the deadline has passed');
     this.sent++;
-    const body = spec.rawBody ?? (spec.body === undefined ? undefined : JSON.stringify(spec.body));
+    // Spaced bytes for the signing probes: the same JSON as Otto's, other bytes.
+    const spaced = spec.signing === 'reserialised' || spec.signing === 'spaced';
+    const body =
+      spec.rawBody ??
+      (spec.body === undefined ? undefined : JSON.stringify(spec.body, null, spaced ? 1 : undefined));
     const requestId = randomUUID();
     const headers = await this.headers(spec, body, requestId);
     const x: Exchange = {
@@ -195,6 +245,7 @@ export function describeFailure(err: unknown): string {
 /** Evidence never carries a working token. */
 function redact(h: Record<string, string>, auth: Auth): Record<string, string> {
   const out = { ...h };
-  if (out.authorization) out.authorization = `Bearer <${auth === 'valid' ? 'valid' : auth} JWT>`;
+  if (out.authorization && auth !== 'alg-none')
+    out.authorization = `Bearer <${auth === 'valid' ? 'valid' : auth} JWT>`;
   return out;
 }

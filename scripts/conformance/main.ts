@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   const { files, junitCases } = writeReport(a.reportDir, report);
   const c = counts(report.items);
   console.log(
-    `\n${report.title}: ${c.pass} pass, ${c.fail} fail, ${c['needs-confirmation']} need confirmation ` +
+    `\n${report.title}: ${c.pass} pass, ${c.fail} fail, ${c['needs-confirmation']} need confirmation, ${c['not-checked']} not checked ` +
       `(${report.items.length} items, ${junitCases} JUnit cases, ${report.requests.sent} requests, ${report.durationS.toFixed(1)} s)`,
   );
   const fix = whatToFix(report);

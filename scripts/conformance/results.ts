@@ -56,16 +56,22 @@ export function finalize(checks: Check[], stopped: string | null, items: Item[] 
       ? 'fail'
       : own.every((c) => c.verdict === 'pass')
         ? 'pass'
-        : 'needs-confirmation';
+        : own.some((c) => c.verdict === 'not-checked')
+          ? 'not-checked'
+          : 'needs-confirmation';
     return { ...item, verdict, checks: own };
   });
 }
 
 export function counts(items: ItemResult[]): Record<Verdict, number> {
-  const c = { pass: 0, fail: 0, 'needs-confirmation': 0 };
+  const c = { pass: 0, fail: 0, 'needs-confirmation': 0, 'not-checked': 0 };
   for (const i of items) c[i.verdict]++;
   return c;
 }
+
+/** The §13 items not checked for a reason that is no deviation (D165). */
+export const notCheckedItems = (r: Report) =>
+  r.items.filter((i) => i.verdict === 'not-checked').map((i) => i.id);
 
 /** The §13 items that failed, e.g. for the mutation tests. */
 export const failedItems = (r: Report) => r.items.filter((i) => i.verdict === 'fail').map((i) => i.id);

@@ -13,6 +13,7 @@ import {
   judgeRequestIds,
   probeHealth,
 } from './judges/requests.ts';
+import { judgeFieldRules } from './judges/rules.ts';
 import { judgeSchemas } from './judges/schemas.ts';
 import { judgeSlas } from './judges/slas.ts';
 import { judgeWebhooks } from './judges/webhooks.ts';
@@ -28,7 +29,7 @@ import { type RunOptions, Session, webhookJobId } from './session.ts';
 /** A file inside the repository by its relative path (reports are shared; absolute paths say nothing). */
 const shown = (file: string) => (file.startsWith(`${ROOT}/`) ? path.relative(ROOT, file) : file);
 
-const MARK = { pass: '✓', fail: '✗', 'needs-confirmation': '?' } as const;
+const MARK = { pass: '✓', fail: '✗', 'needs-confirmation': '?', 'not-checked': '-' } as const;
 
 /** Runs every promise to the end; rethrows the first failure afterwards (so no flow is left behind). */
 async function all(promises: Promise<unknown>[]): Promise<unknown[]> {
@@ -44,15 +45,17 @@ function refusalStatus(s: Session): number {
   return retried.includes(503) ? 503 : (retried[0] ?? 503);
 }
 
-/** Waits until every finished job's webhook was accepted, at most the webhook maximum plus the retry
- * schedule of its refusals after the job completed (scaled), and never past the deadline. */
+/** Waits until every finished job's webhook was accepted, failed jobs included (their webhooks are
+ * refused and retried like any other, D165), at most the webhook maximum plus the retry schedule of its
+ * refusals after the job completed (scaled), and never past the deadline. */
 async function awaitWebhooks(s: Session): Promise<void> {
   const p = s.contract.webhookPolicy;
   const first = p.firstDelayS ?? 60;
-  const retryS = first * (1 + p.factor) * (1 + p.jitter);
+  const retryS = first * (1 + p.factor) * (1 + p.jitter) + 2 * (p.lateToleranceS ?? 0);
   const waitMs = ((s.contract.slas.webhook.max + retryS) / s.o.timeScale) * 1000 + 2000;
-  const jobs = s.jobs.filter((j) => j.designated && j.completedEndMs !== null && !j.failed);
-  s.log(`webhooks: waiting for ${jobs.length} jobs' accepted deliveries`);
+  const jobs = s.jobs.filter((j) => j.designated && j.completedEndMs !== null);
+  const failed = jobs.filter((j) => j.failed).length;
+  s.log(`webhooks: waiting for ${jobs.length} jobs' accepted deliveries (${failed} of them failed jobs)`);
   await Promise.all(
     jobs.map((j) =>
       s.receiver.waitFor(
@@ -79,10 +82,31 @@ async function probe(s: Session): Promise<void> {
   await probeIsolationEarly(s);
   const flows = [csrFlow(s, s.a, true), salesFlow(s, s.a), csrFlow(s, s.b, false)];
   if (!s.o.quick) flows.push(salesFlow(s, s.b));
-  const [callOfA, , callOfB] = (await all(flows)) as [number, undefined, number];
+  const [callOfA, , callOfB] = (await all([...flows, ...s.background])) as [number, undefined, number];
   await probeIsolation(s, callOfA, callOfB);
   if (!s.o.quick) await probeSameCallId(s, callOfA);
   await awaitWebhooks(s);
+}
+
+/** What the kit refused, said only of the jobs it is true for. */
+function refusalNote(s: Session, refuse: number): string {
+  const refused = s.jobs.filter((j) => j.refusals > 0 && s.deliveriesOf(j).length > 0);
+  const others = s.jobs.filter((j) => j.refusals === 0 && s.deliveriesOf(j).length > 0).length;
+  const byCount = new Map<number, number>();
+  for (const j of refused) byCount.set(j.refusals, (byCount.get(j.refusals) ?? 0) + 1);
+  const parts = [...byCount].map(
+    ([n, jobs]) =>
+      `the first ${n === 1 ? 'delivery' : `${n} deliveries`} of ${jobs} job${jobs === 1 ? '' : 's'}`,
+  );
+  return (
+    `${s.receiver.deliveries.length} webhook deliveries received; ` +
+    (parts.length
+      ? `the kit refused ${parts.join(' and ')} with ${refuse}, to watch the retries (§13.5.5)`
+      : 'no delivery was refused') +
+    (others
+      ? `; the deliveries of ${others} other job${others === 1 ? '' : 's'} (probes) were accepted at once.`
+      : '.')
+  );
 }
 
 export async function runShunya(o: RunOptions): Promise<Report> {
@@ -100,6 +124,7 @@ export async function runShunya(o: RunOptions): Promise<Report> {
     maxRequests: o.maxRequests,
     deadlineMs: performance.now() + o.deadlineS * 1000,
     timeoutMs: 30_000,
+    leewayS: contract.auth.leewayS,
   });
   const s = new Session(o, contract, client, receiver, ledger);
   const refuse = refusalStatus(s);
@@ -125,6 +150,7 @@ export async function runShunya(o: RunOptions): Promise<Report> {
   s.log('judging');
   judgeEndpoints(s);
   judgeSchemas(s);
+  judgeFieldRules(s);
   judgeErrors(s);
   judgeRequestIds(s);
   judgeJobIds(s);
@@ -142,9 +168,7 @@ export async function runShunya(o: RunOptions): Promise<Report> {
     requests: { sent: client.requestsSent, budget: o.maxRequests },
     stopped: s.stopped,
     ...(unreachable ? { unreachable } : {}),
-    notes: [
-      `${receiver.deliveries.length} webhook deliveries received; the first delivery of every job was refused with ${refuse} (the retry probe's first two), to watch the retries (§13.5.5).`,
-    ],
+    notes: [refusalNote(s, refuse)],
     provenance: contract.provenance,
     items: finalize(ledger.checks, s.stopped),
     timings,

@@ -1,6 +1,7 @@
 // One run against a Shunya: the options, the contract, the client, the receiver, the ledger, the jobs
 // the kit started and the errors it provoked on purpose. Probes (probes/) drive Shunya through it;
 // judges (judges/) read what it recorded.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Exchange, RequestSpec, ShunyaClient } from './client.ts';
 import type { Contract, Operation } from './contract/load.ts';
 import type { Ledger } from './ledger.ts';
@@ -52,6 +53,8 @@ export interface Job {
   lastPendingStartMs: number | null;
   completedEndMs: number | null;
   failed: boolean;
+  /** A failed job's error (from its status or its webhook). */
+  error: { code: string; message: string } | null;
   /** The status endpoint reports another job of the call (it was submitted again); not timed. */
   supersededBy: string | null;
   result?: Exchange;
@@ -70,6 +73,10 @@ export interface Provocation {
 export class Session {
   readonly jobs: Job[] = [];
   readonly provoked = new Map<Exchange, Provocation>();
+  /** The kit's own event-loop delay over the run: a late arrival may be the kit's lag, not Shunya's. */
+  readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  /** Probes that finish while the flows run (awaited before the judges). */
+  readonly background: Promise<void>[] = [];
   /** Why the run ended early, if it did. */
   stopped: string | null = null;
   readonly startedMs = performance.now();
@@ -84,6 +91,7 @@ export class Session {
     readonly ledger: Ledger,
   ) {
     this.deadlineMs = this.startedMs + o.deadlineS * 1000;
+    this.loopDelay.enable();
     // Call ids of its own, far above any real one and different on every run (§13: "its own call ids").
     const base = o.callIdBase ?? 7_000_000_000_000 + Math.floor(Math.random() * 900_000_000) * 1000;
     this.nextCall = base;
@@ -123,7 +131,7 @@ export class Session {
   }
 
   addJob(
-    job: Omit<Job, 'states' | 'lastPendingStartMs' | 'completedEndMs' | 'failed' | 'supersededBy'>,
+    job: Omit<Job, 'states' | 'lastPendingStartMs' | 'completedEndMs' | 'failed' | 'error' | 'supersededBy'>,
   ): Job {
     const j: Job = {
       ...job,
@@ -131,6 +139,7 @@ export class Session {
       lastPendingStartMs: null,
       completedEndMs: null,
       failed: false,
+      error: null,
       supersededBy: null,
     };
     this.jobs.push(j);
@@ -168,6 +177,23 @@ export class Session {
   /** Deliveries to the webhook path that name `job`. */
   deliveriesOf(job: Job): Delivery[] {
     return this.receiver.deliveries.filter((d) => job.id !== null && webhookJobId(d) === job.id);
+  }
+
+  /** The flows' jobs that failed with a catalogued code: what they would have shown was not seen, which
+   * the contract allows (e.g. PERMANENT_FAILURE for audio without speech, D165). */
+  allowedFailures(): Job[] {
+    return this.jobs.filter(
+      (j) => j.designated && j.failed && j.error !== null && this.contract.code(j.error.code) !== undefined,
+    );
+  }
+
+  /** "not checked: the job failed with CODE (message); rerun with --audio-url", or null when no job
+   * failed that way. */
+  failedJobsNote(): string | null {
+    const f = this.allowedFailures()[0];
+    if (!f?.error) return null;
+    const more = this.allowedFailures().length - 1;
+    return `not checked: the job failed with ${f.error.code} (${f.error.message})${more > 0 ? ` (and ${more} more job${more === 1 ? '' : 's'})` : ''}; rerun with \`--audio-url\` (a recording with speech)`;
   }
 
   /** Remaining real time, ms. */

@@ -33,6 +33,56 @@ function at(body: unknown, pointer: string): unknown {
 
 const lastSegment = (pointer: string) => pointer.split('/').pop() ?? '';
 
+const shown = (v: unknown) => {
+  const t = v === undefined ? '(absent)' : JSON.stringify(v);
+  return t.length > 80 ? `${t.slice(0, 80)}… (${t.length} characters)` : t;
+};
+
+/** A schema error as a Shunya engineer can act on it: where, what the contract expects, what was sent
+ * (D166). */
+export function describeError(e: SchemaError, body: unknown): string {
+  const value = at(body, e.instancePath);
+  const p = e.params;
+  switch (e.keyword) {
+    case 'required':
+      return `required field "${String(p.missingProperty)}" is absent`;
+    case 'additionalProperties':
+    case 'unevaluatedProperties': {
+      const extra = String(p.additionalProperty ?? p.unevaluatedProperty);
+      return `field "${extra}" is not in the contract (its value: ${shown(isObj(value) ? value[extra] : undefined)})`;
+    }
+    case 'enum':
+      return `${shown(value)} is not one of the allowed values ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${shown(value)}; the contract says ${JSON.stringify(p.allowedValue)}`;
+    case 'type':
+      return `${shown(value)} is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}; the contract says ${Array.isArray(p.type) ? (p.type as string[]).join(' or ') : String(p.type)}`;
+    case 'pattern':
+      return `${shown(value)} does not match the pattern ${String(p.pattern)}`;
+    case 'format':
+      return `${shown(value)} is not a valid ${String(p.format)}`;
+    default:
+      return `${shown(value)}: ${e.message}`;
+  }
+}
+
+/** A pointer into the contract as a reader finds it: `GET /api/v1/… 200` or `#/components/…`, never
+ * `/paths//api/v1/…`. */
+export function contractPlace(pointer: string): string {
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (parts[0] === 'paths' && parts.length >= 3) {
+    const [, path, method, ...rest] = parts;
+    const status =
+      rest[0] === 'responses' ? ` → ${rest[1]}` : rest[0] === 'requestBody' ? ' request body' : '';
+    return `${method!.toUpperCase()} ${path}${status} (${pointer.startsWith('/paths') ? `#${pointer}` : pointer})`;
+  }
+  if (parts[0] === 'webhooks') return `webhook ${parts[1]} (#${pointer})`;
+  return `#${pointer}`;
+}
+
 /** Drops the noise of a failed `oneOf: [X, null]`: "must be null" and "must match exactly one schema"
  * when a more specific error exists at the same place or below. */
 function specific(errors: SchemaError[]): SchemaError[] {
@@ -66,14 +116,14 @@ function route(e: SchemaError, body: unknown, aliases: AliasRule[]): Finding {
   }
   if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
     const extra = String(e.params.additionalProperty ?? e.params.unevaluatedProperty);
-    return { item: '13.4.3', path: `${path}/${extra}`, message: `field "${extra}" is not in the contract` };
+    return { item: '13.4.3', path: `${e.instancePath}/${extra}`, message: describeError(e, body) };
   }
   if (
     CONFIDENCE.test(lastSegment(e.instancePath)) &&
     ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'type'].includes(e.keyword)
   )
-    return { item: '13.4.4', path, message: `${JSON.stringify(at(body, e.instancePath))}: ${e.message}` };
-  return { item: '13.4.1', path, message: e.message };
+    return { item: '13.4.4', path, message: describeError(e, body) };
+  return { item: '13.4.1', path, message: describeError(e, body) };
 }
 
 /** Every object under `dotted` ('' the root, `[]` each array item), with its JSON pointer. */
@@ -123,6 +173,16 @@ export interface Validation {
   /** Raw schema errors (for 13.1.3). */
   errors: SchemaError[];
   findings: Finding[];
+}
+
+/** Schema errors without the noise of failed alternatives, each described (13.1.3). */
+export function schemaProblems(errors: SchemaError[], body: unknown): Finding[] {
+  return specific(errors).map((e) => {
+    const extra = ['additionalProperties', 'unevaluatedProperties'].includes(e.keyword)
+      ? `/${String(e.params.additionalProperty ?? e.params.unevaluatedProperty)}`
+      : '';
+    return { item: '13.4.1', path: `${e.instancePath}${extra}` || '/', message: describeError(e, body) };
+  });
 }
 
 export function validateBody(

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { components } from '../../generated/shunya/schema.d.ts';
 import { deriveAudio } from '../content/audio.ts';
 import { BEYOND_SLA_ANALYSIS_S } from '../deviations.ts';
-import { type ErrorObject, errors, type JobFailureCode, SimError } from '../errors.ts';
+import { catalogued, type ErrorObject, errors, type JobFailureCode, SimError } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
 import type { Failure } from '../scenarios.ts';
 import type { Simulator } from '../simulator.ts';
@@ -35,8 +35,12 @@ export class Lifecycle {
     const call =
       this.sim.store.getCall(companyId, callId) ??
       (this.sim.deviates(companyId, 'cross_tenant_readable') ? this.sim.store.findCall(callId) : undefined);
-    if (!call) throw errors.callNotFound(callId, companyId);
-    return call;
+    if (call) return call;
+    if (this.sim.deviates(companyId, 'cross_tenant_forbidden') && this.sim.store.findCall(callId))
+      throw catalogued('FORBIDDEN', 'This call belongs to another tenant', { call_id: callId });
+    if (this.sim.varies(companyId, 'generic_not_found'))
+      throw catalogued('NOT_FOUND', 'Not found', { call_id: callId });
+    throw errors.callNotFound(callId, companyId);
   }
 
   /** §11.1: the tenant's limit on jobs in flight. */
@@ -57,6 +61,14 @@ export class Lifecycle {
 
   private failureFor(kind: JobKind, call: CallRecord, atMs: number): ErrorObject | null {
     // The scenario in force when the job is created decides (content follows the one at transcription).
+    // Variations the contract allows (D167): audio without speech, and audio over the limits refused
+    // by its job rather than at once (x-audio-limits refusal: job_failure).
+    if (kind === 'transcription' && call.refusedBy) return call.refusedBy.toObject(iso(atMs), null);
+    if (kind === 'transcription' && this.sim.varies(call.companyId, 'silent_audio_fails'))
+      return catalogued('PERMANENT_FAILURE', 'No speech detected in the audio', {
+        call_id: call.callId,
+        stage: kind,
+      }).toObject(iso(atMs), null);
     const forced: Failure | undefined = this.sim.scenarios.get(call.companyId, call.callId)?.fail?.[kind];
     const rule = this.sim.faults.select(
       { companyId: call.companyId, tags: [kind, 'job'] },
@@ -118,10 +130,17 @@ export class Lifecycle {
   ): S['TranscriptionAccepted'] {
     const callType = req.call_type ?? 'csr_call';
     const scenario = this.sim.scenarios.get(companyId, req.call_id);
-    const audio = deriveAudio(req.audio_url, callType, `${companyId}:${req.call_id}`, scenario, {
+    const derived = deriveAudio(req.audio_url, callType, `${companyId}:${req.call_id}`, scenario, {
       checkLimits: !this.sim.deviates(companyId, 'audio_limits_unchecked'),
     });
-    if (audio instanceof SimError) throw audio;
+    const async =
+      derived instanceof SimError &&
+      ['AUDIO_TOO_LARGE', 'AUDIO_TOO_LONG'].includes(derived.code) &&
+      this.sim.varies(companyId, 'audio_refusal_async');
+    if (derived instanceof SimError && !async) throw derived;
+    const audio =
+      derived instanceof SimError ? { format: 'wav' as const, duration_s: 60, size_bytes: 0 } : derived;
+    this.rateLimitOnce(companyId);
     this.checkConcurrency(companyId);
     const call = {
       companyId,
@@ -132,6 +151,7 @@ export class Lifecycle {
       submittedMs: this.now(),
       scenario,
       transcriptId: this.sim.store.nextTranscriptId(),
+      ...(derived instanceof SimError ? { refusedBy: derived } : {}),
     } as CallRecord;
     call.transcription = this.createJob('transcription', call);
     this.sim.store.putCall(call);
@@ -145,14 +165,24 @@ export class Lifecycle {
     };
   }
 
-  private requireTranscript(call: CallRecord): void {
+  /** The `rate_limited_once` variation: the tenant's first submission is a 429 with Retry-After. */
+  private rateLimitOnce(companyId: string): void {
+    if (!this.sim.varies(companyId, 'rate_limited_once') || this.limitedOnce.has(companyId)) return;
+    this.limitedOnce.add(companyId);
+    throw errors.rateLimited(1, { limit: 1, window: 'first submission (variation)' });
+  }
+
+  private readonly limitedOnce = new Set<string>();
+
+  private requireTranscript(call: CallRecord, kind: JobKind): void {
+    if (kind === 'analysis' && this.sim.deviates(call.companyId, 'analysis_before_transcript')) return;
     const state = jobState(call.transcription, this.now());
     if (state !== 'completed') throw errors.transcriptNotReady(call.callId, state);
   }
 
   startAnalysis(companyId: string, callId: number): S['AnalysisAccepted'] {
     const call = this.call(companyId, callId);
-    this.requireTranscript(call);
+    this.requireTranscript(call, 'analysis');
     this.checkConcurrency(companyId);
     call.analysis = this.createJob('analysis', call);
     return {
@@ -168,7 +198,7 @@ export class Lifecycle {
   segment(companyId: string, req: S['SegmentationRequest']): { status: 200 | 202; body: unknown } {
     const call = this.call(companyId, req.call_id);
     if (call.callType !== 'sales_call') throw errors.segmentationNotApplicable(call.callId, call.callType);
-    this.requireTranscript(call);
+    this.requireTranscript(call, 'segmentation');
     if (this.sim.effective(companyId).segmentation_mode === 'sync') {
       const job = this.createJob('segmentation', call, true);
       call.segmentation = job;

@@ -9,7 +9,7 @@ import { mutatePayload, type PayloadKind } from '../faults/payload.ts';
 import { isPayloadFault, type JobKind } from '../faults/rules.ts';
 import type { Simulator } from '../simulator.ts';
 import { buildPayload, type WebhookBody } from '../webhooks/payload.ts';
-import { deviateTranscript } from './deviate.ts';
+import { deviateResult } from './deviate.ts';
 import { type CallRecord, type Job, jobState } from './store.ts';
 
 type S = components['schemas'];
@@ -180,7 +180,7 @@ export class Results {
           : segmentationBody(c, { callId: call.callId, jobId: job.id, createdAt: done });
     const out =
       rules.length === 0 ? body : mutatePayload(body, RESULT_KIND[job.kind], rules, this.sim.random);
-    return job.kind === 'transcription' ? deviateTranscript(this.sim, job.companyId, out) : out;
+    return deviateResult(this.sim, job.kind, job.companyId, out, tags.includes('webhook'));
   }
 
   webhookPayload(job: Job, profile: WebhookProfile): WebhookBody {

@@ -3,7 +3,7 @@
 
 import type { AudioMeta } from '../content/audio.ts';
 import type { CallType } from '../content/plan.ts';
-import type { ErrorObject } from '../errors.ts';
+import type { ErrorObject, SimError } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
 import type { Scenario } from '../scenarios.ts';
 
@@ -38,6 +38,8 @@ export interface CallRecord {
   transcription: Job;
   analysis?: Job;
   segmentation?: Job;
+  /** The `audio_refusal_async` variation: the limit the audio breaks, refused by the job (D161). */
+  refusedBy?: SimError;
 }
 
 export function jobState(job: Job, nowMs: number): JobState {

@@ -58,6 +58,7 @@ function deviateError(sim: Simulator, company: string, e: SimError, now: string,
   if (sim.deviates(company, 'errors_without_envelope')) return { detail: e.message };
   const body = e.toEnvelope(now, sim.deviates(company, 'request_id_not_in_errors') ? null : requestId);
   if (sim.deviates(company, 'retryable_inverted')) body.error.retryable = !body.error.retryable;
+  if (sim.deviates(company, 'error_type_wrong')) body.error.error_type = 'client_error';
   if (sim.deviates(company, 'uncatalogued_error_codes'))
     return { ...body, error: { ...body.error, error_code: `SHUNYA_${body.error.error_code}` } };
   return body;
@@ -150,7 +151,13 @@ export function operation(
     errorEnvelope(sim),
   ];
   if (!opts.public) chain.push(readBody, authenticate(sim), rateLimit(sim));
-  if (opts.idempotent) chain.push(sim.idempotency.middleware((c) => sim.deviates(c, 'idempotency_ignored')));
+  if (opts.idempotent)
+    chain.push(
+      sim.idempotency.middleware(
+        (c) => sim.deviates(c, 'idempotency_ignored'),
+        (c) => sim.deviates(c, 'idempotency_conflict_ignored'),
+      ),
+    );
   if (!opts.public) chain.push(checkVersion);
   chain.push(async (ctx) => {
     await handler(ctx);

@@ -12,7 +12,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { WEBHOOK_DELIVERY } from '../../generated/shunya/contract.ts';
 import type { VirtualClock } from '../clock.ts';
 import type { Settings, WebhookProfile } from '../config.ts';
-import type { Deviation } from '../deviations.ts';
+import type { Deviation, Variation } from '../deviations.ts';
 import type { FaultEngine } from '../faults/engine.ts';
 import { type FaultKind, type FaultRule, isWebhookFault } from '../faults/rules.ts';
 import { sampleLatency } from '../jobs/latency.ts';
@@ -81,6 +81,8 @@ export interface DispatcherDeps {
   payload(job: Job, profile: WebhookProfile): WebhookBody;
   /** Whether the tenant has a deliberate contract deviation on (deviations.ts). */
   deviates(companyId: string, d: Deviation): boolean;
+  /** Whether the tenant has an allowed variation on (deviations.ts). */
+  varies(companyId: string, v: Variation): boolean;
 }
 
 const TERMINAL: readonly DeliveryState[] = ['delivered', 'failed', 'dropped'];
@@ -231,6 +233,26 @@ export class WebhookDispatcher {
     this.schedule(d, this.deps.clock.now());
   }
 
+  /** The delay before the next attempt: the policy's, jittered, unless a deviation or a variation
+   * (the policy's extremes, D164) says otherwise. */
+  private retryDelay(companyId: string, base: number, jitter: number): number {
+    const { deviates, varies } = this.deps;
+    if (deviates(companyId, 'webhook_retry_early')) return base / 20;
+    if (deviates(companyId, 'webhook_retry_flat')) return 300;
+    if (varies(companyId, 'webhook_retry_late'))
+      return base * (1 + jitter) + (WEBHOOK_DELIVERY.late_tolerance_s ?? 0) * 0.9;
+    if (varies(companyId, 'webhook_retry_early_within_jitter')) return base * (1 - jitter) * 1.02;
+    return base * (1 + jitter * (2 * this.deps.random() - 1));
+  }
+
+  /** The same delivery once more, half a second later (at-least-once). */
+  private redeliver(d: Internal): void {
+    if (d.payload === null) return;
+    const dup: Internal = { ...d, id: randomUUID(), duplicate_of: d.id, attempts: [], state: 'scheduled' };
+    this.remember(dup);
+    this.schedule(dup, this.deps.clock.now() + 500);
+  }
+
   /** X-Shunya-Signature, as the profile says, unless a fault or a deviation breaks it. */
   private signature(d: Internal, ts: string, payload: unknown, body: string, badFault: boolean): string {
     const { hmacSecret } = this.deps;
@@ -255,8 +277,9 @@ export class WebhookDispatcher {
     const deviates = (x: Deviation) => this.deps.deviates(d.company_id, x);
     const stale = applies('webhook_stale_timestamp');
     const staleS = stale ? (stale.params.age_s ?? 600) : deviates('webhook_stale_timestamp') ? 600 : 0;
-    const ts = String(Date.now() - staleS * 1000);
-    const wrongCompany = applies('webhook_wrong_company');
+    const nowMs = Date.now() - staleS * 1000;
+    const ts = deviates('webhook_timestamp_seconds') ? String(Math.floor(nowMs / 1000)) : String(nowMs);
+    const wrongCompany = applies('webhook_wrong_company') || deviates('webhook_wrong_company_id');
     const payload = wrongCompany ? { ...d.payload, company_id: `${d.company_id}-other` } : d.payload;
     const body = wrongCompany ? serialize(d.profile, payload) : d.body;
     const signature = this.signature(d, ts, payload, body, !!applies('webhook_bad_signature'));
@@ -280,11 +303,13 @@ export class WebhookDispatcher {
       const res = await fetch(d.url, {
         method: 'POST',
         headers: {
-          'content-type': 'application/json',
+          'content-type': deviates('webhook_content_type_text') ? 'text/plain' : 'application/json',
           'user-agent': 'shunya-simulator',
           'x-shunya-signature': signature,
           'x-shunya-timestamp': ts,
-          ...(deviates('webhook_without_task_id') ? {} : { 'x-shunya-task-id': d.job_id }),
+          ...(deviates('webhook_without_task_id')
+            ? {}
+            : { 'x-shunya-task-id': deviates('webhook_task_id_mismatch') ? `${d.job_id}-other` : d.job_id }),
         },
         body,
         signal: AbortSignal.timeout(s.webhook_retry.timeout_ms),
@@ -305,6 +330,7 @@ export class WebhookDispatcher {
     for (const held of this.held.get(d.company_id) ?? []) if (held !== d) this.release(d.company_id, held);
     const policy = answerPolicy(attempt.status, timedOut);
     if (policy.outcome === 'delivered') {
+      if (this.deps.varies(d.company_id, 'webhook_duplicate_delivery') && !d.duplicate_of) this.redeliver(d);
       this.finish(d, 'delivered');
       stats.inc('webhooks.delivered');
       return;
@@ -324,7 +350,7 @@ export class WebhookDispatcher {
     const base = Math.min(r.max_delay_s, r.initial_delay_s * WEBHOOK_DELIVERY.multiplier ** (n - 1));
     // A 429's Retry-After (seconds) is a floor for the next delay (x-webhook-delivery answers.429).
     const floor = attempt.status === 429 ? Number(attempt.retry_after ?? 0) : 0;
-    const delay = Math.max(floor, base * (1 + r.jitter * (2 * this.deps.random() - 1)));
+    const delay = Math.max(floor, this.retryDelay(d.company_id, base, r.jitter));
     const next = clock.now() + delay * 1000;
     if (n >= r.max_attempts || next - d.firstAttemptMs > r.deadline_s * 1000) {
       this.finish(d, 'failed');

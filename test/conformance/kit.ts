@@ -4,25 +4,27 @@
 
 import type { Report } from '../../scripts/conformance/results.ts';
 import { runShunya } from '../../scripts/conformance/run-shunya.ts';
-import type { Deviation } from '../../simulator/deviations.ts';
+import type { Deviation, Variation } from '../../simulator/deviations.ts';
 import type { SimulatorHandle } from '../../simulator/server.ts';
 import { freePort } from '../../src/util/net.ts';
 import { ROOT } from '../helpers/spawn.ts';
 
 export const SECRETS = { jwt: 'dev-uwc-jwt-secret-change-me', hmac: 'dev-uwc-hmac-secret-change-me' };
 
-/** One --quick run for two fresh tenants with `deviations` switched on for both. */
+/** One --quick run for two fresh tenants with `deviations` (and allowed `variations`) switched on for
+ * both. */
 export async function runKit(
   h: SimulatorHandle,
   name: string,
   deviations: Deviation[],
   timeScale: number,
+  variations: Variation[] = [],
 ): Promise<{ report: Report; log: string[] }> {
   const port = await freePort();
   const companies: [string, string] = [`${name}_a`, `${name}_b`];
   const webhook_url = `http://127.0.0.1:${port}/api/v1/shunya/webhook`;
   h.sim.configure({
-    tenants: Object.fromEntries(companies.map((c) => [c, { webhook_url, deviations }])),
+    tenants: Object.fromEntries(companies.map((c) => [c, { webhook_url, deviations, variations }])),
   });
   const log: string[] = [];
   const report = await runShunya({

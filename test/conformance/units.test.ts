@@ -35,6 +35,9 @@ describe('reading a contract', () => {
       'array ordering',
       'audio limits',
       'processing SLAs',
+      'authentication',
+      'unknown calls',
+      'rules between fields',
       'field-name variations',
     ]);
     expect(c.code('TOKEN_EXPIRED')).toMatchObject({ status: 401, retryable: false });
@@ -138,7 +141,13 @@ describe('ordering', () => {
 });
 
 describe('backoff', () => {
-  const policy = { firstDelayS: 1, factor: 2, jitter: 0.2, maxDelayS: null } as WebhookPolicy;
+  const policy = {
+    firstDelayS: 1,
+    factor: 2,
+    jitter: 0.2,
+    maxDelayS: null,
+    lateToleranceS: null,
+  } as WebhookPolicy;
   it('takes gaps of at least each delay less the jitter', () => {
     expect(backoffProblem(policy, [0.85, 1.7])).toBeNull();
     expect(backoffProblem(policy, [0.85, 1.5])).toMatch(/retry 2 came 1.50 s/);

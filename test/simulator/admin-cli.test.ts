@@ -131,6 +131,7 @@ describe('npm run start:simulator', () => {
           SIM_TIME_SCALE: '1000',
           OTTO_WEBHOOK_URL: webhook,
           UWC_JWT_SECRET: 'cli-jwt-secret-0123456789',
+          SIM_SIGNATURE_REQUIRED: 'false',
           LOG_LEVEL: 'silent',
         },
       },

@@ -152,13 +152,13 @@ describe('X-Signature (§4.5)', () => {
     expectAuthError(await post({ 'x-signature': 'a'.repeat(64) }), 401, 'SIGNATURE_INVALID');
   });
 
-  it('accepts an unsigned body unless signatures are required (per tenant)', async () => {
-    expect((await post({})).status).toBe(202);
-    await admin(h.url).config({ tenants: { strict: { signature_required: true } } });
-    expectAuthError(await post({}, 'strict'), 401, 'SIGNATURE_INVALID');
-    expect((await post({}, 'sig-co')).status).toBe(202);
-    await admin(h.url).config({ tenants: { strict: null } });
-    expect((await post({}, 'strict')).status).toBe(202);
+  it('refuses an unsigned body unless a tenant turns signatures off (x-authentication, D160)', async () => {
+    expectAuthError(await post({}), 401, 'SIGNATURE_INVALID');
+    await admin(h.url).config({ tenants: { lax: { signature_required: false } } });
+    expect((await post({}, 'lax')).status).toBe(202);
+    expectAuthError(await post({}, 'sig-co'), 401, 'SIGNATURE_INVALID');
+    await admin(h.url).config({ tenants: { lax: null } });
+    expectAuthError(await post({}, 'lax'), 401, 'SIGNATURE_INVALID');
   });
 });
 

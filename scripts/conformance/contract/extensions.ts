@@ -148,6 +148,7 @@ export function readWebhookPolicy(doc: Json, prov: Provenance[]): WebhookPolicy 
     retriedAnswers: a.retried.length > 0 ? a.retried : fb.retriedAnswers,
     notRetriedAnswers: a.notRetried.length > 0 ? a.notRetried : fb.notRetriedAnswers,
     toleranceS: num(pick(p, 'timestamp_tolerance_s', 'tolerance_s')) ?? fb.toleranceS,
+    lateToleranceS: num(pick(p, 'late_tolerance_s', 'lateness_tolerance_s')),
     source: `contract ${found[0]!.pointer}`,
   };
   prov.push({ what: 'webhook delivery policy', from: 'contract', detail: describePolicy(policy) });
@@ -233,16 +234,21 @@ export function readAudioLimits(doc: Json, prov: Provenance[]): AudioLimits {
     return FALLBACK_AUDIO;
   }
   const formats = pick(v, 'formats', 'supported_formats');
-  const limits = {
+  const refusal = pick(v, 'refusal');
+  const ways = (Array.isArray(refusal) ? refusal : [refusal]).filter(
+    (r): r is 'synchronous' | 'job_failure' => r === 'synchronous' || r === 'job_failure',
+  );
+  const limits: AudioLimits = {
     maxBytes,
     maxSeconds,
     formats: Array.isArray(formats) ? formats.map((f) => String(f).toLowerCase()) : FALLBACK_AUDIO.formats,
+    refusal: ways.length ? ways : FALLBACK_AUDIO.refusal,
     source: 'contract x-audio-limits',
   };
   prov.push({
     what: 'audio limits',
     from: 'contract',
-    detail: `${maxBytes} bytes, ${maxSeconds} s, ${limits.formats.join('/')}`,
+    detail: `${maxBytes} bytes, ${maxSeconds} s, ${limits.formats.join('/')}; refused ${limits.refusal.map((r) => (r === 'synchronous' ? 'at once (422)' : 'by a failed job with the code')).join(' or ')}`,
   });
   return limits;
 }

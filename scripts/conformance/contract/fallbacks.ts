@@ -49,6 +49,7 @@ export const FALLBACK_WEBHOOK_POLICY: WebhookPolicy = {
   retriedAnswers: ['500', '502', '503', '504', 'timeout'],
   notRetriedAnswers: ['200'],
   toleranceS: 300,
+  lateToleranceS: null,
   source: 'handoff §2.2, §8.2, §13.5 (exponential backoff; 5 minutes of timestamp tolerance)',
 };
 
@@ -75,6 +76,7 @@ export const FALLBACK_AUDIO: AudioLimits = {
   maxBytes: 104_857_600,
   maxSeconds: 7200,
   formats: ['mp3', 'wav', 'm4a'],
+  refusal: ['synchronous'],
   source: 'handoff §11.3 (100 MB, 2 hours, MP3/WAV/M4A)',
 };
 

@@ -13,12 +13,16 @@ import { FALLBACK_ALIASES } from './fallbacks.ts';
 import type {
   AliasRule,
   AudioLimits,
+  AuthRules,
   CatalogueEntry,
+  FieldRule,
   OrderingRule,
   Provenance,
   Slas,
+  Tenancy,
   WebhookPolicy,
 } from './model.ts';
+import { readAuth, readFieldRules, readTenancy } from './rules.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the contract is arbitrary YAML
 type Json = any;
@@ -65,6 +69,9 @@ export interface Contract {
   audio: AudioLimits;
   slas: Slas;
   aliases: AliasRule[];
+  auth: AuthRules;
+  tenancy: Tenancy;
+  rules: FieldRule[];
   provenance: Provenance[];
   /** The operation for METHOD and a path template. */
   op(method: string, path: string): Operation | undefined;
@@ -187,6 +194,9 @@ export function loadContract(file: string): Contract {
     audio: readAudioLimits(doc, provenance),
     slas: readSlas(doc, provenance),
     aliases: FALLBACK_ALIASES,
+    auth: readAuth(doc, provenance),
+    tenancy: readTenancy(doc, provenance),
+    rules: readFieldRules(doc, provenance),
     provenance,
     op: (method, path) => ops.find((o) => o.method === method.toUpperCase() && o.path === path),
     validate(pointer, value) {

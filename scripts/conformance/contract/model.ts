@@ -29,6 +29,9 @@ export interface WebhookPolicy {
   notRetriedAnswers: string[];
   /** How far X-Shunya-Timestamp may be from the receiver's clock, seconds. */
   toleranceS: number;
+  /** How late after its jittered delay an attempt may still start (a scheduler's lag), seconds; null
+   * when the contract bounds retries only from below. */
+  lateToleranceS: number | null;
   source: string;
 }
 
@@ -53,6 +56,8 @@ export interface AudioLimits {
   maxBytes: number;
   maxSeconds: number;
   formats: string[];
+  /** How over-limit audio may be refused: a synchronous 422, a failed job with the code, or both (D161). */
+  refusal: ('synchronous' | 'job_failure')[];
   source: string;
 }
 
@@ -88,3 +93,35 @@ export interface Provenance {
   from: 'contract' | 'handoff';
   detail: string;
 }
+
+/** x-authentication (D160): what a token and a request signature must be. */
+export interface AuthRules {
+  algorithms: string[];
+  issuer: string | null;
+  audience: string | null;
+  ttlS: number;
+  leewayS: number;
+  /** Whether a request with a body must carry X-Signature. */
+  signatureRequired: boolean;
+  source: string;
+}
+
+/** x-tenancy (D162): the answers a call the tenant cannot see may get. */
+export interface Tenancy {
+  status: number;
+  codes: string[];
+  source: string;
+}
+
+/** x-rules (D163): a rule between fields of one object. */
+export type FieldRule =
+  | { id: string; kind: 'count'; field: string; of: string }
+  | { id: string; kind: 'count_by'; field: string; of: string; key: string }
+  | {
+      id: string;
+      kind: 'lookup';
+      field: string;
+      from: string;
+      table: Record<string, unknown>;
+      tableAt: string;
+    };

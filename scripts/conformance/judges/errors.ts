@@ -65,7 +65,15 @@ function requestIdProblem(x: Exchange): string | null {
     : `error.request_id is ${JSON.stringify(e.error.request_id)}, the request's X-Request-ID was ${x.requestId}`;
 }
 
-const CHECKS = [
+interface ErrorCheck {
+  item: string;
+  name: string;
+  problem: (s: Session, x: Exchange) => string | null;
+  /** The rule the item checks, when it is not the catalogue entry of the code. */
+  cites?: (s: Session) => string;
+}
+
+const CHECKS: ErrorCheck[] = [
   {
     item: '13.6.1',
     name: 'in the canonical error envelope (§5.1)',
@@ -77,8 +85,11 @@ const CHECKS = [
     item: '13.6.4',
     name: "carry the request's X-Request-ID as error.request_id",
     problem: (_s: Session, x: Exchange) => requestIdProblem(x),
+    // The rule this item checks, not the catalogue entry of the code (issue 17 item 3).
+    cites: () =>
+      "error.request_id is the request's X-Request-ID (#/components/schemas/ErrorObject/properties/request_id, §13.6.4); null only for a job's error that no request caused",
   },
-] as const;
+];
 
 export function judgeErrors(s: Session): void {
   const errors = s.client.exchanges.filter((x) => x.status >= 400);
@@ -92,7 +103,7 @@ export function judgeErrors(s: Session): void {
       const failures: Evidence[] = [];
       for (const x of xs) {
         const problem = c.problem(s, x);
-        if (problem) failures.push(exchangeEvidence(x, catalogueLine(s, x), problem));
+        if (problem) failures.push(exchangeEvidence(x, c.cites?.(s) ?? catalogueLine(s, x), problem));
       }
       s.ledger.verdict(
         c.item,

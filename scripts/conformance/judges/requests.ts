@@ -42,7 +42,16 @@ export function judgeRequestIds(s: Session): void {
     if (xs.length === 0) continue;
     const failures: Evidence[] = xs
       .filter((x) => x.responseHeaders['x-request-id'] !== x.requestId)
-      .map((x) => exchangeEvidence(x, `X-Request-ID: ${x.requestId} echoed on the response`));
+      .map((x) => {
+        const got = x.responseHeaders['x-request-id'];
+        return exchangeEvidence(
+          x,
+          `X-Request-ID: ${x.requestId} echoed on the response (contract XRequestId: "Shunya logs it and echoes it")`,
+          got === undefined
+            ? 'the response has no X-Request-ID header'
+            : `the response's X-Request-ID is ${got}, not the request's ${x.requestId}`,
+        );
+      });
     s.ledger.verdict('13.3.2', `${op.label}: X-Request-ID is echoed`, `${xs.length} answers`, failures);
   }
 }

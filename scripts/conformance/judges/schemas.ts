@@ -10,7 +10,7 @@ import { orderingFindings } from '../ordering.ts';
 import { P } from '../probes/paths.ts';
 import type { Delivery } from '../receiver.ts';
 import type { Session } from '../session.ts';
-import { type Finding, validateBody } from '../validate.ts';
+import { contractPlace, type Finding, schemaProblems, validateBody } from '../validate.ts';
 
 const RESULT_KIND: Record<string, ResultKind> = {
   [P.transcript]: 'transcript',
@@ -28,7 +28,8 @@ const BODY_NAMES: Record<(typeof BODY_ITEMS)[number], string> = {
 
 interface Judged {
   findings: Finding[];
-  evidence: Evidence;
+  /** The evidence, its excerpt centred on `pointer` (where the violation is). */
+  evidence: (pointer?: string) => Evidence;
 }
 
 const summarize = (fs: Finding[]) =>
@@ -41,7 +42,7 @@ function judgeExchange(
   s: Session,
   op: Operation,
   x: Exchange,
-): { schemaProblem: string | null; judged?: Judged } {
+): { schemaProblem: string | null; pointer?: string | undefined; judged?: Judged } {
   if (x.status === 0) return { schemaProblem: null };
   const documented = s.contract.response(op, x.status);
   if (!documented)
@@ -49,15 +50,15 @@ function judgeExchange(
   if (!documented.schema) return { schemaProblem: null };
   if (x.json === undefined) return { schemaProblem: 'the body is not JSON' };
   const v = validateBody(s.contract, documented.schema, x.json, RESULT_KIND[op.path] ?? null);
-  const problem = v.errors.length
-    ? summarize(v.errors.map((e) => ({ item: '13.4.1', path: e.instancePath || '/', message: e.message })))
-    : null;
-  if (x.status >= 300) return { schemaProblem: problem };
+  const problems = schemaProblems(v.errors, x.json);
+  const problem = problems.length ? summarize(problems) : null;
+  if (x.status >= 300) return { schemaProblem: problem, pointer: problems[0]?.path };
   return {
     schemaProblem: problem,
+    pointer: problems[0]?.path,
     judged: {
       findings: v.findings,
-      evidence: exchangeEvidence(x, `${documented.schema.replace(/~1/g, '/')}`),
+      evidence: (pointer) => exchangeEvidence(x, contractPlace(documented.schema!), undefined, pointer),
     },
   };
 }
@@ -69,7 +70,10 @@ function record(s: Session, label: string, judged: Judged[]): void {
       item,
       `${label}: ${BODY_NAMES[item]}`,
       `${judged.length} bod${judged.length === 1 ? 'y' : 'ies'}`,
-      failing.map((j) => ({ ...j.evidence, note: summarize(j.findings.filter((f) => f.item === item)) })),
+      failing.map((j) => {
+        const own = j.findings.filter((f) => f.item === item);
+        return { ...j.evidence(own[0]?.path), note: summarize(own) };
+      }),
     );
   }
 }
@@ -84,11 +88,13 @@ export function judgeSchemas(s: Session): void {
     for (const x of xs) {
       const r = judgeExchange(s, op, x);
       if (r.schemaProblem)
-        problems.push(exchangeEvidence(x, `the documented response of ${op.label}`, r.schemaProblem));
+        problems.push(
+          exchangeEvidence(x, `the documented response of ${op.label}`, r.schemaProblem, r.pointer),
+        );
       if (r.judged) {
         judged.push(r.judged);
         const v = r.judged.findings.filter((f) => f.item === '13.10.2');
-        if (v.length) variations.push({ ...r.judged.evidence, note: summarize(v) });
+        if (v.length) variations.push({ ...r.judged.evidence(v[0]!.path), note: summarize(v) });
       }
     }
     s.ledger.verdict(
@@ -124,10 +130,16 @@ function judgeWebhookResults(s: Session, variations: Evidence[]): Judged[] {
     const schema = op && s.contract.response(op, 200)?.schema;
     if (!schema) continue;
     const v = validateBody(s.contract, schema, d.json.result, kind);
-    const evidence = deliveryEvidence(d, `result: ${schema.replace(/~1/g, '/')}`);
+    const evidence = (pointer?: string) =>
+      deliveryEvidence(
+        d,
+        `result: ${contractPlace(schema)}`,
+        undefined,
+        pointer ? `/result${pointer === '/' ? '' : pointer}` : undefined,
+      );
     out.push({ findings: v.findings, evidence });
     const vs = v.findings.filter((f) => f.item === '13.10.2');
-    if (vs.length) variations.push({ ...evidence, note: summarize(vs) });
+    if (vs.length) variations.push({ ...evidence(vs[0]!.path), note: summarize(vs) });
   }
   return out;
 }
@@ -150,7 +162,7 @@ function judgeOrdering(s: Session): void {
     const f = orderingFindings(s.contract.ordering, x.json);
     if (f.length)
       failures.push({
-        ...exchangeEvidence(x, orderingText(s)),
+        ...exchangeEvidence(x, orderingText(s), undefined, f[0]!.path),
         note: f.map((o) => `${o.path}: ${o.message}`).join('\n'),
       });
   }
@@ -159,9 +171,15 @@ function judgeOrdering(s: Session): void {
     const f = orderingFindings(s.contract.ordering, d.json.result, '/result');
     if (f.length)
       failures.push({
-        ...deliveryEvidence(d, orderingText(s)),
+        ...deliveryEvidence(d, orderingText(s), undefined, f[0]!.path),
         note: f.map((o) => `${o.path}: ${o.message}`).join('\n'),
       });
+  }
+  const note = s.failedJobsNote();
+  if (bodies === 0 && note) {
+    for (const item of ['13.4.5', '13.10.4'])
+      s.ledger.notChecked(item, 'arrays are ordered as documented', note);
+    return;
   }
   if (bodies === 0) failures.push({ note: 'no result was read, so no ordering could be checked' });
   for (const item of ['13.4.5', '13.10.4'])

@@ -36,6 +36,7 @@ export async function csrFlow(s: Session, company: string, probe: boolean): Prom
   });
   if (!job) return callId;
   if (probe) {
+    await analysisTooEarly(s, company);
     await idempotency(s, job.submit, key, body);
     await earlyResult(s, company, callId);
   }
@@ -229,4 +230,81 @@ async function segmentationOfCsr(s: Session, company: string, callId: number): P
     `${x.status}`,
     x.status === status ? [] : [exchangeEvidence(x, `${status} SEGMENTATION_NOT_APPLICABLE`)],
   );
+}
+
+/** Seconds of audio behind the early-analysis probe: long enough that its transcription is still
+ * running when the kit asks for the analysis, even on a fast simulator. */
+const NOT_READY_AUDIO_S = 7000;
+
+/** 13.1.3: an analysis asked for while the call's transcription is still queued or processing is
+ * refused with 409 TRANSCRIPT_NOT_READY (retryable), or TRANSCRIPT_FAILED should it have failed in
+ * between. The call is one of its own, with long audio; judged only when a status read just before
+ * says the transcription is not finished and one just after says it still was not. */
+async function analysisTooEarly(s: Session, company: string): Promise<void> {
+  const name = 'an analysis before the transcript is ready is refused with TRANSCRIPT_NOT_READY';
+  const status = s.statusOf('TRANSCRIPT_NOT_READY', 409);
+  const callId = s.newCallId();
+  const submitted = await s.send({
+    method: 'POST',
+    path: P.transcribe,
+    template: P.transcribe,
+    company,
+    body: {
+      call_id: callId,
+      audio_url: flowAudio(s, `not-ready-${callId}`, NOT_READY_AUDIO_S).url,
+      call_type: 'csr_call',
+    },
+    purpose: 'a call for the early-analysis probe',
+  });
+  if (submitted.status >= 200 && submitted.status < 300) s.noteSideJob(submitted);
+  const read = (purpose: string) =>
+    s.send({
+      method: 'GET',
+      path: fill(P.transcriptionStatus, callId),
+      template: P.transcriptionStatus,
+      company,
+      purpose,
+    });
+  const before = await read('status before the early analysis');
+  const pending = (x: Exchange) => x.status === 200 && !['completed', 'failed'].includes(x.json?.status);
+  if (!pending(before)) {
+    s.ledger.notChecked(
+      '13.1.3',
+      name,
+      `not checked: the transcription was ${String(before.json?.status ?? before.status)} at once`,
+    );
+    return;
+  }
+  const x = await s.send(
+    {
+      method: 'POST',
+      path: fill(P.analysisStart, callId),
+      template: P.analysisStart,
+      company,
+      purpose: 'an analysis before the transcript is ready',
+    },
+    {
+      what: 'an analysis before the transcript is ready',
+      item: '13.1.3',
+      statuses: [status],
+      codes: ['TRANSCRIPT_NOT_READY', 'TRANSCRIPT_FAILED'],
+    },
+  );
+  if (x.status === status) {
+    s.ledger.verdict('13.1.3', name, `${x.status}`, []);
+    return;
+  }
+  if (x.status >= 200 && x.status < 300) s.noteSideJob(x);
+  const after = await read('status after the early analysis');
+  if (!pending(after) && x.status >= 200 && x.status < 300) {
+    s.ledger.notChecked('13.1.3', name, 'not checked: the transcription finished while the kit asked');
+    return;
+  }
+  s.ledger.verdict('13.1.3', name, `${x.status}`, [
+    exchangeEvidence(
+      x,
+      `${status} TRANSCRIPT_NOT_READY while the transcription is queued or processing (contract, startAnalysis)`,
+      `the transcription was ${String(before.json?.status)} before and ${String(after.json?.status)} after this answer`,
+    ),
+  ]);
 }

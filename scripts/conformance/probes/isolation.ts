@@ -1,6 +1,7 @@
 // §13.8.1 (§7.1 "Enforce tenant isolation"): with its own valid token and header, each tenant asks for
 // the other's call: status, transcript and analysis, and tries to start an analysis of it. Every answer
 // must be the contract's refusal for another tenant's resource, and none may carry the call's data.
+import type { Exchange } from '../client.ts';
 import { type Evidence, exchangeEvidence } from '../ledger.ts';
 import { ANY_TENANT, type Session } from '../session.ts';
 import { audioUrlFor } from './audio-urls.ts';
@@ -55,21 +56,29 @@ export async function probeIsolation(
       },
       { what: "another tenant's call", item: '13.8.1', statuses, codes, ownsCode: true },
     );
+    // The same request for an id no tenant ever used: the answer the other tenant's call must get (a
+    // generic NOT_FOUND for both is no leak, D162).
+    const never = s.newCallId();
+    const y = await s.send(
+      {
+        method: a.method,
+        path: fill(a.template, never),
+        template: a.template,
+        company: a.company,
+        purpose: "a call id never used (compared with another tenant's call)",
+      },
+      { what: 'an unknown call id', item: '13.1.3', statuses, codes },
+    );
     const leaked = x.status >= 200 && x.status < 300;
-    // A refusal with another catalogued code ("not available yet", "not ready") says the call exists;
-    // a code outside the catalogue is 13.6.3's to judge.
-    const code = x.json?.error?.error_code;
-    const tells = typeof code === 'string' && !codes.includes(code) && s.contract.code(code) !== undefined;
-    if (!statuses.includes(x.status) || tells)
+    const differs = answerOf(x) !== answerOf(y);
+    if (leaked || differs)
       failures.push(
         exchangeEvidence(
           x,
-          `${statuses.join(' or ')} ${codes.join(' or ')}: another tenant's call is answered as one never submitted (§7.1, D69)`,
+          `another tenant's call is answered exactly as a call id never submitted (x-tenancy, §7.1, D162)`,
           leaked
-            ? "another tenant's data was returned"
-            : tells
-              ? `${code} tells that the call exists`
-              : undefined,
+            ? `another tenant's data was returned (${x.status}); a never-used id got ${answerOf(y)}`
+            : `another tenant's call got ${answerOf(x)}, a never-used id ${answerOf(y)}: the difference tells that the call exists`,
         ),
       );
     if (leaked) s.noteSideJob(x, ANY_TENANT);
@@ -115,11 +124,13 @@ export async function probeSameCallId(s: Session, callOfA: number): Promise<void
   );
 }
 
-/** The refusal for another tenant's resource: the catalogue's codes whose wording names another
- * tenant (the strict contract: 404 CALL_NOT_FOUND, D50), else 404 or 403, as the older contract
- * allowed both (§7.3 says 403 for webhooks, the contract 404 in places; D69). */
+/** An answer as far as it can tell a call exists: the status and the error code. */
+const answerOf = (x: Exchange) =>
+  x.status === 0
+    ? `no answer (${x.error})`
+    : `${x.status} ${String(x.json?.error?.error_code ?? '(no error_code)')}`;
+
+/** The refusal for a call the tenant cannot see (x-tenancy, D162). */
 function otherTenant(s: Session): { statuses: number[]; codes: string[] } {
-  const named = s.contract.catalogue.filter((e) => /(another|other) tenant/i.test(e.when ?? ''));
-  if (named.length === 0) return { statuses: [404, 403], codes: ['CALL_NOT_FOUND', 'FORBIDDEN'] };
-  return { statuses: [...new Set(named.map((e) => e.status))], codes: named.map((e) => e.code) };
+  return { statuses: [s.contract.tenancy.status], codes: s.contract.tenancy.codes };
 }

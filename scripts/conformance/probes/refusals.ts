@@ -3,6 +3,7 @@
 // - a call id no tenant submitted → 404 CALL_NOT_FOUND on every operation that names a call (13.1.3);
 // - audio over the stated limits, or in an unsupported format → 422 with its code (13.7.3, §11.3).
 // The envelope, code, retryable flag and request id of each are judged by judges/errors.ts.
+import type { Exchange } from '../client.ts';
 import { type Evidence, exchangeEvidence } from '../ledger.ts';
 import type { Session } from '../session.ts';
 import { audioUrlFor } from './audio-urls.ts';
@@ -83,13 +84,8 @@ export async function probeInvalidBodies(s: Session): Promise<void> {
 export async function probeUnknownCalls(s: Session): Promise<void> {
   s.log('refusals: unknown call ids');
   const unknown = s.newCallId();
-  const status = s.statusOf('CALL_NOT_FOUND', 404);
-  const provocation = {
-    what: 'an unknown call id',
-    item: '13.1.3',
-    statuses: [status],
-    codes: ['CALL_NOT_FOUND'],
-  };
+  const { status, codes } = s.contract.tenancy;
+  const provocation = { what: 'an unknown call id', item: '13.1.3', statuses: [status], codes };
   const failures: Evidence[] = [];
   const requests = [
     ...CALL_GETS.map((t) => ({ method: 'GET' as const, path: fill(t, unknown), template: t })),
@@ -104,7 +100,12 @@ export async function probeUnknownCalls(s: Session): Promise<void> {
   for (const r of requests) {
     const x = await s.send({ ...r, company: s.a, purpose: 'an unknown call id' }, provocation);
     if (x.status !== status)
-      failures.push(exchangeEvidence(x, `${status} CALL_NOT_FOUND for a call this tenant never submitted`));
+      failures.push(
+        exchangeEvidence(
+          x,
+          `${status} ${codes.join(' or ')} for a call this tenant never submitted (x-tenancy)`,
+        ),
+      );
   }
   s.ledger.verdict(
     '13.1.3',
@@ -135,25 +136,79 @@ export async function probeAudioLimits(s: Session): Promise<void> {
       url: audioUrlFor(s, 'sample.ogg', 60),
     },
   ];
+  const ways = s.contract.audio.refusal;
   for (const c of cases) {
     const status = s.statusOf(c.code, 422);
+    const callId = s.newCallId();
     const x = await s.send(
       {
         method: 'POST',
         path: P.transcribe,
         template: P.transcribe,
         company: s.a,
-        body: { call_id: s.newCallId(), audio_url: c.url, call_type: 'csr_call' },
+        body: { call_id: callId, audio_url: c.url, call_type: 'csr_call' },
         purpose: c.name,
       },
       { what: c.name, item: '13.7.3', statuses: [status], codes: [c.code] },
     );
-    if (x.status >= 200 && x.status < 300) s.noteSideJob(x);
-    s.ledger.verdict(
-      '13.7.3',
-      c.name,
-      `${status} (${s.contract.audio.source})`,
-      x.status === status ? [] : [exchangeEvidence(x, `${status} ${c.code} (${s.contract.audio.source})`)],
-    );
+    const accepted = x.status >= 200 && x.status < 300;
+    if (accepted) s.noteSideJob(x);
+    const contract = `${ways.includes('synchronous') ? `${status} ${c.code}` : ''}${ways.length > 1 ? ', or ' : ''}${ways.includes('job_failure') ? `a job that fails with ${c.code}` : ''} (${s.contract.audio.source}, D161)`;
+    if (accepted && ways.includes('job_failure') && typeof x.json?.task_id === 'string')
+      // Refused by its job: judged when the job has failed, while the flows run.
+      s.background.push(judgeRefusingJob(s, c.name, c.code, callId, x, contract));
+    else
+      s.ledger.verdict(
+        '13.7.3',
+        c.name,
+        `${status} (${s.contract.audio.source})`,
+        x.status === status && ways.includes('synchronous') ? [] : [exchangeEvidence(x, contract)],
+      );
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Over-limit audio accepted with a job: the job must fail with the limit's code, within the webhook
+ * maximum of x-processing-slas (Shunya learns the size or duration when it fetches the audio). */
+async function judgeRefusingJob(
+  s: Session,
+  name: string,
+  code: string,
+  callId: number,
+  submitted: Exchange,
+  contract: string,
+): Promise<void> {
+  const until = Math.min(
+    s.deadlineMs,
+    performance.now() + (s.contract.slas.webhook.max / s.o.timeScale) * 1000,
+  );
+  let last: Exchange | undefined;
+  while (performance.now() < until) {
+    last = await s.send({
+      method: 'GET',
+      path: fill(P.transcriptionStatus, callId),
+      template: P.transcriptionStatus,
+      company: s.a,
+      purpose: `status of the job of ${name.replace(/ is refused$/, '')}`,
+    });
+    if (['completed', 'failed'].includes(last.json?.status)) break;
+    await sleep(Math.max(50, 2000 / s.o.timeScale));
+  }
+  const state = last?.json?.status;
+  const got = last?.json?.error?.error_code;
+  const problem =
+    state === 'failed' && got === code
+      ? null
+      : state === 'failed'
+        ? `the job failed with ${String(got)}, not ${code}`
+        : state === 'completed'
+          ? 'the audio was accepted and transcribed'
+          : `the job had not failed ${s.contract.slas.webhook.max} s after the submission (last state: ${String(state ?? last?.status)})`;
+  s.ledger.verdict(
+    '13.7.3',
+    name,
+    `${submitted.status}, then the job failed with ${code} (${s.contract.audio.source})`,
+    problem ? [exchangeEvidence(last ?? submitted, contract, problem)] : [],
+  );
 }

@@ -2,7 +2,7 @@
 // with a missing, expired, wrongly signed or malformed token, a token without `company_id`, and a
 // tenant header that is not the token's, each on one GET and one POST (--quick) or on every operation.
 // Only the status is judged here; envelope, code, retryable and request id are 13.6's (judges/errors.ts).
-import type { Auth, RequestSpec } from '../client.ts';
+import type { Auth, RequestSpec, Signing } from '../client.ts';
 import { type Evidence, exchangeEvidence } from '../ledger.ts';
 import type { Session } from '../session.ts';
 import { audioUrlFor } from './audio-urls.ts';
@@ -27,11 +27,27 @@ function cases(s: Session): Case[] {
     status: s.statusOf(code, 401),
   });
   const mismatch = s.statusOf('COMPANY_ID_MISMATCH', 403);
+  const a = s.contract.auth;
+  const jwtRules: Case[] = [
+    ...(a.issuer
+      ? [auth401(`a token with iss other than ${a.issuer} is refused`, 'wrong-iss', 'TOKEN_INVALID')]
+      : []),
+    ...(a.audience
+      ? [auth401(`a token with aud other than ${a.audience} is refused`, 'wrong-aud', 'TOKEN_INVALID')]
+      : []),
+    auth401(
+      `a token issued more than ${a.leewayS} s in the future is refused`,
+      'future-iat',
+      'TOKEN_INVALID',
+    ),
+    auth401('an unsigned token (alg: none) is refused', 'alg-none', 'TOKEN_INVALID'),
+  ];
   return [
     auth401('a request without a token is refused', 'none', 'TOKEN_MISSING'),
     auth401('an expired token is refused', 'expired', 'TOKEN_EXPIRED'),
     auth401('a token signed with another secret is refused', 'wrong-secret', 'TOKEN_INVALID'),
     auth401('a malformed token is refused', 'malformed', 'TOKEN_INVALID'),
+    ...jwtRules,
     {
       item: '13.2.2',
       name: 'X-Company-ID naming another tenant than the token is refused',
@@ -116,6 +132,7 @@ export async function probeSecurity(s: Session): Promise<void> {
       `not refused with ${c.status} on ${failures.length} of ${list.length} operations`,
     );
   }
+  await probeRequestSigning(s);
   // §13.2.6: the shared JWT secret works (the webhook half is judged with the deliveries).
   const x = await s.send({
     method: 'GET',
@@ -132,4 +149,73 @@ export async function probeSecurity(s: Session): Promise<void> {
       ? [exchangeEvidence(x, 'a valid HS256 token is accepted (§4.5)')]
       : [],
   );
+}
+
+/** 13.2.6 (the shared UWC_HMAC_SECRET, request half; x-authentication.request_signature, D160): a
+ * request with a body whose X-Signature is missing (when the contract requires it), wrong, or computed
+ * over the compact JSON while other bytes were sent is refused with 401 SIGNATURE_INVALID; one signed
+ * over its exact, spaced bytes is accepted (a Shunya that re-serialises before verifying refuses it). */
+async function probeRequestSigning(s: Session): Promise<void> {
+  s.log('security: request signatures');
+  const status = s.statusOf('SIGNATURE_INVALID', 401);
+  const cases: { signing: Signing; name: string }[] = [
+    ...(s.contract.auth.signatureRequired
+      ? [{ signing: 'none' as const, name: 'a request body without X-Signature is refused' }]
+      : []),
+    { signing: 'wrong', name: 'a request body signed with another secret is refused' },
+    {
+      signing: 'reserialised',
+      name: 'an X-Signature over other bytes than those sent (the body re-serialised) is refused',
+    },
+  ];
+  for (const c of cases) {
+    const x = await s.send(
+      { ...signedPost(s), signing: c.signing, company: s.a, purpose: `13.2.6 ${c.name}` },
+      { what: c.name, item: '13.2.6', statuses: [status], codes: ['SIGNATURE_INVALID'] },
+    );
+    if (x.status >= 200 && x.status < 300) s.noteSideJob(x);
+    s.ledger.verdict(
+      '13.2.6',
+      c.name,
+      `${status}`,
+      x.status === status
+        ? []
+        : [
+            exchangeEvidence(
+              x,
+              `${status} SIGNATURE_INVALID (${s.contract.auth.source}: over "{X-UWC-Timestamp}.{exact body bytes}")`,
+            ),
+          ],
+    );
+  }
+  const ok = await s.send({
+    ...signedPost(s),
+    signing: 'spaced',
+    company: s.a,
+    purpose: '13.2.6 a body signed over its exact (spaced) bytes is accepted',
+  });
+  if (ok.status >= 200 && ok.status < 300) s.noteSideJob(ok);
+  s.ledger.verdict(
+    '13.2.6',
+    'a body signed over its exact bytes is accepted, whatever its spacing',
+    `${ok.status}`,
+    [401, 403].includes(ok.status) || ok.status === 0
+      ? [
+          exchangeEvidence(
+            ok,
+            'X-Signature is verified over the bytes as received, never over a re-serialised body (x-authentication)',
+            'refused: the signature was verified over other bytes than those sent',
+          ),
+        ]
+      : [],
+  );
+}
+
+function signedPost(s: Session): Omit<RequestSpec, 'purpose'> {
+  return {
+    method: 'POST',
+    path: P.transcribe,
+    template: P.transcribe,
+    body: { call_id: s.newCallId(), audio_url: audioUrlFor(s, 'probe', 60), call_type: 'csr_call' },
+  };
 }

@@ -6,7 +6,12 @@ import { counts, type Report } from '../results.ts';
 import { citationOf } from './cite.ts';
 import { exitCodeOf, notChecked, whatToFix } from './fix.ts';
 
-const WORD = { pass: 'PASS', fail: 'FAIL', 'needs-confirmation': 'NEEDS CONFIRMATION' } as const;
+const WORD = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  'needs-confirmation': 'NEEDS CONFIRMATION',
+  'not-checked': 'NOT CHECKED',
+} as const;
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -72,7 +77,7 @@ export function renderHtml(r: Report): string {
   );
   if (r.stopped) h.push(`<li class="fail">Ended early: ${esc(r.stopped)}</li>`);
   h.push(
-    `<li><span class="pass">${c.pass} pass</span> · <span class="fail">${c.fail} fail</span> · <span class="needs-confirmation">${c['needs-confirmation']} need confirmation</span> (of ${r.items.length} items)</li></ul>`,
+    `<li><span class="pass">${c.pass} pass</span> · <span class="fail">${c.fail} fail</span> · <span class="needs-confirmation">${c['needs-confirmation']} need confirmation</span> · ${c['not-checked']} not checked (of ${r.items.length} items)</li></ul>`,
   );
   h.push(...opening(r));
   for (const n of r.notes) h.push(`<p>${esc(n)}</p>`);

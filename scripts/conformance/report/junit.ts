@@ -19,7 +19,7 @@ const esc = (s: string) =>
     // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?');
 
-const MARK: Record<string, string> = { pass: '✓', fail: '✗', 'needs-confirmation': '?' };
+const MARK: Record<string, string> = { pass: '✓', fail: '✗', 'needs-confirmation': '?', 'not-checked': '–' };
 
 function evidence(c: Check): string {
   return c.evidence
@@ -55,9 +55,13 @@ function testcase(i: ItemResult, classname: string, unchecked: boolean): string 
     const body = failing.map((c) => `${c.name}: ${c.detail}\n${evidence(c)}`).join('\n\n');
     return `${head}<failure message="${esc(message)}" type="nonconformance">${esc(body)}</failure>${out}</testcase>`;
   }
-  const why = unchecked
-    ? `not checked: ${failing[0]?.detail ?? i.checks[0]?.detail ?? ''}`
-    : `needs confirmation: ${i.checks.find((c) => c.verdict !== 'pass')?.detail ?? i.statement}`;
+  // A job that failed for a reason the contract allows leaves its items not checked (D165).
+  const notCheckedCheck = i.checks.find((c) => c.verdict === 'not-checked');
+  const why = notCheckedCheck
+    ? notCheckedCheck.detail
+    : unchecked
+      ? `not checked: ${failing[0]?.detail ?? i.checks[0]?.detail ?? ''}`
+      : `needs confirmation: ${i.checks.find((c) => c.verdict !== 'pass')?.detail ?? i.statement}`;
   return `${head}<skipped message="${esc(why)}"/>${out}</testcase>`;
 }
 

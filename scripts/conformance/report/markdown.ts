@@ -9,7 +9,12 @@ import { counts, type Report } from '../results.ts';
 import { citationOf } from './cite.ts';
 import { exitCodeOf, fixText, notChecked, whatToFix } from './fix.ts';
 
-const WORD = { pass: 'PASS', fail: 'FAIL', 'needs-confirmation': 'NEEDS CONFIRMATION' } as const;
+const WORD = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  'needs-confirmation': 'NEEDS CONFIRMATION',
+  'not-checked': 'NOT CHECKED',
+} as const;
 const fence = (label: string, text: string) =>
   `${label}:\n\n\`\`\`\n${text.replace(/```/g, "'''")}\n\`\`\`\n`;
 
@@ -57,7 +62,7 @@ export function renderMarkdown(r: Report): string {
     `- **Target:** ${r.baseUrl}\n- **Contract:** ${r.contract ? `${r.contract.file} (version ${r.contract.version}, sha256 ${r.contract.sha256.slice(0, 12)})` : '—'}\n` +
       `- **Run:** ${r.startedAt}, ${r.durationS.toFixed(1)} s, ${r.mode}; ${r.requests.sent} of ${r.requests.budget} requests\n` +
       (r.stopped ? `- **Ended early:** ${r.stopped}\n` : '') +
-      `- **Result:** ${c.pass} pass · ${c.fail} fail · ${c['needs-confirmation']} need confirmation (of ${r.items.length} items)\n`,
+      `- **Result:** ${c.pass} pass · ${c.fail} fail · ${c['needs-confirmation']} need confirmation · ${c['not-checked']} not checked (of ${r.items.length} items)\n`,
   );
   out.push(...opening(r));
   out.push(
