@@ -12,10 +12,11 @@ import { receiveWebhook } from '../../src/pipeline/webhook.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 const deps = (env: Record<string, string> = {}): PipelineDeps => {
-  const config = loadConfig({ UWC_BASE_URL: 'http://127.0.0.1:9', ...env });
+  const config = loadConfig({ ...TEST_SECRETS, UWC_BASE_URL: 'http://127.0.0.1:9', ...env });
   return {
     db: t.db,
     config,
@@ -49,7 +50,7 @@ function delivery(companyId: string) {
   });
   const raw = Buffer.from(body);
   const timestamp = String(Date.now());
-  const signature = createHmac('sha256', 'dev-uwc-hmac-secret-change-me')
+  const signature = createHmac('sha256', TEST_SECRETS.UWC_HMAC_SECRET)
     .update(Buffer.concat([Buffer.from(`${timestamp}.`), raw]))
     .digest('hex');
   return {
