@@ -209,38 +209,49 @@ const SECRET_NAMES = [
   'AUTH_HS256_SECRET',
 ] as const;
 const PUBLISHED: ReadonlySet<string> = new Set(Object.values(DEV_SECRETS));
-/** The shortest secret production accepts: 256 bits of a hex or base64 key (D136). */
+/** The shortest secret production accepts (`openssl rand -hex 32` gives 64 characters; D136). */
 export const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
-/** Secrets outside development (D135) and production's posture (D136, D137). */
-function postureProblems(e: ParsedEnv): string[] {
-  if (e.NODE_ENV === 'development') return [];
-  const problems: string[] = [];
+/** Outside development every secret is set, and none is a published development value (D135). */
+function secretsOutsideDevelopment(e: ParsedEnv, set: (readonly [string, string])[]): string[] {
   const where = `outside development (NODE_ENV=${e.NODE_ENV})`;
+  const problems: string[] = [];
   for (const name of ['OTTO_ADMIN_TOKEN', 'UWC_JWT_SECRET', 'UWC_HMAC_SECRET'] as const)
     if (e[name] === undefined) problems.push(`${name}: must be set ${where}`);
   if (e.AUTH_HS256_SECRET === undefined && e.AUTH_JWKS_URL === undefined)
     problems.push(`AUTH_HS256_SECRET or AUTH_JWKS_URL: one must be set ${where}`);
-  const set = SECRET_NAMES.flatMap((name) => (e[name] === undefined ? [] : [[name, e[name]] as const]));
   for (const [name, value] of set)
     if (PUBLISHED.has(value)) problems.push(`${name}: the published development value is refused ${where}`);
-  if (e.NODE_ENV !== 'production') return problems;
+  return problems;
+}
+
+/** Production: long, distinct secrets (D136), token issuer and audience (D136), a chosen Postgres (D137). */
+function productionProblems(e: ParsedEnv, set: (readonly [string, string])[]): string[] {
+  const problems: string[] = [];
   for (const [name, value] of set)
     if (value.length < MIN_PRODUCTION_SECRET_LENGTH)
       problems.push(`${name}: must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`);
   for (const [i, [name, value]] of set.entries())
     for (const [other, otherValue] of set.slice(i + 1))
       if (value === otherValue) problems.push(`${name} and ${other}: must differ in production`);
-  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const)
-    if (e[name] === undefined)
-      problems.push(
-        `${name}: must be set in production (the frontend tokens' ${name === 'AUTH_ISSUER' ? 'iss' : 'aud'})`,
-      );
+  if (e.AUTH_ISSUER === undefined)
+    problems.push("AUTH_ISSUER: must be set in production (the frontend tokens' iss)");
+  if (e.AUTH_AUDIENCE === undefined)
+    problems.push("AUTH_AUDIENCE: must be set in production (the frontend tokens' aud)");
   if (e.DATABASE_URL === undefined && e.OTTO_EMBEDDED_POSTGRES !== true)
     problems.push(
       'DATABASE_URL: must be set in production (or OTTO_EMBEDDED_POSTGRES=true to run the embedded Postgres)',
     );
   return problems;
+}
+
+function postureProblems(e: ParsedEnv): string[] {
+  if (e.NODE_ENV === 'development') return [];
+  const set = SECRET_NAMES.flatMap((name) => (e[name] === undefined ? [] : [[name, e[name]] as const]));
+  return [
+    ...secretsOutsideDevelopment(e, set),
+    ...(e.NODE_ENV === 'production' ? productionProblems(e, set) : []),
+  ];
 }
 
 /** Parses the environment (process.env by default). Throws ConfigError listing every problem. */
