@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { DEV_SECRETS, loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningOtto, startOtto } from '../../src/main.ts';
@@ -251,6 +251,7 @@ describe('frontend tokens (D89)', () => {
           DATABASE_URL: s.t.url,
           UWC_BASE_URL: s.sim.url,
           AUTH_JWKS_URL: `http://127.0.0.1:${address.port}/.well-known/jwks.json`,
+          AUTH_HS256_SECRET: '', // unset: the JWKS alone
         }),
         createLogger('silent'),
       );
@@ -269,13 +270,14 @@ describe('frontend tokens (D89)', () => {
       );
     });
 
-    it('refuses other algorithms, HS256 tokens (the development secret or the public key as a secret) and tokens without exp', async () => {
+    it('refuses other algorithms, HS256 tokens (the test or development secret, or the public key as a secret) and tokens without exp', async () => {
       const pem = await exportSPKI(rsa.publicKey);
       const { exp: _, ...noExp } = claims();
       for (const token of [
         await signed(claims(), rs384.privateKey, 'RS384', 'rs384-1'),
         await signed(claims(), ps256.privateKey, 'PS256', 'ps256-1'),
         await signed(claims(), HS_SECRET, 'HS256'),
+        await signed(claims(), new TextEncoder().encode(DEV_SECRETS.AUTH_HS256_SECRET), 'HS256'),
         await signed(claims(), new TextEncoder().encode(pem), 'HS256', 'rsa-1'),
         await signed(noExp, rsa.privateKey, 'RS256', 'rsa-1'),
       ]) {
