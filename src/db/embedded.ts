@@ -84,8 +84,10 @@ async function rotatePassword(port: number, password: string, previous: string):
   const c = new pg.Client({ connectionString: `${baseUrl(previous, port)}/postgres` });
   try {
     await c.connect();
-  } catch {
-    return; // not the previous password: the current one is checked by ensureDatabase right after
+  } catch (e) {
+    // 28P01: not the previous password (rotated already); ensureDatabase checks the current one next
+    if ((e as { code?: string }).code === '28P01') return;
+    throw e;
   }
   try {
     // ALTER ROLE takes no bind parameters; escapeLiteral quotes the generated value
