@@ -4,27 +4,31 @@
 //
 // The simulator is configured like `npm run start:simulator` (SIM_* variables, see README), except that
 // its time scale defaults to 60 (a virtual minute per real second: SLA-shaped latencies, a call in
-// seconds). START_SIMULATOR=false runs Otto alone, against UWC_BASE_URL.
+// seconds). START_SIMULATOR=false runs Otto alone, against UWC_BASE_URL. With NODE_ENV=production the
+// simulator (no login, handed the UWC secrets) starts only with OTTO_ENABLE_SIMULATOR=true (D138).
 import { optionsFromCli } from '../simulator/options.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { mintDevToken } from '../src/auth/dev-token.ts';
-import { loadConfig } from '../src/config.ts';
 import { DEMO, seedDemoCompany } from '../src/dev/demo.ts';
 import { openOnLoopback } from '../src/http/middleware/operator-auth.ts';
 import { createLogger } from '../src/logger.ts';
-import { exitOnSetupError, runUntilSignal, startOtto } from '../src/main.ts';
+import { exitOnSetupError, loadConfigOrExit, runUntilSignal, startOtto } from '../src/main.ts';
 import { buildConsole } from './build-console.ts';
 
 const env = process.env;
-const withSimulator = env.START_SIMULATOR !== 'false' && env.START_SIMULATOR !== '0';
 const simPort = Number(env.SIMULATOR_PORT || 4010);
 const simUrl = `http://127.0.0.1:${simPort}`;
-const config = loadConfig({
-  ...env,
-  UWC_BASE_URL: env.UWC_BASE_URL || simUrl,
-  // the console's simulator panel and test traffic need to know the simulator beside Otto (D121)
-  ...(withSimulator ? { SIMULATOR_URL: env.SIMULATOR_URL || simUrl } : {}),
-});
+const asked = loadConfigOrExit({ ...env, UWC_BASE_URL: env.UWC_BASE_URL || simUrl });
+const withSimulator =
+  env.START_SIMULATOR !== 'false' && env.START_SIMULATOR !== '0' && asked.console.simulatorAllowed;
+const config = withSimulator
+  ? // the console's simulator panel and test traffic need to know the simulator beside Otto (D121)
+    loadConfigOrExit({
+      ...env,
+      UWC_BASE_URL: env.UWC_BASE_URL || simUrl,
+      SIMULATOR_URL: env.SIMULATOR_URL || simUrl,
+    })
+  : asked;
 const logger = createLogger(config.logLevel);
 
 await buildConsole(); // a second or less; keeps the console in step with console/src on every start
@@ -56,7 +60,7 @@ const demoLines = demo
 console.log(`
   Otto                 ${otto.url}            (API reference: ${otto.url}/docs)
   Console              ${otto.url}/console/   (${openOnLoopback(config) ? 'no login on loopback in development' : 'log in with an operator token'})
-  Shunya simulator     ${sim ? `${sim.url}  (admin API: ${sim.url}/__sim/)` : `not started; Otto calls ${config.uwc.baseUrl}`}
+  Shunya simulator     ${sim ? `${sim.url}  (admin API: ${sim.url}/__sim/)` : `not started${config.console.simulatorAllowed ? '' : ' (production: OTTO_ENABLE_SIMULATOR=true starts it)'}; Otto calls ${config.uwc.baseUrl}`}
   Postgres             ${otto.databaseUrl.replace(/:[^:@/]*@/, ':***@')}
 
 ${demoLines}

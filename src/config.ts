@@ -22,7 +22,7 @@ const csvNumbers = (fallback: string) =>
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const boolText = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** Development defaults for secrets; refused in production (see below). */
+/** Development defaults for secrets: used in development only, refused everywhere else (D135). */
 export const DEV_SECRETS = {
   UWC_JWT_SECRET: 'dev-uwc-jwt-secret-change-me',
   UWC_HMAC_SECRET: 'dev-uwc-hmac-secret-change-me',
@@ -41,10 +41,12 @@ const EnvSchema = z.object({
   OTTO_DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: int(54329, 1),
   DB_POOL_MAX: int(20, 1),
+  /** Production runs the embedded Postgres only when this is true (D137). */
+  OTTO_EMBEDDED_POSTGRES: boolText.optional(),
 
   UWC_BASE_URL: z.string().url().default('http://127.0.0.1:4010'),
-  UWC_JWT_SECRET: z.string().min(16).default(DEV_SECRETS.UWC_JWT_SECRET),
-  UWC_HMAC_SECRET: z.string().min(16).default(DEV_SECRETS.UWC_HMAC_SECRET),
+  UWC_JWT_SECRET: z.string().min(16).optional(),
+  UWC_HMAC_SECRET: z.string().min(16).optional(),
   UWC_HMAC_SECRET_PREVIOUS: z.string().min(16).optional(),
   UWC_JWT_ISSUER: z.string().default('otto-backend'),
   UWC_JWT_AUDIENCE: z.string().default('uwc'),
@@ -59,7 +61,7 @@ const EnvSchema = z.object({
   WEBHOOK_TOLERANCE_SECONDS: int(300, 1),
   WEBHOOK_BODY_RETENTION_HOURS: int(24, 0),
 
-  OTTO_ADMIN_TOKEN: z.string().min(8).default(DEV_SECRETS.OTTO_ADMIN_TOKEN),
+  OTTO_ADMIN_TOKEN: z.string().min(8).optional(),
   AUTH_JWKS_URL: z.string().url().optional(),
   AUTH_HS256_SECRET: z.string().min(16).optional(),
   AUTH_TENANT_CLAIM: z.string().default('org_id'),
@@ -100,13 +102,30 @@ const EnvSchema = z.object({
 
   /** The Shunya simulator running beside Otto (npm start sets it): the console's simulator panel and test traffic. */
   SIMULATOR_URL: z.string().url().optional(),
+  /** Production starts the simulator and uses SIMULATOR_URL only when this is true (D138). */
+  OTTO_ENABLE_SIMULATOR: boolText.optional(),
   AUDIT_RETENTION_DAYS: int(365, 1),
 });
 
 export type Env = z.input<typeof EnvSchema>;
 
-function build(e: z.output<typeof EnvSchema>) {
-  const production = e.NODE_ENV === 'production';
+type ParsedEnv = z.output<typeof EnvSchema>;
+
+/** A secret's value: as set, or (development only) its published default. */
+function secret(e: ParsedEnv, name: Exclude<keyof typeof DEV_SECRETS, 'AUTH_HS256_SECRET'>): string {
+  const value = e[name] ?? (e.NODE_ENV === 'development' ? DEV_SECRETS[name] : undefined);
+  // loadConfig refuses a missing secret outside development before build runs
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** Whether the simulator (and SIMULATOR_URL) may be used: always outside production, on request in it. */
+export function simulatorAllowed(e: Pick<ParsedEnv, 'NODE_ENV' | 'OTTO_ENABLE_SIMULATOR'>): boolean {
+  return e.NODE_ENV !== 'production' || e.OTTO_ENABLE_SIMULATOR === true;
+}
+
+function build(e: ParsedEnv) {
+  const development = e.NODE_ENV === 'development';
   return {
     env: e.NODE_ENV,
     role: e.OTTO_ROLE,
@@ -115,12 +134,14 @@ function build(e: z.output<typeof EnvSchema>) {
       url: e.DATABASE_URL,
       dataDir: e.OTTO_DATA_DIR,
       embeddedPort: e.EMBEDDED_PG_PORT,
+      /** Production's embedded superuser gets a generated password instead of `postgres` (D137). */
+      generatedPassword: e.NODE_ENV === 'production',
       poolMax: e.DB_POOL_MAX,
     },
     uwc: {
       baseUrl: e.UWC_BASE_URL.replace(/\/+$/, ''),
-      jwtSecret: e.UWC_JWT_SECRET,
-      hmacSecret: e.UWC_HMAC_SECRET,
+      jwtSecret: secret(e, 'UWC_JWT_SECRET'),
+      hmacSecret: secret(e, 'UWC_HMAC_SECRET'),
       hmacSecretPrevious: e.UWC_HMAC_SECRET_PREVIOUS,
       jwtIssuer: e.UWC_JWT_ISSUER || undefined,
       jwtAudience: e.UWC_JWT_AUDIENCE || undefined,
@@ -137,11 +158,11 @@ function build(e: z.output<typeof EnvSchema>) {
       bodyRetentionHours: e.WEBHOOK_BODY_RETENTION_HOURS,
     },
     auth: {
-      adminToken: e.OTTO_ADMIN_TOKEN,
+      adminToken: secret(e, 'OTTO_ADMIN_TOKEN'),
       jwksUrl: e.AUTH_JWKS_URL,
-      // The HS256 development secret is on by default only when no JWKS is configured, and never in production.
+      // The HS256 development secret is on by default only in development without a JWKS (D135).
       hs256Secret:
-        e.AUTH_HS256_SECRET ?? (production || e.AUTH_JWKS_URL ? undefined : DEV_SECRETS.AUTH_HS256_SECRET),
+        e.AUTH_HS256_SECRET ?? (development && !e.AUTH_JWKS_URL ? DEV_SECRETS.AUTH_HS256_SECRET : undefined),
       tenantClaim: e.AUTH_TENANT_CLAIM,
       roleClaim: e.AUTH_ROLE_CLAIM,
       issuer: e.AUTH_ISSUER,
@@ -167,18 +188,21 @@ function build(e: z.output<typeof EnvSchema>) {
       maxBufferBytes: e.SSE_MAX_BUFFER_BYTES,
       slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS,
       maxStreamsPerTenant: e.SSE_MAX_STREAMS_PER_TENANT,
-      queryToken: e.SSE_QUERY_TOKEN ?? !production,
+      queryToken: e.SSE_QUERY_TOKEN ?? e.NODE_ENV !== 'production',
     },
     audio: {
-      requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development',
-      urlPolicy: e.AUDIO_URL_POLICY ?? (e.NODE_ENV === 'development' ? 'permissive' : 'strict'),
+      requireHttps: e.AUDIO_REQUIRE_HTTPS ?? !development,
+      urlPolicy: e.AUDIO_URL_POLICY ?? (development ? 'permissive' : 'strict'),
       allowedHosts: e.AUDIO_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim().toLowerCase().replace(/\.$/, ''))
         .filter((h) => h !== ''),
     },
     logLevel: e.LOG_LEVEL,
     console: {
-      simulatorUrl: e.SIMULATOR_URL?.replace(/\/+$/, ''),
+      /** npm start may start the simulator beside Otto (always outside production). */
+      simulatorAllowed: simulatorAllowed(e),
+      // a stray SIMULATOR_URL in production turns nothing on without OTTO_ENABLE_SIMULATOR (D138)
+      simulatorUrl: simulatorAllowed(e) ? e.SIMULATOR_URL?.replace(/\/+$/, '') : undefined,
       auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     },
   };
@@ -201,6 +225,59 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+const SECRET_NAMES = [
+  'OTTO_ADMIN_TOKEN',
+  'UWC_JWT_SECRET',
+  'UWC_HMAC_SECRET',
+  'UWC_HMAC_SECRET_PREVIOUS',
+  'AUTH_HS256_SECRET',
+] as const;
+const PUBLISHED: ReadonlySet<string> = new Set(Object.values(DEV_SECRETS));
+/** The shortest secret production accepts (`openssl rand -hex 32` gives 64 characters; D136). */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/** Outside development every secret is set, and none is a published development value (D135). */
+function secretsOutsideDevelopment(e: ParsedEnv, set: (readonly [string, string])[]): string[] {
+  const where = `outside development (NODE_ENV=${e.NODE_ENV})`;
+  const problems: string[] = [];
+  for (const name of ['OTTO_ADMIN_TOKEN', 'UWC_JWT_SECRET', 'UWC_HMAC_SECRET'] as const)
+    if (e[name] === undefined) problems.push(`${name}: must be set ${where}`);
+  if (e.AUTH_HS256_SECRET === undefined && e.AUTH_JWKS_URL === undefined)
+    problems.push(`AUTH_HS256_SECRET or AUTH_JWKS_URL: one must be set ${where}`);
+  for (const [name, value] of set)
+    if (PUBLISHED.has(value)) problems.push(`${name}: the published development value is refused ${where}`);
+  return problems;
+}
+
+/** Production: long, distinct secrets (D136), token issuer and audience (D136), a chosen Postgres (D137). */
+function productionProblems(e: ParsedEnv, set: (readonly [string, string])[]): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of set)
+    if (value.length < MIN_PRODUCTION_SECRET_LENGTH)
+      problems.push(`${name}: must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`);
+  for (const [i, [name, value]] of set.entries())
+    for (const [other, otherValue] of set.slice(i + 1))
+      if (value === otherValue) problems.push(`${name} and ${other}: must differ in production`);
+  if (e.AUTH_ISSUER === undefined)
+    problems.push("AUTH_ISSUER: must be set in production (the frontend tokens' iss)");
+  if (e.AUTH_AUDIENCE === undefined)
+    problems.push("AUTH_AUDIENCE: must be set in production (the frontend tokens' aud)");
+  if (e.DATABASE_URL === undefined && e.OTTO_EMBEDDED_POSTGRES !== true)
+    problems.push(
+      'DATABASE_URL: must be set in production (or OTTO_EMBEDDED_POSTGRES=true to run the embedded Postgres)',
+    );
+  return problems;
+}
+
+function postureProblems(e: ParsedEnv): string[] {
+  if (e.NODE_ENV === 'development') return [];
+  const set = SECRET_NAMES.flatMap((name) => (e[name] === undefined ? [] : [[name, e[name]] as const]));
+  return [
+    ...secretsOutsideDevelopment(e, set),
+    ...(e.NODE_ENV === 'production' ? productionProblems(e, set) : []),
+  ];
+}
+
 /** Parses the environment (process.env by default). Throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset", as in most shells' `VAR= command`.
@@ -209,14 +286,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  if (parsed.success && parsed.data.NODE_ENV === 'production') {
-    for (const [name, devValue] of Object.entries(DEV_SECRETS)) {
-      if (cleaned[name] === undefined || cleaned[name] === devValue) {
-        if (name === 'AUTH_HS256_SECRET' && cleaned.AUTH_JWKS_URL) continue;
-        problems.push(`${name}: must be set to a non-default value in production`);
-      }
-    }
-  }
+  if (parsed.success) problems.push(...postureProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return deepFreeze(build(parsed.data));
 }

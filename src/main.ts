@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { DataDirectoryError } from './db/embedded-access.ts';
 import { createDb } from './db/knex.ts';
@@ -170,11 +170,20 @@ export async function startOtto(
 
 /** A set-up problem the user fixes (D93) is one line on stderr and exit code 1, not a stack trace. */
 export function exitOnSetupError(e: unknown): never {
-  if (e instanceof DataDirectoryError || e instanceof MigrationsPendingError) {
+  if (e instanceof DataDirectoryError || e instanceof MigrationsPendingError || e instanceof ConfigError) {
     process.stderr.write(`otto: ${e.message}\n`);
     process.exit(1);
   }
   throw e;
+}
+
+/** The configuration, or the list of its problems on stderr (no stack trace) and exit code 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    return exitOnSetupError(e);
+  }
 }
 
 /** Runs until SIGINT/SIGTERM, then shuts down gracefully. */
@@ -197,7 +206,7 @@ export function runUntilSignal(close: () => Promise<void>, logger: Logger): void
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const config = loadConfig();
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel);
   const migrate = migrateOnStart(process.env);
   const otto = await startOtto(config, logger, { migrate }).catch(exitOnSetupError);

@@ -95,12 +95,13 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   }
 }
 
-/** Applies the migrations of the source tree `root` (this repository by default) to `url`, in a child process. */
-export function migrate(url: string, root = ROOT): Promise<void> {
+/** Applies the migrations of the source tree `root` (this repository by default) to `url`, in a child
+ * process (with `env` on top of this one's: outside development it needs Otto's secrets, D135). */
+export function migrate(url: string, root = ROOT, env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/db-migrate.ts'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

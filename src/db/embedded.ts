@@ -32,6 +32,11 @@ export interface EmbeddedPostgresOptions {
   /** Extra `postgres -c` settings, e.g. { fsync: 'off' } for throwaway test clusters. */
   settings?: Record<string, string>;
   onLog?: (line: string) => void;
+  /** The superuser's password (default `postgres`, for local tools in development; D137). */
+  password?: string;
+  /** A password the superuser may still have (a cluster initialised before `password`): on start it is
+   * changed to `password` with ALTER ROLE (D137). */
+  previousPassword?: string;
 }
 
 export interface RunningPostgres {
@@ -43,12 +48,15 @@ export interface RunningPostgres {
 }
 
 const USER = 'postgres';
-const PASSWORD = 'postgres';
+const DEFAULT_PASSWORD = 'postgres';
+
+const baseUrl = (password: string, port: number) =>
+  `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
 
 /** True when our embedded server already answers on this port (e.g. `npm start` is running). */
-async function alreadyRunning(port: number): Promise<boolean> {
+async function alreadyRunning(base: string): Promise<boolean> {
   const c = new pg.Client({
-    connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    connectionString: `${base}/postgres`,
     connectionTimeoutMillis: 1000,
   });
   try {
@@ -71,9 +79,28 @@ async function ensureDatabase(base: string, database: string): Promise<void> {
   }
 }
 
+/** Changes the superuser's password from `previous` to `password`, unless it is `password` already. */
+async function rotatePassword(port: number, password: string, previous: string): Promise<void> {
+  const c = new pg.Client({ connectionString: `${baseUrl(previous, port)}/postgres` });
+  try {
+    await c.connect();
+  } catch (e) {
+    // 28P01: not the previous password (rotated already); ensureDatabase checks the current one next
+    if ((e as { code?: string }).code === '28P01') return;
+    throw e;
+  }
+  try {
+    // ALTER ROLE takes no bind parameters; escapeLiteral quotes the generated value
+    await c.query(`ALTER ROLE ${USER} PASSWORD ${c.escapeLiteral(password)}`);
+  } finally {
+    await c.end();
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
-  if (options.persistent !== false && (await alreadyRunning(options.port))) {
+  const password = options.password ?? DEFAULT_PASSWORD;
+  const base = baseUrl(password, options.port);
+  if (options.persistent !== false && (await alreadyRunning(base))) {
     // Another process of ours runs it: share it, and leave stopping it to that process.
     await ensureDatabase(base, options.database);
     return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop: async () => {} };
@@ -84,7 +111,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     databaseDir: dataDir,
     port: options.port,
     user: USER,
-    password: PASSWORD,
+    password,
     authMethod: 'scram-sha-256',
     persistent: options.persistent ?? true,
     createPostgresUser: userInfo().uid === 0,
@@ -105,6 +132,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const child = (server as unknown as { process?: ChildProcess }).process;
   if (child) running.add(child);
+  if (options.previousPassword !== undefined && options.previousPassword !== password)
+    await rotatePassword(options.port, password, options.previousPassword);
   await ensureDatabase(base, options.database);
   return {
     url: `${base}/${options.database}`,

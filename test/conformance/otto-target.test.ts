@@ -8,9 +8,9 @@ import { loadContract } from '../../scripts/conformance/contract/load.ts';
 import { run } from '../../scripts/conformance/main.ts';
 import { asContractWants, handoffBody } from '../../scripts/conformance/otto/webhooks.ts';
 import { failedItems, type Report } from '../../scripts/conformance/results.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { ROOT } from '../helpers/spawn.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
-import { SECRETS } from './kit.ts';
 
 let s: Stack;
 
@@ -36,7 +36,12 @@ afterAll(async () => {
 
 describe('the conformance kit against Otto (--target otto)', () => {
   it('makes a job through the ops API, and Otto answers every webhook as §8 and its contract say', async () => {
-    const r = await kit('--hmac-secret', SECRETS.hmac, '--admin-token', 'dev-admin-token');
+    const r = await kit(
+      '--hmac-secret',
+      TEST_SECRETS.UWC_HMAC_SECRET,
+      '--admin-token',
+      TEST_SECRETS.OTTO_ADMIN_TOKEN,
+    );
     expect(failedItems(r), JSON.stringify(r.items, null, 1)).toEqual([]);
     expect(Object.values(verdicts(r)).every((v) => v === 'pass')).toBe(true);
     const names = r.items.flatMap((i) => i.checks.map((c) => `${i.id} ${c.name}`));
@@ -62,7 +67,7 @@ describe('the conformance kit against Otto (--target otto)', () => {
   });
 
   it('without a job, says which checks need one and fails none', async () => {
-    const r = await kit('--hmac-secret', SECRETS.hmac);
+    const r = await kit('--hmac-secret', TEST_SECRETS.UWC_HMAC_SECRET);
     expect(failedItems(r)).toEqual([]);
     expect(verdicts(r)).toMatchObject({
       '8.1': 'needs-confirmation',
@@ -75,7 +80,12 @@ describe('the conformance kit against Otto (--target otto)', () => {
   });
 
   it("fails when its secret is not Otto's (Otto refuses what the kit calls valid)", async () => {
-    const r = await kit('--hmac-secret', 'not-the-shared-secret', '--admin-token', 'dev-admin-token');
+    const r = await kit(
+      '--hmac-secret',
+      'not-the-shared-secret',
+      '--admin-token',
+      TEST_SECRETS.OTTO_ADMIN_TOKEN,
+    );
     expect(failedItems(r)).toEqual(expect.arrayContaining(['8.1', '7.3', '4.6']));
   });
 });

@@ -30,7 +30,7 @@ let tenant: Tenant;
 beforeAll(async () => {
   pg = await startPostgres({ durable: false });
   const url = await pg.createDatabase('otto_breakers');
-  await migrate(url);
+  await migrate(url, undefined, { NODE_ENV: 'development' }); // as the fleet below runs
   sim = await startSimulator({
     webhookUrl: 'http://127.0.0.1:9/unused',
     argv: ['--preset', 'happy', '--time-scale', '1000'],

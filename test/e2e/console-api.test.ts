@@ -17,9 +17,10 @@ import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildCompany } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
 import { FAST_ENV, type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
-const ADMIN = { authorization: 'Bearer dev-admin-token' };
+const ADMIN = TEST_ADMIN;
 let s: Stack;
 
 beforeAll(async () => {

@@ -32,6 +32,9 @@ beforeAll(async () => {
       UWC_HMAC_SECRET: secret(),
       OTTO_ADMIN_TOKEN: adminToken,
       AUTH_HS256_SECRET: secret(),
+      AUTH_ISSUER: 'https://login.example',
+      AUTH_AUDIENCE: 'otto',
+      OTTO_EMBEDDED_POSTGRES: 'true', // production's embedded Postgres is opt-in (D137)
     },
     timeoutMs: 90_000,
   });

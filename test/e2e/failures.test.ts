@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
 import {
   countRows,
   eventsOf,
@@ -166,7 +167,7 @@ describe('failure modes', () => {
     await s.admin('DELETE', `/scenarios/${company.id}/${callNo}`);
     const retry = await fetch(`${s.otto.url}/api/v1/ops/jobs/${failed.id}/retry`, {
       method: 'POST',
-      headers: { authorization: 'Bearer dev-admin-token' },
+      headers: TEST_ADMIN,
     });
     expect(retry.status).toBe(202);
     // back in line with its attempts reset, as the contract says (D81); admission follows at once
@@ -179,7 +180,7 @@ describe('failure modes', () => {
     });
     const again = await fetch(`${s.otto.url}/api/v1/ops/jobs/${failed.id}/retry`, {
       method: 'POST',
-      headers: { authorization: 'Bearer dev-admin-token' },
+      headers: TEST_ADMIN,
     });
     expect([202, 409]).toContain(again.status); // a second click: pending/running jobs are not retryable
     const done = await waitFor(

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCompany } from '../helpers/factories.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
 import { ROOT } from '../helpers/spawn.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
@@ -78,7 +79,7 @@ const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'docs/grafana/otto-das
 let s: Stack;
 let exposed: Exposed;
 
-const ADMIN = { authorization: 'Bearer dev-admin-token' };
+const ADMIN = TEST_ADMIN;
 const scrape = async () => (await fetch(`${s.otto.url}/metrics`, { headers: ADMIN })).text();
 
 beforeAll(async () => {

@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { DEV_SECRETS, loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { ROLE_MATRIX } from '../../src/http/roles.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningOtto, startOtto } from '../../src/main.ts';
 import { buildCompany, callRailPayload, postCallRail, tenantToken } from '../helpers/factories.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { openSse } from '../helpers/sse.ts';
 import { FAST_ENV, type Stack, startStack, terminalJob } from '../helpers/stack.ts';
 
@@ -130,13 +131,13 @@ describe('tenant isolation', () => {
   });
 });
 
-const DEV_SECRET = new TextEncoder().encode('dev-frontend-jwt-secret');
+const HS_SECRET = new TextEncoder().encode(TEST_SECRETS.AUTH_HS256_SECRET);
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A token with exactly these claims (no defaults), signed with `key` under `alg`. */
 async function signed(
   claims: JWTPayload,
-  key: Parameters<SignJWT['sign']>[0] = DEV_SECRET,
+  key: Parameters<SignJWT['sign']>[0] = HS_SECRET,
   alg = 'HS256',
   kid?: string,
 ): Promise<string> {
@@ -214,7 +215,7 @@ describe('frontend tokens (D89)', () => {
     for (const token of [
       await signed(claims(), rsa.privateKey, 'RS256'),
       await signed(claims(), ec.privateKey, 'ES256'),
-      await signed(claims(), DEV_SECRET, 'HS512'),
+      await signed(claims(), HS_SECRET, 'HS512'),
       `${header({ alg: 'none' })}.${header(claims())}.`,
     ]) {
       const r = await status(s.otto.url, token);
@@ -256,6 +257,7 @@ describe('frontend tokens (D89)', () => {
           DATABASE_URL: s.t.url,
           UWC_BASE_URL: s.sim.url,
           AUTH_JWKS_URL: `http://127.0.0.1:${address.port}/.well-known/jwks.json`,
+          AUTH_HS256_SECRET: '', // unset: the JWKS alone
         }),
         createLogger('silent'),
       );
@@ -274,13 +276,14 @@ describe('frontend tokens (D89)', () => {
       );
     });
 
-    it('refuses other algorithms, HS256 tokens (the development secret or the public key as a secret) and tokens without exp', async () => {
+    it('refuses other algorithms, HS256 tokens (the test or development secret, or the public key as a secret) and tokens without exp', async () => {
       const pem = await exportSPKI(rsa.publicKey);
       const { exp: _, ...noExp } = claims();
       for (const token of [
         await signed(claims(), rs384.privateKey, 'RS384', 'rs384-1'),
         await signed(claims(), ps256.privateKey, 'PS256', 'ps256-1'),
-        await signed(claims(), DEV_SECRET, 'HS256'),
+        await signed(claims(), HS_SECRET, 'HS256'),
+        await signed(claims(), new TextEncoder().encode(DEV_SECRETS.AUTH_HS256_SECRET), 'HS256'),
         await signed(claims(), new TextEncoder().encode(pem), 'HS256', 'rsa-1'),
         await signed(noExp, rsa.privateKey, 'RS256', 'rsa-1'),
       ]) {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/util/net.ts';
+import { TEST_ADMIN, TEST_SECRETS } from '../helpers/secrets.ts';
 import { type Proc, ROOT, start } from '../helpers/spawn.ts';
 
 const run = promisify(execFile);
@@ -20,6 +21,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'otto-npm-start-'));
   await chmod(dataDir, 0o755); // as root, Postgres runs as another OS user that must enter it
   env = {
+    ...TEST_SECRETS, // vitest's NODE_ENV=test reaches npm start: not development, so it sets its secrets
     PORT: String(await freePort()),
     SIMULATOR_PORT: String(await freePort()),
     EMBEDDED_PG_PORT: String(await freePort()),
@@ -76,7 +78,7 @@ describe('npm start, then npm run demo', () => {
     expect(ids).toHaveLength(2);
     for (const id of ids) {
       const res = await fetch(`${base}/api/v1/ops/jobs/${id}/journey`, {
-        headers: { authorization: 'Bearer dev-admin-token' },
+        headers: TEST_ADMIN,
       });
       const journey = (await res.json()) as {
         job: { job_status: string };

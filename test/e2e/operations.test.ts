@@ -5,9 +5,10 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { buildCompany, callRailPayload, postCallRail, tenantToken } from '../helpers/factories.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
 import { type Stack, startStack, terminalJob, waitFor } from '../helpers/stack.ts';
 
-const ADMIN = { authorization: 'Bearer dev-admin-token' };
+const ADMIN = TEST_ADMIN;
 const lines: string[] = [];
 let s: Stack;
 

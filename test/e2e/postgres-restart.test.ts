@@ -14,6 +14,7 @@ import { createLogger } from '../../src/logger.ts';
 import { type RunningOtto, startOtto } from '../../src/main.ts';
 import { freePort } from '../../src/util/net.ts';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { FAST_ENV, waitFor } from '../helpers/stack.ts';
 
 let dir: string;
@@ -37,7 +38,13 @@ beforeAll(async () => {
     settings: { fsync: 'off', synchronous_commit: 'off' },
   };
   postgres = await startEmbeddedPostgres(pgOptions);
-  sim = await startSimulator({ preset: 'happy', timeScale: 60, seed: 3 });
+  sim = await startSimulator({
+    preset: 'happy',
+    timeScale: 60,
+    seed: 3,
+    jwtSecret: TEST_SECRETS.UWC_JWT_SECRET,
+    hmacSecret: TEST_SECRETS.UWC_HMAC_SECRET,
+  });
   const config = loadConfig({ ...FAST_ENV, DATABASE_URL: postgres.url, UWC_BASE_URL: sim.url });
   otto = await startOtto(config, createLogger('silent'), {
     heartbeat: { intervalMs: 300, deadAfterMs: 2000 },

@@ -20,7 +20,12 @@ const ottos: RunningOtto[] = [];
 beforeAll(async () => {
   t = await createTestDatabase();
   const { startSimulator } = await import('../../simulator/server.ts');
-  sim = await startSimulator({ preset: 'happy', timeScale: 20 });
+  sim = await startSimulator({
+    preset: 'happy',
+    timeScale: 20,
+    jwtSecret: FAST_ENV.UWC_JWT_SECRET,
+    hmacSecret: FAST_ENV.UWC_HMAC_SECRET,
+  });
 });
 afterAll(async () => {
   for (const p of procs) await p.stop();

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildCompany, callRailPayload, postCallRail, tenantToken } from '../helpers/factories.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
 import { analysisResult, complete, sendWebhook, submittedOp } from '../helpers/shunya-webhook.ts';
 import { countRows, type Stack, startStack, terminalJob, waitFor } from '../helpers/stack.ts';
 
-const ADMIN = { authorization: 'Bearer dev-admin-token' };
+const ADMIN = TEST_ADMIN;
 const lines: string[] = [];
 let s: Stack;
 

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/util/net.ts';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
 import { bin, ROOT, start } from '../helpers/spawn.ts';
 import { type Stack, startStack, terminalJob, waitFor } from '../helpers/stack.ts';
 
-const ADMIN = { authorization: 'Bearer dev-admin-token' };
+const ADMIN = TEST_ADMIN;
 let s: Stack;
 
 beforeAll(async () => {

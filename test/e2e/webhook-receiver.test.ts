@@ -5,9 +5,10 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { countRows, type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
-const SECRET = 'dev-uwc-hmac-secret-change-me';
+const SECRET = TEST_SECRETS.UWC_HMAC_SECRET;
 const PREVIOUS = 'the-previous-hmac-secret-0001';
 let s: Stack;
 let op: { id: string; shunya_job_id: string; company_id: string; job_id: string };

@@ -23,6 +23,7 @@ import { type CompanyRow, insertCompany } from '../../src/domain/companies.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { Clock } from '../../src/pipeline/deps.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { CALLRAIL_EXAMPLES } from './corpus.ts';
 import { capturingLogger, expectErrorEnvelope, installWriteCounter, observe, type Tally } from './harness.ts';
 import {
@@ -173,6 +174,7 @@ export async function startCallRailTarget(db: Db, tally: Tally): Promise<CallRai
   const clock: Clock = { now: () => new Date(nowMs) };
   const config = loadConfig({
     NODE_ENV: 'test',
+    ...TEST_SECRETS,
     TENANT_MAX_CONCURRENT: '1000000',
     // the fuzzer sends bad signatures by the thousand on purpose (D130)
     AUTH_FAILURE_LIMIT: '1000000000',

@@ -34,6 +34,7 @@ import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import type { OperationKind } from '../../src/shunya/types.ts';
 import { buildSegmentation } from '../helpers/canonical.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { type Outcome, resultFor, type Shape, webhookBody } from './corpus.ts';
 import { capturingLogger, expectErrorEnvelope, installWriteCounter, observe, type Tally } from './harness.ts';
 import {
@@ -400,6 +401,7 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
   const clock: Clock = { now: () => new Date(nowMs) };
   const config = loadConfig({
     NODE_ENV: 'test',
+    ...TEST_SECRETS,
     UWC_BASE_URL: 'http://127.0.0.1:9', // never called: no worker runs here
     UWC_HMAC_SECRET: SECRET,
     UWC_HMAC_SECRET_PREVIOUS: PREVIOUS,

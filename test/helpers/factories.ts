@@ -3,6 +3,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Db } from '../../src/db/knex.ts';
 import { type CompanyRow, insertCompany } from '../../src/domain/companies.ts';
+import { TEST_SECRETS } from './secrets.ts';
 
 export async function buildCompany(
   db: Db,
@@ -71,7 +72,7 @@ export async function postCallRail(
   return fetch(`${base}/webhooks/callrail/call.completed`, { method: 'POST', headers, body: raw });
 }
 
-/** A frontend JWT signed with the development HS256 secret; a manager's unless told (any route, D149). */
+/** A frontend JWT signed with the test suite's HS256 secret; a manager's unless told (any route, D149). */
 export async function tenantToken(
   companyId: string,
   opts: { secret?: string; role?: string; expiresIn?: string; claim?: string } = {},
@@ -81,5 +82,5 @@ export async function tenantToken(
     .setSubject('user_test')
     .setIssuedAt()
     .setExpirationTime(opts.expiresIn ?? '10m')
-    .sign(new TextEncoder().encode(opts.secret ?? 'dev-frontend-jwt-secret'));
+    .sign(new TextEncoder().encode(opts.secret ?? TEST_SECRETS.AUTH_HS256_SECRET));
 }

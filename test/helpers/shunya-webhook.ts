@@ -2,16 +2,17 @@
 // not produce: values outside Otto's vocabularies, visit_actions, repeats without a result, failures.
 import { createHmac } from 'node:crypto';
 import type { Db } from '../../src/db/knex.ts';
+import { TEST_SECRETS } from './secrets.ts';
 import { waitFor } from './stack.ts';
 
-/** Otto's development webhook secret (UWC_HMAC_SECRET's default). */
-export const DEV_HMAC_SECRET = 'dev-uwc-hmac-secret-change-me';
+/** The test suite's webhook secret (UWC_HMAC_SECRET of every Otto the suites start). */
+export const TEST_HMAC_SECRET = TEST_SECRETS.UWC_HMAC_SECRET;
 
 /** POSTs `payload` to Otto's webhook receiver, signed as §8 says (hex HMAC-SHA256 of "{ts}.{body}"). */
 export async function sendWebhook(
   ottoUrl: string,
   payload: Record<string, unknown>,
-  secret = DEV_HMAC_SECRET,
+  secret = TEST_HMAC_SECRET,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const raw = JSON.stringify(payload);
   const ts = String(Date.now());

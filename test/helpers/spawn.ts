@@ -9,7 +9,8 @@ export const bin = (name: string) => path.join(ROOT, 'node_modules/.bin', name);
 export interface Proc {
   child: ChildProcess;
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL whatever of the group is still alive after `graceMs` (default 5 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Whether any process of the group led by `pid` is still alive. */
@@ -49,11 +50,11 @@ export function start(
   const proc: Proc = {
     child,
     output: () => out,
-    stop: async () => {
+    stop: async (graceMs = 5000) => {
       const pid = child.pid;
       if (pid === undefined || !groupAlive(pid)) return;
       killGroup(child, 'SIGTERM');
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + graceMs;
       while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       if (groupAlive(pid)) killGroup(child, 'SIGKILL');
     },

@@ -14,6 +14,7 @@ import type { Clock } from '../../src/pipeline/deps.ts';
 import { freePort } from '../../src/util/net.ts';
 import { contractValidator } from './contracts.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { TEST_SECRETS } from './secrets.ts';
 import { bin, type Proc, ROOT, start } from './spawn.ts';
 
 export class MovableClock implements Clock {
@@ -48,6 +49,7 @@ export interface Stack {
 /** Fast settings for tests: short retries and polls, so failure paths finish in seconds. */
 export const FAST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
+  ...TEST_SECRETS,
   PORT: '0',
   LOG_LEVEL: 'silent',
   UWC_RETRY_DELAYS_MS: '20,40,80',
@@ -115,7 +117,14 @@ export async function startStack(
   } = {},
 ): Promise<Stack> {
   const t = await createTestDatabase();
-  const sim = await startSimulator({ preset: 'happy', timeScale: 20, seed: 7, ...opts.sim });
+  const sim = await startSimulator({
+    preset: 'happy',
+    timeScale: 20,
+    seed: 7,
+    jwtSecret: TEST_SECRETS.UWC_JWT_SECRET,
+    hmacSecret: TEST_SECRETS.UWC_HMAC_SECRET,
+    ...opts.sim,
+  });
   const reading = opts.reading ?? 'strict';
   const document =
     reading === 'strict' ? 'contracts/shunya.openapi.yaml' : 'contracts/shunya.tolerant.openapi.yaml';

@@ -7,10 +7,11 @@ import { admitTenant } from '../../src/pipeline/admission.ts';
 import { systemClock } from '../../src/pipeline/deps.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCallJob, buildCompany } from '../helpers/factories.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { deferred } from '../helpers/sse.ts';
 
 let t: TestDatabase;
-const config = loadConfig({ TENANT_MAX_CONCURRENT: '2' });
+const config = loadConfig({ ...TEST_SECRETS, TENANT_MAX_CONCURRENT: '2' });
 const deps = () => ({ db: t.db, config, clock: systemClock });
 /** How many jobs one admission of the tenant started. */
 const admit = async (d: ReturnType<typeof deps>, companyId: string) =>

@@ -13,13 +13,14 @@ import { operationAndJob } from '../../src/pipeline/store.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 let deps: PipelineDeps;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const config = loadConfig({ UWC_BASE_URL: 'http://127.0.0.1:9' }); // never called here
+  const config = loadConfig({ ...TEST_SECRETS, UWC_BASE_URL: 'http://127.0.0.1:9' }); // never called here
   deps = {
     db: t.db,
     config,
@@ -155,7 +156,7 @@ describe('completeOperation', () => {
   it("a job that ends frees its slot and admits the tenant's next due job in the same transaction", async () => {
     const oneSlot = {
       ...deps,
-      config: loadConfig({ UWC_BASE_URL: 'http://127.0.0.1:9', TENANT_MAX_CONCURRENT: '1' }),
+      config: loadConfig({ ...TEST_SECRETS, UWC_BASE_URL: 'http://127.0.0.1:9', TENANT_MAX_CONCURRENT: '1' }),
     };
     const { company, job, op } = await visitAt('analysis', 'submitted');
     const [session] = await t

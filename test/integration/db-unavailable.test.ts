@@ -13,6 +13,7 @@ import { freePort } from '../../src/util/net.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany, callRailPayload, postCallRail, tenantToken } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 let nowhere: Db;
@@ -24,7 +25,7 @@ beforeAll(async () => {
   nowhere = createDb(`postgres://postgres:postgres@127.0.0.1:${await freePort()}/otto`, 2);
   otto = await listen(
     buildApp({
-      config: loadConfig({}),
+      config: loadConfig({ ...TEST_SECRETS }),
       db: nowhere,
       logger: createLogger('silent'),
       workerCheck: async () => 'ok',

@@ -12,11 +12,12 @@ import { acceptCallRailCall } from '../../src/pipeline/triggers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 let otto: Listening;
 let company: CompanyRow;
-const config = loadConfig({ TENANT_MAX_CONCURRENT: '10' });
+const config = loadConfig({ ...TEST_SECRETS, TENANT_MAX_CONCURRENT: '10' });
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany, tenantToken } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { deferred, openSse, type SseClient } from '../helpers/sse.ts';
 
 let t: TestDatabase;
@@ -28,7 +29,13 @@ beforeAll(async () => {
   relay = startRelay(t.db, listener, logger, 200);
   await listener.start();
   otto = await listen(
-    buildApp({ config: loadConfig({}), db: t.db, logger, workerCheck: async () => 'ok', hub }),
+    buildApp({
+      config: loadConfig({ ...TEST_SECRETS }),
+      db: t.db,
+      logger,
+      workerCheck: async () => 'ok',
+      hub,
+    }),
   );
 });
 afterAll(async () => {

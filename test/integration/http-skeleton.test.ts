@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 let server: Server;
@@ -14,7 +15,7 @@ let base: string;
 beforeAll(async () => {
   t = await createTestDatabase();
   const app = buildApp({
-    config: loadConfig({}),
+    config: loadConfig({ ...TEST_SECRETS }),
     db: t.db,
     logger: createLogger('silent'),
     workerCheck: async () => 'ok',

@@ -12,13 +12,16 @@ import { sha256Hex } from '../../src/util/hash.ts';
 import { freePort } from '../../src/util/net.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 const PROD_SECRETS = {
   NODE_ENV: 'production',
-  UWC_JWT_SECRET: 'prod-uwc-jwt-secret-0123456789',
-  UWC_HMAC_SECRET: 'prod-uwc-hmac-secret-0123456789',
-  OTTO_ADMIN_TOKEN: 'prod-admin-token-0123456789',
-  AUTH_HS256_SECRET: 'prod-frontend-secret-0123456789',
+  UWC_JWT_SECRET: 'prod-uwc-jwt-secret-0123456789abcdef',
+  UWC_HMAC_SECRET: 'prod-uwc-hmac-secret-0123456789abcdef',
+  OTTO_ADMIN_TOKEN: 'prod-admin-token-0123456789abcdefgh',
+  AUTH_HS256_SECRET: 'prod-frontend-secret-0123456789abcdef',
+  AUTH_ISSUER: 'https://login.example',
+  AUTH_AUDIENCE: 'otto',
 };
 
 let t: TestDatabase;
@@ -40,7 +43,11 @@ beforeAll(async () => {
   t = await createTestDatabase();
   dev = await app({ NODE_ENV: 'development' });
   prod = await app(PROD_SECRETS);
-  absentSim = await app({ NODE_ENV: 'test', SIMULATOR_URL: `http://127.0.0.1:${await freePort()}` });
+  absentSim = await app({
+    NODE_ENV: 'test',
+    ...TEST_SECRETS,
+    SIMULATOR_URL: `http://127.0.0.1:${await freePort()}`,
+  });
 });
 afterAll(async () => {
   await Promise.all([dev?.close(), prod?.close(), absentSim?.close()]);
@@ -104,9 +111,9 @@ describe('who may act as an operator', () => {
     expect(isLocalDeveloper(devConfig, req('127.0.0.1', '127.0.0.1:3001'))).toBe(false);
     const exposed = loadConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' });
     expect(isLocalDeveloper(exposed, req('127.0.0.1', '127.0.0.1:3000'))).toBe(false);
-    expect(isLocalDeveloper(loadConfig({ NODE_ENV: 'test' }), req('127.0.0.1', '127.0.0.1:3000'))).toBe(
-      false,
-    );
+    expect(
+      isLocalDeveloper(loadConfig({ NODE_ENV: 'test', ...TEST_SECRETS }), req('127.0.0.1', '127.0.0.1:3000')),
+    ).toBe(false);
   });
 });
 
@@ -228,7 +235,7 @@ describe('the console page', () => {
       url: null,
       control_api: null,
     });
-    const headers = bearer('dev-admin-token');
+    const headers = bearer(TEST_SECRETS.OTTO_ADMIN_TOKEN);
     await expectEnvelope(
       await fetch(`${absentSim.url}/console/sim/__sim/config`, { headers }),
       502,

@@ -10,9 +10,10 @@ import { expectedStarts } from '../../src/pipeline/job-queries.ts';
 import type { JobRow } from '../../src/pipeline/model.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCallJob, buildCompany } from '../helpers/factories.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
-const config = loadConfig({ TENANT_MAX_CONCURRENT: '100', TENANT_JOBS_PER_HOUR: '3' });
+const config = loadConfig({ ...TEST_SECRETS, TENANT_MAX_CONCURRENT: '100', TENANT_JOBS_PER_HOUR: '3' });
 const deps = () => ({ db: t.db, config, clock: systemClock });
 const HOUR = 3_600_000;
 
@@ -93,7 +94,7 @@ describe('the hourly quota (§11.2)', () => {
     await pendingJobs(company, 6);
     const off = {
       ...deps(),
-      config: loadConfig({ TENANT_MAX_CONCURRENT: '100', TENANT_JOBS_PER_HOUR: '0' }),
+      config: loadConfig({ ...TEST_SECRETS, TENANT_MAX_CONCURRENT: '100', TENANT_JOBS_PER_HOUR: '0' }),
     };
     expect(await admitTenant(off, company.id)).toHaveLength(6);
   });

@@ -13,6 +13,7 @@ import { contractValidator } from '../helpers/contracts.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany, tenantToken } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 let otto: Listening;
@@ -24,7 +25,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   otto = await listen(
     buildApp({
-      config: loadConfig({}),
+      config: loadConfig({ ...TEST_SECRETS }),
       db: t.db,
       logger: createLogger('silent'),
       workerCheck: async () => 'ok',

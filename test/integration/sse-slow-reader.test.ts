@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany, tenantToken } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { openSse } from '../helpers/sse.ts';
 
 const LIMIT = 256 * 1024;
@@ -37,7 +38,11 @@ beforeAll(async () => {
   metrics = createMetrics(t.db, { subscribers: () => hub.size, streamBuffers: () => hub.bufferedBytes() });
   relay = startRelay(t.db, listener, logger, 200);
   await listener.start();
-  const config = loadConfig({ SSE_MAX_BUFFER_BYTES: String(LIMIT), SSE_SLOW_READER_TIMEOUT_MS: '1000' });
+  const config = loadConfig({
+    ...TEST_SECRETS,
+    SSE_MAX_BUFFER_BYTES: String(LIMIT),
+    SSE_SLOW_READER_TIMEOUT_MS: '1000',
+  });
   otto = await listen(buildApp({ config, db: t.db, logger, workerCheck: async () => 'ok', hub, metrics }));
 });
 afterAll(async () => {

@@ -14,6 +14,7 @@ import {
   tenantToken,
 } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 let otto: Listening;
@@ -25,11 +26,16 @@ beforeAll(async () => {
   t = await createTestDatabase();
   const logger = createLogger('silent');
   otto = await listen(
-    buildApp({ config: loadConfig({}), db: t.db, logger, workerCheck: async () => 'disabled' }),
+    buildApp({
+      config: loadConfig({ ...TEST_SECRETS }),
+      db: t.db,
+      logger,
+      workerCheck: async () => 'disabled',
+    }),
   );
   prodLike = await listen(
     buildApp({
-      config: loadConfig({ AUDIO_REQUIRE_HTTPS: 'true' }),
+      config: loadConfig({ ...TEST_SECRETS, AUDIO_REQUIRE_HTTPS: 'true' }),
       db: t.db,
       logger,
       workerCheck: async () => 'disabled',
@@ -93,7 +99,7 @@ describe('POST /webhooks/callrail/call.completed', () => {
 
   it('leaves the job pending, with nothing queued, when the tenant has no free slot', async () => {
     const company = await buildCompany(t.db);
-    const limit = loadConfig({}).jobs.tenantMaxConcurrent;
+    const limit = loadConfig({ ...TEST_SECRETS }).jobs.tenantMaxConcurrent;
     const admitted: string[] = [];
     for (let i = 0; i < limit; i++) {
       const body = await (await postCallRail(otto.url, company, callRailPayload(company))).json();

@@ -12,10 +12,12 @@ import { receiveWebhook } from '../../src/pipeline/webhook.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 const deps = (env: Record<string, string> = {}): PipelineDeps => {
   const config = loadConfig({
+    ...TEST_SECRETS,
     UWC_BASE_URL: 'http://127.0.0.1:9',
     AUTH_FAILURE_LIMIT: '1000000000', // bad signatures on purpose (D130)
     ...env,
@@ -53,7 +55,7 @@ function delivery(companyId: string) {
   });
   const raw = Buffer.from(body);
   const timestamp = String(Date.now());
-  const signature = createHmac('sha256', 'dev-uwc-hmac-secret-change-me')
+  const signature = createHmac('sha256', TEST_SECRETS.UWC_HMAC_SECRET)
     .update(Buffer.concat([Buffer.from(`${timestamp}.`), raw]))
     .digest('hex');
   return {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
 import { buildCompany, callRailPayload, callRailSignature } from '../helpers/factories.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
-import { DEV_HMAC_SECRET } from '../helpers/shunya-webhook.ts';
+import { TEST_HMAC_SECRET } from '../helpers/shunya-webhook.ts';
 import { countRows, type Stack, startStack } from '../helpers/stack.ts';
 
 let s: Stack;
@@ -58,7 +58,7 @@ describe('a JSON body that is not valid UTF-8', () => {
       result: { transcript_text: '@@INVALID@@' },
     });
     const ts = String(Date.now());
-    const signature = createHmac('sha256', DEV_HMAC_SECRET)
+    const signature = createHmac('sha256', TEST_HMAC_SECRET)
       .update(Buffer.concat([Buffer.from(`${ts}.`), raw]))
       .digest('hex');
     const res = await rawRequest(s.otto.url, {

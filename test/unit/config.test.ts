@@ -46,10 +46,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/UWC_JWT_SECRET.*\n.*UWC_HMAC_SECRET/s);
     const ok = loadConfig({
       NODE_ENV: 'production',
-      UWC_JWT_SECRET: 'a-real-jwt-secret-123',
-      UWC_HMAC_SECRET: 'a-real-hmac-secret-123',
-      OTTO_ADMIN_TOKEN: 'a-real-admin-token',
+      UWC_JWT_SECRET: 'a-real-jwt-secret-0123456789abcdef',
+      UWC_HMAC_SECRET: 'a-real-hmac-secret-0123456789abcdef',
+      OTTO_ADMIN_TOKEN: 'a-real-admin-token-0123456789abcdef',
       AUTH_JWKS_URL: 'https://clerk.example/.well-known/jwks.json',
+      AUTH_ISSUER: 'https://clerk.example',
+      AUTH_AUDIENCE: 'otto',
+      DATABASE_URL: 'postgres://otto@db.internal/otto',
     });
     expect(ok.auth.hs256Secret).toBeUndefined();
     expect(ok.audio.requireHttps).toBe(true);
