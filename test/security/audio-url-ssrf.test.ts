@@ -122,7 +122,8 @@ describe('in development', () => {
 
 describe('AUDIO_URL_POLICY', () => {
   it('is strict everywhere but development unless set', () => {
-    const policy = (env: Record<string, string>) => loadConfig({ ...SECRETS, ...env }).audio.urlPolicy;
+    const policy = (env: Record<string, string>) =>
+      loadConfig({ ...SECRETS, DATABASE_URL: 'postgres://otto@127.0.0.1:5432/otto', ...env }).audio.urlPolicy;
     expect(policy({ NODE_ENV: 'production' })).toBe('strict');
     expect(policy({ NODE_ENV: 'test' })).toBe('strict');
     expect(policy({ NODE_ENV: 'development' })).toBe('permissive');

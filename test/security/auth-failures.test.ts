@@ -5,7 +5,7 @@
 // request that authenticates is never limited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
-import { DEV_SECRETS, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { unauthorized } from '../../src/http/errors.ts';
 import { AuthFailureLimiter } from '../../src/http/middleware/auth-failures.ts';
@@ -14,6 +14,7 @@ import { createMetrics } from '../../src/metrics.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany, callRailPayload, postCallRail, tenantToken } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 const LIMIT = 3;
 let t: TestDatabase;
@@ -33,6 +34,7 @@ async function otto(env: Record<string, string> = {}) {
   const app = await listen(
     buildApp({
       config: loadConfig({
+        ...TEST_SECRETS,
         NODE_ENV: 'test',
         DATABASE_URL: t.url,
         AUTH_FAILURE_LIMIT: String(LIMIT),
@@ -47,7 +49,7 @@ async function otto(env: Record<string, string> = {}) {
   );
   opened.push(app);
   const metrics = async () =>
-    (await fetch(`${app.url}/metrics`, { headers: bearer(DEV_SECRETS.OTTO_ADMIN_TOKEN) })).text();
+    (await fetch(`${app.url}/metrics`, { headers: bearer(TEST_SECRETS.OTTO_ADMIN_TOKEN) })).text();
   const logs = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   return { url: app.url, metrics, logs, raw: () => lines.join('\n') };
 }
@@ -71,7 +73,7 @@ describe('failed authentications per client address', () => {
       fetch(`${o.url}/api/v1/ops/me`, { headers: bearer(`wrong-token-${i}-secret`) });
     for (let i = 0; i < LIMIT; i++) expect((await wrong(i)).status).toBe(401);
     for (let i = LIMIT; i < 30; i++) await expectThrottled(await wrong(i));
-    const me = await fetch(`${o.url}/api/v1/ops/me`, { headers: bearer(DEV_SECRETS.OTTO_ADMIN_TOKEN) });
+    const me = await fetch(`${o.url}/api/v1/ops/me`, { headers: bearer(TEST_SECRETS.OTTO_ADMIN_TOKEN) });
     expect(me.status).toBe(200);
     const metrics = await o.metrics();
     expect(metrics).toContain('otto_auth_failures_total{surface="operator"} 30');

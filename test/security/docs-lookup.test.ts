@@ -12,6 +12,7 @@ import { toJobStatus } from '../../src/shunya/results.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type Listening, listen } from '../helpers/http.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
 let otto: Listening;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const logger = createLogger('warn', { write: (line: string) => logged.push(line) });
   otto = await listen(
     buildApp({
-      config: loadConfig({ NODE_ENV: 'test', DATABASE_URL: t.url, LOG_LEVEL: 'warn' }),
+      config: loadConfig({ ...TEST_SECRETS, NODE_ENV: 'test', DATABASE_URL: t.url, LOG_LEVEL: 'warn' }),
       db: t.db,
       logger,
       workerCheck: async () => 'ok',

@@ -5,12 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
 import { startSimulator } from '../../simulator/server.ts';
-import { DEV_SECRETS, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type Listening, listen } from '../helpers/http.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { countRows } from '../helpers/stack.ts';
 
 let t: TestDatabase;
@@ -23,6 +24,7 @@ beforeAll(async () => {
   otto = await listen(
     buildApp({
       config: loadConfig({
+        ...TEST_SECRETS,
         NODE_ENV: 'test',
         DATABASE_URL: t.url,
         LOG_LEVEL: 'silent',
@@ -40,7 +42,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-const admin = { authorization: `Bearer ${DEV_SECRETS.OTTO_ADMIN_TOKEN}` };
+const admin = { authorization: `Bearer ${TEST_SECRETS.OTTO_ADMIN_TOKEN}` };
 const get = (path: string) => rawRequest(otto.url, { path, headers: admin });
 
 describe('the console’s simulator proxy stays under /__sim/', () => {

@@ -124,7 +124,9 @@ describe('a ticket', () => {
 
 describe('SSE_QUERY_TOKEN', () => {
   it('is off in production and on elsewhere unless set', () => {
-    const on = (env: Record<string, string>) => loadConfig({ ...SECRETS, ...env }).events.queryToken;
+    const on = (env: Record<string, string>) =>
+      loadConfig({ ...SECRETS, DATABASE_URL: 'postgres://otto@127.0.0.1:5432/otto', ...env }).events
+        .queryToken;
     expect(on({ NODE_ENV: 'production' })).toBe(false);
     expect(on({ NODE_ENV: 'test' })).toBe(true);
     expect(on({ NODE_ENV: 'development' })).toBe(true);

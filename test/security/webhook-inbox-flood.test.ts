@@ -6,9 +6,9 @@
 import { createHash, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
-import { DEV_SECRETS } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { sendWebhook } from '../helpers/shunya-webhook.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
 
@@ -100,7 +100,7 @@ describe('badly signed deliveries cannot fill the disk', () => {
     expect(ok.status).toBe(404); // authenticated: judged on its content, not throttled
     const metrics = await (
       await fetch(`${s.otto.url}/metrics`, {
-        headers: { authorization: `Bearer ${DEV_SECRETS.OTTO_ADMIN_TOKEN}` },
+        headers: { authorization: `Bearer ${TEST_SECRETS.OTTO_ADMIN_TOKEN}` },
       })
     ).text();
     expect(metrics).toContain('otto_auth_failures_total{surface="shunya_webhook"} 20');
