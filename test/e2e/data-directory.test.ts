@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/util/net.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { ROOT, start } from '../helpers/spawn.ts';
 
 const asRoot = process.getuid?.() === 0;
@@ -25,6 +26,8 @@ afterAll(async () => {
 
 async function envFor(dataDir: string): Promise<NodeJS.ProcessEnv> {
   return {
+    // npm start inherits the suite's NODE_ENV=test, which takes no development secret (D135)
+    ...TEST_SECRETS,
     PORT: String(await freePort()),
     SIMULATOR_PORT: String(await freePort()),
     EMBEDDED_PG_PORT: String(await freePort()),
