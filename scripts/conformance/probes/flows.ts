@@ -4,10 +4,11 @@
 //   segmentation of a CSR call, and the webhook-retry probe (its first deliveries are refused);
 // - a sales visit (§3.2): transcription → meeting segmentation → analysis.
 import { randomUUID } from 'node:crypto';
+import { audioUrl } from '../audio.ts';
 import type { Exchange } from '../client.ts';
 import { exchangeEvidence } from '../ledger.ts';
 import type { Session } from '../session.ts';
-import { flowAudio } from './audio-urls.ts';
+import { flowAudio, publicUrl } from './audio-urls.ts';
 import { follow, readResult, submit } from './lifecycle.ts';
 import { fill, P } from './paths.ts';
 
@@ -251,7 +252,8 @@ async function analysisTooEarly(s: Session, company: string): Promise<void> {
     company,
     body: {
       call_id: callId,
-      audio_url: flowAudio(s, `not-ready-${callId}`, NOT_READY_AUDIO_S).url,
+      // not a speech fixture (those are seconds long): a declared 7,000 s recording, or --audio-url
+      audio_url: s.o.audioUrl ?? audioUrl(publicUrl(s), `not-ready-${callId}.wav`, NOT_READY_AUDIO_S),
       call_type: 'csr_call',
     },
     purpose: 'a call for the early-analysis probe',
