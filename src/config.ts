@@ -97,7 +97,11 @@ const EnvSchema = z.object({
 
 export type Env = z.input<typeof EnvSchema>;
 
-function build(e: z.output<typeof EnvSchema>) {
+/** The OTEL_* variables, read by the OpenTelemetry SDK's rules (tracing-sdk.ts, D195). */
+const otelOf = (env: Record<string, string>) =>
+  Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('OTEL_')));
+
+function build(e: z.output<typeof EnvSchema>, otel: Record<string, string> = {}) {
   const production = e.NODE_ENV === 'production';
   return {
     env: e.NODE_ENV,
@@ -158,6 +162,7 @@ function build(e: z.output<typeof EnvSchema>) {
     events: { maxBufferBytes: e.SSE_MAX_BUFFER_BYTES, slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS },
     audio: { requireHttps: e.AUDIO_REQUIRE_HTTPS ?? e.NODE_ENV !== 'development' },
     logLevel: e.LOG_LEVEL,
+    otel,
     console: {
       simulatorUrl: e.SIMULATOR_URL?.replace(/\/+$/, ''),
       auditRetentionDays: e.AUDIT_RETENTION_DAYS,
@@ -199,5 +204,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return deepFreeze(build(parsed.data));
+  return deepFreeze(build(parsed.data, otelOf(cleaned as Record<string, string>)));
 }

@@ -2,6 +2,7 @@
 // reaches a log line: values under sensitive keys are masked, and phone numbers and e-mail addresses are
 // masked wherever they appear in a string (decision D33).
 import pino, { type Logger } from 'pino';
+import { traceFields } from './tracing.ts';
 
 export type { Logger };
 
@@ -42,6 +43,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'otto' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // trace_id and span_id of the active span, when tracing is on (D197)
+      mixin: traceFields,
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => maskPii(obj) as Record<string, unknown>,
