@@ -112,15 +112,22 @@ export function contextOf(traceparent: string | null | undefined): Context {
 }
 
 /**
- * The parent and links for work on a job: the job's stored trace; when the active span belongs to another
- * trace (a webhook's request), it is linked, so each trace leads to the other.
+ * The parent and links for work on a job: the active span when it is in the job's trace already, else the
+ * job's stored trace; the active span of another trace (a webhook's request) is linked, so each trace
+ * leads to the other.
  */
 export function jobSpanOptions(traceparent: string | null | undefined, attributes: Attributes): SpanOptions {
   const parent = contextOf(traceparent);
   const active = trace.getSpanContext(context.active());
   const stored = trace.getSpanContext(parent);
-  const links = active && stored && active.traceId !== stored.traceId ? [{ context: active }] : [];
-  return { parent: stored ? parent : context.active(), attributes, links };
+  // already inside the job's trace (a poll's completion): a child of the active span
+  if (!stored || (active && active.traceId === stored.traceId))
+    return { parent: context.active(), attributes };
+  return {
+    parent,
+    attributes,
+    links: active && trace.isSpanContextValid(active) ? [{ context: active }] : [],
+  };
 }
 
 /** The trace id of a stored `traceparent` (version-traceid-spanid-flags), or null. */

@@ -217,7 +217,10 @@ describe('one trace per call or visit', () => {
     const job = await terminalJob(s.db, { recording_session_id: sessionId }, 40_000);
     expect(job.job_status).toBe('succeeded');
     const { spans } = await traceOfJob(job_id, 'analysis');
-    const root = only(named(spans, 'POST /api/v1/recording-sessions/:id/upload-audio'), 'the upload span');
+    const root = only(
+      named(spans, 'POST /api/v1/recording-sessions/:session_id/upload-audio'),
+      'the upload span',
+    );
     expect(root.parentSpanId).toBe('');
     for (const stage of ['transcription', 'segmentation', 'analysis']) {
       const step = only(named(childrenOf(spans, root), `otto.step ${stage}`), `the ${stage} step`);
