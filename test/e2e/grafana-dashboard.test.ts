@@ -40,7 +40,10 @@ const PROMETHEUS_LABELS = ['instance', 'job'];
 /** What is wrong with one PromQL expression against what Otto exposes (empty: nothing). */
 function problemsOf(expr: string, exposed: Exposed): string[] {
   const problems: string[] = [];
-  const used = [...expr.matchAll(/\b(otto_[a-zA-Z0-9_:]*)\s*(\{[^}]*\})?/g)];
+  // Otto's own metrics, and the HTTP duration histograms named by the OpenTelemetry conventions (D199)
+  const used = [
+    ...expr.matchAll(/\b((?:otto_|http_server_request_|http_client_request_)[a-zA-Z0-9_:]*)\s*(\{[^}]*\})?/g),
+  ];
   if (used.length === 0) problems.push(`"${expr}" names no Otto metric`);
   const known = new Set<string>(PROMETHEUS_LABELS);
   for (const [, name = '', selector = ''] of used) {
@@ -143,5 +146,10 @@ describe('the Grafana dashboard', () => {
       '"sum by (tenant) (otto_jobs{state="failed"})" groups by tenant, which its metrics do not have',
     ]);
     expect(problemsOf('up', exposed)).toEqual(['"up" names no Otto metric']);
+    expect(
+      problemsOf('sum by (route) (rate(http_server_request_duration_seconds_count[5m]))', exposed),
+    ).toEqual([
+      '"sum by (route) (rate(http_server_request_duration_seconds_count[5m]))" groups by route, which its metrics do not have',
+    ]);
   });
 });
