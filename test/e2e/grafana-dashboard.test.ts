@@ -80,6 +80,7 @@ const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'docs/grafana/otto-das
 
 let s: Stack;
 let exposed: Exposed;
+let scraped: string;
 
 const ADMIN = { authorization: 'Bearer dev-admin-token' };
 const scrape = async () => (await fetch(`${s.otto.url}/metrics`, { headers: ADMIN })).text();
@@ -116,7 +117,8 @@ beforeAll(async () => {
     30_000,
   );
   await s.db.raw(`SELECT graphile_worker.add_job('dashboard_probe_no_worker_runs_this', '{}'::json)`);
-  exposed = parseExposition(await scrape());
+  scraped = await scrape();
+  exposed = parseExposition(scraped);
 });
 afterAll(async () => {
   await s?.close();
@@ -135,6 +137,37 @@ describe('the Grafana dashboard', () => {
       (p.targets ?? []).flatMap((t) => problemsOf(t.expr, exposed).map((x) => `${p.title}: ${x}`)),
     );
     expect(problems).toEqual([]);
+  });
+
+  it('exposes the HTTP durations in the OpenTelemetry conventions, and the deprecated name still (D199)', () => {
+    const series = (name: string, ...fragments: string[]) =>
+      scraped.split('\n').filter((l) => l.startsWith(`${name}{`) && fragments.every((f) => l.includes(f)));
+    expect(
+      series(
+        'http_server_request_duration_seconds_count',
+        'http_request_method="POST"',
+        'http_route="/api/v1/ops/companies/:company_id/test-traffic"',
+        'http_response_status_code="202"',
+      ),
+    ).toHaveLength(1);
+    expect(
+      series(
+        'http_client_request_duration_seconds_count',
+        'http_request_method="POST"',
+        'http_route="/api/v1/transcription/transcribe"',
+        'http_response_status_code="503"',
+        'error_type="503"',
+        'server_address="127.0.0.1"',
+      ),
+    ).toHaveLength(1);
+    expect(
+      series(
+        'otto_shunya_request_duration_seconds_count',
+        'endpoint="POST /api/v1/transcription/transcribe"',
+        'outcome="503"',
+      ),
+    ).toHaveLength(1);
+    expect(scraped).toMatch(/^# HELP otto_shunya_request_duration_seconds Deprecated/m);
   });
 
   it('would catch a query for a metric or a label Otto does not have', () => {
