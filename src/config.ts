@@ -101,6 +101,31 @@ export type Env = z.input<typeof EnvSchema>;
 const otelOf = (env: Record<string, string>) =>
   Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('OTEL_')));
 
+const OTEL_PROTOCOLS = ['http/protobuf', 'http/json'];
+const OTEL_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+
+/** The OTEL_* values tracing-sdk.ts would otherwise have to refuse at start (D195). */
+function otelProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'])
+    if (env[name] !== undefined && !OTEL_PROTOCOLS.includes(env[name]))
+      problems.push(`${name}: "${env[name]}" is not supported; use ${OTEL_PROTOCOLS.join(' or ')}`);
+  const sampler = env.OTEL_TRACES_SAMPLER;
+  if (sampler !== undefined && !OTEL_SAMPLERS.includes(sampler.toLowerCase()))
+    problems.push(`OTEL_TRACES_SAMPLER: "${sampler}" is not one of ${OTEL_SAMPLERS.join(', ')}`);
+  const arg = env.OTEL_TRACES_SAMPLER_ARG;
+  if (arg !== undefined && !(Number(arg) >= 0 && Number(arg) <= 1))
+    problems.push(`OTEL_TRACES_SAMPLER_ARG: expected a ratio from 0 to 1, got "${arg}"`);
+  return problems;
+}
+
 function build(e: z.output<typeof EnvSchema>, otel: Record<string, string> = {}) {
   const production = e.NODE_ENV === 'production';
   return {
@@ -203,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       }
     }
   }
+  problems.push(...otelProblems(cleaned as Record<string, string>));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return deepFreeze(build(parsed.data, otelOf(cleaned as Record<string, string>)));
 }

@@ -58,6 +58,9 @@ export async function startTracing(
   };
 }
 
+/** Whether spans are being exported (startTracing ran and has not shut down). */
+export const tracingOn = () => enabled;
+
 const tracer = () => trace.getTracer('otto');
 
 export interface SpanOptions {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, maskPii } from '../../src/logger.ts';
 import {
   currentTraceparent,
   inSpan,
@@ -94,7 +94,25 @@ describe('the SDK, from the OTEL_* variables', () => {
     expect(samplerOf({ OTEL_TRACES_SAMPLER: 'always_off' }).toString()).toBe('AlwaysOffSampler');
   });
 
-  it('refuses a protocol it does not speak, with a clear message', async () => {
+  it('loadConfig refuses a protocol, sampler or ratio the SDK would not take, with every problem listed', () => {
+    expect(() =>
+      loadConfig({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_TRACES_SAMPLER: 'sometimes',
+        OTEL_TRACES_SAMPLER_ARG: '2',
+      }),
+    ).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported[\s\S]*OTEL_TRACES_SAMPLER: "sometimes"[\s\S]*OTEL_TRACES_SAMPLER_ARG: expected a ratio/,
+    );
+    expect(
+      loadConfig({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      }).otel,
+    ).toEqual({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' });
+  });
+
+  it('the SDK refuses a protocol it does not speak, with a clear message', async () => {
     await expect(
       startTracing(
         { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
@@ -163,6 +181,11 @@ describe('the SDK, from the OTEL_* variables', () => {
       expect(traceIdOf(stored)).toBe(outer?.traceId);
       expect(lines[0]).toMatchObject({ msg: 'inside', trace_id: inner?.traceId, span_id: inner?.spanId });
       expect(lines[1]?.trace_id).toBeUndefined();
+      // an id of decimal digits only is not masked as a phone number
+      expect(maskPii({ span_id: '1234567890123456', trace_id: '12345678901234567890123456789012' })).toEqual({
+        span_id: '1234567890123456',
+        trace_id: '12345678901234567890123456789012',
+      });
       // after shutdown, tracing is off again
       await inSpan('after', {}, async (span) => expect(span.isRecording()).toBe(false));
     });

@@ -4,7 +4,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { Middleware } from 'koa';
 import type { Metrics } from '../../metrics.ts';
-import { inSpan, SpanKind } from '../../tracing.ts';
+import { inSpan, SpanKind, tracingOn } from '../../tracing.ts';
 import type { AppState } from '../context.ts';
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -27,7 +27,7 @@ export function telemetry(metrics?: Metrics): Middleware<AppState> {
       }
     };
     try {
-      if (UNTRACED.test(ctx.path)) await handle();
+      if (!tracingOn() || UNTRACED.test(ctx.path)) await handle();
       else await traced(ctx, method, handle);
     } finally {
       const route = (ctx as { _matchedRoute?: string })._matchedRoute;
