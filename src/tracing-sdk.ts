@@ -19,7 +19,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { Logger } from './logger.ts';
 import type { Tracing } from './tracing.ts';
 
-/** OTEL_EXPORTER_OTLP_HEADERS: `key=value,key2=value2`, values URL-encoded. */
+/** OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES: `key=value,key2=value2`, values URL-encoded. */
 export function parseHeaders(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of (text ?? '').split(',')) {
@@ -72,9 +72,12 @@ export function startSdk(otel: Record<string, string>, logger: Logger): Tracing 
   const exporter = protocol === 'http/json' ? new JsonExporter(options) : new ProtobufExporter(options);
   const delay = Number(otel.OTEL_BSP_SCHEDULE_DELAY);
   const provider = new NodeTracerProvider({
+    // OTEL_RESOURCE_ATTRIBUTES (same key=value list), OTEL_SERVICE_NAME over its service.name
     resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: otel.OTEL_SERVICE_NAME ?? 'otto',
       [ATTR_SERVICE_VERSION]: process.env.npm_package_version ?? '0.1.0',
+      ...parseHeaders(otel.OTEL_RESOURCE_ATTRIBUTES),
+      [ATTR_SERVICE_NAME]:
+        otel.OTEL_SERVICE_NAME ?? parseHeaders(otel.OTEL_RESOURCE_ATTRIBUTES)[ATTR_SERVICE_NAME] ?? 'otto',
     }),
     sampler: samplerOf(otel),
     spanProcessors: [

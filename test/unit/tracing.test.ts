@@ -136,6 +136,7 @@ describe('the SDK, from the OTEL_* variables', () => {
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
           OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20t0ken',
           OTEL_SERVICE_NAME: 'otto-proto-check',
+          OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging-eu,service.name=overridden',
         },
         silent,
       );
@@ -148,6 +149,8 @@ describe('the SDK, from the OTEL_* variables', () => {
       // protobuf strings are their UTF-8 bytes
       expect(post?.body.includes(Buffer.from('otto-proto-check'))).toBe(true);
       expect(post?.body.includes(Buffer.from('proto-span'))).toBe(true);
+      expect(post?.body.includes(Buffer.from('staging-eu'))).toBe(true);
+      expect(post?.body.includes(Buffer.from('overridden'))).toBe(false);
     });
 
     it('http/json: spans in a tree, log lines carrying trace_id and span_id, the traceparent stored', async () => {
