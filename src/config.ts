@@ -124,8 +124,38 @@ export function simulatorAllowed(e: Pick<ParsedEnv, 'NODE_ENV' | 'OTTO_ENABLE_SI
   return e.NODE_ENV !== 'production' || e.OTTO_ENABLE_SIMULATOR === true;
 }
 
-function build(e: ParsedEnv) {
+/** The OTEL_* variables, read by the OpenTelemetry SDK's rules (tracing-sdk.ts, D195). */
+const otelOf = (env: Record<string, string>) =>
+  Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('OTEL_')));
+
+const OTEL_PROTOCOLS = ['http/protobuf', 'http/json'];
+const OTEL_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+
+/** The OTEL_* values tracing-sdk.ts would otherwise have to refuse at start (D195). */
+function otelProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'])
+    if (env[name] !== undefined && !OTEL_PROTOCOLS.includes(env[name]))
+      problems.push(`${name}: "${env[name]}" is not supported; use ${OTEL_PROTOCOLS.join(' or ')}`);
+  const sampler = env.OTEL_TRACES_SAMPLER;
+  if (sampler !== undefined && !OTEL_SAMPLERS.includes(sampler.toLowerCase()))
+    problems.push(`OTEL_TRACES_SAMPLER: "${sampler}" is not one of ${OTEL_SAMPLERS.join(', ')}`);
+  const arg = env.OTEL_TRACES_SAMPLER_ARG;
+  if (arg !== undefined && !(Number(arg) >= 0 && Number(arg) <= 1))
+    problems.push(`OTEL_TRACES_SAMPLER_ARG: expected a ratio from 0 to 1, got "${arg}"`);
+  return problems;
+}
+
+function build(e: ParsedEnv, otel: Record<string, string> = {}) {
   const development = e.NODE_ENV === 'development';
+  const production = e.NODE_ENV === 'production';
   return {
     env: e.NODE_ENV,
     role: e.OTTO_ROLE,
@@ -198,6 +228,7 @@ function build(e: ParsedEnv) {
         .filter((h) => h !== ''),
     },
     logLevel: e.LOG_LEVEL,
+    otel,
     console: {
       /** npm start may start the simulator beside Otto (always outside production). */
       simulatorAllowed: simulatorAllowed(e),
@@ -287,6 +318,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   if (parsed.success) problems.push(...postureProblems(parsed.data));
+  problems.push(...otelProblems(cleaned as Record<string, string>));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return deepFreeze(build(parsed.data));
+  return deepFreeze(build(parsed.data, otelOf(cleaned as Record<string, string>)));
 }

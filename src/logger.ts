@@ -2,11 +2,14 @@
 // reaches a log line: values under sensitive keys are masked, and phone numbers and e-mail addresses are
 // masked wherever they appear in a string (decision D33).
 import pino, { type Logger } from 'pino';
+import { traceFields } from './tracing.ts';
 
 export type { Logger };
 
 const SENSITIVE_KEY =
   /^(customer_phone(_number)?|phone|email|address|customer_name|name|transcript(_text)?|text|raw_text|content|summary|objection_text|raw_body|audio_url|recording(_url)?|callrail_signing_key|authorization|signature)$/i;
+// a span id of 16 decimal digits would read as a phone number: trace ids are hex, never personal data
+const TRACE_KEY = /^(trace_id|span_id)$/;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // +1 217 555 0123, (217) 555-0123, 217.555.0123, +12175550123 …: 10 to 15 digits with separators
 const PHONE = /(?<![\w-])\+?\d[\d\s().-]{8,18}\d(?![\w-])/g;
@@ -30,7 +33,11 @@ export function maskPii(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value))
-      out[k] = SENSITIVE_KEY.test(k) && v !== null && v !== undefined ? '[redacted]' : maskPii(v, depth + 1);
+      out[k] = TRACE_KEY.test(k)
+        ? v
+        : SENSITIVE_KEY.test(k) && v !== null && v !== undefined
+          ? '[redacted]'
+          : maskPii(v, depth + 1);
     return out;
   }
   return value;
@@ -42,6 +49,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'otto' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // trace_id and span_id of the active span, when tracing is on (D197)
+      mixin: traceFields,
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => maskPii(obj) as Record<string, unknown>,

@@ -26,6 +26,7 @@ import { createWorkerPool, type RunningWorker, startWorker } from './pipeline/wo
 import { shunyaClientFromConfig } from './shunya/client.ts';
 import { instrumentedFetch } from './shunya/instrument.ts';
 import type { ShunyaClient } from './shunya/types.ts';
+import { startTracing } from './tracing.ts';
 
 export interface RunningOtto {
   url: string;
@@ -52,6 +53,8 @@ export async function startOtto(
   logger: Logger = createLogger(config.logLevel),
   opts: StartOptions = {},
 ): Promise<RunningOtto> {
+  // before anything makes a span; the SDK is imported only when OTEL_* ask for export (D195)
+  const tracing = await startTracing(config.otel, logger);
   const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() }));
   const db = createDb(database.url, config.db.poolMax, logger);
   if (opts.migrate ?? true) {
@@ -161,6 +164,7 @@ export async function startOtto(
         await listener.stop();
         await db.destroy();
         await database.stop();
+        await tracing?.shutdown();
         logger.info('otto stopped');
       })();
       return closed;

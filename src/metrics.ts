@@ -7,7 +7,10 @@ import type { BreakerState } from './shunya/types.ts';
 export interface Metrics {
   registry: Registry;
   webhookDeliveries: Counter<'verdict'>;
+  /** deprecated name, kept for one release beside httpClientDuration (D199) */
   shunyaRequests: Histogram<'endpoint' | 'outcome'>;
+  httpServerDuration: Histogram<ServerLabel>;
+  httpClientDuration: Histogram<ServerLabel | 'server_address'>;
   breakerOpens: Counter<'endpoint'>;
   streamSubscribers: Gauge;
   unmappedValues: Counter<'field'>;
@@ -17,6 +20,13 @@ export interface Metrics {
   authFailures: Counter<'surface'>;
   authThrottled: Counter<'surface'>;
 }
+
+type ServerLabel = 'http_request_method' | 'http_route' | 'http_response_status_code' | 'error_type';
+
+/** The OpenTelemetry semantic conventions' advised buckets for HTTP durations, in seconds (D199). */
+export const HTTP_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
 
 const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -153,9 +163,30 @@ export function createMetrics(
     }),
     shunyaRequests: new Histogram({
       name: 'otto_shunya_request_duration_seconds',
-      help: 'Shunya HTTP requests (each attempt) by endpoint template and outcome',
+      help: 'Deprecated (D199): use http_client_request_duration_seconds. Shunya HTTP requests (each attempt) by endpoint template and outcome',
       labelNames: ['endpoint', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    // http.server.request.duration and http.client.request.duration as Prometheus names them (D199)
+    httpServerDuration: new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Duration of HTTP requests Otto served, by method, route template, status and error.type',
+      labelNames: ['http_request_method', 'http_route', 'http_response_status_code', 'error_type'],
+      buckets: HTTP_DURATION_BUCKETS,
+      registers,
+    }),
+    httpClientDuration: new Histogram({
+      name: 'http_client_request_duration_seconds',
+      help: "Duration of Otto's HTTP requests to Shunya (each attempt), by method, route template, status, error.type and server",
+      labelNames: [
+        'http_request_method',
+        'http_route',
+        'http_response_status_code',
+        'error_type',
+        'server_address',
+      ],
+      buckets: HTTP_DURATION_BUCKETS,
       registers,
     }),
     breakerOpens: new Counter({

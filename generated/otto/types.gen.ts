@@ -334,6 +334,10 @@ export type JobSummary = {
      * For a pending job: the earliest time admission can start it, from its retry time and the tenant's jobs-per-hour quota (§11.2; the jobs admitted in the last hour and the jobs ahead of it in the tenant's queue). A free slot (§11.2's concurrency limit) may still be waited for. Null for a job that is not pending.
      */
     expected_start_at: DateTime | null;
+    /**
+     * The OpenTelemetry trace id (32 hex digits) of the job's trace: the request that created it, its steps, Shunya requests, webhooks, polls and completions (D196). Look it up in the tracing backend. Null when tracing was off when the job was created.
+     */
+    trace_id?: string | null;
 };
 
 export type JobList = {

@@ -347,7 +347,8 @@ export const zJobSummary = z.object({
     created_at: zDateTime,
     updated_at: zDateTime,
     completed_at: zDateTime.nullable(),
-    expected_start_at: zDateTime.nullable()
+    expected_start_at: zDateTime.nullable(),
+    trace_id: z.string().regex(/^[0-9a-f]{32}$/).nullish()
 });
 
 export const zJobList = z.object({

@@ -787,6 +787,11 @@ export interface components {
          */
         XRequestId: string;
         /**
+         * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        Traceparent: string;
+        /**
          * @description API version requested.
          * @example v1
          */
@@ -864,6 +869,11 @@ export interface operations {
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
                 /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
+                /**
                  * @description API version requested.
                  * @example v1
                  */
@@ -928,6 +938,11 @@ export interface operations {
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
                 /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
+                /**
                  * @description API version requested.
                  * @example v1
                  */
@@ -982,6 +997,11 @@ export interface operations {
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
                 /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
+                /**
                  * @description API version requested.
                  * @example v1
                  */
@@ -1035,6 +1055,11 @@ export interface operations {
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
+                /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
                 /**
                  * @description API version requested.
                  * @example v1
@@ -1096,6 +1121,11 @@ export interface operations {
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
                 /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
+                /**
                  * @description API version requested.
                  * @example v1
                  */
@@ -1149,6 +1179,11 @@ export interface operations {
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
+                /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
                 /**
                  * @description API version requested.
                  * @example v1
@@ -1208,6 +1243,11 @@ export interface operations {
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
+                /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
                 /**
                  * @description API version requested.
                  * @example v1
@@ -1274,6 +1314,11 @@ export interface operations {
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
                 /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
+                /**
                  * @description API version requested.
                  * @example v1
                  */
@@ -1327,6 +1372,11 @@ export interface operations {
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 "X-Request-ID"?: components["parameters"]["XRequestId"];
+                /**
+                 * @description W3C Trace Context (https://www.w3.org/TR/trace-context/): sent by Otto when it exports OpenTelemetry traces, naming the client span of this attempt (each retry has its own). Shunya MAY continue the trace (make its spans children of this one) and MAY ignore the header; it changes nothing in the request's meaning and is not part of any signature or idempotency comparison.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
                 /**
                  * @description API version requested.
                  * @example v1

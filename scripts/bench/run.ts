@@ -2,6 +2,7 @@
 //                  [--workers N --apis M] [--phases half,target,...] [--profile]
 // npm run bench -- --baseline <git ref> [--rounds 2] [--rate …] [--seconds …] [--workers N --apis M]
 // npm run bench -- --against <git ref> [--phases …]   the same phases, Otto from another source tree
+// npm run bench -- --phases tracing [--rounds 2] [--rate …]   CPU per call, OpenTelemetry tracing off and on
 //
 // Drives CSR calls through CallRail's trigger against Otto and the Shunya simulator, each in its own
 // process (Otto as one process, or as M API and N worker processes), on an embedded Postgres with its
@@ -29,6 +30,7 @@ import { type PhaseResult, progressBar, runPhase } from './phase.ts';
 import { noopJobsPerSecond } from './reference.ts';
 import { renderMarkdown, renderSvg } from './report.ts';
 import { profileDirOf, type System, startSystem } from './system.ts';
+import { runTracingAb, type TracingAbResult, tracingMarkdown } from './tracing.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,7 +65,8 @@ const settings = {
   phases: (args.phases ?? '').split(',').map((s) => s.trim()),
   quick,
 };
-const PHASES = ['half', 'target', 'half-reached', 'sla', 'fairness', 'fairness-off', 'reference'];
+// `tracing` (D201) is not in the default list: it asks for its own runs
+const PHASES = ['half', 'target', 'half-reached', 'sla', 'fairness', 'fairness-off', 'reference', 'tracing'];
 for (const p of settings.phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase ${p}`);
 const wants = (p: string) => settings.phases.includes(p);
 
@@ -78,6 +81,8 @@ export interface BenchResult {
   ab?: AbResult;
   /** the working tree's throughput ÷ the baseline's, with --baseline */
   abRatio?: number;
+  /** CPU per call with tracing off and on (--phases tracing, D201) */
+  tracing?: TracingAbResult;
 }
 
 /** The source tree the phases run Otto from: this repository, or --against's ref. */
@@ -243,6 +248,19 @@ async function main() {
       await loadPhases(pg, result);
       await fairnessPhases(pg, result);
       await referencePhase(pg, result);
+      if (wants('tracing'))
+        result.tracing = await runTracingAb(
+          pg,
+          {
+            rounds: Number(args.rounds),
+            rate: settings.rate / 2,
+            seconds: Math.min(settings.seconds, 30),
+            tenants: settings.tenants,
+            concurrency: settings.workerConcurrency,
+            layout: settings.layout,
+          },
+          progressBar,
+        );
     }
   } finally {
     await pg.stop();
@@ -252,8 +270,9 @@ async function main() {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(path.join(dir, `${stamp}.svg`), renderSvg(result));
-  await writeFile(path.join(dir, `${stamp}.md`), renderMarkdown(result, `${stamp}.svg`));
-  console.log(`\n${renderMarkdown(result, `${stamp}.svg`)}\nWritten to bench/results/${stamp}.{json,md,svg}`);
+  const markdown = `${renderMarkdown(result, `${stamp}.svg`)}${result.tracing ? `\n${tracingMarkdown(result.tracing)}` : ''}`;
+  await writeFile(path.join(dir, `${stamp}.md`), markdown);
+  console.log(`\n${markdown}\nWritten to bench/results/${stamp}.{json,md,svg}`);
 }
 
 await main();

@@ -13,6 +13,7 @@ import { authFailureLimiter, provideLimiter } from './middleware/auth-failures.t
 import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { sameOriginWrites } from './middleware/same-origin.ts';
+import { telemetry } from './middleware/telemetry.ts';
 import { callRailRoutes } from './routes/callrail.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -49,6 +50,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>();
   app.proxy = false;
   app.silent = true; // errors are answered and logged by errorEnvelope, not printed by Koa
+  app.use(telemetry(deps.metrics));
   app.use(requestId(deps.logger));
   app.use(errorEnvelope());
   app.use(sameOriginWrites(deps.config));

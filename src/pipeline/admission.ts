@@ -4,6 +4,7 @@
 // minute, which also finds tenants waiting for their hourly quota, puts back in line a job whose step was
 // lost (transitions/requeue.ts), and corrects a slot count that disagrees with the jobs (it never should).
 import { retryConflicts } from '../db/tx.ts';
+import { inSpan } from '../tracing.ts';
 import type { PipelineDeps } from './deps.ts';
 import { admit, limitsOf, requeueLost } from './transitions/index.ts';
 
@@ -11,7 +12,17 @@ type Deps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
 
 /** Admission for one tenant, run again when Postgres picks it as a deadlock victim (D44); the ids admitted. */
 export const admitTenant = (deps: Deps, companyId: string): Promise<string[]> =>
-  retryConflicts(() => admit(deps.db, companyId, limitsOf(deps.config), deps.clock.now()));
+  inSpan(
+    'otto.admission',
+    { onlyInTrace: true, attributes: { 'otto.company_id': companyId } },
+    async (span) => {
+      const admitted = await retryConflicts(() =>
+        admit(deps.db, companyId, limitsOf(deps.config), deps.clock.now()),
+      );
+      span.setAttribute('otto.admitted', admitted.length);
+      return admitted;
+    },
+  );
 
 /** A running job idle this long with no step and nothing at Shunya has lost its step. */
 const LOST_AFTER_MS = 10 * 60_000;

@@ -5,10 +5,11 @@
 // costs an attempt, a permanent one fails the job.
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { Submitted } from '../shunya/types.ts';
+import { inSpan, jobSpanOptions } from '../tracing.ts';
 import { type CompletionResult, completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
 import { attemptFailed } from './failure.ts';
-import type { JobRow, OperationRow } from './model.ts';
+import { type JobRow, jobAttributes, type OperationRow } from './model.ts';
 import { shunyaFailure } from './shunya-failure.ts';
 import {
   isShunyaJobIdTaken,
@@ -57,8 +58,15 @@ async function submit(deps: PipelineDeps, job: JobRow, op: OperationRow): Promis
 export async function advance(deps: PipelineDeps, jobId: string): Promise<void> {
   const found = await runningJobAndOperation(deps.db, jobId);
   if (!found) return;
-  const { job } = found;
-  let { op } = found;
+  // the step joins the job's trace, whichever process runs it and however late (D196)
+  const attributes = jobAttributes(found.job, found.op.kind);
+  await inSpan(`otto.step ${found.job.stage}`, jobSpanOptions(found.job.trace_context, attributes), () =>
+    step(deps, found.job, found.op),
+  );
+}
+
+async function step(deps: PipelineDeps, job: JobRow, found: OperationRow): Promise<void> {
+  let op = found;
   const log = deps.logger.child({ job_id: job.id, company_id: job.company_id, stage: job.stage });
   // a retry of a stage whose last operation failed: a new operation, with a new Idempotency-Key
   if (op.status === 'failed') op = await replaceFailedOperation(deps.db, job, op);

@@ -8,12 +8,13 @@
 import { retryConflicts } from '../db/tx.ts';
 import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
+import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { admitTenant } from './admission.ts';
 import { type StageResult, stageEffects } from './apply.ts';
 import type { PipelineDeps } from './deps.ts';
 import { attemptFailed } from './failure.ts';
-import { isTerminal, type JobRow, type OperationRow } from './model.ts';
+import { isTerminal, type JobRow, jobAttributes, type OperationRow } from './model.ts';
 import { jobError, operationAndJob, settleFailedOperation } from './store.ts';
 import { completeStage } from './transitions/index.ts';
 
@@ -57,8 +58,35 @@ export async function completeOperation(
   /** the operation and its job as the caller just read them (saves a read) */
   found?: Found,
 ): Promise<CompletionResult> {
+  const first = found ?? (await operationAndJob(deps.db, operationId));
+  if (!first) throw new Error(`No operation ${operationId}`);
+  // in the job's trace; a webhook's own request span is linked (D196)
+  const attributes = {
+    ...jobAttributes(first.job, first.op.kind),
+    'otto.operation_id': operationId,
+    'otto.source': source,
+  };
+  return inSpan(
+    `otto.complete ${first.op.kind}`,
+    jobSpanOptions(first.job.trace_context, attributes),
+    async (span) => {
+      const r = await completeRounds(deps, operationId, outcome, source, adopt, first);
+      span.setAttribute('otto.verdict', r.verdict);
+      return r;
+    },
+  );
+}
+
+async function completeRounds(
+  deps: PipelineDeps,
+  operationId: string,
+  outcome: Outcome,
+  source: 'webhook' | 'poll' | 'sync',
+  adopt: { shunyaJobId: string } | undefined,
+  found: Found,
+): Promise<CompletionResult> {
   const log = deps.logger.child({ operation_id: operationId, source });
-  let read = found;
+  let read: Found | undefined = found;
   for (let round = 1; ; round++) {
     const current = read ?? (await operationAndJob(deps.db, operationId));
     read = undefined;
@@ -135,6 +163,12 @@ async function decideAndWrite(
     now,
   });
   if (!r.applied) return null;
+  // what the completion wrote, on its span (D196)
+  annotate({
+    'otto.domain_writes': effects.domain.filter((p) => p !== null).length,
+    'otto.events': effects.events.map((e) => e.type),
+    'otto.job_ended': r.ended,
+  });
   if (r.ended) deps.logger.info({ job_id: job.id, job_type: job.job_type }, 'job succeeded');
   if (r.freedSlot) await admitTenant(deps, job.company_id);
   reportUnmapped(deps, job, op, (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? []);

@@ -40,6 +40,8 @@ interface JobBase {
   completed_at: Date | null;
   /** when admission first started it (the hourly quota counts these, D98) */
   admitted_at: Date | null;
+  /** the W3C `traceparent` of the request that created it, when tracing was on (D196) */
+  trace_context: string | null;
 }
 
 export interface CsrCallJob extends JobBase {
@@ -96,3 +98,12 @@ export const isTerminal = (s: JobStatus) => s === 'succeeded' || s === 'failed' 
 
 /** Shunya's call id of the job's call or session (the `call_id` of every Shunya request, §4). */
 export const shunyaCallId = (job: JobRow): number => job.input_payload.shunya_call_id;
+
+/** A job's span attributes (D196). */
+export const jobAttributes = (job: JobRow, kind: string) => ({
+  'otto.job_id': job.id,
+  'otto.company_id': job.company_id,
+  'otto.job_type': job.job_type,
+  'otto.stage': kind,
+  'otto.attempt': job.attempts,
+});

@@ -3,9 +3,10 @@
 // Still running → poll again after 5, 10, 30, 60, 300 s, then every 300 s, until the job times out (24 h).
 import type { Logger } from '../logger.ts';
 import type { JobStatus } from '../shunya/types.ts';
+import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
 import { completeOperation } from './complete.ts';
 import type { PipelineDeps } from './deps.ts';
-import { isTerminal, type OperationRow, shunyaCallId } from './model.ts';
+import { isTerminal, type JobRow, jobAttributes, type OperationRow, shunyaCallId } from './model.ts';
 import { type ShunyaFailure, shunyaFailure } from './shunya-failure.ts';
 import { jobError, operationAndJob } from './store.ts';
 import { pollAgain } from './transitions/index.ts';
@@ -28,7 +29,13 @@ export async function poll(deps: PipelineDeps, operationId: string): Promise<voi
   const found = await operationAndJob(deps.db, operationId);
   // the webhook won, the operation was superseded, or its job ended
   if (found?.op.status !== 'submitted' || isTerminal(found.job.job_status)) return;
-  const { op, job } = found;
+  const attributes = { ...jobAttributes(found.job, found.op.kind), 'otto.poll_count': found.op.poll_count };
+  await inSpan(`otto.poll ${found.op.kind}`, jobSpanOptions(found.job.trace_context, attributes), () =>
+    pollOnce(deps, found),
+  );
+}
+
+async function pollOnce(deps: PipelineDeps, { op, job }: { op: OperationRow; job: JobRow }): Promise<void> {
   const callId = shunyaCallId(job);
   const log = deps.logger.child({
     operation_id: op.id,
@@ -39,6 +46,7 @@ export async function poll(deps: PipelineDeps, operationId: string): Promise<voi
 
   try {
     const s = await status(deps, op, callId);
+    annotate({ 'otto.shunya_state': s.state });
     if (s.state === 'completed') {
       const raw = await result(deps, op, callId);
       const r = await completeOperation(deps, op.id, { status: 'completed', result: raw }, 'poll');

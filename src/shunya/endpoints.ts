@@ -35,8 +35,13 @@ const TEMPLATES = Object.values(shunyaEndpoints).map((e) => ({
   re: new RegExp(`^${e.path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
 }));
 
+/** The endpoint of a concrete request, or undefined. */
+export function endpointOfRequest(method: string, pathname: string): Endpoint | undefined {
+  return TEMPLATES.find((t) => t.e.method === method && t.re.test(pathname))?.e;
+}
+
 /** The template label of a concrete request (for metrics of each HTTP attempt); `other` when unknown. */
 export function labelOfRequest(method: string, pathname: string): string {
-  const hit = TEMPLATES.find((t) => t.e.method === method && t.re.test(pathname));
-  return hit ? endpointLabel(hit.e) : 'other';
+  const hit = endpointOfRequest(method, pathname);
+  return hit ? endpointLabel(hit) : 'other';
 }

@@ -2,6 +2,7 @@
 // Per attempt: a new JWT, X-UWC-Timestamp and X-Signature. Per operation: the same X-Request-ID and
 // Idempotency-Key, and the same body bytes (serialised once by the caller).
 import type { Logger } from '../logger.ts';
+import { activeTrace, injectTraceHeaders, inSpan, type Span, SpanKind, SpanStatusCode } from '../tracing.ts';
 import { type JwtSettings, mintJwt, signBody } from './auth.ts';
 import { BreakerFailure, type BreakerRegistry } from './breakers.ts';
 import { isUncataloguedShunyaCode } from './catalogue.ts';
@@ -21,7 +22,8 @@ export interface AttemptHeaders {
     'X-Signature'?: string;
     'Idempotency-Key'?: string;
   };
-  other: { Authorization?: string; Accept: string };
+  /** `traceparent` (and `tracestate`) when tracing: Shunya MAY continue the trace (D198) */
+  other: { Authorization?: string; Accept: string; traceparent?: string; tracestate?: string };
 }
 
 export interface WireResponse {
@@ -73,7 +75,7 @@ export async function executeOperation(
     if (op.opts.signal?.aborted) throw op.opts.signal.reason;
     log.debug({ attempt }, 'shunya request');
     const run = await s.breakers.run(endpoint, tenant, async () => {
-      const a = await attemptOnce(op, s, endpoint);
+      const a = await tracedAttempt(op, s, endpoint, attempt);
       if (a.kind === 'error' && a.error.meaning.countsAgainstBreaker) throw new BreakerFailure(a);
       return a;
     });
@@ -159,9 +161,46 @@ async function headersFor(op: Operation, s: ExecutorSettings): Promise<AttemptHe
   return { contract, other };
 }
 
-async function attemptOnce(op: Operation, s: ExecutorSettings, endpoint: string): Promise<Attempt> {
+/** Each attempt is a client span of its own (a retry is a new span), in the trace of the work that asks (D197). */
+function tracedAttempt(op: Operation, s: ExecutorSettings, endpoint: string, attempt: number) {
+  if (!activeTrace()) return attemptOnce(op, s, endpoint);
+  const attributes = {
+    'http.request.method': op.endpoint.method,
+    'url.template': op.endpoint.path,
+    'http.request.resend_count': attempt - 1,
+    'otto.attempt': attempt,
+    'otto.request_id': op.opts.requestId,
+    ...(op.companyId ? { 'otto.company_id': op.companyId } : {}),
+  };
+  return inSpan(endpoint, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    const a = await attemptOnce(op, s, endpoint, span);
+    describeAttempt(span, a);
+    return a;
+  });
+}
+
+function describeAttempt(span: Span, a: Attempt): void {
+  if (a.kind === 'ok') span.setAttribute('http.response.status_code', a.status);
+  if (a.kind !== 'error') return;
+  const e = a.error;
+  if (e.httpStatus !== null) span.setAttribute('http.response.status_code', e.httpStatus);
+  if (e.requestId) span.setAttribute('shunya.request_id', e.requestId);
+  span.setAttributes({
+    'error.type': e.httpStatus !== null ? String(e.httpStatus) : e.errorCode,
+    'shunya.error_code': e.errorCode,
+  });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+}
+
+async function attemptOnce(
+  op: Operation,
+  s: ExecutorSettings,
+  endpoint: string,
+  span?: Span,
+): Promise<Attempt> {
   const ctx = { ottoRequestId: op.opts.requestId, endpoint, now: s.now };
   const headers = await headersFor(op, s);
+  injectTraceHeaders(headers.other);
   const timeout = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -171,6 +210,8 @@ async function attemptOnce(op: Operation, s: ExecutorSettings, endpoint: string)
   const signal = op.opts.signal ? AbortSignal.any([op.opts.signal, timeout.signal]) : timeout.signal;
   try {
     const { response, data, error } = await op.send(headers, signal);
+    const shunyaRequestId = response.headers.get('x-request-id');
+    if (span && shunyaRequestId) span.setAttribute('shunya.request_id', shunyaRequestId);
     const c = classifyOutcome(
       {
         kind: 'response',

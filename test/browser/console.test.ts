@@ -41,6 +41,8 @@ afterAll(async () => {
   await s?.close();
 });
 
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+
 const jobIdOf = async (p: Page) => {
   const link = p.getByRole('link', { name: /follow job/ });
   await link.waitFor();
@@ -125,12 +127,13 @@ describe('the console, in development on loopback', () => {
     expect((await s.db('shunya_jobs').where({ id: jobId }).first()).job_status).toBe('succeeded');
   }, 120_000);
 
-  it('shows when a waiting job is expected to start, in the list and in its journey', async () => {
+  it('shows when a waiting job is expected to start, in the list and in its journey, and its trace id', async () => {
     const company = await buildCompany(s.db);
     const { jobId } = await buildCallJob(s.db, company.id, {
       attempts: 1,
       admitted_at: new Date(),
       next_attempt_at: new Date(Date.now() + 10 * 60_000),
+      trace_context: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
     });
     await page.goto(`${consoleUrl}#/jobs?company=${company.id}`);
     const row = page.locator('tr', { has: page.locator(`code[title="${jobId}"]`) });
@@ -138,6 +141,8 @@ describe('the console, in development on loopback', () => {
     expect(await row.locator('td[data-label="Expected start"]').textContent()).toMatch(/^in (9|10) min$/);
     await row.getByRole('link').click();
     await page.getByText(/expected to start in (9|10) min/).waitFor();
+    // the trace to look up in the tracing backend (D196)
+    expect(await page.locator(`dd.trace-id code[title="${TRACE_ID}"]`).textContent()).toBe(TRACE_ID);
   });
 
   it('draws the charts from what Otto measured', async () => {

@@ -41,7 +41,10 @@ const PROMETHEUS_LABELS = ['instance', 'job'];
 /** What is wrong with one PromQL expression against what Otto exposes (empty: nothing). */
 function problemsOf(expr: string, exposed: Exposed): string[] {
   const problems: string[] = [];
-  const used = [...expr.matchAll(/\b(otto_[a-zA-Z0-9_:]*)\s*(\{[^}]*\})?/g)];
+  // Otto's own metrics, and the HTTP duration histograms named by the OpenTelemetry conventions (D199)
+  const used = [
+    ...expr.matchAll(/\b((?:otto_|http_server_request_|http_client_request_)[a-zA-Z0-9_:]*)\s*(\{[^}]*\})?/g),
+  ];
   if (used.length === 0) problems.push(`"${expr}" names no Otto metric`);
   const known = new Set<string>(PROMETHEUS_LABELS);
   for (const [, name = '', selector = ''] of used) {
@@ -78,6 +81,7 @@ const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'docs/grafana/otto-das
 
 let s: Stack;
 let exposed: Exposed;
+let scraped: string;
 
 const ADMIN = TEST_ADMIN;
 const scrape = async () => (await fetch(`${s.otto.url}/metrics`, { headers: ADMIN })).text();
@@ -114,7 +118,8 @@ beforeAll(async () => {
     30_000,
   );
   await s.db.raw(`SELECT graphile_worker.add_job('dashboard_probe_no_worker_runs_this', '{}'::json)`);
-  exposed = parseExposition(await scrape());
+  scraped = await scrape();
+  exposed = parseExposition(scraped);
 });
 afterAll(async () => {
   await s?.close();
@@ -135,6 +140,37 @@ describe('the Grafana dashboard', () => {
     expect(problems).toEqual([]);
   });
 
+  it('exposes the HTTP durations in the OpenTelemetry conventions, and the deprecated name still (D199)', () => {
+    const series = (name: string, ...fragments: string[]) =>
+      scraped.split('\n').filter((l) => l.startsWith(`${name}{`) && fragments.every((f) => l.includes(f)));
+    expect(
+      series(
+        'http_server_request_duration_seconds_count',
+        'http_request_method="POST"',
+        'http_route="/api/v1/ops/companies/:company_id/test-traffic"',
+        'http_response_status_code="202"',
+      ),
+    ).toHaveLength(1);
+    expect(
+      series(
+        'http_client_request_duration_seconds_count',
+        'http_request_method="POST"',
+        'http_route="/api/v1/transcription/transcribe"',
+        'http_response_status_code="503"',
+        'error_type="503"',
+        'server_address="127.0.0.1"',
+      ),
+    ).toHaveLength(1);
+    expect(
+      series(
+        'otto_shunya_request_duration_seconds_count',
+        'endpoint="POST /api/v1/transcription/transcribe"',
+        'outcome="503"',
+      ),
+    ).toHaveLength(1);
+    expect(scraped).toMatch(/^# HELP otto_shunya_request_duration_seconds Deprecated/m);
+  });
+
   it('would catch a query for a metric or a label Otto does not have', () => {
     expect(problemsOf('rate(otto_jobs_processed_total[5m])', exposed)).toEqual([
       'otto_jobs_processed_total is not exposed by Otto',
@@ -144,5 +180,10 @@ describe('the Grafana dashboard', () => {
       '"sum by (tenant) (otto_jobs{state="failed"})" groups by tenant, which its metrics do not have',
     ]);
     expect(problemsOf('up', exposed)).toEqual(['"up" names no Otto metric']);
+    expect(
+      problemsOf('sum by (route) (rate(http_server_request_duration_seconds_count[5m]))', exposed),
+    ).toEqual([
+      '"sum by (route) (rate(http_server_request_duration_seconds_count[5m]))" groups by route, which its metrics do not have',
+    ]);
   });
 });

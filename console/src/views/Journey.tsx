@@ -126,6 +126,14 @@ function Summary({ j, trigger }: { j: JobJourney['job']; trigger: JobJourney['tr
       </dd>
       <dt>Type</dt>
       <dd>{j.job_type === 'csr_call' ? 'CSR call' : 'sales visit'}</dd>
+      {j.trace_id ? (
+        <>
+          <dt>Trace</dt>
+          <dd class="trace-id">
+            <Id value={j.trace_id} short={32} />
+          </dd>
+        </>
+      ) : null}
       <dt>Tenant</dt>
       <dd>
         <a href={href('jobs', { company: j.company_id })}>

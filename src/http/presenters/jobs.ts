@@ -2,6 +2,7 @@
 import type { JobDetail, JobSummary } from '../../../generated/otto/types.gen.ts';
 import type { JobHistory } from '../../pipeline/job-queries.ts';
 import type { JobRow } from '../../pipeline/model.ts';
+import { traceIdOf } from '../../tracing.ts';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -23,6 +24,7 @@ export function presentJob(j: JobRow, expectedStart: Date | null): JobSummary {
     updated_at: iso(j.updated_at) as string,
     completed_at: iso(j.completed_at),
     expected_start_at: iso(expectedStart),
+    trace_id: traceIdOf(j.trace_context),
   };
 }
 

@@ -4,19 +4,20 @@
 import type { Db, Tx } from '../../db/knex.ts';
 import { compose, type Part, part, run } from '../../db/statement.ts';
 import type { RecordingSessionRow } from '../../domain/recording-sessions.ts';
+import { currentTraceparent } from '../../tracing.ts';
 import type { JobRow } from '../model.ts';
 
 /** A CSR call's job, for the call that part `call` returns (e.g. inserted): RETURNING the job row. */
 export function csrCallJobPart(name: string, call: string, audioUrl: string, maxAttempts: number): Part {
   return part(
     name,
-    `INSERT INTO shunya_jobs (company_id, job_type, call_id, input_payload, max_attempts)
+    `INSERT INTO shunya_jobs (company_id, job_type, call_id, input_payload, max_attempts, trace_context)
      SELECT company_id, 'csr_call', id,
             jsonb_build_object('call_id', id, 'shunya_call_id', shunya_call_id, 'audio_url', ?::text, 'call_type', 'csr_call'),
-            ?::int
+            ?::int, ?::text
      FROM ${call}
      RETURNING *`,
-    [audioUrl, maxAttempts],
+    [audioUrl, maxAttempts, currentTraceparent()],
   );
 }
 
@@ -57,9 +58,9 @@ export async function createSalesVisitJob(
     call_type: 'sales_call',
   };
   const res = await tx.raw(
-    `INSERT INTO shunya_jobs (company_id, job_type, recording_session_id, input_payload, max_attempts)
-     VALUES (?, 'sales_visit', ?, ?::jsonb, ?) RETURNING *`,
-    [session.company_id, session.id, JSON.stringify(input), maxAttempts],
+    `INSERT INTO shunya_jobs (company_id, job_type, recording_session_id, input_payload, max_attempts, trace_context)
+     VALUES (?, 'sales_visit', ?, ?::jsonb, ?, ?) RETURNING *`,
+    [session.company_id, session.id, JSON.stringify(input), maxAttempts, currentTraceparent()],
   );
   return res.rows[0] as JobRow;
 }

@@ -1,0 +1,118 @@
+// `npm run bench -- --phases tracing`: CPU per call with OpenTelemetry tracing off and on (D201). The same
+// load, alternately without OTEL_* and with them pointing at an OTLP/HTTP sink in this process (it answers
+// 200 and keeps nothing, like a collector that keeps up), each round on a fresh database and fresh
+// processes; the issue's bar is tracing on costing at most 10 % more Otto CPU per call.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Layout, PgServer } from '../lib/stack.ts';
+import { type PhaseResult, type Progress, runPhase } from './phase.ts';
+import { startSystem } from './system.ts';
+
+export interface TracingAbResult {
+  rate: number;
+  seconds: number;
+  rounds: {
+    tracing: 'off' | 'on';
+    cpuMsPerCall: number;
+    sustainedCallsPerS: number;
+    machineCpuUse: number;
+  }[];
+  offCpuMsPerCall: number;
+  onCpuMsPerCall: number;
+  /** on ÷ off − 1: the extra CPU per call tracing costs */
+  overhead: number;
+  exportedRequests: number;
+}
+
+const ottoCpu = (r: PhaseResult) => Object.values(r.cpuMsPerCall).reduce((a, b) => a + b, 0);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+
+async function otlpSink() {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function runTracingAb(
+  pg: PgServer,
+  o: { rounds: number; rate: number; seconds: number; tenants: number; concurrency: number; layout: Layout },
+  progress: Progress,
+): Promise<TracingAbResult> {
+  const sink = await otlpSink();
+  const rounds: TracingAbResult['rounds'] = [];
+  try {
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const tracing of ['off', 'on'] as const) {
+        const name = `tracing ${tracing} round ${round}`;
+        console.log(`Tracing A/B: ${name}`);
+        const database = `otto_tracing_${tracing}_${round}`;
+        const env: Record<string, string> =
+          tracing === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'otto-bench' } : {};
+        const sys = await startSystem({
+          pg,
+          database,
+          layout: o.layout,
+          concurrency: o.concurrency,
+          tenants: o.tenants,
+          env,
+        });
+        try {
+          await runPhase(sys, `${name} warm-up`, 20, 3, progress);
+          const r = await runPhase(sys, name, o.rate, o.seconds, progress);
+          rounds.push({
+            tracing,
+            cpuMsPerCall: ottoCpu(r),
+            sustainedCallsPerS: r.sustainedCallsPerS,
+            machineCpuUse: r.machineCpuUse,
+          });
+          console.log(`  ${ottoCpu(r).toFixed(2)} ms Otto CPU per call`);
+        } finally {
+          await sys.stop();
+          await pg.dropDatabase(database);
+        }
+      }
+    }
+  } finally {
+    await sink.close();
+  }
+  const off = mean(rounds.filter((r) => r.tracing === 'off').map((r) => r.cpuMsPerCall));
+  const on = mean(rounds.filter((r) => r.tracing === 'on').map((r) => r.cpuMsPerCall));
+  return {
+    rate: o.rate,
+    seconds: o.seconds,
+    rounds,
+    offCpuMsPerCall: off,
+    onCpuMsPerCall: on,
+    overhead: on / off - 1,
+    exportedRequests: sink.requests(),
+  };
+}
+
+export function tracingMarkdown(t: TracingAbResult): string {
+  const rows = t.rounds.map(
+    (r) =>
+      `| ${r.tracing} | ${r.cpuMsPerCall.toFixed(2)} | ${r.sustainedCallsPerS.toFixed(1)} | ${(r.machineCpuUse * 100).toFixed(0)} % |`,
+  );
+  return [
+    `## Tracing off and on (${t.rate} calls/s for ${t.seconds} s per round)`,
+    '',
+    '| tracing | Otto CPU ms per call | sustained calls/s | machine CPU use |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    `Mean: off ${t.offCpuMsPerCall.toFixed(2)} ms, on ${t.onCpuMsPerCall.toFixed(2)} ms per call: tracing costs ${(t.overhead * 100).toFixed(1)} % more CPU per call (the bar: ≤ 10 %). OTLP exports received: ${t.exportedRequests}.`,
+    '',
+  ].join('\n');
+}
