@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { buildCompany, callRailPayload, postCallRail, tenantToken } from '../helpers/factories.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../helpers/otlp.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
 import { type Stack, startStack, terminalJob, waitFor } from '../helpers/stack.ts';
 
 const SERVER = 2;
@@ -192,7 +193,7 @@ describe('one trace per call or visit', () => {
     const jobId = await csrCall(company);
     const job = await s.db('shunya_jobs').where({ id: jobId }).first();
     const res = await fetch(`${s.otto.url}/api/v1/ops/jobs/${jobId}`, {
-      headers: { authorization: 'Bearer dev-admin-token' },
+      headers: TEST_ADMIN,
     });
     expect(res.status).toBe(200);
     expect((await res.json()).trace_id).toBe(job.trace_context.split('-')[1]);

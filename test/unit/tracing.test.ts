@@ -17,6 +17,7 @@ import {
 } from '../../src/tracing.ts';
 import { parseHeaders, samplerOf, tracesUrl } from '../../src/tracing-sdk.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { ROOT } from '../helpers/spawn.ts';
 
 const silent = createLogger('silent');
@@ -35,7 +36,7 @@ function countingLoader(): { load: SdkLoader; calls: () => number } {
 describe('without OTEL_* nothing is loaded', () => {
   it('startTracing imports no SDK and spans are not recorded', async () => {
     const loader = countingLoader();
-    const config = loadConfig({ NODE_ENV: 'test' });
+    const config = loadConfig({ ...TEST_SECRETS, NODE_ENV: 'test' });
     expect(config.otel).toEqual({});
     expect(await startTracing(config.otel, silent, loader.load)).toBeNull();
     expect(loader.calls()).toBe(0);
