@@ -155,7 +155,6 @@ function otelProblems(env: Record<string, string>): string[] {
 
 function build(e: ParsedEnv, otel: Record<string, string> = {}) {
   const development = e.NODE_ENV === 'development';
-  const production = e.NODE_ENV === 'production';
   return {
     env: e.NODE_ENV,
     role: e.OTTO_ROLE,
