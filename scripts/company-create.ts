@@ -6,13 +6,13 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { mintDevToken } from '../src/auth/dev-token.ts';
-import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createDb } from '../src/db/knex.ts';
 import { migrateAll } from '../src/db/migrate.ts';
 import { transaction } from '../src/db/tx.ts';
 import { type Actor, recordAudit } from '../src/domain/audit-log.ts';
 import { DuplicateCompanyError, insertCompany } from '../src/domain/companies.ts';
+import { exitOnSetupError, loadConfigOrExit } from '../src/main.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,8 +32,9 @@ if (values.algorithm !== 'hmac-sha1' && values.algorithm !== 'hmac-sha256') {
   console.error('--algorithm must be hmac-sha1 or hmac-sha256');
   process.exit(2);
 }
-const config = loadConfig();
-const database = await openDatabase(config);
+// a configuration or data-directory problem is one line and exit 1, as for Otto itself (D93, D136)
+const config = loadConfigOrExit(process.env);
+const database = await openDatabase(config).catch(exitOnSetupError);
 const db = createDb(database.url, 2);
 try {
   await migrateAll(db, database.url);

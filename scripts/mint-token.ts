@@ -2,7 +2,7 @@
 // Prints a development bearer token for the frontend routes (HS256, AUTH_HS256_SECRET).
 import { parseArgs } from 'node:util';
 import { mintDevToken, type Role } from '../src/auth/dev-token.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfigOrExit } from '../src/main.ts';
 
 const { values } = parseArgs({
   options: {
@@ -19,5 +19,8 @@ if (!values.company || !roles.includes(values.role ?? '')) {
   process.exit(2);
 }
 console.log(
-  await mintDevToken(loadConfig(), values.company, { role: values.role as Role, ttl: values.ttl ?? '24h' }),
+  await mintDevToken(loadConfigOrExit(process.env), values.company, {
+    role: values.role as Role,
+    ttl: values.ttl ?? '24h',
+  }),
 );

@@ -3,7 +3,6 @@
 // kept); `revoke` stops it at once. Each change is written to the audit log as done by "cli:<OS user>".
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createDb } from '../src/db/knex.ts';
 import { migrateAll } from '../src/db/migrate.ts';
@@ -15,6 +14,7 @@ import {
   listOperatorTokens,
   revokeOperatorToken,
 } from '../src/domain/operator-tokens.ts';
+import { exitOnSetupError, loadConfigOrExit } from '../src/main.ts';
 
 const USAGE = 'usage: npm run operator -- create --name NAME | list | revoke --name NAME';
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { name: { type: 'string' } } });
@@ -30,8 +30,9 @@ if (command === 'create' && !/^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$/.test(name)) {
 }
 
 const actor: Actor = { name: `cli:${userInfo().username}`, kind: 'cli' };
-const config = loadConfig();
-const database = await openDatabase(config);
+// a configuration or data-directory problem is one line and exit 1, as for Otto itself (D93, D136)
+const config = loadConfigOrExit(process.env);
+const database = await openDatabase(config).catch(exitOnSetupError);
 const db = createDb(database.url, 2);
 try {
   await migrateAll(db, database.url);
