@@ -298,6 +298,12 @@ export const AUTHENTICATION = {
     "algorithms": [
       "HS256"
     ],
+    "refused_algorithms": [
+      "none",
+      "HS384",
+      "HS512",
+      "RS256"
+    ],
     "required_claims": [
       "company_id",
       "iat",
@@ -306,11 +312,13 @@ export const AUTHENTICATION = {
     "issuer": "otto-backend",
     "audience": "uwc",
     "ttl_s": 300,
-    "leeway_s": 30
+    "leeway_s": 30,
+    "leeway_rule": "Shunya may accept a token up to leeway_s after its exp and one whose iat is up to leeway_s ahead of its clock, any leeway from 0 to leeway_s; beyond it, 401 TOKEN_EXPIRED (exp) or 401 TOKEN_INVALID (iat)"
   },
   "request_signature": {
     "header": "X-Signature",
     "required": "with_body",
+    "verify_when_present": true,
     "message": "{X-UWC-Timestamp}.{exact body bytes}",
     "encoding": "lowercase hex HMAC-SHA256 keyed by UWC_HMAC_SECRET",
     "refusal": {
