@@ -9,17 +9,16 @@ import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { TestDatabase } from '../helpers/db.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { TEST_ADMIN, TEST_SECRETS } from '../helpers/secrets.ts';
 
+/** The suite's secrets (test/helpers/secrets.ts, D135) with the issuer and audience production requires. */
 export const SECRETS = {
-  OTTO_ADMIN_TOKEN: 'security-suite-admin-token-0123456789abcdef',
-  AUTH_HS256_SECRET: 'security-suite-frontend-secret-0123456789abcdef',
-  UWC_JWT_SECRET: 'security-suite-uwc-jwt-secret-0123456789abcdef',
-  UWC_HMAC_SECRET: 'security-suite-uwc-hmac-secret-0123456789abcdef',
+  ...TEST_SECRETS,
   AUTH_ISSUER: 'https://issuer.security-suite.example',
   AUTH_AUDIENCE: 'otto-security-suite',
 };
 
-export const ADMIN = { authorization: `Bearer ${SECRETS.OTTO_ADMIN_TOKEN}` };
+export const ADMIN = TEST_ADMIN;
 
 export interface SuiteApp extends Listening {
   config: Config;
