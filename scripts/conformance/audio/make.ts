@@ -61,34 +61,26 @@ function speak(lines: Line[], tmp: string): string {
 /** Telephone-quality encodings, each well under 200 kB: 8 kHz 8-bit PCM WAV, 24 kbit/s MP3 and AAC. */
 function encode(joined: string, base: string): string[] {
   run('sox', [joined, '-r', '8000', '-c', '1', '-b', '8', '-e', 'unsigned-integer', `${base}.wav`]);
-  run('ffmpeg', [
-    '-i',
-    joined,
-    ...FFMPEG,
-    '-ac',
-    '1',
-    '-ar',
-    '16000',
-    '-c:a',
-    'libmp3lame',
-    '-b:a',
-    '24k',
-    `${base}.mp3`,
-  ]);
-  run('ffmpeg', [
-    '-i',
-    joined,
-    ...FFMPEG,
-    '-ac',
-    '1',
-    '-ar',
-    '16000',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '24k',
-    `${base}.m4a`,
-  ]);
+  // 16 kHz mono at 24 kbit/s in both lossy formats; bit-exact, without metadata, so a rerun is identical.
+  for (const [ext, codec] of [
+    ['mp3', 'libmp3lame'],
+    ['m4a', 'aac'],
+  ]) {
+    run('ffmpeg', [
+      '-i',
+      joined,
+      ...FFMPEG,
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-c:a',
+      codec,
+      '-b:a',
+      '24k',
+      `${base}.${ext}`,
+    ]);
+  }
   return ['wav', 'mp3', 'm4a'].map((ext) => `${base}.${ext}`);
 }
 
