@@ -61,7 +61,8 @@ function speak(lines: Line[], tmp: string): string {
 /** Telephone-quality encodings, each well under 200 kB: 8 kHz 8-bit PCM WAV, 24 kbit/s MP3 and AAC. */
 function encode(joined: string, base: string): string[] {
   run('sox', [joined, '-r', '8000', '-c', '1', '-b', '8', '-e', 'unsigned-integer', `${base}.wav`]);
-  // 16 kHz mono at 24 kbit/s in both lossy formats; bit-exact, without metadata, so a rerun is identical.
+  // 16 kHz mono at 24 kbit/s in both lossy formats, bit-exact and without metadata. (A rerun still
+  // differs: espeak-ng's speech is not byte-stable, hence fixtures.ts records every file's hash.)
   for (const [ext, codec] of [
     ['mp3', 'libmp3lame'],
     ['m4a', 'aac'],
