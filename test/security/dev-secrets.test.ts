@@ -3,18 +3,11 @@
 // apply in development only: any other NODE_ENV must set its secrets, and test refuses the published
 // values as production does (D135).
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_SECRETS, loadConfig } from '../../src/config.ts';
+import { DEV_SECRETS, loadConfig } from '../../src/config.ts';
+import { configProblems } from '../helpers/production.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';
 
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-}
+const problems = configProblems;
 
 describe('development secrets outside development (issue 16, finding 6)', () => {
   it('NODE_ENV=test with no secrets set refuses to start, naming each', () => {

@@ -5,7 +5,6 @@
 // the data directory and reused; a cluster initialised with `postgres` is rotated to it on start (D137).
 // Otto runs as a real process (src/main.ts), as an operator would start it.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,21 +14,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { freePort } from '../../src/util/net.ts';
+import { productionEnv } from '../helpers/production.ts';
 import { ROOT, start } from '../helpers/spawn.ts';
 
 const execFileP = promisify(execFile);
-const secret = () => randomBytes(24).toString('hex');
-const PRODUCTION = {
-  NODE_ENV: 'production',
-  UWC_JWT_SECRET: secret(),
-  UWC_HMAC_SECRET: secret(),
-  OTTO_ADMIN_TOKEN: secret(),
-  AUTH_HS256_SECRET: secret(),
-  AUTH_ISSUER: 'https://login.example',
-  AUTH_AUDIENCE: 'otto',
-  LOG_LEVEL: 'info',
-  DATABASE_URL: undefined,
-};
+const PRODUCTION = { ...productionEnv(), LOG_LEVEL: 'info', DATABASE_URL: undefined };
 const dirs: string[] = [];
 
 async function dataDirectory(): Promise<string> {

@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
 import { type Listening, listen } from '../helpers/http.ts';
+import { configProblems } from '../helpers/production.ts';
 
 /** Four different 32-character-plus secrets and everything else production needs. */
 const PRODUCTION = {
@@ -26,15 +27,7 @@ const PRODUCTION = {
   AUTH_AUDIENCE: 'otto',
 };
 
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-}
+const problems = configProblems;
 
 describe('production configuration (issue 16, findings 5 and 10)', () => {
   it('starts with every setting in place', () => {

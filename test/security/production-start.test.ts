@@ -2,7 +2,7 @@
 // login, handed the production UWC secrets) and turned on the console's simulator proxy and test
 // traffic. Now production starts none of them unless OTTO_ENABLE_SIMULATOR=true, and Otto in production
 // ignores a stray SIMULATOR_URL without it (D138). Run as an operator would: `npm start`, a process.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,18 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../simulator/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import { freePort } from '../../src/util/net.ts';
+import { productionEnv } from '../helpers/production.ts';
 import { type Proc, start } from '../helpers/spawn.ts';
 
-const secret = () => randomBytes(24).toString('hex');
-const PRODUCTION = {
-  NODE_ENV: 'production',
-  UWC_JWT_SECRET: secret(),
-  UWC_HMAC_SECRET: secret(),
-  OTTO_ADMIN_TOKEN: secret(),
-  AUTH_HS256_SECRET: secret(),
-  AUTH_ISSUER: 'https://login.example',
-  AUTH_AUDIENCE: 'otto',
-};
+const PRODUCTION = productionEnv();
 const admin = { authorization: `Bearer ${PRODUCTION.OTTO_ADMIN_TOKEN}` };
 
 let dataDir: string;

@@ -66,7 +66,7 @@ function encode(joined: string, base: string): string[] {
   for (const [ext, codec] of [
     ['mp3', 'libmp3lame'],
     ['m4a', 'aac'],
-  ]) {
+  ] as const) {
     run('ffmpeg', [
       '-i',
       joined,
