@@ -1,4 +1,4 @@
-// Otto's app on a real socket for integration tests.
+// Otto's app on a real socket (the fuzz targets, the integration tests).
 import { createServer, type Server } from 'node:http';
 import type Koa from 'koa';
 

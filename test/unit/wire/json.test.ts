@@ -1,13 +1,21 @@
-// pythonJsonDumpsSortKeys: Python's json.dumps(obj, sort_keys=True). Every expected string below was
-// produced by CPython 3 (`json.dumps(json.loads(text), sort_keys=True)`), not by this code.
+// wire/json.ts: Python's json.loads and json.dumps as the Shunya profile's signature needs them (D1, D210).
+// The tests of the two copies it replaces (src/shunya/python-json.ts and the simulator's), merged. Every
+// expected string below was produced by CPython 3 (`json.dumps(json.loads(text), sort_keys=True)`), not
+// by this code; the last block asks python3 itself.
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonNumber, parseJsonLossless } from '../../../src/shunya/json-lossless.ts';
 import {
+  canonicalPythonJson,
+  JsonNumber,
+  parseJsonLossless,
   pythonFloatRepr,
-  pythonJsonDumpsSortKeys,
-  pythonJsonDumpsSortKeysFromText,
-} from '../../../src/shunya/python-json.ts';
+  pythonJsonDumps,
+} from '../../../wire/json.ts';
+import { pythonSortedJson } from '../../simulator/helpers.ts';
+
+const pythonJsonDumpsSortKeys = (v: unknown) => pythonJsonDumps(v, { sortKeys: true });
+const pythonJsonDumpsSortKeysFromText = canonicalPythonJson;
 
 const fromText: [string, string, string][] = [
   [
@@ -120,5 +128,139 @@ describe('pythonFloatRepr', () => {
         Object.is(Number(pythonFloatRepr(x)), x),
       ),
     );
+  });
+});
+
+// From the simulator's copy (the sender's side: JS values, float keys, unsorted bodies).
+
+describe("pythonFloatRepr (more of CPython 3.11's reprs)", () => {
+  it.each([
+    [1.0, '1.0'],
+    [0.0, '0.0'],
+    [-0.0, '-0.0'],
+    [0.1, '0.1'],
+    [100.0, '100.0'],
+    [1e15, '1000000000000000.0'],
+    [1e16, '1e+16'],
+    [1.2345678901234568e17, '1.2345678901234568e+17'],
+    [0.0001, '0.0001'],
+    [0.00001, '1e-05'],
+    [1.5e-7, '1.5e-07'],
+    [123456.789, '123456.789'],
+    [5e-324, '5e-324'],
+    [1.7976931348623157e308, '1.7976931348623157e+308'],
+    [0.30000000000000004, '0.30000000000000004'],
+    [1e22, '1e+22'],
+    [-2.5e-5, '-2.5e-05'],
+  ])('repr(%s) == %s', (x, want) => {
+    expect(pythonFloatRepr(x)).toBe(want);
+  });
+});
+
+describe('pythonJsonDumps', () => {
+  it('sorts keys by code point, escapes to ASCII, uses ", " and ": "', () => {
+    const p = {
+      b: 1,
+      a: { z: [1, 2.5, { y: null, x: true }], é: 'ünï', k: 'line\nbreak\t"q" \\ / \u007f \u0001 😀' },
+      A: false,
+      '': 0,
+      _: -3,
+    };
+    expect(pythonJsonDumps(p, { sortKeys: true })).toBe(
+      '{"": 0, "A": false, "_": -3, "a": {"k": "line\\nbreak\\t\\"q\\" \\\\ / \\u007f \\u0001 \\ud83d\\ude00", "z": [1, 2.5, {"x": true, "y": null}], "\\u00e9": "\\u00fcn\\u00ef"}, "b": 1}',
+    );
+    // U+FFFF sorts before U+1F600 in Python (code points), not after (UTF-16 units).
+    expect(pythonJsonDumps({ ä: 1, a: 2, b: 3, Z: 4, '😀': 5, '\uffff': 6 }, { sortKeys: true })).toBe(
+      '{"Z": 4, "a": 2, "b": 3, "\\u00e4": 1, "\\uffff": 6, "\\ud83d\\ude00": 5}',
+    );
+  });
+
+  it('writes numbers under float keys as Python floats, others as ints', () => {
+    const floatKey = (k: string) => k === 'start_time' || k === 'score';
+    expect(pythonJsonDumps({ start_time: 0, score: 1, call_id: 7, x: 2.5 }, { floatKey })).toBe(
+      '{"start_time": 0.0, "score": 1.0, "call_id": 7, "x": 2.5}',
+    );
+  });
+
+  it('is json.dumps(json.loads(body), sort_keys=True) on a raw body', () => {
+    // python3 -c 'import json; print(json.dumps(json.loads("{\"b\": 1.50, \"a\": [1, 2.0, -0, 1E5, 1e-7]}"), sort_keys=True))'
+    expect(canonicalPythonJson('{"b": 1.50, "a": [1, 2.0, -0, 1E5, 1e-7]}')).toBe(
+      '{"a": [1, 2.0, 0, 100000.0, 1e-07], "b": 1.5}',
+    );
+    expect(canonicalPythonJson('{"big": 123456789012345678901234567890}')).toBe(
+      '{"big": 123456789012345678901234567890}',
+    );
+    expect(parseJsonLossless('[1.0]')).toEqual([new JsonNumber('1.0')]);
+    expect(() => parseJsonLossless('{"a": 1')).toThrow(SyntaxError);
+  });
+
+  it('agrees with the independent verifier of the tests on arbitrary payloads', () => {
+    const value = fc.letrec((tie) => ({
+      json: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary' }),
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('json'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), tie('json'), { maxKeys: 4 }),
+      ),
+    })).json;
+    fc.assert(
+      fc.property(value, fc.boolean(), (v, markFloats) => {
+        const opts = { floatKey: () => markFloats };
+        const body = pythonJsonDumps(v, opts);
+        const signed = pythonJsonDumps(v, { ...opts, sortKeys: true });
+        expect(canonicalPythonJson(body)).toBe(signed);
+        expect(pythonSortedJson(body)).toBe(signed);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// The independent route: python3's own json module, asked once for a batch of bodies (D215).
+const PYTHON_CANONICAL = `
+import json, sys
+for line in sys.stdin.read().splitlines():
+    print(json.dumps(json.loads(json.loads(line)), sort_keys=True))
+`;
+
+function pythonCanonical(bodies: string[]): string[] {
+  const r = spawnSync('python3', ['-c', PYTHON_CANONICAL], {
+    input: bodies.map((b) => JSON.stringify(b)).join('\n'),
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+  return r.stdout.split('\n').slice(0, bodies.length);
+}
+
+describe('canonicalPythonJson against python3', () => {
+  it('equals json.dumps(json.loads(body), sort_keys=True) on generated bodies', () => {
+    const value = fc.letrec((tie) => ({
+      json: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary' }),
+        fc.integer(),
+        fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('json'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), tie('json'), { maxKeys: 4 }),
+      ),
+    })).json;
+    const samples = fc.sample(fc.tuple(value, fc.boolean()), { numRuns: 300, seed: 20261207 });
+    // Bodies as a Python sender writes them (floats as 1.0 when marked) and as JS writes them.
+    const bodies = samples.map(([v, floats]) =>
+      floats ? pythonJsonDumps(v, { floatKey: () => true }) : pythonJsonDumps(v),
+    );
+    bodies.push(
+      '{"x": 1.0, "y": 1, "z": 1e400, "__proto__": {"b": 2, "a": -0.0}}',
+      '[NaN, -Infinity, 5e-324]',
+    );
+    const python = pythonCanonical(bodies);
+    expect(bodies.map(canonicalPythonJson)).toEqual(python);
   });
 });
