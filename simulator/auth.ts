@@ -43,7 +43,7 @@ function verifyToken(sim: Simulator, token: string): string {
         clockToleranceS: sim.varies(company, 'strict_clock') ? 0 : LEEWAY_S,
       });
     } catch (err) {
-      // The signature is checked before the claims: an expired token here was signed with the secret.
+      // The signature is checked before the claims: an expired token here was signed with the secret (D212).
       const expired =
         err instanceof JwtError && err.code === 'ERR_JWT_EXPIRED' ? (err.payload ?? null) : null;
       if (expired && sim.deviates(String(expired.company_id), 'expired_jwt_accepted')) payload = expired;

@@ -6,6 +6,7 @@
 // all-powerful. "Once" is enforced per process (a set of used nonces, kept until they expire): with
 // several API processes a ticket could open at most one stream on each, for 60 s.
 import { randomBytes } from 'node:crypto';
+// The HMAC is wire/'s one primitive, though a ticket is Otto-internal (D211).
 import { hmac, safeEqual } from '../../wire/hmac.ts';
 import type { AppState } from './context.ts';
 import { unauthorized } from './errors.ts';
