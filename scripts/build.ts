@@ -1,6 +1,6 @@
-// npm run build: the production build in dist/ (D186). tsc compiles Otto (src/), the simulator, the
-// generated contract code and the operator scripts (migrations, tenants, operators, tokens) file by file,
-// rewriting the `.ts` import specifiers to `.js` (rewriteRelativeImportExtensions); nothing is bundled, so
+// npm run build: the production build in dist/ (D186). tsc compiles Otto (src/), the wire module (wire/),
+// the simulator, the generated contract code and the operator scripts (migrations, tenants, operators,
+// tokens) file by file, rewriting the `.ts` import specifiers to `.js` (rewriteRelativeImportExtensions); nothing is bundled, so
 // dist/ mirrors the source tree and a stack trace names the file a reader opens. Beside the code, what it
 // reads at run time: the prebuilt console, the contracts and their bundles (/docs, /contracts), the
 // migrations' .sql files; and the SBOM of the production dependencies. `npm ci --omit=dev` then

@@ -6,7 +6,7 @@
 // It talks to the Otto that `npm start` runs (OTTO_URL, default http://HOST:PORT from the same variables
 // as npm start). If nothing answers there, or with --standalone, it first starts the whole system itself,
 // as separate processes (scripts/lib/stack.ts): a throwaway embedded Postgres, the simulator and Otto.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type {
   CallAnalysisView,
@@ -20,6 +20,7 @@ import type {
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import { DEMO } from '../src/dev/demo.ts';
+import { callRailPayload, callRailSignature } from '../wire/index.ts';
 import { openSse, type SseClient } from './lib/sse-client.ts';
 import { migrate, startFleet, startPostgres, startSimulator } from './lib/stack.ts';
 
@@ -192,18 +193,18 @@ async function main() {
     const events = await openEvents(t.url, token);
 
     heading('1. A CSR call: CallRail posts its post-call webhook');
-    const payload = {
-      resource_id: `CALdemo${Date.now()}`,
-      company_id: callrailId,
-      recording: 'https://recordings.example.com/demo-call.mp3',
-      customer_phone_number: '+12175550123',
-      customer_name: 'Jordan Demo',
-      duration: '312',
+    const payload = callRailPayload({
+      resourceId: `CALdemo${Date.now()}`,
+      callrailCompanyId: callrailId,
+      recordingUrl: 'https://recordings.example.com/demo-call.mp3',
+      customerPhone: '+12175550123',
+      customerName: 'Jordan Demo',
+      durationSeconds: 312,
       direction: 'inbound',
       answered: true,
-    };
+    });
     const raw = JSON.stringify(payload);
-    const signature = createHmac('sha1', signingKey).update(raw).digest('base64');
+    const signature = callRailSignature(signingKey, raw);
     say(`POST /webhooks/callrail/call.completed (CallRail call ${payload.resource_id}, signed HMAC-SHA1)`);
     const accepted = await call<CallRailAccepted>(`${t.url}/webhooks/callrail/call.completed`, {
       method: 'POST',

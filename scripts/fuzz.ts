@@ -1,4 +1,4 @@
-// npm run fuzz: the long fuzz run. The same targets and properties as test/fuzz (CallRail's trigger and
+// npm run fuzz: the long fuzz run. The same targets (scripts/fuzz/) and properties as test/fuzz (CallRail's trigger and
 // Shunya's webhook, over real HTTP into Otto on a real, throwaway embedded Postgres), but many more inputs,
 // and violations are counted rather than stopping the run. Writes bench/results/fuzz-<time>.{json,md} and
 // exits non-zero on any violation (a 5xx, an unsigned request accepted, an escaped exception, an error
@@ -13,9 +13,9 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { createDb, type Db } from '../src/db/knex.ts';
 import { migrateAll } from '../src/db/migrate.ts';
-import { callRailCaseArb, startCallRailTarget } from '../test/fuzz/callrail-target.ts';
-import { closeHttpAgent, DEFAULT_SEED, preview, Tally } from '../test/fuzz/harness.ts';
-import { startWebhookTarget, webhookCaseArb } from '../test/fuzz/webhook-target.ts';
+import { callRailCaseArb, startCallRailTarget } from './fuzz/callrail-target.ts';
+import { closeHttpAgent, DEFAULT_SEED, preview, Tally } from './fuzz/harness.ts';
+import { startWebhookTarget, webhookCaseArb } from './fuzz/webhook-target.ts';
 import { ROOT } from './lib/procs.ts';
 import { type PgServer, startPostgres } from './lib/stack.ts';
 

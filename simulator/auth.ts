@@ -7,10 +7,11 @@
 //   `signature_required: false` makes it optional for a tenant).
 // Failures are 401 (TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, SIGNATURE_INVALID) or 403
 // (COMPANY_ID_MISMATCH), authentication_error, not retryable. Token times are wall-clock times.
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, errors as jose, jwtVerify } from 'jose';
 import type { Middleware } from 'koa';
 import { AUTHENTICATION } from '../generated/shunya/contract.ts';
+import { safeEqual } from '../wire/hmac.ts';
+import { decodeJwt, JwtError, verifyJwtHs256 } from '../wire/jwt.ts';
+import { requestSignature } from '../wire/signatures.ts';
 import { errors } from './errors.ts';
 import type { SimContextState } from './routes/pipeline.ts';
 import type { Simulator } from './simulator.ts';
@@ -20,28 +21,15 @@ const AUDIENCE = AUTHENTICATION.jwt.audience;
 /** x-authentication.jwt.leeway_s, for `exp` and `iat` alike (D160). */
 const LEEWAY_S = AUTHENTICATION.jwt.leeway_s;
 
-/** The claims of a token whose signature is not verified (only the deviations that skip it use this). */
-function unverified(token: string): Record<string, unknown> | null {
-  try {
-    return decodeJwt(token) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
-async function verifyToken(sim: Simulator, token: string, key: CryptoKey): Promise<string> {
+function verifyToken(sim: Simulator, token: string): string {
   let payload: Record<string, unknown>;
-  const claims = unverified(token);
+  // The claims of a token whose signature is not verified (only the deviations that skip it use them).
+  const decoded = decodeJwt(token);
+  const claims = decoded?.claims ?? null;
   const company = typeof claims?.company_id === 'string' ? claims.company_id : undefined;
   const deviates = (d: Parameters<Simulator['deviates']>[1]) =>
     company !== undefined && sim.deviates(company, d);
-  const alg = (() => {
-    try {
-      return decodeProtectedHeader(token).alg;
-    } catch {
-      return undefined;
-    }
-  })();
+  const alg = decoded?.header.alg;
   // A wrong `alg: none` or unchecked signature: the claims are taken as they are (deviations).
   if (
     claims &&
@@ -50,17 +38,17 @@ async function verifyToken(sim: Simulator, token: string, key: CryptoKey): Promi
     payload = claims;
   else
     try {
-      ({ payload } = await jwtVerify(token, key, {
-        algorithms: ['HS256'],
+      payload = verifyJwtHs256(token, sim.init.jwtSecret, {
         requiredClaims: ['exp', 'iat'],
-        clockTolerance: sim.varies(company, 'strict_clock') ? 0 : LEEWAY_S,
-      }));
+        clockToleranceS: sim.varies(company, 'strict_clock') ? 0 : LEEWAY_S,
+      });
     } catch (err) {
-      // jose checks the signature before the claims: an expired token here was signed with the secret.
-      const expired = err instanceof jose.JWTExpired ? (err.payload as Record<string, unknown>) : null;
+      // The signature is checked before the claims: an expired token here was signed with the secret (D212).
+      const expired =
+        err instanceof JwtError && err.code === 'ERR_JWT_EXPIRED' ? (err.payload ?? null) : null;
       if (expired && sim.deviates(String(expired.company_id), 'expired_jwt_accepted')) payload = expired;
       else if (expired) throw errors.tokenExpired();
-      else throw errors.tokenInvalid(err instanceof jose.JOSEError ? err.code : 'malformed');
+      else throw errors.tokenInvalid(err instanceof JwtError ? err.code : 'malformed');
     }
   const iat = payload.iat as number;
   const skew = sim.varies(company, 'strict_clock') ? 0 : LEEWAY_S;
@@ -100,16 +88,11 @@ function verifySignature(
     return;
   }
   if (!timestamp) throw errors.signatureInvalid('X-UWC-Timestamp is required with X-Signature');
-  const expected = createHmac('sha256', sim.init.hmacSecret)
-    .update(`${timestamp}.`)
-    .update(
-      sim.deviates(companyId, 'signature_over_reserialised_body')
-        ? reserialised(body)
-        : (body ?? Buffer.alloc(0)),
-    )
-    .digest();
-  const given = /^[0-9a-f]{64}$/.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+  const signed = sim.deviates(companyId, 'signature_over_reserialised_body')
+    ? reserialised(body)
+    : (body ?? Buffer.alloc(0));
+  // Lowercase hex only: an uppercase signature is a mismatch (§4.5).
+  if (!safeEqual(requestSignature(sim.init.hmacSecret, timestamp, signed), signature))
     throw errors.signatureInvalid('mismatch');
 }
 
@@ -124,19 +107,11 @@ function reserialised(body: Buffer | undefined): Buffer {
 }
 
 export function authenticate(sim: Simulator): Middleware<SimContextState> {
-  // Imported once: jose would otherwise import the raw secret on every request.
-  const key = crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(sim.init.jwtSecret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['verify'],
-  );
   return async (ctx, next) => {
     const header = ctx.get('authorization');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw errors.tokenMissing();
-    const company = await verifyToken(sim, match[1]!, await key);
+    const company = verifyToken(sim, match[1]!);
     const claimed = ctx.get('x-company-id');
     if (claimed !== company && !sim.deviates(company, 'company_header_unchecked'))
       throw errors.companyMismatch(claimed || null);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT } from 'jose';
+import { mintJwt } from '../wire/jwt.ts';
 import { DEV_SECRETS } from './options.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -57,13 +57,11 @@ const tokens = new Map<string, string>();
 async function headers(company: string): Promise<Record<string, string>> {
   let t = tokens.get(company);
   if (!t) {
-    t = await new SignJWT({ company_id: company })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime('10m')
-      .setIssuer('otto-backend')
-      .setAudience('uwc')
-      .sign(new TextEncoder().encode(DEV_SECRETS.jwt));
+    t = mintJwt(
+      { secret: DEV_SECRETS.jwt, issuer: 'otto-backend', audience: 'uwc', ttlSeconds: 600 },
+      company,
+      Date.now(),
+    );
     tokens.set(company, t);
   }
   return { authorization: `Bearer ${t}`, 'x-company-id': company, 'content-type': 'application/json' };

@@ -1,7 +1,8 @@
 // Open-loop load: CallRail post-call webhooks at a fixed rate (whatever Otto's latency), round-robin
 // over tenants, signed as CallRail signs them. Returns what was sent and each trigger's response time.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { callRailPayload, callRailSignature, phoneNumber } from '../../wire/index.ts';
 import type { Tenant } from '../lib/tenants.ts';
 
 export type { Tenant } from '../lib/tenants.ts';
@@ -16,17 +17,19 @@ export interface Sent {
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 export function postCall(ottoUrl: string, t: Tenant, audioSeconds = 240): Promise<Sent> {
-  const body = JSON.stringify({
-    resource_id: `CAL${randomUUID().replace(/-/g, '')}`,
-    company_id: t.callrailCompanyId,
-    answered: true,
-    direction: 'inbound',
-    duration: String(audioSeconds),
-    recording: `https://recordings.example.com/${randomUUID()}.mp3?duration_s=${audioSeconds}`,
-    customer_phone_number: `+1217${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`,
-    customer_name: 'Bench Customer',
-  });
-  const signature = createHmac('sha1', t.signingKey).update(body).digest('base64');
+  const body = JSON.stringify(
+    callRailPayload({
+      resourceId: `CAL${randomUUID().replace(/-/g, '')}`,
+      callrailCompanyId: t.callrailCompanyId,
+      answered: true,
+      direction: 'inbound',
+      durationSeconds: audioSeconds,
+      recordingUrl: `https://recordings.example.com/${randomUUID()}.mp3?duration_s=${audioSeconds}`,
+      customerPhone: phoneNumber(Math.random()),
+      customerName: 'Bench Customer',
+    }),
+  );
+  const signature = callRailSignature(t.signingKey, body);
   const started = performance.now();
   const url = new URL('/webhooks/callrail/call.completed', ottoUrl);
   return new Promise((resolve) => {

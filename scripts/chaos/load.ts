@@ -1,7 +1,8 @@
 // The chaos run's load: CallRail triggers and recording uploads across tenants, decided up front from the
 // seed, some delivered twice; each delivery is retried until Otto acknowledges it (as CallRail and the rep
 // app retry), rotating over Otto's API processes so that a killed one is not waited for.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { callRailPayload, callRailSignature, phoneNumber, recordingUploadBody } from '../../wire/index.ts';
 import type { Tenant } from '../lib/tenants.ts';
 import type { Figures } from './report.ts';
 
@@ -45,24 +46,28 @@ export function planItems(
     const seconds = 60 + Math.floor(rnd() * 600);
     if (kind === 'call') {
       const key = `CALchaos${o.seed}x${n}`;
-      const body = JSON.stringify({
-        resource_id: key,
-        company_id: tenant.callrailCompanyId,
-        answered: true,
-        direction: 'inbound',
-        duration: String(seconds),
-        recording: `https://recordings.example.com/${key}.mp3?duration_s=${seconds}`,
-        customer_phone_number: `+1217${String(Math.floor(rnd() * 1e7)).padStart(7, '0')}`,
-        customer_name: 'Chaos Customer',
-      });
+      const body = JSON.stringify(
+        callRailPayload({
+          resourceId: key,
+          callrailCompanyId: tenant.callrailCompanyId,
+          answered: true,
+          direction: 'inbound',
+          durationSeconds: seconds,
+          recordingUrl: `https://recordings.example.com/${key}.mp3?duration_s=${seconds}`,
+          customerPhone: phoneNumber(rnd()),
+          customerName: 'Chaos Customer',
+        }),
+      );
       return { n, tenant, kind, key, body, twice };
     }
     const key = randomUUID();
-    const body = JSON.stringify({
-      audio_url: `https://uploads.example.com/${key}.m4a?duration_s=${seconds}`,
-      file_size_bytes: 1_000_000 + Math.floor(rnd() * 50_000_000),
-      duration_seconds: seconds,
-    });
+    const body = JSON.stringify(
+      recordingUploadBody({
+        audioUrl: `https://uploads.example.com/${key}.m4a?duration_s=${seconds}`,
+        fileSizeBytes: 1_000_000 + Math.floor(rnd() * 50_000_000),
+        durationSeconds: seconds,
+      }),
+    );
     return { n, tenant, kind, key, body, twice };
   });
 }
@@ -83,8 +88,7 @@ export function deliverer(
   return {
     async deliver(item, repeat) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (item.kind === 'call')
-        headers.signature = createHmac('sha1', item.tenant.signingKey).update(item.body).digest('base64');
+      if (item.kind === 'call') headers.signature = callRailSignature(item.tenant.signingKey, item.body);
       else headers.authorization = `Bearer ${item.tenant.token}`;
       const deadline = Date.now() + deadlineS * 1000;
       for (let attempt = 0; ; attempt++) {

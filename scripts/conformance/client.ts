@@ -1,11 +1,10 @@
 // The kit's HTTP client for Shunya: it signs like Otto (a fresh HS256 JWT per request, X-Company-ID,
 // X-Request-ID, X-UWC-Version, X-UWC-Timestamp, X-Signature over the exact body bytes, Idempotency-Key
-// on POSTs) using Otto's own pure helpers from src/shunya/auth.ts (D67), and it can break any of that on
+// on POSTs) with the wire module Otto uses, wire/ (D67, D214), and it can break any of that on
 // purpose. Every exchange is kept as evidence. It stops the run when the request budget or the deadline
 // is spent, and honours 429 Retry-After instead of pressing on (safe for a staging environment).
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
-import { mintJwt, signBody } from '../../src/shunya/auth.ts';
+import { mintJwt, requestSignature, signJwtHs256 } from '../../wire/index.ts';
 
 export type Auth =
   | 'valid'
@@ -126,15 +125,10 @@ export class ShunyaClient {
     claims: Record<string, unknown>,
     nowMs: number,
     o: { iss?: string; aud?: string } = {},
-  ): Promise<string> {
+  ): string {
     const iat = Math.floor(nowMs / 1000);
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 300)
-      .setIssuer(o.iss ?? 'otto-backend')
-      .setAudience(o.aud ?? 'uwc')
-      .sign(new TextEncoder().encode(this.o.jwtSecret));
+    const all = { ...claims, iat, exp: iat + 300, iss: o.iss ?? 'otto-backend', aud: o.aud ?? 'uwc' };
+    return signJwtHs256(all, this.o.jwtSecret);
   }
 
   private async headers(spec: RequestSpec, body: string | undefined, requestId: string) {
@@ -156,7 +150,7 @@ export class ShunyaClient {
       const signing = spec.signing ?? 'valid';
       const signed = signing === 'reserialised' && spec.body !== undefined ? JSON.stringify(spec.body) : body;
       if (signing !== 'none')
-        h['x-signature'] = signBody(
+        h['x-signature'] = requestSignature(
           signing === 'wrong' ? `${this.o.hmacSecret}-not-shared` : this.o.hmacSecret,
           ts,
           signed,

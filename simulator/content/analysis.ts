@@ -86,210 +86,263 @@ function keyPoints(p: CallPlan, f: Facts): string[] {
   ];
 }
 
+/** What both shapes say alike. */
+interface Common {
+  booked: boolean;
+  summary: string;
+  actionItems: string[];
+  nextSteps: string[];
+  budgetAnswer: string[];
+  decisionMakers: string[];
+  outcome: CallPlan['outcome'];
+}
+
+const BUDGET_ANSWERS = {
+  hot: 'Insurance and savings set aside',
+  warm: 'Wants to keep the cost reasonable',
+  cold: 'Comparing prices',
+  unqualified: 'Not the one paying',
+} as const;
+
+function common(p: CallPlan, f: Facts): Common {
+  const booked = f.appointmentMs !== null;
+  const spouse = p.objections.some((o) => o.category === 'Decision Authority') || p.outcome === 'rescheduled';
+  return {
+    booked,
+    summary: summaryText(p, f),
+    actionItems: f.actions.map((a) => a.action),
+    nextSteps: booked
+      ? ['Confirm the appointment', 'Prepare for the visit']
+      : ['Follow up with the customer'],
+    budgetAnswer: p.skipped.has('budget') ? [] : [BUDGET_ANSWERS[p.temperature]],
+    decisionMakers: [p.customer.full, ...(spouse ? ['Spouse'] : [])],
+    outcome: p.callType === 'sales_call' ? (p.outcome ?? null) : null,
+  };
+}
+
 export function renderAnalysis(
   p: CallPlan,
   f: Facts,
   shape: PayloadShape,
   ctx: AnalysisContext,
 ): AnyCompleteAnalysis {
-  const { callId, createdAt, completedAt } = ctx;
-  const booked = f.appointmentMs !== null;
-  const summary = summaryText(p, f);
-  const actionItems = f.actions.map((a) => a.action);
-  const nextSteps = booked
-    ? ['Confirm the appointment', 'Prepare for the visit']
-    : ['Follow up with the customer'];
-  const budgetAnswer = p.skipped.has('budget')
-    ? []
-    : [
-        {
-          hot: 'Insurance and savings set aside',
-          warm: 'Wants to keep the cost reasonable',
-          cold: 'Comparing prices',
-          unqualified: 'Not the one paying',
-        }[p.temperature],
-      ];
-  const decisionMakers = [
-    p.customer.full,
-    ...(p.objections.some((o) => o.category === 'Decision Authority') || p.outcome === 'rescheduled'
-      ? ['Spouse']
-      : []),
-  ];
-  const outcome = p.callType === 'sales_call' ? (p.outcome ?? null) : null;
+  const c = common(p, f);
+  return shape === 'handoff' ? handoffAnalysis(p, f, ctx, c) : shunyaAnalysis(p, f, ctx, c);
+}
 
-  if (shape === 'handoff') {
-    const actions = f.actions.map((a) => ({ action: a.action, due_at: iso(a.dueMs), priority: a.priority }));
-    return {
-      success: true,
-      call_id: callId,
-      job_id: ctx.jobId,
-      status: 'completed',
-      qualification: {
-        qualification_status: handoffStatus(p),
-        bant_scores: f.bant,
-        overall_score: f.overall,
-        confidence_score: f.confidence.qualification,
-        decision_makers: decisionMakers,
-        urgency_signals: [...p.opener.urgency],
-        budget_indicators: budgetAnswer,
-      },
-      objections: {
-        objections: f.objections.map((o) => ({
-          objection_text: o.text,
-          category_id: o.id,
-          category_text: o.category,
-          severity: o.severity,
-          overcome: o.overcome,
-          timestamp: o.timestamp,
-          speaker_id: 'customer',
-          response_suggestions: [...o.suggestions],
-          confidence_score: o.confidence,
-        })),
-        total_objections: f.objections.length,
-        severity_breakdown: {
-          high: f.objections.filter((o) => o.severity === 'high').length,
-          medium: f.objections.filter((o) => o.severity === 'medium').length,
-          low: f.objections.filter((o) => o.severity === 'low').length,
-        },
-      },
-      compliance: {
-        compliance_score: round(
-          (10 * f.stagesFollowed.length) / (f.stagesFollowed.length + f.stagesMissed.length),
-          1,
-        ),
-        stages_followed: f.stagesFollowed,
-        stages_missed: f.stagesMissed,
-        violations: f.violations,
-        positive_behaviors: f.positives,
-        recommendations: f.recommendations,
-      },
-      summary: {
-        summary,
-        key_points: keyPoints(p, f),
-        action_items: actionItems,
-        next_steps: nextSteps,
-        confidence_score: f.confidence.summary,
-      },
-      sentiment_score: f.sentiment,
-      // §3.1 step 3.3 / §3.2 step 3.4: a CSR call's follow-ups are pending_actions, a visit's visit_actions
-      pending_actions: p.callType === 'sales_call' ? [] : actions,
-      visit_actions: p.callType === 'sales_call' ? actions : [],
-      missed_opportunities: f.missed.map((m) => ({
-        opportunity: m.description,
-        severity: m.impact,
-        timestamp: m.timestamp,
-      })),
-      entities: {
-        ...f.entities,
-        appointment_date: iso(f.appointmentMs),
-        scheduled_time: iso(f.appointmentMs),
-      },
-      outcome,
-      created_at: createdAt,
-      completed_at: completedAt,
-    };
-  }
+// ---- The strict contract's shape (§4.3) ----
 
-  const category = outcomeCategory(p);
-  const riskScore =
-    { hot: 20, warm: 45, cold: 70, unqualified: 85 }[p.temperature] +
-    f.objections.filter((o) => !o.overcome).length * 5;
+function handoffAnalysis(p: CallPlan, f: Facts, ctx: AnalysisContext, c: Common): S['CompleteAnalysis'] {
+  const actions = f.actions.map((a) => ({ action: a.action, due_at: iso(a.dueMs), priority: a.priority }));
   return {
-    call_id: callId,
+    success: true,
+    call_id: ctx.callId,
+    job_id: ctx.jobId,
     status: 'completed',
+    qualification: handoffQualification(p, f, c),
+    objections: handoffObjections(f),
+    compliance: handoffCompliance(f),
     summary: {
-      call_id: callId,
-      summary,
+      summary: c.summary,
       key_points: keyPoints(p, f),
-      action_items: actionItems,
-      next_steps: nextSteps,
-      pending_actions: f.actions.map((a) => ({
-        type: a.type as T['ActionType'],
-        due_at: iso(a.dueMs),
-        contact_method: a.contact,
-        confidence: a.confidence,
-        raw_text: a.rawText,
-      })),
-      sentiment_score: f.sentiment,
+      action_items: c.actionItems,
+      next_steps: c.nextSteps,
       confidence_score: f.confidence.summary,
-      created_at: completedAt,
     },
-    compliance: {
-      call_id: callId,
-      compliance_score: round(f.stagesFollowed.length / (f.stagesFollowed.length + f.stagesMissed.length), 2),
-      target_role: ctx.targetRole,
-      stages_followed: f.stagesFollowed,
-      stages_missed: f.stagesMissed,
-      violations: f.violations,
-      positive_behaviors: f.positives,
-      recommendations: f.recommendations,
-      confidence_score: f.confidence.compliance,
-      created_at: completedAt,
-    },
-    objections: {
-      call_id: callId,
-      objections: f.objections.map((o, i) => ({
-        id: i + 1,
-        category_id: o.id,
-        category_text: o.category,
-        objection_text: o.text,
-        overcome: o.overcome,
-        speaker_id: 'SPEAKER_02',
-        timestamp: o.timestamp,
-        severity: o.severity,
-        confidence_score: o.confidence,
-        response_suggestions: [...o.suggestions],
-        created_at: completedAt,
-      })),
-      total_count: f.objections.length,
-    },
-    qualification: {
-      call_id: callId,
-      bant_scores: f.bant,
-      overall_score: f.overall,
-      qualification_status: p.temperature,
-      decision_makers: decisionMakers,
-      urgency_signals: [...p.opener.urgency],
-      budget_indicators: budgetAnswer,
-      confidence_score: f.confidence.qualification,
-      booking_status: p.booking,
-      ...(category ? { call_outcome_category: category } : {}),
-      appointment_confirmed: booked,
+    sentiment_score: f.sentiment,
+    // §3.1 step 3.3 / §3.2 step 3.4: a CSR call's follow-ups are pending_actions, a visit's visit_actions
+    pending_actions: p.callType === 'sales_call' ? [] : actions,
+    visit_actions: p.callType === 'sales_call' ? actions : [],
+    missed_opportunities: f.missed.map((m) => ({
+      opportunity: m.description,
+      severity: m.impact,
+      timestamp: m.timestamp,
+    })),
+    entities: {
+      ...f.entities,
       appointment_date: iso(f.appointmentMs),
-      appointment_type: booked ? 'in-person' : null,
-      service_requested: p.service,
-      service_not_offered_reason:
-        p.booking === 'service_not_offered' ? `${p.vertical.notOffered.service} is not offered` : null,
-      follow_up_required: !booked && p.temperature !== 'unqualified',
-      follow_up_reason:
-        !booked && p.temperature !== 'unqualified' ? 'Customer did not book during the call' : null,
-      created_at: completedAt,
+      scheduled_time: iso(f.appointmentMs),
     },
-    opportunity_analysis: {
-      call_id: callId,
-      risk_assessment: {
-        level: riskScore < 35 ? 'low' : riskScore < 65 ? 'medium' : 'high',
-        score: Math.min(100, riskScore),
-        risk_factors: f.objections
-          .filter((o) => !o.overcome)
-          .map((o) => `Unresolved ${o.category.toLowerCase()} concern`),
-        positive_factors: [...(booked ? ['Appointment booked'] : []), ...p.opener.urgency],
-        mitigation_strategies: f.objections
-          .filter((o) => !o.overcome)
-          .flatMap((o) => o.suggestions.slice(0, 1)),
-        recommendation: booked ? 'Deal is in good shape.' : 'Follow up promptly to keep the lead warm.',
-      },
-      missed_opportunities: f.missed.map((m) => ({
-        type: m.type,
-        description: m.description,
-        impact: m.impact,
-        reasoning: m.reasoning,
-        suggestion: m.suggestion,
-      })),
-      created_at: completedAt,
+    outcome: c.outcome,
+    created_at: ctx.createdAt,
+    completed_at: ctx.completedAt,
+  };
+}
+
+function handoffQualification(p: CallPlan, f: Facts, c: Common): S['CompleteAnalysis']['qualification'] {
+  return {
+    qualification_status: handoffStatus(p),
+    bant_scores: f.bant,
+    overall_score: f.overall,
+    confidence_score: f.confidence.qualification,
+    decision_makers: c.decisionMakers,
+    urgency_signals: [...p.opener.urgency],
+    budget_indicators: c.budgetAnswer,
+  };
+}
+
+function handoffObjections(f: Facts): S['CompleteAnalysis']['objections'] {
+  const count = (severity: string) => f.objections.filter((o) => o.severity === severity).length;
+  return {
+    objections: f.objections.map((o) => ({
+      objection_text: o.text,
+      category_id: o.id,
+      category_text: o.category,
+      severity: o.severity,
+      overcome: o.overcome,
+      timestamp: o.timestamp,
+      speaker_id: 'customer',
+      response_suggestions: [...o.suggestions],
+      confidence_score: o.confidence,
+    })),
+    total_objections: f.objections.length,
+    severity_breakdown: { high: count('high'), medium: count('medium'), low: count('low') },
+  };
+}
+
+function handoffCompliance(f: Facts): S['CompleteAnalysis']['compliance'] {
+  const stages = f.stagesFollowed.length + f.stagesMissed.length;
+  return {
+    // §4.3: 0-10
+    compliance_score: round((10 * f.stagesFollowed.length) / stages, 1),
+    stages_followed: f.stagesFollowed,
+    stages_missed: f.stagesMissed,
+    violations: f.violations,
+    positive_behaviors: f.positives,
+    recommendations: f.recommendations,
+  };
+}
+
+// ---- Shunya's own shape (the tolerant reading) ----
+
+type Loose = T['LooseCompleteAnalysis'];
+type Part<K extends keyof Loose> = NonNullable<Loose[K]>;
+
+function shunyaAnalysis(p: CallPlan, f: Facts, ctx: AnalysisContext, c: Common): Loose {
+  return {
+    call_id: ctx.callId,
+    status: 'completed',
+    summary: shunyaSummary(p, f, ctx, c),
+    compliance: shunyaCompliance(f, ctx),
+    objections: shunyaObjections(f, ctx),
+    qualification: shunyaQualification(p, f, ctx, c),
+    opportunity_analysis: opportunityAnalysis(p, f, ctx, c),
+    ...(c.outcome ? { outcome: c.outcome } : {}),
+    created_at: ctx.createdAt,
+    completed_at: ctx.completedAt,
+  };
+}
+
+function shunyaSummary(p: CallPlan, f: Facts, ctx: AnalysisContext, c: Common): Part<'summary'> {
+  return {
+    call_id: ctx.callId,
+    summary: c.summary,
+    key_points: keyPoints(p, f),
+    action_items: c.actionItems,
+    next_steps: c.nextSteps,
+    pending_actions: f.actions.map((a) => ({
+      type: a.type as T['ActionType'],
+      due_at: iso(a.dueMs),
+      contact_method: a.contact,
+      confidence: a.confidence,
+      raw_text: a.rawText,
+    })),
+    sentiment_score: f.sentiment,
+    confidence_score: f.confidence.summary,
+    created_at: ctx.completedAt,
+  };
+}
+
+function shunyaCompliance(f: Facts, ctx: AnalysisContext): Part<'compliance'> {
+  const stages = f.stagesFollowed.length + f.stagesMissed.length;
+  return {
+    call_id: ctx.callId,
+    // Shunya's reference: 0-1
+    compliance_score: round(f.stagesFollowed.length / stages, 2),
+    target_role: ctx.targetRole,
+    stages_followed: f.stagesFollowed,
+    stages_missed: f.stagesMissed,
+    violations: f.violations,
+    positive_behaviors: f.positives,
+    recommendations: f.recommendations,
+    confidence_score: f.confidence.compliance,
+    created_at: ctx.completedAt,
+  };
+}
+
+function shunyaObjections(f: Facts, ctx: AnalysisContext): Part<'objections'> {
+  return {
+    call_id: ctx.callId,
+    objections: f.objections.map((o, i) => ({
+      id: i + 1,
+      category_id: o.id,
+      category_text: o.category,
+      objection_text: o.text,
+      overcome: o.overcome,
+      speaker_id: 'SPEAKER_02',
+      timestamp: o.timestamp,
+      severity: o.severity,
+      confidence_score: o.confidence,
+      response_suggestions: [...o.suggestions],
+      created_at: ctx.completedAt,
+    })),
+    total_count: f.objections.length,
+  };
+}
+
+function shunyaQualification(p: CallPlan, f: Facts, ctx: AnalysisContext, c: Common): Part<'qualification'> {
+  const category = outcomeCategory(p);
+  const followUp = !c.booked && p.temperature !== 'unqualified';
+  return {
+    call_id: ctx.callId,
+    bant_scores: f.bant,
+    overall_score: f.overall,
+    qualification_status: p.temperature,
+    decision_makers: c.decisionMakers,
+    urgency_signals: [...p.opener.urgency],
+    budget_indicators: c.budgetAnswer,
+    confidence_score: f.confidence.qualification,
+    booking_status: p.booking,
+    ...(category ? { call_outcome_category: category } : {}),
+    appointment_confirmed: c.booked,
+    appointment_date: iso(f.appointmentMs),
+    appointment_type: c.booked ? 'in-person' : null,
+    service_requested: p.service,
+    service_not_offered_reason:
+      p.booking === 'service_not_offered' ? `${p.vertical.notOffered.service} is not offered` : null,
+    follow_up_required: followUp,
+    follow_up_reason: followUp ? 'Customer did not book during the call' : null,
+    created_at: ctx.completedAt,
+  };
+}
+
+const RISK_BASE = { hot: 20, warm: 45, cold: 70, unqualified: 85 } as const;
+
+function opportunityAnalysis(
+  p: CallPlan,
+  f: Facts,
+  ctx: AnalysisContext,
+  c: Common,
+): Part<'opportunity_analysis'> {
+  const unresolved = f.objections.filter((o) => !o.overcome);
+  const riskScore = RISK_BASE[p.temperature] + unresolved.length * 5;
+  return {
+    call_id: ctx.callId,
+    risk_assessment: {
+      level: riskScore < 35 ? 'low' : riskScore < 65 ? 'medium' : 'high',
+      score: Math.min(100, riskScore),
+      risk_factors: unresolved.map((o) => `Unresolved ${o.category.toLowerCase()} concern`),
+      positive_factors: [...(c.booked ? ['Appointment booked'] : []), ...p.opener.urgency],
+      mitigation_strategies: unresolved.flatMap((o) => o.suggestions.slice(0, 1)),
+      recommendation: c.booked ? 'Deal is in good shape.' : 'Follow up promptly to keep the lead warm.',
     },
-    ...(outcome ? { outcome } : {}),
-    created_at: createdAt,
-    completed_at: completedAt,
+    missed_opportunities: f.missed.map((m) => ({
+      type: m.type,
+      description: m.description,
+      impact: m.impact,
+      reasoning: m.reasoning,
+      suggestion: m.suggestion,
+    })),
+    created_at: ctx.completedAt,
   };
 }

@@ -8,8 +8,9 @@
 //
 // X-Shunya-Timestamp is wall-clock time (Otto checks it against its own clock); the schedule of
 // attempts is virtual time.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { WEBHOOK_DELIVERY } from '../../generated/shunya/contract.ts';
+import { handoffWebhookSignature } from '../../wire/signatures.ts';
 import type { VirtualClock } from '../clock.ts';
 import type { Settings, WebhookProfile } from '../config.ts';
 import type { Deviation, Variation } from '../deviations.ts';
@@ -257,7 +258,7 @@ export class WebhookDispatcher {
   private signature(d: Internal, ts: string, payload: unknown, body: string, badFault: boolean): string {
     const { hmacSecret } = this.deps;
     if (badFault || this.deps.deviates(d.company_id, 'webhook_signature_wrong'))
-      return createHmac('sha256', `${hmacSecret}-wrong`).update(`${ts}.${body}`).digest('hex');
+      return handoffWebhookSignature(`${hmacSecret}-wrong`, ts, body);
     const sig = sign(d.profile, hmacSecret, ts, payload, body);
     return this.deps.deviates(d.company_id, 'webhook_signature_uppercase') ? sig.toUpperCase() : sig;
   }

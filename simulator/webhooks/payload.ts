@@ -6,13 +6,13 @@
 //   data | error};
 //   the body is written as Python's json.dumps(payload) would write it, and the signature is hex
 //   HMAC-SHA256 of "{X-Shunya-Timestamp}:" + json.dumps(payload, sort_keys=True).
-import { createHmac } from 'node:crypto';
 import type { components } from '../../generated/shunya/schema.d.ts';
 import type { components as tolerant } from '../../generated/shunya-tolerant/schema.d.ts';
+import { pythonJsonDumps } from '../../wire/json.ts';
+import { handoffWebhookSignature, shunyaWebhookSignatureOfPayload } from '../../wire/signatures.ts';
 import type { WebhookProfile } from '../config.ts';
 import type { ErrorObject } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
-import { pythonJsonDumps } from './python-json.ts';
 
 type S = components['schemas'];
 type T = tolerant['schemas'];
@@ -90,9 +90,6 @@ export function serialize(profile: WebhookProfile, payload: unknown): string {
   return profile === 'handoff' ? JSON.stringify(payload) : pythonJsonDumps(payload, { floatKey });
 }
 
-const hmacHex = (secret: string, message: string) =>
-  createHmac('sha256', secret).update(message).digest('hex');
-
 /** The X-Shunya-Signature of `body` (the serialised `payload`) sent with timestamp `ts`. */
 export function sign(
   profile: WebhookProfile,
@@ -102,6 +99,6 @@ export function sign(
   body: string,
 ): string {
   return profile === 'handoff'
-    ? hmacHex(secret, `${ts}.${body}`)
-    : hmacHex(secret, `${ts}:${pythonJsonDumps(payload, { sortKeys: true, floatKey })}`);
+    ? handoffWebhookSignature(secret, ts, body)
+    : shunyaWebhookSignatureOfPayload(secret, ts, payload, floatKey);
 }

@@ -5,7 +5,9 @@
 // its key is derived from OTTO_ADMIN_TOKEN, a secret every process shares and whose holder is already
 // all-powerful. "Once" is enforced per process (a set of used nonces, kept until they expire): with
 // several API processes a ticket could open at most one stream on each, for 60 s.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+// The HMAC is wire/'s one primitive, though a ticket is Otto-internal (D211).
+import { hmac, safeEqual } from '../../wire/hmac.ts';
 import type { AppState } from './context.ts';
 import { unauthorized } from './errors.ts';
 
@@ -28,7 +30,7 @@ export class StreamTickets {
   private readonly used = new Map<string, number>(); // nonce → expiry
 
   constructor(secret: string) {
-    this.key = createHmac('sha256', secret).update('otto stream tickets v1').digest();
+    this.key = hmac('sha256', secret, 'otto stream tickets v1');
   }
 
   issue(tenant: Tenant, now = Date.now()): { ticket: string; expiresAt: Date } {
@@ -56,15 +58,13 @@ export class StreamTickets {
   }
 
   private sign(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
+    return hmac('sha256', this.key, body).toString('base64url');
   }
 
   private read(ticket: string): TicketClaims | null {
     const [body, mac, extra] = ticket.split('.');
     if (!body || !mac || extra !== undefined) return null;
-    const expected = Buffer.from(this.sign(body));
-    const given = Buffer.from(mac);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    if (!safeEqual(this.sign(body), mac)) return null;
     try {
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TicketClaims;
       return typeof claims.c === 'string' && typeof claims.e === 'number' && typeof claims.n === 'string'

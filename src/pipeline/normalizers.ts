@@ -1,4 +1,6 @@
 // The production normalisers handed to the pipeline (src/shunya/normalize/*).
+
+import { canonicalPythonJson } from '../../wire/json.ts';
 import {
   normalizeCompleteAnalysis,
   normalizeError,
@@ -6,7 +8,6 @@ import {
   normalizeTranscript,
   normalizeWebhook,
 } from '../shunya/normalize/index.ts';
-import { pythonJsonDumpsSortKeysFromText } from '../shunya/python-json.ts';
 import type { Normalizers } from './deps.ts';
 
 export const shunyaNormalizers: Normalizers = {
@@ -15,5 +16,5 @@ export const shunyaNormalizers: Normalizers = {
   segmentation: normalizeSegmentation,
   webhook: normalizeWebhook,
   error: normalizeError,
-  pythonJson: pythonJsonDumpsSortKeysFromText,
+  pythonJson: canonicalPythonJson,
 };

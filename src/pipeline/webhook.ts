@@ -2,8 +2,9 @@
 // keep every delivery in the inbox with its verdict: its size and hash, and its body only redacted of
 // personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85), and only when it authenticated (D130).
 import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';
+import { safeEqual } from '../../wire/hmac.ts';
+import { handoffWebhookSignature, shunyaWebhookSignature } from '../../wire/signatures.ts';
 import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
-import { hmacHex, safeEqual } from '../util/crypto.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { redactPersonal } from '../util/redact.ts';
 import { unstorable } from '../util/storable.ts';
@@ -61,8 +62,8 @@ export function verifySignature(
     (s): s is string => !!s,
   );
   if (profile !== 'shunya') {
-    const message = Buffer.concat([Buffer.from(`${timestamp}.`), raw]);
-    if (secrets.some((k) => safeEqual(hmacHex('sha256', k, message), signature))) return 'handoff';
+    if (secrets.some((k) => safeEqual(handoffWebhookSignature(k, timestamp, raw), signature)))
+      return 'handoff';
   }
   if (profile !== 'handoff') {
     let canonical: string;
@@ -72,8 +73,8 @@ export function verifySignature(
     } catch {
       return null;
     }
-    const message = `${timestamp}:${canonical}`;
-    if (secrets.some((k) => safeEqual(hmacHex('sha256', k, message), signature))) return 'shunya';
+    if (secrets.some((k) => safeEqual(shunyaWebhookSignature(k, timestamp, canonical), signature)))
+      return 'shunya';
   }
   return null;
 }

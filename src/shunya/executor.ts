@@ -1,9 +1,11 @@
 // One logical Shunya operation: attempts, retries (§4.1, §9.1), the circuit breaker and logging.
 // Per attempt: a new JWT, X-UWC-Timestamp and X-Signature. Per operation: the same X-Request-ID and
 // Idempotency-Key, and the same body bytes (serialised once by the caller).
+
+import { type JwtSettings, mintJwt } from '../../wire/jwt.ts';
+import { requestSignature } from '../../wire/signatures.ts';
 import type { Logger } from '../logger.ts';
 import { activeTrace, injectTraceHeaders, inSpan, type Span, SpanKind, SpanStatusCode } from '../tracing.ts';
-import { type JwtSettings, mintJwt, signBody } from './auth.ts';
 import { BreakerFailure, type BreakerRegistry } from './breakers.ts';
 import { isUncataloguedShunyaCode } from './catalogue.ts';
 import { type Endpoint, endpointLabel, MUTATING } from './endpoints.ts';
@@ -144,7 +146,7 @@ function circuitOpen(
   );
 }
 
-async function headersFor(op: Operation, s: ExecutorSettings): Promise<AttemptHeaders> {
+function headersFor(op: Operation, s: ExecutorSettings): AttemptHeaders {
   const now = s.now();
   const timestamp = new Date(now).toISOString();
   const contract: AttemptHeaders['contract'] = {
@@ -153,11 +155,11 @@ async function headersFor(op: Operation, s: ExecutorSettings): Promise<AttemptHe
     'X-UWC-Version': s.version as 'v1',
     'X-UWC-Timestamp': timestamp,
   };
-  if (op.body !== undefined) contract['X-Signature'] = signBody(s.hmacSecret, timestamp, op.body);
+  if (op.body !== undefined) contract['X-Signature'] = requestSignature(s.hmacSecret, timestamp, op.body);
   if (MUTATING.has(op.endpoint.method))
     contract['Idempotency-Key'] = op.opts.idempotencyKey ?? op.opts.requestId;
   const other: AttemptHeaders['other'] = { Accept: 'application/json' };
-  if (op.companyId !== null) other.Authorization = `Bearer ${await mintJwt(s.jwt, op.companyId, now)}`;
+  if (op.companyId !== null) other.Authorization = `Bearer ${mintJwt(s.jwt, op.companyId, now)}`;
   return { contract, other };
 }
 
@@ -199,7 +201,7 @@ async function attemptOnce(
   span?: Span,
 ): Promise<Attempt> {
   const ctx = { ottoRequestId: op.opts.requestId, endpoint, now: s.now };
-  const headers = await headersFor(op, s);
+  const headers = headersFor(op, s);
   injectTraceHeaders(headers.other);
   const timeout = new AbortController();
   let timedOut = false;

@@ -23,8 +23,6 @@ export {
   ShunyaTimeoutError,
   toOttoErrorEnvelopeFields,
 } from './errors.ts';
-export { JsonNumber, parseJsonLossless } from './json-lossless.ts';
 export * from './normalize/index.ts';
-export { pythonJsonDumpsSortKeys, pythonJsonDumpsSortKeysFromText } from './python-json.ts';
 export { newRequestOptions } from './request-options.ts';
 export type * from './types.ts';

@@ -2,9 +2,13 @@
 // FUZZ_RUNS and FUZZ_SEED choose the size and the seed.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CallRailTarget,
+  callRailCaseArb,
+  startCallRailTarget,
+} from '../../scripts/fuzz/callrail-target.ts';
+import { closeHttpAgent, fuzzSettings, Tally } from '../../scripts/fuzz/harness.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { type CallRailTarget, callRailCaseArb, startCallRailTarget } from './callrail-target.ts';
-import { closeHttpAgent, fuzzSettings, Tally } from './harness.ts';
 
 const { numRuns, seed } = fuzzSettings(1000);
 let t: TestDatabase;

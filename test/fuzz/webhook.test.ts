@@ -3,9 +3,9 @@
 // path of a failure, to replay with FUZZ_SEED=… (and fc's `path`).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeHttpAgent, fuzzSettings, Tally } from '../../scripts/fuzz/harness.ts';
+import { startWebhookTarget, type WebhookTarget, webhookCaseArb } from '../../scripts/fuzz/webhook-target.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { closeHttpAgent, fuzzSettings, Tally } from './harness.ts';
-import { startWebhookTarget, type WebhookTarget, webhookCaseArb } from './webhook-target.ts';
 
 const { numRuns, seed } = fuzzSettings(700);
 let t: TestDatabase;

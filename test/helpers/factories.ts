@@ -1,8 +1,9 @@
 // Row factories and request builders for tests: buildX(overrides).
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Db } from '../../src/db/knex.ts';
 import { type CompanyRow, insertCompany } from '../../src/domain/companies.ts';
+import { callRailSignature as sign } from '../../wire/callrail.ts';
 import { TEST_SECRETS } from './secrets.ts';
 
 export async function buildCompany(
@@ -56,7 +57,7 @@ export function callRailSignature(
   raw: string | Buffer,
   algorithm: 'sha1' | 'sha256' = 'sha1',
 ): string {
-  return createHmac(algorithm, key).update(raw).digest('base64');
+  return sign(key, raw, `hmac-${algorithm}`);
 }
 
 export async function postCallRail(

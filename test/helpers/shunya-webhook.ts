@@ -1,7 +1,7 @@
 // Shunya webhooks written and signed by a test (the handoff profile, §8), for results the simulator does
 // not produce: values outside Otto's vocabularies, visit_actions, repeats without a result, failures.
-import { createHmac } from 'node:crypto';
 import type { Db } from '../../src/db/knex.ts';
+import { handoffWebhookSignature } from '../../wire/signatures.ts';
 import { TEST_SECRETS } from './secrets.ts';
 import { waitFor } from './stack.ts';
 
@@ -21,7 +21,7 @@ export async function sendWebhook(
     headers: {
       'content-type': 'application/json',
       'x-shunya-timestamp': ts,
-      'x-shunya-signature': createHmac('sha256', secret).update(`${ts}.${raw}`).digest('hex'),
+      'x-shunya-signature': handoffWebhookSignature(secret, ts, raw),
     },
     body: raw,
   });

@@ -75,3 +75,60 @@ describe('the HTTP layer', () => {
     expect(builders).toEqual([]);
   });
 });
+
+// The wire module (issue 19, D210–D211): what both sides of the Otto ↔ Shunya wire agree on lives in wire/
+// once; it depends on nothing of the repository, and the conformance kit depends on nothing but it, the
+// contracts and itself, so that it can be handed to Shunya on its own.
+describe('the wire module', () => {
+  const specifiers = (file: string) =>
+    [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map(
+      (m) => m[1] as string,
+    );
+  const wireFiles = () => sourceFiles(path.join(ROOT, 'wire'));
+
+  it('imports only node: built-ins and its own files', () => {
+    const foreign = wireFiles().flatMap((f) =>
+      specifiers(f)
+        .filter((s) => !s.startsWith('node:') && !(s.startsWith('./') && !s.includes('/', 2)))
+        .map((s) => `${path.relative(ROOT, f)} → ${s}`),
+    );
+    expect(wireFiles().length).toBeGreaterThan(3);
+    expect(foreign).toEqual([]);
+  });
+
+  it('the simulator and src/ both use it', () => {
+    const users = (dir: string) =>
+      sourceFiles(path.join(ROOT, dir)).filter((f) =>
+        importsOf(f).some((i) => i === 'wire' || i.startsWith('wire/')),
+      );
+    expect(users('simulator').length).toBeGreaterThan(0);
+    expect(users('src').length).toBeGreaterThan(0);
+  });
+
+  it('the conformance kit imports only wire/, generated/, contracts/ and its own files', () => {
+    const kit = path.join(ROOT, 'scripts/conformance');
+    const allowed = ['wire', 'generated', 'contracts', 'scripts/conformance'];
+    const outside = sourceFiles(kit).flatMap((f) =>
+      importsOf(f)
+        .filter((i) => !allowed.some((a) => i === a || i.startsWith(`${a}/`)))
+        .map((i) => `${path.relative(ROOT, f)} → ${i}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
+  it('scripts/ imports nothing from test/', () => {
+    expect(offending(['scripts'], ['test'])).toEqual([]);
+  });
+
+  // Every HMAC outside the tests goes through wire/hmac.ts; a signature written again elsewhere would
+  // show up here (11 files had createHmac before issue 19; the bar is 3).
+  it('createHmac appears in at most 3 files outside test/', () => {
+    const dirs = ['src', 'simulator', 'scripts', 'wire', 'console/src'];
+    const callers = dirs
+      .flatMap((d) => sourceFiles(path.join(ROOT, d)))
+      .filter((f) => /\bcreateHmac\b/.test(readFileSync(f, 'utf8')))
+      .map((f) => path.relative(ROOT, f));
+    expect(callers).toContain('wire/hmac.ts');
+    expect(callers.length).toBeLessThanOrEqual(3);
+  });
+});

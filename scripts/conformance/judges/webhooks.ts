@@ -5,14 +5,14 @@
 // 13.5.2 the payload (the strict schema, a known job, its tenant, its status); 13.5.3 the headers incl.
 // X-Shunya-Task-Id; 13.5.4 every job got a delivery; 13.5.5 refused deliveries are retried with
 // backoff; 13.10.1 the result is the result endpoint's object.
-import { createHmac } from 'node:crypto';
+
+import { handoffWebhookSignature } from '../../../wire/signatures.ts';
 import type { SchemaError } from '../contract/load.ts';
 import { deliveryEvidence, type Evidence } from '../ledger.ts';
 import { type Delivery, WEBHOOK_PATH } from '../receiver.ts';
 import { ANY_TENANT, type Session, webhookJobId } from '../session.ts';
 
-const hmac = (secret: string, ts: string, raw: string) =>
-  createHmac('sha256', secret).update(`${ts}.`).update(raw).digest('hex');
+const hmac = handoffWebhookSignature;
 
 const SIGNING =
   'X-Shunya-Signature = lowercase hex HMAC-SHA256(UWC_HMAC_SECRET, "{X-Shunya-Timestamp}." + raw body) (§8.1)';

@@ -4,7 +4,8 @@
 // (POST /api/v1/ops/companies), posts a signed CallRail call for it (POST /webhooks/callrail/
 // call.completed, §3.1), and reads the job (GET /api/v1/ops/jobs/{id}) until Otto has submitted the
 // transcription to its Shunya and holds Shunya's id for it.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { signedCallRailCall } from '../../../wire/traffic.ts';
 import type { Kind, Target } from './webhooks.ts';
 
 export interface SetupOptions {
@@ -42,21 +43,19 @@ export async function createJob(o: SetupOptions): Promise<Target> {
     'creating a tenant',
   );
   o.log(`otto: tenant ${company.id} created`);
-  const call = JSON.stringify({
-    resource_id: `CALconformance${suffix}`,
-    company_id: company.callrail_company_id,
-    recording: o.recordingUrl,
-    customer_phone_number: '+12175550100',
-    duration: '120',
-  });
-  const algorithm = company.callrail_signature_algorithm === 'hmac-sha256' ? 'sha256' : 'sha1';
-  const signature = createHmac(algorithm, String(company.callrail_signing_key)).update(call).digest('base64');
+  const call = signedCallRailCall(
+    {
+      resourceId: `CALconformance${suffix}`,
+      callrailCompanyId: String(company.callrail_company_id),
+      recordingUrl: o.recordingUrl,
+      customerPhone: '+12175550100',
+      durationSeconds: 120,
+    },
+    String(company.callrail_signing_key),
+    String(company.callrail_signature_algorithm),
+  );
   const accepted = await json(
-    await fetch(`${o.baseUrl}/webhooks/callrail/call.completed`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', signature },
-      body: call,
-    }),
+    await fetch(`${o.baseUrl}/webhooks/callrail/call.completed`, { method: 'POST', ...call }),
     'posting a CallRail call',
   );
   o.log(`otto: call ${accepted.call_id} queued as job ${accepted.job_id}`);

@@ -1,8 +1,7 @@
 // The webhooks the kit sends Otto in --target otto: bodies in the handoff profile (§8, the strict
 // contract's) and in Shunya's event profile (the tolerant reading), signed as each profile says, or
 // broken on purpose (another secret, a stale or future timestamp, missing headers).
-import { createHmac } from 'node:crypto';
-import { pythonJsonDumps } from '../../../simulator/webhooks/python-json.ts';
+import { handoffWebhookSignature, shunyaWebhookSignatureOfPayload } from '../../../wire/signatures.ts';
 
 export type Kind = 'transcription' | 'analysis' | 'segmentation';
 
@@ -125,11 +124,13 @@ export interface SignOptions {
 export function signed(payload: Record<string, unknown>, o: SignOptions): Signed {
   const body = JSON.stringify(payload);
   const ts = o.timestamp ?? String(Date.now() + (o.skewMs ?? 0));
-  const message =
-    o.profile === 'shunya' ? `${ts}:${pythonJsonDumps(payload, { sortKeys: true })}` : `${ts}.${body}`;
+  const signature =
+    o.profile === 'shunya'
+      ? shunyaWebhookSignatureOfPayload(o.secret, ts, payload)
+      : handoffWebhookSignature(o.secret, ts, body);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    'x-shunya-signature': createHmac('sha256', o.secret).update(message).digest('hex'),
+    'x-shunya-signature': signature,
     'x-shunya-timestamp': ts,
     'x-shunya-task-id': String(payload.shunya_job_id ?? payload.task_id ?? ''),
   };

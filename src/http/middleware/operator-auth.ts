@@ -4,11 +4,11 @@
 // console at once, as issue 13 asks, and nothing else can reach it.
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
+import { safeEqual } from '../../../wire/hmac.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import type { Actor } from '../../domain/audit-log.ts';
 import { findActiveOperatorToken } from '../../domain/operator-tokens.ts';
-import { safeEqual } from '../../util/crypto.ts';
 import type { AppState } from '../context.ts';
 import { unauthorized } from '../errors.ts';
 import { countingFailures, presentsToken } from './auth-failures.ts';

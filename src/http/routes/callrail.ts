@@ -1,13 +1,14 @@
 // POST /webhooks/callrail/call.completed (§3.1 step 1): CallRail's post-call webhook.
 import Router from '@koa/router';
 import { zCallRailCallCompleted } from '../../../generated/otto/zod.gen.ts';
+import { callRailSignature } from '../../../wire/callrail.ts';
+import { safeEqual } from '../../../wire/hmac.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import type { IncomingCall } from '../../domain/calls.ts';
 import { type CompanyRow, findCompanyByCallRailId } from '../../domain/companies.ts';
 import type { Clock } from '../../pipeline/deps.ts';
 import { acceptCallRailCall } from '../../pipeline/triggers.ts';
-import { hmacBase64, safeEqual } from '../../util/crypto.ts';
 import { redactPersonal } from '../../util/redact.ts';
 import { unstorable } from '../../util/storable.ts';
 import { checkAudioUrl } from '../audio-url.ts';
@@ -75,8 +76,8 @@ export function toIncomingCall(b: Body): IncomingCall {
 }
 
 export function verifyCallRailSignature(company: CompanyRow, raw: Buffer, signature: string): boolean {
-  const algorithm = company.callrail_signature_algorithm === 'hmac-sha256' ? 'sha256' : 'sha1';
-  return safeEqual(hmacBase64(algorithm, company.callrail_signing_key, raw), signature.trim());
+  const expected = callRailSignature(company.callrail_signing_key, raw, company.callrail_signature_algorithm);
+  return safeEqual(expected, signature.trim());
 }
 
 export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: TenantGate): Router<AppState> {

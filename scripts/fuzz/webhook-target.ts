@@ -16,11 +16,10 @@
 // - every error is the ErrorEnvelope, with the response's X-Request-ID;
 // - every delivery read by the receiver is in the inbox exactly once, with its status; a refused one is
 //   attributed to no tenant and writes nothing else; an acknowledged one writes at most a poll job.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { zWebhookAck } from '../../generated/otto/zod.gen.ts';
 import { serialize as simSerialize } from '../../simulator/webhooks/payload.ts';
-import { canonicalPythonJson } from '../../simulator/webhooks/python-json.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { type CompanyRow, insertCompany } from '../../src/domain/companies.ts';
@@ -31,12 +30,18 @@ import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
 import { ensureOperation } from '../../src/pipeline/store.ts';
 import { acceptCallRailCall, acceptRecordingUpload } from '../../src/pipeline/triggers.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
-import type { OperationKind } from '../../src/shunya/types.ts';
-import { buildSegmentation } from '../helpers/canonical.ts';
-import { type Listening, listen } from '../helpers/http.ts';
-import { TEST_SECRETS } from '../helpers/secrets.ts';
+import type { OperationKind, Segmentation } from '../../src/shunya/types.ts';
+import { handoffWebhookSignature, shunyaWebhookSignatureOfBody } from '../../wire/signatures.ts';
+import { type Listening, listen } from '../lib/listen.ts';
 import { type Outcome, resultFor, type Shape, webhookBody } from './corpus.ts';
-import { capturingLogger, expectErrorEnvelope, installWriteCounter, observe, type Tally } from './harness.ts';
+import {
+  capturingLogger,
+  expectErrorEnvelope,
+  FUZZ_SECRETS,
+  installWriteCounter,
+  observe,
+  type Tally,
+} from './harness.ts';
 import {
   applyJsonEdits,
   applyTextEdits,
@@ -56,6 +61,31 @@ const SECRET = 'fuzz-uwc-hmac-secret-current-0001';
 const PREVIOUS = 'fuzz-uwc-hmac-secret-previous-01';
 const WRONG = 'fuzz-not-the-secret-at-all-00001';
 const TOLERANCE_MS = 300_000;
+
+/** A finished segmentation, as the completion path leaves it, for a visit whose analysis is fuzzed. */
+const SEGMENTATION: Segmentation = {
+  call_id: 12346,
+  part1: {
+    start_time: 0,
+    end_time: 900,
+    duration: 900,
+    content: 'Rapport and discovery.',
+    key_points: ['Rapport'],
+  },
+  part2: {
+    start_time: 900,
+    end_time: 1800,
+    duration: 900,
+    content: 'Proposal and close.',
+    key_points: ['Closed'],
+  },
+  transition_point: 900,
+  segmentation_confidence: 0.92,
+  transition_indicators: ['How much will this cost?'],
+  meeting_structure_score: 4,
+  outcome: 'won',
+  unmapped_values: [],
+};
 const BODY_LIMIT = 5 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------------
@@ -311,9 +341,6 @@ function formatTs(ms: number, form: TsForm): string {
   }
 }
 
-const hmac = (secret: string, message: Buffer | string) =>
-  createHmac('sha256', secret).update(message).digest('hex');
-
 // ---------------------------------------------------------------------------------------------------
 // The oracle: does this request carry a valid signature over exactly these bytes, with a fresh timestamp?
 
@@ -328,11 +355,11 @@ export function signedAuthentically(
   const sig = headers['x-shunya-signature']?.trim();
   const no = { authentic: false, mustNotRefuse: false };
   if (!ts || !sig || !/^[0-9]+$/.test(ts) || Math.abs(Number(ts) - nowMs) > TOLERANCE_MS) return no;
-  const signs = (m: Buffer | string) => secrets.some((k) => hmac(k, m) === sig);
-  const byHandoff = signs(Buffer.concat([Buffer.from(`${ts}.`), raw]));
+  const byHandoff = secrets.some((k) => handoffWebhookSignature(k, ts, raw) === sig);
   let byShunya = false;
   try {
-    byShunya = !byHandoff && signs(`${ts}:${canonicalPythonJson(raw.toString('utf8'))}`);
+    const text = raw.toString('utf8');
+    byShunya = !byHandoff && secrets.some((k) => shunyaWebhookSignatureOfBody(k, ts, text) === sig);
   } catch {
     // not JSON: only the handoff profile can sign it
   }
@@ -340,8 +367,8 @@ export function signedAuthentically(
   // three exceptions for Shunya's profile: a body that is not RFC 8259 JSON (NaN, Infinity, which Python
   // writes) is answered 401, because the receiver parses JSON before it verifies that profile; a body
   // nested deeper than Python's default recursion limit (1000), which no Python Shunya can have signed;
-  // and a body with a "__proto__" key, which the simulator's canonicalPythonJson (this oracle, and the
-  // signer here) drops, unlike Python and Otto's receiver (a bug of the simulator's verifier helper).
+  // and a body with a "__proto__" key, which the simulator's former JSON helper (this oracle's, until wire/
+  // replaced it, D210) dropped, unlike Python; kept out so that the properties stay those that were run.
   let strictJson = true;
   try {
     JSON.parse(raw.toString('utf8'));
@@ -401,7 +428,7 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
   const clock: Clock = { now: () => new Date(nowMs) };
   const config = loadConfig({
     NODE_ENV: 'test',
-    ...TEST_SECRETS,
+    ...FUZZ_SECRETS,
     UWC_BASE_URL: 'http://127.0.0.1:9', // never called: no worker runs here
     UWC_HMAC_SECRET: SECRET,
     UWC_HMAC_SECRET_PREVIOUS: PREVIOUS,
@@ -470,8 +497,7 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
     if (spec.kind !== 'transcription') {
       // the earlier stages are done, as the completion path leaves them
       const output: Record<string, unknown> = { transcription: { transcript_id: null, word_count: 10 } };
-      if (spec.jobType === 'sales_visit' && spec.kind === 'analysis')
-        output.segmentation = buildSegmentation();
+      if (spec.jobType === 'sales_visit' && spec.kind === 'analysis') output.segmentation = SEGMENTATION;
       job = (
         (await db('shunya_jobs')
           .where({ id: job.id })
@@ -557,12 +583,12 @@ export async function startWebhookTarget(db: Db, tally: Tally): Promise<WebhookT
     const signOver = (t: string) => {
       if (rule === 'shunya') {
         try {
-          return hmac(secret, `${t}:${canonicalPythonJson(raw.toString('utf8'))}`);
+          return shunyaWebhookSignatureOfBody(secret, t, raw.toString('utf8'));
         } catch {
           // not JSON: fall back to the handoff rule
         }
       }
-      return hmac(secret, Buffer.concat([Buffer.from(`${t}.`), raw]));
+      return handoffWebhookSignature(secret, t, raw);
     };
     let sig: string | undefined = signOver(ts);
     const sent = applyTextEdits(raw, s.tamper);

@@ -7,6 +7,17 @@ import { zErrorEnvelope } from '../../generated/otto/zod.gen.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 
+/**
+ * The secrets of the fuzz targets' Otto (outside development every secret must be set, D135): fixed, at
+ * least 32 characters and all different, never the published development values.
+ */
+export const FUZZ_SECRETS = {
+  OTTO_ADMIN_TOKEN: 'fuzz-only-admin-token-7a1c93e05fd248b6',
+  UWC_JWT_SECRET: 'fuzz-only-uwc-jwt-secret-2f86d0b4c91e7a53',
+  UWC_HMAC_SECRET: 'fuzz-only-uwc-hmac-secret-c4e2a9071b6d38f5',
+  AUTH_HS256_SECRET: 'fuzz-only-frontend-jwt-secret-95b0e7d3a2c16f48',
+} as const;
+
 export const DEFAULT_SEED = 20_261_124;
 
 export function fuzzSettings(defaultRuns: number): { numRuns: number; seed: number } {

@@ -14,7 +14,6 @@
 // - a pristine payload signed by its tenant is accepted (202);
 // - every error is the ErrorEnvelope with the response's X-Request-ID;
 // - a refused request writes nothing at all (no inbox exists for CallRail).
-import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { zCallRailAccepted } from '../../generated/otto/zod.gen.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -22,10 +21,17 @@ import type { Db } from '../../src/db/knex.ts';
 import { type CompanyRow, insertCompany } from '../../src/domain/companies.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { Clock } from '../../src/pipeline/deps.ts';
-import { type Listening, listen } from '../helpers/http.ts';
-import { TEST_SECRETS } from '../helpers/secrets.ts';
+import { callRailSignature } from '../../wire/callrail.ts';
+import { type Listening, listen } from '../lib/listen.ts';
 import { CALLRAIL_EXAMPLES } from './corpus.ts';
-import { capturingLogger, expectErrorEnvelope, installWriteCounter, observe, type Tally } from './harness.ts';
+import {
+  capturingLogger,
+  expectErrorEnvelope,
+  FUZZ_SECRETS,
+  installWriteCounter,
+  observe,
+  type Tally,
+} from './harness.ts';
 import {
   applyJsonEdits,
   applyTextEdits,
@@ -135,7 +141,7 @@ export const callRailCaseArb: fc.Arbitrary<CallRailCase> = fc.record({
 });
 
 const hmacBase64 = (algorithm: 'sha1' | 'sha256', key: string, raw: Buffer) =>
-  createHmac(algorithm, key).update(raw).digest('base64');
+  callRailSignature(key, raw, `hmac-${algorithm}`);
 const algorithmOf = (c: CompanyRow) => (c.callrail_signature_algorithm === 'hmac-sha256' ? 'sha256' : 'sha1');
 
 function basePayload(c: CallRailCase, callrailCompanyId: string): Json {
@@ -174,7 +180,7 @@ export async function startCallRailTarget(db: Db, tally: Tally): Promise<CallRai
   const clock: Clock = { now: () => new Date(nowMs) };
   const config = loadConfig({
     NODE_ENV: 'test',
-    ...TEST_SECRETS,
+    ...FUZZ_SECRETS,
     TENANT_MAX_CONCURRENT: '1000000',
     // the fuzzer sends bad signatures by the thousand on purpose (D130)
     AUTH_FAILURE_LIMIT: '1000000000',
