@@ -21,7 +21,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { type CompanyRow, insertCompany } from '../../src/domain/companies.ts';
 import { buildApp } from '../../src/http/app.ts';
-import type { Clock } from '../../src/pipeline/deps.ts';
+import type { Clock } from '../../src/jobs/deps.ts';
 import { type Listening, listen } from '../helpers/http.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { CALLRAIL_EXAMPLES } from './corpus.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import { compose, part, run } from '../../src/db/statement.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
-import type { JobRow, JobStatus, OperationRow } from '../../src/pipeline/model.ts';
+import type { JobRow, JobStatus, OperationRow } from '../../src/jobs/model.ts';
 import {
   admit,
   allowedPairs,
@@ -21,7 +21,7 @@ import {
   TRANSITIONS,
   type TransitionName,
   timeOutJobs,
-} from '../../src/pipeline/transitions/index.ts';
+} from '../../src/jobs/transitions/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
 

@@ -1,5 +1,6 @@
-// The import direction the design asks for (http → pipeline → shunya/domain → db; the simulator never
-// imports from src/), checked on the source. shunya/ once imported from pipeline/ (issue 12).
+// The import direction the design asks for, checked on the source: http → intake | views | worker → steps →
+// jobs → domain | events → db → shunya (docs/ARCHITECTURE.md); the simulator never imports from src/.
+// shunya/ once imported from the old pipeline/ (issue 12); issue 19 split pipeline/ into these layers.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,12 +30,29 @@ const offending = (dirs: string[], forbidden: string[]) =>
         .map((i) => `${path.relative(ROOT, f)} → ${i}`),
     );
 
+/** Top to bottom; a directory imports only from its own layer's directory or from a lower layer. */
+const LAYERS = [
+  ['src/http'],
+  ['src/intake', 'src/views', 'src/worker'],
+  ['src/steps'],
+  ['src/jobs'],
+  ['src/domain', 'src/events'],
+  ['src/db'],
+  ['src/shunya'],
+];
+
 describe('import direction', () => {
-  it('shunya/, domain/ and db/ import nothing from pipeline/ or http/', () => {
-    expect(offending(['src/shunya', 'src/domain', 'src/db'], ['src/pipeline', 'src/http'])).toEqual([]);
+  LAYERS.forEach((layer, i) => {
+    for (const dir of layer) {
+      const above = LAYERS.slice(0, i).flat();
+      const peers = layer.filter((d) => d !== dir);
+      it(`${dir}/ imports nothing from ${[...above, ...peers].join(', ') || 'above'}`, () => {
+        expect(offending([dir], [...above, ...peers])).toEqual([]);
+      });
+    }
   });
-  it('pipeline/ imports nothing from http/', () => {
-    expect(offending(['src/pipeline'], ['src/http'])).toEqual([]);
+  it('the check finds an upward import', () => {
+    expect(offending(['src/steps'], ['src/jobs']).length).toBeGreaterThan(0);
   });
   it('the simulator imports nothing from src/', () => {
     expect(offending(['simulator'], ['src'])).toEqual([]);
@@ -48,9 +66,9 @@ describe("the job's state", () => {
     /\b(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+shunya_jobs\b/i,
     /['"]shunya_jobs['"]\)(\s*\.\w+\((?:[^()]|\([^()]*\))*\))*\s*\.(update|insert|del|delete|upsert)\(/,
   ];
-  const TRANSITIONS_DIR = path.join(ROOT, 'src/pipeline/transitions');
+  const TRANSITIONS_DIR = path.join(ROOT, 'src/jobs/transitions');
 
-  it('is written by src/pipeline/transitions/ and nothing else', () => {
+  it('is written by src/jobs/transitions/ and nothing else', () => {
     const writers = sourceFiles(path.join(ROOT, 'src'))
       .filter((f) => !f.startsWith(`${TRANSITIONS_DIR}/`))
       .filter((f) => WRITES.some((re) => re.test(readFileSync(f, 'utf8'))))
@@ -65,7 +83,7 @@ describe("the job's state", () => {
   });
 });
 
-// Routes call named query functions (domain, pipeline or db); no file of src/http builds SQL (issue 12).
+// Routes call named query functions (domain, views, jobs or db); no file of src/http builds SQL (issue 12).
 describe('the HTTP layer', () => {
   const SQL = [/\b(db|tx|knex)\s*\(\s*['"`]/, /\.raw\s*\(/, /\b(SELECT|INSERT|UPDATE|DELETE)\s+[A-Za-z*]/];
   it('builds no SQL', () => {

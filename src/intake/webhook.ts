@@ -2,16 +2,16 @@
 // keep every delivery in the inbox with its verdict: its size and hash, and its body only redacted of
 // personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85), and only when it authenticated (D130).
 import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import type { OperationRow } from '../jobs/model.ts';
+import { findWebhookOperations, type OperationAndJob, pollNow, recordEarlyWebhook } from '../jobs/store.ts';
 import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
+import { completeOperation } from '../steps/complete.ts';
 import { hmacHex, safeEqual } from '../util/crypto.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { redactPersonal } from '../util/redact.ts';
 import { unstorable } from '../util/storable.ts';
 import { decodeUtf8 } from '../util/utf8.ts';
-import { completeOperation } from './complete.ts';
-import type { PipelineDeps } from './deps.ts';
-import type { OperationRow } from './model.ts';
-import { findWebhookOperations, type OperationAndJob, pollNow, recordEarlyWebhook } from './store.ts';
 
 export interface WebhookDelivery {
   headers: Record<string, string | undefined>;

@@ -6,17 +6,17 @@
 // between the read and the write, the transition writes nothing and the decision is made again from a new
 // read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
 import { retryConflicts } from '../db/tx.ts';
+import { admitTenant } from '../jobs/admission.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import { isTerminal, type JobRow, jobAttributes, type OperationRow } from '../jobs/model.ts';
+import { jobError, operationAndJob, settleFailedOperation } from '../jobs/store.ts';
+import { completeStage } from '../jobs/transitions/index.ts';
 import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
 import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
-import { admitTenant } from './admission.ts';
 import { type StageResult, stageEffects } from './apply.ts';
-import type { PipelineDeps } from './deps.ts';
 import { attemptFailed } from './failure.ts';
-import { isTerminal, type JobRow, jobAttributes, type OperationRow } from './model.ts';
-import { jobError, operationAndJob, settleFailedOperation } from './store.ts';
-import { completeStage } from './transitions/index.ts';
 
 export type Outcome =
   | { status: 'completed'; result: unknown }

@@ -2,7 +2,7 @@
 // with its whole history; and when admission expects to start a pending job (§11.2; D98).
 import type { JobDetail } from '../../generated/otto/types.gen.ts';
 import type { Db } from '../db/knex.ts';
-import type { JobRow, JobStatus, JobType, OperationRow } from './model.ts';
+import type { JobRow, JobStatus, JobType, OperationRow } from '../jobs/model.ts';
 
 export interface JobFilter {
   status?: JobStatus;

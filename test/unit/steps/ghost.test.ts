@@ -4,8 +4,8 @@
 // found a ghost visit's customer e-mail in its stored analysis and its task title, whenever the
 // simulator's follow-up happened to quote it.
 import { describe, expect, it } from 'vitest';
-import { withoutConversation } from '../../../src/pipeline/ghost.ts';
 import type { CompleteAnalysis, PendingAction } from '../../../src/shunya/types.ts';
+import { withoutConversation } from '../../../src/steps/ghost.ts';
 import { buildAnalysis } from '../../helpers/canonical.ts';
 
 const quoting = (text: string): PendingAction => ({

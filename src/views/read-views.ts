@@ -2,7 +2,7 @@
 // console's journey shows the same view (what the frontend reads for a job now). Tenant-scoped: another
 // tenant's id is simply not found. The rows are returned as stored; http/presenters/reads.ts shapes them.
 import type { Db } from '../db/knex.ts';
-import type { JobRow } from './model.ts';
+import type { JobRow } from '../jobs/model.ts';
 
 export interface CallReadRows {
   job: JobRow | undefined;

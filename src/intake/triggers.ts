@@ -8,11 +8,11 @@ import { type Actor, type AuditAction, recordAudit } from '../domain/audit-log.t
 import { attachRecording, type CallRow, type IncomingCall, lockCall, newCallParts } from '../domain/calls.ts';
 import type { CompanyRow } from '../domain/companies.ts';
 import { recordUpload, type Upload } from '../domain/recording-sessions.ts';
-import { admitTenant } from './admission.ts';
-import type { PipelineDeps } from './deps.ts';
-import type { JobRow, JobStatus } from './model.ts';
-import { findJobFor, runningJobs } from './store.ts';
-import { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from './transitions/index.ts';
+import { admitTenant } from '../jobs/admission.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import type { JobRow, JobStatus } from '../jobs/model.ts';
+import { findJobFor, runningJobs } from '../jobs/store.ts';
+import { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from '../jobs/transitions/index.ts';
 
 export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
 

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { EventPart } from '../domain/outbox.ts';
 import { CALL, SESSION, transcriptPart } from '../domain/transcripts.ts';
-import { admitTenant } from './admission.ts';
-import type { PipelineDeps } from './deps.ts';
-import type { JobRow, OperationRow } from './model.ts';
-import { failStage } from './transitions/index.ts';
+import { admitTenant } from '../jobs/admission.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import type { JobRow, OperationRow } from '../jobs/model.ts';
+import { failStage } from '../jobs/transitions/index.ts';
 
 /** When the job is due again, or null when it fails now. */
 export function retryTime(

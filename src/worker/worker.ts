@@ -12,15 +12,15 @@ import {
 } from 'graphile-worker';
 import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
 import pg from 'pg';
+import { admitAll, admitTenant } from '../jobs/admission.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import { TASK } from '../jobs/queue.ts';
+import { sweepTimeouts } from '../jobs/timeouts.ts';
 import type { Logger } from '../logger.ts';
-import { admitAll, admitTenant } from './admission.ts';
-import { advance } from './advance.ts';
-import type { PipelineDeps } from './deps.ts';
+import { advance } from '../steps/advance.ts';
+import { poll } from '../steps/poll.ts';
 import type { Heartbeat } from './heartbeat.ts';
-import { poll } from './poll.ts';
 import { prune } from './prune.ts';
-import { TASK } from './queue.ts';
-import { sweepTimeouts } from './timeouts.ts';
 
 // graphile-worker 0.17 retries its own bookkeeping queries (completing or failing a job) only on a few
 // error codes; during a Postgres restart it met refused and reset connections, gave up, and let the

@@ -1,4 +1,6 @@
 // The production normalisers handed to the pipeline (src/shunya/normalize/*).
+
+import type { Normalizers } from '../jobs/deps.ts';
 import {
   normalizeCompleteAnalysis,
   normalizeError,
@@ -7,7 +9,6 @@ import {
   normalizeWebhook,
 } from '../shunya/normalize/index.ts';
 import { pythonJsonDumpsSortKeysFromText } from '../shunya/python-json.ts';
-import type { Normalizers } from './deps.ts';
 
 export const shunyaNormalizers: Normalizers = {
   transcript: normalizeTranscript,

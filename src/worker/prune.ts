@@ -3,7 +3,7 @@
 // AUDIT_RETENTION_DAYS (D117) are deleted, in batches; the redacted body of an inbox row is cleared after
 // WEBHOOK_BODY_RETENTION_HOURS (D85).
 import { pruneAudit } from '../domain/audit-log.ts';
-import type { PipelineDeps } from './deps.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
 
 export async function prune(
   deps: PipelineDeps,

@@ -4,13 +4,8 @@
 // decided by the client when it built the error (D96): flow control defers the step, a transient failure
 // costs an attempt, a permanent one fails the job.
 import type { JobError } from '../../generated/otto/types.gen.ts';
-import type { Submitted } from '../shunya/types.ts';
-import { inSpan, jobSpanOptions } from '../tracing.ts';
-import { type CompletionResult, completeOperation } from './complete.ts';
-import type { PipelineDeps } from './deps.ts';
-import { attemptFailed } from './failure.ts';
-import { type JobRow, jobAttributes, type OperationRow } from './model.ts';
-import { shunyaFailure } from './shunya-failure.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import { type JobRow, jobAttributes, type OperationRow } from '../jobs/model.ts';
 import {
   isShunyaJobIdTaken,
   jobError,
@@ -18,8 +13,13 @@ import {
   operationHolding,
   replaceFailedOperation,
   runningJobAndOperation,
-} from './store.ts';
-import { deferStep, markSubmitted } from './transitions/index.ts';
+} from '../jobs/store.ts';
+import { deferStep, markSubmitted } from '../jobs/transitions/index.ts';
+import type { Submitted } from '../shunya/types.ts';
+import { inSpan, jobSpanOptions } from '../tracing.ts';
+import { type CompletionResult, completeOperation } from './complete.ts';
+import { attemptFailed } from './failure.ts';
+import { shunyaFailure } from './shunya-failure.ts';
 
 type Submission = { mode: 'async'; submitted: Submitted } | { mode: 'sync'; result: unknown };
 

@@ -10,10 +10,10 @@ import { propertyIntelligencePart, type Source, signalsPart, tasksPart } from '.
 import { leadOfCall, leadOfSession, leadStatusParts } from '../domain/leads.ts';
 import type { EventPart } from '../domain/outbox.ts';
 import { CALL, SESSION, transcriptPart } from '../domain/transcripts.ts';
+import type { CsrCallJob, JobRow, OperationRow, SalesVisitJob } from '../jobs/model.ts';
 import { mergePendingActions } from '../shunya/normalize/analysis-items.ts';
 import type { CompleteAnalysis, Segmentation, Transcript } from '../shunya/types.ts';
 import { withoutConversation } from './ghost.ts';
-import type { CsrCallJob, JobRow, OperationRow, SalesVisitJob } from './model.ts';
 
 export type StageResult = Transcript | CompleteAnalysis | Segmentation;
 

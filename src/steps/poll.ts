@@ -1,15 +1,16 @@
 // Task otto_poll: the fallback when no webhook arrives (§2.1 "Polling (Fallback)", §9.3). It asks the
 // status endpoint; when Shunya is done it fetches the result and hands it to the one completion path.
 // Still running → poll again after 5, 10, 30, 60, 300 s, then every 300 s, until the job times out (24 h).
+
+import type { PipelineDeps } from '../jobs/deps.ts';
+import { isTerminal, type JobRow, jobAttributes, type OperationRow, shunyaCallId } from '../jobs/model.ts';
+import { jobError, operationAndJob } from '../jobs/store.ts';
+import { pollAgain } from '../jobs/transitions/index.ts';
 import type { Logger } from '../logger.ts';
 import type { JobStatus } from '../shunya/types.ts';
 import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
 import { completeOperation } from './complete.ts';
-import type { PipelineDeps } from './deps.ts';
-import { isTerminal, type JobRow, jobAttributes, type OperationRow, shunyaCallId } from './model.ts';
 import { type ShunyaFailure, shunyaFailure } from './shunya-failure.ts';
-import { jobError, operationAndJob } from './store.ts';
-import { pollAgain } from './transitions/index.ts';
 
 async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<JobStatus> {
   const opts = { requestId: op.request_id };

@@ -1,7 +1,7 @@
 // What the console's tenants view and charts read (issue 13), as named queries over the jobs tables and
 // graphile-worker's queue. Exact counts: the same scans the otto_jobs gauge makes at each scrape.
 import type { Db } from '../db/knex.ts';
-import type { JobStatus } from './model.ts';
+import type { JobStatus } from '../jobs/model.ts';
 
 export interface TenantJobStats {
   company_id: string;

@@ -4,7 +4,7 @@
 // number, name or address (those stay in the frontend read, which the journey shows as the frontend would).
 import type { Db } from '../db/knex.ts';
 import type { AuditRow } from '../domain/audit-log.ts';
-import type { JobRow, OperationRow } from './model.ts';
+import type { JobRow, OperationRow } from '../jobs/model.ts';
 
 export interface JourneyAttemptRow {
   attempt: number;
