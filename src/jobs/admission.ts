@@ -2,11 +2,12 @@
 // make room (a trigger's new job, a job leaving `running`, an operator's retry), in a statement of its own
 // (transitions/admit.ts); from the `otto_admit` task when a retry falls due; and from the safety net every
 // minute, which also finds tenants waiting for their hourly quota, puts back in line a job whose step was
-// lost (transitions/requeue.ts), and corrects a slot count that disagrees with the jobs (it never should).
+// lost (transitions/requeue-lost.ts), and corrects a slot count that disagrees with the jobs (it never should;
+// transitions/reconcile-slots.ts).
 import { retryConflicts } from '../db/tx.ts';
 import { inSpan } from '../tracing.ts';
 import type { PipelineDeps } from './deps.ts';
-import { admit, limitsOf, requeueLost } from './transitions/index.ts';
+import { admit, limitsOf, reconcileSlots, requeueLost } from './transitions/index.ts';
 
 type Deps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
 
@@ -31,7 +32,8 @@ const LOST_AFTER_MS = 10 * 60_000;
 export async function admitAll(
   deps: Pick<PipelineDeps, 'db' | 'config' | 'clock' | 'logger'>,
 ): Promise<number> {
-  await reconcileSlots(deps);
+  for (const c of await reconcileSlots(deps.db))
+    deps.logger.warn({ company_id: c.company_id, was: c.was, now: c.now }, 'slot count corrected');
   const requeued = await requeueLost(deps.db, LOST_AFTER_MS, {
     error_code: 'STEP_LOST',
     error_type: 'internal_error',
@@ -51,34 +53,4 @@ export async function admitAll(
   const companies = (res.rows as { company_id: string }[]).map((r) => r.company_id);
   for (const companyId of companies) await admitTenant(deps, companyId);
   return companies.length;
-}
-
-/**
- * A tenant's slot count is its running jobs (every transition keeps both in one statement); one that
- * disagrees is set right, under the tenant's admission lock, and logged, since it means a bug (or a test
- * that wrote a job's status by hand).
- */
-async function reconcileSlots(deps: Pick<PipelineDeps, 'db' | 'logger'>): Promise<void> {
-  const off = await deps.db.raw(
-    `SELECT a.company_id FROM tenant_admission a
-     WHERE a.running <> (SELECT count(*) FROM shunya_jobs j WHERE j.company_id = a.company_id AND j.job_status = 'running')`,
-  );
-  for (const { company_id } of off.rows as { company_id: string }[]) {
-    await retryConflicts(() =>
-      deps.db.transaction(async (tx) => {
-        const [was] = await tx('tenant_admission').where({ company_id }).forUpdate().select('running');
-        // a new statement: its snapshot is taken after the lock, so the count is the one the lock protects
-        const r = await tx.raw(
-          `UPDATE tenant_admission SET running = (SELECT count(*) FROM shunya_jobs WHERE company_id = ? AND job_status = 'running')
-           WHERE company_id = ? RETURNING running`,
-          [company_id, company_id],
-        );
-        if (r.rows[0]?.running !== was?.running)
-          deps.logger.warn(
-            { company_id, was: was?.running, now: r.rows[0]?.running },
-            'slot count corrected',
-          );
-      }),
-    );
-  }
 }

@@ -1,5 +1,5 @@
 // An operator's retry of a failed or timed-out job (ops API, D37, D81): back in line from the stage where
-// it stopped, `pending` with its attempts reset (transitions/operator-retry.ts), which is what the answer
+// it stopped, `pending` with its attempts reset (transitions/retry-by-operator.ts), which is what the answer
 // says; the tenant's admission then runs at once and makes it `running` when a slot and the quota allow.
 import type { Tx } from '../db/knex.ts';
 import { transaction } from '../db/tx.ts';

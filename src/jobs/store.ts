@@ -1,5 +1,6 @@
-// The pipeline's reads of jobs and operations, and the writes that concern an operation alone (never a
-// job's status: that is transitions/), named for what they do (STYLE §9). Callers own the transaction.
+// The reads of jobs and operations, named for what they do (STYLE §9), and the two writes that touch no job
+// state table (an early webhook's record, a poll asked for now). Every write of a job, an operation, an
+// attempt or a slot is a transition (transitions/, D231). Callers own the transaction.
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { Db, Tx } from '../db/knex.ts';
 import { prepared } from '../db/statement.ts';
@@ -54,62 +55,6 @@ export async function operationAndJob(
 ): Promise<{ op: OperationRow; job: JobRow } | undefined> {
   const res = await prepared(db.raw(OPERATION_AND_JOB, [operationId]), OPERATION_AND_JOB);
   return res.rows[0] as { op: OperationRow; job: JobRow } | undefined;
-}
-
-/** The live (not superseded) operation of a job's stage, created when missing. */
-export async function ensureOperation(db: Db | Tx, job: JobRow, kind: OperationKind): Promise<OperationRow> {
-  const res = await db.raw(
-    `INSERT INTO shunya_operations (company_id, job_id, kind) VALUES (?, ?, ?)
-     ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
-     RETURNING *`,
-    [job.company_id, job.id, kind],
-  );
-  if (res.rows.length > 0) return res.rows[0] as OperationRow;
-  return (await db('shunya_operations')
-    .where({ job_id: job.id, kind })
-    .whereNot({ status: 'superseded' })
-    .first()) as OperationRow;
-}
-
-const RUNNING_JOB_AND_OPERATION = `WITH job AS (SELECT * FROM shunya_jobs WHERE id = ? AND job_status = 'running' AND stage <> 'done'),
-     created AS (
-       INSERT INTO shunya_operations (company_id, job_id, kind) SELECT company_id, id, stage FROM job
-       ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
-       RETURNING *)
-     SELECT to_jsonb(job) AS job,
-            coalesce((SELECT to_jsonb(created) FROM created),
-                     (SELECT to_jsonb(o) FROM shunya_operations o
-                      WHERE o.job_id = job.id AND o.kind = job.stage AND o.status <> 'superseded')) AS op
-     FROM job`;
-
-/**
- * A running job and the live operation of its current stage (created when missing), in one round trip;
- * undefined when the job is not running or has no stage left.
- */
-export async function runningJobAndOperation(
-  db: Db,
-  jobId: string,
-): Promise<{ job: JobRow; op: OperationRow } | undefined> {
-  const res = await prepared(db.raw(RUNNING_JOB_AND_OPERATION, [jobId]), RUNNING_JOB_AND_OPERATION);
-  const row = res.rows[0] as { job: JobRow; op: OperationRow | null } | undefined;
-  if (!row) return undefined;
-  // an operation committed by a concurrent run after this statement's snapshot: read it on its own
-  return { job: row.job, op: row.op ?? (await ensureOperation(db, row.job, row.job.stage as OperationKind)) };
-}
-
-/**
- * The stage's failed operation is abandoned and a new one created (a new Idempotency-Key, §4.6), in one
- * round trip: the job is resubmitting a stage whose last operation failed.
- */
-export async function replaceFailedOperation(db: Db, job: JobRow, op: OperationRow): Promise<OperationRow> {
-  const res = await db.raw(
-    `WITH superseded AS (
-       UPDATE shunya_operations SET status = 'superseded', updated_at = now() WHERE id = ? AND status = 'failed' RETURNING id)
-     INSERT INTO shunya_operations (company_id, job_id, kind) SELECT ?, ?, ? FROM superseded
-     ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING RETURNING *`,
-    [op.id, job.company_id, job.id, op.kind],
-  );
-  return (res.rows[0] as OperationRow | undefined) ?? ensureOperation(db, job, op.kind);
 }
 
 /** When no operation carries the id: the tenant's still-submitting one for this Shunya call id (SQL). */
@@ -202,40 +147,6 @@ export async function recordEarlyWebhook(
     { company: companyId, id: shunyaJobId, kind },
   );
   return res.rows.length > 0;
-}
-
-/**
- * A failed operation of a job that is not running (it waits for a retry): the operation alone is settled
- * as failed, so that the job's next attempt starts the stage again with a new operation. Guarded by the job
- * still waiting: once its retry runs (and may be resubmitting this very operation), the failure is its
- * attempt's, and the caller decides again (false).
- */
-export async function settleFailedOperation(
-  db: Db,
-  operationId: string,
-  error: JobError,
-  now: Date,
-  adoptShunyaJobId: string | null,
-): Promise<boolean> {
-  const res = await db.raw(
-    `WITH settled AS (
-       UPDATE shunya_operations SET status = 'failed', error = ?::jsonb, completed_at = ?,
-              shunya_job_id = COALESCE(shunya_job_id, ?), submitted_at = COALESCE(submitted_at, ?), updated_at = now()
-       WHERE id = ? AND status IN ('submitting', 'submitted')
-         AND EXISTS (SELECT 1 FROM shunya_jobs j WHERE j.id = shunya_operations.job_id AND j.job_status = 'pending')
-       RETURNING id)
-     SELECT graphile_worker.remove_job('poll:' || id) FROM settled`,
-    [JSON.stringify(error), now, adoptShunyaJobId, adoptShunyaJobId ? now : null, operationId],
-  );
-  return res.rows.length > 0;
-}
-
-/** A synchronous answer (segmentation, D3): the operation is `submitted`, unless a webhook completed it first. */
-export async function markSubmittedSynchronously(db: Db, operationId: string, now: Date): Promise<boolean> {
-  const moved = await db('shunya_operations')
-    .where({ id: operationId, status: 'submitting' })
-    .update({ status: 'submitted', submitted_at: now, updated_at: db.fn.now() });
-  return moved > 0;
 }
 
 /** Asks the poller to look at an operation now (a webhook said it completed but carried no result, D36). */

@@ -1,5 +1,5 @@
 // Task otto_sweep_timeouts (graphile-worker cron, every minute): a job not finished 24 h after its
-// creation times out (§2.1, §9.2; transitions/time-out.ts). The slots it freed go to the tenants' next jobs.
+// creation times out (§2.1, §9.2; transitions/time-out-jobs.ts). The slots it freed go to the tenants' next jobs.
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import { admitTenant } from './admission.ts';
 import type { PipelineDeps } from './deps.ts';

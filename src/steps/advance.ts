@@ -6,15 +6,14 @@
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
 import { type JobRow, jobAttributes, type OperationRow } from '../jobs/model.ts';
+import { isShunyaJobIdTaken, jobError, operationHolding } from '../jobs/store.ts';
 import {
-  isShunyaJobIdTaken,
-  jobError,
+  deferStep,
+  markSubmitted,
   markSubmittedSynchronously,
-  operationHolding,
   replaceFailedOperation,
   runningJobAndOperation,
-} from '../jobs/store.ts';
-import { deferStep, markSubmitted } from '../jobs/transitions/index.ts';
+} from '../jobs/transitions/index.ts';
 import type { Submitted } from '../shunya/types.ts';
 import { inSpan, jobSpanOptions } from '../tracing.ts';
 import { type CompletionResult, completeOperation } from './complete.ts';

@@ -9,7 +9,7 @@ import type { CompanyRow } from '../../src/domain/companies.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { acceptCallRailCall } from '../../src/intake/triggers.ts';
 import { type PipelineDeps, systemClock } from '../../src/jobs/deps.ts';
-import { ensureOperation } from '../../src/jobs/store.ts';
+import { ensureOperation } from '../../src/jobs/transitions/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { normalizeError, normalizeWebhook } from '../../src/shunya/normalize/index.ts';

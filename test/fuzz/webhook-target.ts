@@ -28,7 +28,7 @@ import { buildApp } from '../../src/http/app.ts';
 import { acceptCallRailCall, acceptRecordingUpload } from '../../src/intake/triggers.ts';
 import type { Clock, PipelineDeps } from '../../src/jobs/deps.ts';
 import type { JobRow, JobType } from '../../src/jobs/model.ts';
-import { ensureOperation } from '../../src/jobs/store.ts';
+import { ensureOperation } from '../../src/jobs/transitions/index.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import type { OperationKind } from '../../src/shunya/types.ts';
 import { shunyaNormalizers } from '../../src/steps/normalizers.ts';

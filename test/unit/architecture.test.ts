@@ -59,12 +59,16 @@ describe('import direction', () => {
   });
 });
 
-// A job's state is written by the transitions module only (issue 12): no other file of src/ writes the
-// shunya_jobs table at all, in SQL or through knex.
+// A job's state is written by the transitions module only (issue 12; issue 19 for the other three tables,
+// D231): no other file of src/ writes the jobs, their operations, their attempts or the tenants' slot
+// counts, in SQL or through knex.
 describe("the job's state", () => {
+  const TABLES = 'shunya_jobs|shunya_operations|shunya_job_attempts|tenant_admission';
   const WRITES = [
-    /\b(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+shunya_jobs\b/i,
-    /['"]shunya_jobs['"]\)(\s*\.\w+\((?:[^()]|\([^()]*\))*\))*\s*\.(update|insert|del|delete|upsert)\(/,
+    new RegExp(`\\b(UPDATE|INSERT\\s+INTO|DELETE\\s+FROM)\\s+(${TABLES})\\b`, 'i'),
+    new RegExp(
+      `['"](${TABLES})['"]\\)(\\s*\\.\\w+\\((?:[^()]|\\([^()]*\\))*\\))*\\s*\\.(update|insert|del|delete|upsert)\\(`,
+    ),
   ];
   const TRANSITIONS_DIR = path.join(ROOT, 'src/jobs/transitions');
 
@@ -76,10 +80,16 @@ describe("the job's state", () => {
     expect(writers).toEqual([]);
   });
 
-  it('the check finds writes (in SQL and through knex)', () => {
-    expect(WRITES[0]?.test(`UPDATE shunya_jobs SET job_status = 'failed'`)).toBe(true);
-    expect(WRITES[1]?.test(`tx('shunya_jobs')\n  .where({ id })\n  .update({ job_status: 'x' })`)).toBe(true);
-    expect(WRITES.some((re) => re.test(`db('shunya_jobs').where({ company_id }).first()`))).toBe(false);
+  it('the check finds writes of each table (in SQL and through knex)', () => {
+    for (const table of TABLES.split('|')) {
+      expect(WRITES[0]?.test(`UPDATE ${table} SET x = 'failed'`), table).toBe(true);
+      expect(WRITES[0]?.test(`INSERT INTO ${table} (a) VALUES (1)`), table).toBe(true);
+      expect(WRITES[1]?.test(`tx('${table}')\n  .where({ id })\n  .update({ x: 'y' })`), table).toBe(true);
+      expect(
+        WRITES.some((re) => re.test(`db('${table}').where({ company_id }).first()`)),
+        table,
+      ).toBe(false);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-// completeStage (running → running, pending → pending) and succeed (running | pending → succeeded): a
+// completeStage (running → running, pending → pending; the last stage: running | pending → succeeded): a
 // stage's result is applied (§3.1 step 3, §3.2 step 3; §4.6, §8, §10). One statement: the job moves to its
 // next stage (or ends), guarded by the status and stage it was read with and by its operation being still
 // live; only if it moved does everything else happen: the operation is settled and its fallback poll

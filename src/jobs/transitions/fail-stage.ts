@@ -1,4 +1,4 @@
-// scheduleRetry (running → pending) and fail (running → failed): a stage failed (§9.1, §9.2, §9.3; D35).
+// failStage: running → pending (attempts left) or running → failed: a stage failed (§9.1, §9.2, §9.3; D35).
 // With attempts left and a retryable error the job waits, `pending`, until `retryAt` (the job-level
 // backoff), and admission is woken then; otherwise it fails, and a CSR call whose transcription failed keeps
 // an empty "not available" transcript (§9.3; the caller passes those parts). One statement, guarded by the

@@ -1,5 +1,7 @@
 // The job's state transitions, all of them, one file each (in the spirit of graphile-worker's one SQL file
-// per state change). Nothing outside this directory writes a job's status (test/unit/architecture.test.ts).
+// per state change). Nothing outside this directory writes a job, an operation, an attempt or a tenant's
+// slot count (test/unit/architecture.test.ts; D231). Each function is named as its row of table.ts and
+// operation-table.ts (D234).
 //
 // Glossary
 //   job        A ShunyaJob (§2.1, §10.1): Otto's unit of work for one CSR call or one sales visit, from the
@@ -8,7 +10,8 @@
 //   stage      The step of a job's work at Shunya: transcription, then analysis (a CSR call), or
 //              transcription, segmentation, analysis (a sales visit); `done` after the last.
 //   operation  One remote Shunya job for one stage (shunya_operations): submitting → submitted → completed |
-//              failed, or superseded when the stage is started again. It carries Shunya's id (§4.6).
+//              failed, or superseded when the stage is started again (operation-table.ts). It carries
+//              Shunya's id (§4.6).
 //   attempt    One job-level try (§9.1: five, with backoff), from admission until the job succeeds,
 //              fails, or waits for its next try (shunya_job_attempts, for the ops API).
 //   slot       One of a tenant's `TENANT_MAX_CONCURRENT` places for running jobs (§11.2): a running job
@@ -28,11 +31,24 @@
 export { type AdmissionLimits, admit, limitsOf } from './admit.ts';
 export { type Applied, completeStage, type StageResult } from './complete-stage.ts';
 export { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from './create.ts';
-export { deferStep } from './defer.ts';
+export { deferStep } from './defer-step.ts';
 export { type Failed, failStage, type StageFailure } from './fail-stage.ts';
-export { type OperatorRetry, retryByOperator } from './operator-retry.ts';
+export { markSubmitted } from './mark-submitted.ts';
+export {
+  allowedOperationPairs,
+  OPERATION_TRANSITIONS,
+  type OperationTransitionName,
+} from './operation-table.ts';
+export {
+  ensureOperation,
+  markSubmittedSynchronously,
+  replaceFailedOperation,
+  runningJobAndOperation,
+  settleFailedOperation,
+} from './operations.ts';
 export { pollAgain } from './poll-again.ts';
-export { requeueLost } from './requeue.ts';
-export { markSubmitted } from './submit.ts';
+export { reconcileSlots, type SlotCorrection } from './reconcile-slots.ts';
+export { requeueLost } from './requeue-lost.ts';
+export { type OperatorRetry, retryByOperator } from './retry-by-operator.ts';
 export { allowedPairs, TRANSITIONS, type TransitionName } from './table.ts';
-export { timeOutJobs } from './time-out.ts';
+export { timeOutJobs } from './time-out-jobs.ts';

@@ -11,8 +11,9 @@
 // terminal: only an operator's retry leaves it); `timeout` is reached from `pending` or `running`; a stage
 // may complete while its job waits for a retry (a late result is the stage's result all the same), and the
 // last stage's result then ends the job from `pending`. Each transition function in this directory
-// declares its row here, and its SQL changes a job only from these statuses (test/integration/
-// transitions.test.ts runs every transition from every status).
+// declares its row here under its own name (D234), and its SQL changes a job only from these statuses
+// (test/integration/transitions.test.ts runs every transition from every status). An operation's statuses
+// have their own table beside this one (operation-table.ts).
 import type { JobStatus } from '../model.ts';
 
 export type From = JobStatus | 'new';
@@ -25,10 +26,14 @@ export interface TransitionRow {
 }
 
 export const TRANSITIONS = {
-  create: { pairs: [['new', 'pending']], meaning: 'a trigger creates the job, pending' },
+  createCsrCallJob: {
+    pairs: [['new', 'pending']],
+    meaning: "a trigger creates the job, pending (csrCallJobPart: the same in the trigger's statement)",
+  },
+  createSalesVisitJob: { pairs: [['new', 'pending']], meaning: 'a trigger creates the job, pending' },
   admit: { pairs: [['pending', 'running']], meaning: 'pending → running: a slot and the quota allow it' },
-  submit: { pairs: [['running', 'running']], meaning: 'running: the stage is submitted to Shunya' },
-  defer: {
+  markSubmitted: { pairs: [['running', 'running']], meaning: 'running: the stage is submitted to Shunya' },
+  deferStep: {
     pairs: [['running', 'running']],
     meaning: 'running: Shunya asked to wait (rate limit, open breaker)',
   },
@@ -43,39 +48,34 @@ export const TRANSITIONS = {
     pairs: [
       ['running', 'running'],
       ['pending', 'pending'],
-    ],
-    meaning: 'a stage completes and the job goes on to its next stage',
-  },
-  succeed: {
-    pairs: [
       ['running', 'succeeded'],
       ['pending', 'succeeded'],
     ],
-    meaning: 'running → succeeded: the last stage completed',
+    meaning: 'a stage completes and the job goes on to its next stage; after the last, running → succeeded',
   },
-  scheduleRetry: {
-    pairs: [['running', 'pending']],
-    meaning: 'failed → (retry) → pending: attempts are left',
+  failStage: {
+    pairs: [
+      ['running', 'pending'],
+      ['running', 'failed'],
+    ],
+    meaning:
+      'failed → (retry) → pending: attempts are left; running → failed: a permanent failure, or no attempt left',
   },
-  fail: {
-    pairs: [['running', 'failed']],
-    meaning: 'running → failed: a permanent failure, or no attempt left',
-  },
-  timeOut: {
+  timeOutJobs: {
     pairs: [
       ['pending', 'timeout'],
       ['running', 'timeout'],
     ],
     meaning: 'timeout (after 24h)',
   },
-  operatorRetry: {
+  retryByOperator: {
     pairs: [
       ['failed', 'pending'],
       ['timeout', 'pending'],
     ],
     meaning: "failed → (retry) → pending: an operator's retry",
   },
-  requeue: {
+  requeueLost: {
     pairs: [['running', 'pending']],
     meaning: 'running → pending: a job whose step was lost goes back in line',
   },

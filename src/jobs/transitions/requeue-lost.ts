@@ -1,4 +1,4 @@
-// requeue (running → pending): a running job whose next step was lost goes back in line (the safety net,
+// requeueLost (running → pending): a running job whose next step was lost goes back in line (the safety net,
 // every minute). "Lost": its stage has no operation waiting at Shunya (`submitted`) and graphile-worker holds
 // no step for it that can still run (none, or one that failed all its attempts), for `idleMs`. A crash
 // loses nothing in the normal course (steps are added in the statement that needs them, and a killed

@@ -1,4 +1,4 @@
-// timeOut (pending | running → timeout): a job not finished 24 h after its creation times out (§2.1, §9.2).
+// timeOutJobs (pending | running → timeout): a job not finished 24 h after its creation times out (§2.1, §9.2).
 // Two statements per batch, pending jobs first, then running ones with their slots: a statement that
 // holds a pending job must not wait for a tenant's admission row, which admission holds while it waits for
 // pending jobs (D97's lock order: admission row, then pending jobs; running jobs, then admission row).

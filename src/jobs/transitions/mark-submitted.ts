@@ -1,4 +1,4 @@
-// submit (running → running): Shunya accepted the stage's submission (§3.1 step 2.3, §4.1). The operation
+// markSubmitted (running → running): Shunya accepted the stage's submission (§3.1 step 2.3, §4.1). The operation
 // keeps Shunya's id and becomes `submitted`, the attempt says so, and the fallback poll is scheduled (§9.3),
 // in one statement; unless a webhook that outran the answer has completed (adopted) the operation already.
 // A webhook recorded earlier with nothing but this id (D78) is claimed in the same statement, and the

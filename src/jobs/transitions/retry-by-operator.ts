@@ -1,4 +1,4 @@
-// operatorRetry (failed | timeout → pending): an operator puts a job back in line from the stage where it
+// retryByOperator (failed | timeout → pending): an operator puts a job back in line from the stage where it
 // stopped, with fresh attempts (ops API, D37). Whatever the stopped stage had at Shunya is abandoned
 // (superseded): a late webhook for it is acknowledged and ignored. Admission follows in its own statement.
 import type { Db, Tx } from '../../db/knex.ts';

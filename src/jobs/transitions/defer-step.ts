@@ -1,4 +1,4 @@
-// defer (running → running): Shunya asked Otto to wait, an open circuit breaker or a rate limit (§9.1;
+// deferStep (running → running): Shunya asked Otto to wait, an open circuit breaker or a rate limit (§9.1;
 // D35): flow control, not a failed attempt. The job keeps its slot; its step runs again at `runAt`. The
 // error is the job's last error, and its operation's (D80).
 import type { JobError } from '../../../generated/otto/types.gen.ts';
