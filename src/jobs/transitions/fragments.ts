@@ -1,6 +1,7 @@
-// The parts that several transitions share: closing the job's current attempt, freeing its slot, adding its
-// next step (a graphile-worker job, in the same statement as the state it follows from, STYLE §10), waking
-// admission when a retry falls due, and the statement's final SELECT.
+// The parts completeStage and failStage share, composed with the domain rows their callers add (apply.ts,
+// the outbox): closing the job's current attempt, freeing its slot, adding its next step (a graphile-worker
+// job, in the same statement as the state it follows from, STYLE §10), waking admission when a retry falls
+// due, and the statement's final SELECT. Every other transition is one whole statement (D232).
 import type { JobError } from '../../../generated/otto/types.gen.ts';
 import { type Part, part, when } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
@@ -22,22 +23,6 @@ export function closeAttempt(
      WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?) AND ${when(guard)}
      RETURNING id`,
     [outcome, error ? JSON.stringify(error) : null, jobId],
-  );
-}
-
-/** Closes the latest attempt of every job the part `jobs` returned (batch transitions: requeue, time out). */
-export function closeAttemptsOf(
-  name: string,
-  jobs: string,
-  outcome: 'retry_scheduled' | 'failed',
-  error: JobError,
-): Part {
-  return part(
-    name,
-    `UPDATE shunya_job_attempts a SET outcome = ?, error = ?::jsonb, finished_at = now()
-     FROM (SELECT max(id) AS id FROM shunya_job_attempts WHERE job_id IN (SELECT id FROM ${jobs}) GROUP BY job_id) m
-     WHERE a.id = m.id`,
-    [outcome, JSON.stringify(error)],
   );
 }
 

@@ -7,6 +7,22 @@ import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
 
+const MARK_SUBMITTED = `WITH submitted AS (
+       UPDATE shunya_operations SET status = 'submitted', shunya_job_id = :shunyaJob, transcript_id = :transcript,
+              submitted_at = :now, next_poll_at = :firstPoll, updated_at = now()
+       WHERE id = :operation AND status = 'submitting' RETURNING id)
+     , attempt AS (
+       UPDATE shunya_job_attempts SET outcome = 'submitted'
+       WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = :job) AND EXISTS (SELECT 1 FROM submitted))
+     , claimed AS (
+       DELETE FROM early_webhooks WHERE company_id = :company AND shunya_job_id = :shunyaJob
+         AND EXISTS (SELECT 1 FROM submitted)
+       RETURNING 1)
+     SELECT graphile_worker.add_job(identifier => :task, payload => json_build_object('operation_id', id),
+                                    run_at => CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN now() ELSE :firstPoll::timestamptz END,
+                                    job_key => 'poll:' || id)
+     FROM submitted`;
+
 export async function markSubmitted(
   db: Db | Tx,
   s: {
@@ -20,34 +36,17 @@ export async function markSubmitted(
   },
 ): Promise<boolean> {
   const res = await prepared(
-    db.raw(SUBMITTED, [
-      s.shunyaJobId,
-      s.transcriptId,
-      s.now,
-      s.firstPoll,
-      s.operationId,
-      s.jobId,
-      s.companyId,
-      s.shunyaJobId,
-      TASK.poll,
-      s.firstPoll.toISOString(),
-    ]),
-    SUBMITTED,
+    db.raw(MARK_SUBMITTED, {
+      shunyaJob: s.shunyaJobId,
+      transcript: s.transcriptId,
+      now: s.now,
+      firstPoll: s.firstPoll.toISOString(),
+      operation: s.operationId,
+      job: s.jobId,
+      company: s.companyId,
+      task: TASK.poll,
+    }),
+    MARK_SUBMITTED,
   );
   return res.rows.length > 0;
 }
-
-const SUBMITTED = `WITH submitted AS (
-       UPDATE shunya_operations SET status = 'submitted', shunya_job_id = ?, transcript_id = ?, submitted_at = ?,
-              next_poll_at = ?, updated_at = now()
-       WHERE id = ? AND status = 'submitting' RETURNING id)
-     , attempt AS (
-       UPDATE shunya_job_attempts SET outcome = 'submitted'
-       WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = ?) AND EXISTS (SELECT 1 FROM submitted))
-     , claimed AS (
-       DELETE FROM early_webhooks WHERE company_id = ? AND shunya_job_id = ? AND EXISTS (SELECT 1 FROM submitted)
-       RETURNING 1)
-     SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
-                                    run_at => CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN now() ELSE ?::timestamptz END,
-                                    job_key => 'poll:' || id)
-     FROM submitted`;

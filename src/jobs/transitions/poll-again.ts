@@ -5,9 +5,27 @@
 // returns the count of unreadable answers in a row, or null when the operation no longer waits.
 import type { JobError } from '../../../generated/otto/types.gen.ts';
 import type { Db } from '../../db/knex.ts';
-import { compose, part, run } from '../../db/statement.ts';
+import { prepared } from '../../db/statement.ts';
 import type { OperationRow } from '../model.ts';
 import { TASK } from '../queue.ts';
+
+// `failed`: the poll failed (its error is :error); `unreadable`: Shunya's answer could not be read. After a
+// readable answer the count of unreadable ones starts again at 0; the job's last error is noted only after
+// a failed poll.
+const POLL_AGAIN = `WITH waiting AS (
+       UPDATE shunya_operations SET poll_count = poll_count + 1, next_poll_at = :runAt::timestamptz,
+              unreadable_answers = CASE WHEN NOT :failed::boolean THEN 0
+                                        WHEN :unreadable::boolean THEN unreadable_answers + 1
+                                        ELSE unreadable_answers END,
+              error = COALESCE(:error::jsonb, error), updated_at = now()
+       WHERE id = :operation AND status = 'submitted' AND poll_count = :pollCount
+       RETURNING id, job_id, unreadable_answers)
+     , noted AS (
+       UPDATE shunya_jobs SET last_error = :error::jsonb, updated_at = now()
+       WHERE :failed::boolean AND id = (SELECT job_id FROM waiting) AND job_status IN ('running', 'pending'))
+     SELECT unreadable_answers, graphile_worker.add_job(identifier => :task, payload => json_build_object('operation_id', id),
+                                                        run_at => :runAt::timestamptz, job_key => 'poll:' || id)
+     FROM waiting`;
 
 export async function pollAgain(
   db: Db,
@@ -15,33 +33,18 @@ export async function pollAgain(
   runAt: Date,
   failed: { error: JobError; unreadable: boolean } | null,
 ): Promise<number | null> {
-  const unreadable = !failed ? '0' : failed.unreadable ? 'unreadable_answers + 1' : 'unreadable_answers';
-  const [row] = await run<{ unreadable_answers: number }>(
-    db,
-    compose(
-      [
-        part(
-          'waiting',
-          `UPDATE shunya_operations SET poll_count = poll_count + 1, next_poll_at = ?, unreadable_answers = ${unreadable},
-                  error = COALESCE(?::jsonb, error), updated_at = now()
-           WHERE id = ? AND status = 'submitted' AND poll_count = ?
-           RETURNING id, job_id, unreadable_answers`,
-          [runAt, failed ? JSON.stringify(failed.error) : null, op.id, op.poll_count],
-        ),
-        failed
-          ? part(
-              'noted',
-              `UPDATE shunya_jobs SET last_error = ?::jsonb, updated_at = now()
-               WHERE id = (SELECT job_id FROM waiting) AND job_status IN ('running', 'pending')`,
-              [JSON.stringify(failed.error)],
-            )
-          : null,
-      ],
-      `SELECT unreadable_answers, graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
-                                                          run_at => ?::timestamptz, job_key => 'poll:' || id)
-       FROM waiting`,
-      [TASK.poll, runAt.toISOString()],
-    ),
+  const res = await prepared(
+    db.raw(POLL_AGAIN, {
+      runAt: runAt.toISOString(),
+      failed: failed !== null,
+      unreadable: failed?.unreadable ?? false,
+      error: failed ? JSON.stringify(failed.error) : null,
+      operation: op.id,
+      pollCount: op.poll_count,
+      task: TASK.poll,
+    }),
+    POLL_AGAIN,
   );
+  const row = res.rows[0] as { unreadable_answers: number } | undefined;
   return row ? row.unreadable_answers : null;
 }

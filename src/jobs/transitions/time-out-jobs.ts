@@ -5,10 +5,51 @@
 // Late results for a timed-out job are ignored.
 import type { JobError } from '../../../generated/otto/types.gen.ts';
 import type { Db } from '../../db/knex.ts';
-import { compose, part, run } from '../../db/statement.ts';
-import { closeAttemptsOf } from './fragments.ts';
+import { prepared } from '../../db/statement.ts';
 
+/** the LIMIT of both statements */
 const BATCH = 1000;
+
+// Two whole statements rather than one with a conditional part: the pending one must not touch
+// tenant_admission at all (the lock order above); the running one gives the slots back.
+const TIME_OUT_PENDING = `WITH timed AS (
+       UPDATE shunya_jobs SET job_status = 'timeout', next_attempt_at = NULL, completed_at = now(),
+              last_error = :error::jsonb, updated_at = now()
+       WHERE id IN (SELECT id FROM shunya_jobs WHERE job_status = 'pending' AND created_at < :cutoff
+                    ORDER BY created_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+       RETURNING id, company_id, job_type, created_at)
+     , attempt AS (
+       UPDATE shunya_job_attempts a SET outcome = 'failed', error = :error::jsonb, finished_at = now()
+       FROM (SELECT max(id) AS id FROM shunya_job_attempts WHERE job_id IN (SELECT id FROM timed) GROUP BY job_id) m
+       WHERE a.id = m.id)
+     , events AS (
+       INSERT INTO outbox_events (company_id, event_type, aggregate_type, aggregate_id, payload)
+       SELECT company_id, 'shunya.job.timeout', 'shunya_job', id,
+              jsonb_build_object('job_id', id, 'job_type', job_type,
+                                 'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+       FROM timed ORDER BY created_at)
+     SELECT company_id, count(*)::int AS n FROM timed GROUP BY company_id`;
+
+const TIME_OUT_RUNNING = `WITH timed AS (
+       UPDATE shunya_jobs SET job_status = 'timeout', next_attempt_at = NULL, completed_at = now(),
+              last_error = :error::jsonb, updated_at = now()
+       WHERE id IN (SELECT id FROM shunya_jobs WHERE job_status = 'running' AND created_at < :cutoff
+                    ORDER BY created_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+       RETURNING id, company_id, job_type, created_at)
+     , attempt AS (
+       UPDATE shunya_job_attempts a SET outcome = 'failed', error = :error::jsonb, finished_at = now()
+       FROM (SELECT max(id) AS id FROM shunya_job_attempts WHERE job_id IN (SELECT id FROM timed) GROUP BY job_id) m
+       WHERE a.id = m.id)
+     , events AS (
+       INSERT INTO outbox_events (company_id, event_type, aggregate_type, aggregate_id, payload)
+       SELECT company_id, 'shunya.job.timeout', 'shunya_job', id,
+              jsonb_build_object('job_id', id, 'job_type', job_type,
+                                 'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+       FROM timed ORDER BY created_at)
+     , slots AS (
+       UPDATE tenant_admission a SET running = greatest(a.running - f.n, 0)
+       FROM (SELECT company_id, count(*)::int AS n FROM timed GROUP BY company_id) f WHERE a.company_id = f.company_id)
+     SELECT company_id, count(*)::int AS n FROM timed GROUP BY company_id`;
 
 /** Times out one batch of jobs in `status` created before `cutoff`; returns the tenants whose slots it freed. */
 async function timeOutBatch(
@@ -17,43 +58,17 @@ async function timeOutBatch(
   cutoff: Date,
   error: JobError,
 ): Promise<{ count: number; companies: string[] }> {
-  const parts = [
-    part(
-      'timed',
-      `UPDATE shunya_jobs SET job_status = 'timeout', next_attempt_at = NULL, completed_at = now(),
-              last_error = ?::jsonb, updated_at = now()
-       WHERE id IN (SELECT id FROM shunya_jobs WHERE job_status = ? AND created_at < ?
-                    ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-       RETURNING id, company_id, job_type, created_at`,
-      [JSON.stringify(error), status, cutoff.toISOString()],
-    ),
-    closeAttemptsOf('attempt', 'timed', 'failed', error),
-    part(
-      'events',
-      `INSERT INTO outbox_events (company_id, event_type, aggregate_type, aggregate_id, payload)
-       SELECT company_id, 'shunya.job.timeout', 'shunya_job', id,
-              jsonb_build_object('job_id', id, 'job_type', job_type,
-                                 'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-       FROM timed ORDER BY created_at`,
-    ),
-    status === 'running'
-      ? part(
-          'slots',
-          `UPDATE tenant_admission a SET running = greatest(a.running - f.n, 0)
-           FROM (SELECT company_id, count(*)::int AS n FROM timed GROUP BY company_id) f WHERE a.company_id = f.company_id`,
-        )
-      : null,
-  ];
-  const rows = await run<{ company_id: string; n: number }>(
-    db,
-    compose(parts, 'SELECT company_id, count(*)::int AS n FROM timed GROUP BY company_id'),
+  const sql = status === 'running' ? TIME_OUT_RUNNING : TIME_OUT_PENDING;
+  const res = await prepared(
+    db.raw(sql, { error: JSON.stringify(error), cutoff: cutoff.toISOString() }),
+    sql,
   );
+  const rows = res.rows as { company_id: string; n: number }[];
   return {
     count: rows.reduce((a, r) => a + r.n, 0),
     companies: status === 'running' ? rows.map((r) => r.company_id) : [],
   };
 }
-
 /** Times out every job created before `cutoff`; returns how many, and the tenants whose slots were freed. */
 export async function timeOutJobs(
   db: Db,
