@@ -15,18 +15,18 @@ import { PgListener } from './events/listener.ts';
 import { startRelay } from './events/relay.ts';
 import { EventHub } from './events/stream.ts';
 import { buildApp } from './http/app.ts';
+import { type Clock, type PipelineDeps, systemClock } from './jobs/deps.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { MetricsHistory } from './metrics-history.ts';
-import { type Clock, type PipelineDeps, systemClock } from './pipeline/deps.ts';
-import { type Heartbeat, startHeartbeat, workerAlive } from './pipeline/heartbeat.ts';
-import { shunyaNormalizers } from './pipeline/normalizers.ts';
-import { queueDepth } from './pipeline/overview.ts';
-import { createWorkerPool, type RunningWorker, startWorker } from './pipeline/worker.ts';
 import { shunyaClientFromConfig } from './shunya/client.ts';
 import { instrumentedFetch } from './shunya/instrument.ts';
 import type { ShunyaClient } from './shunya/types.ts';
+import { shunyaNormalizers } from './steps/normalizers.ts';
 import { startTracing } from './tracing.ts';
+import { queueDepth } from './views/overview.ts';
+import { type Heartbeat, startHeartbeat, workerAlive } from './worker/heartbeat.ts';
+import { createWorkerPool, type RunningWorker, startWorker } from './worker/worker.ts';
 
 export interface RunningOtto {
   url: string;

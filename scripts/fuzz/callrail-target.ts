@@ -20,7 +20,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/knex.ts';
 import { type CompanyRow, insertCompany } from '../../src/domain/companies.ts';
 import { buildApp } from '../../src/http/app.ts';
-import type { Clock } from '../../src/pipeline/deps.ts';
+import type { Clock } from '../../src/jobs/deps.ts';
 import { callRailSignature } from '../../wire/callrail.ts';
 import { type Listening, listen } from '../lib/listen.ts';
 import { CALLRAIL_EXAMPLES } from './corpus.ts';

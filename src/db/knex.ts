@@ -1,5 +1,5 @@
 // knex is the connection and transaction manager here, not an ORM: SQL lives in named functions
-// next to the code that needs it (src/domain/*, src/pipeline/*).
+// next to the code that needs it (src/domain/*, src/jobs/*, src/steps/*, …).
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
-import { admitTenant } from '../../src/pipeline/admission.ts';
-import { systemClock } from '../../src/pipeline/deps.ts';
+import { admitTenant } from '../../src/jobs/admission.ts';
+import { systemClock } from '../../src/jobs/deps.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCallJob, buildCompany } from '../helpers/factories.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';

@@ -4,13 +4,13 @@
 // racing it, already applied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { type PipelineDeps, systemClock } from '../../src/jobs/deps.ts';
+import { operationAndJob } from '../../src/jobs/store.ts';
 import { createLogger } from '../../src/logger.ts';
-import { completeSynchronously } from '../../src/pipeline/advance.ts';
-import { completeOperation } from '../../src/pipeline/complete.ts';
-import { type PipelineDeps, systemClock } from '../../src/pipeline/deps.ts';
-import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
-import { operationAndJob } from '../../src/pipeline/store.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
+import { completeSynchronously } from '../../src/steps/advance.ts';
+import { completeOperation } from '../../src/steps/complete.ts';
+import { shunyaNormalizers } from '../../src/steps/normalizers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';

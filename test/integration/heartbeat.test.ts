@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/knex.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startHeartbeat } from '../../src/pipeline/heartbeat.ts';
+import { startHeartbeat } from '../../src/worker/heartbeat.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.ts';
 

@@ -4,12 +4,12 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { receiveWebhook } from '../../src/intake/webhook.ts';
+import { type PipelineDeps, systemClock } from '../../src/jobs/deps.ts';
 import { createLogger } from '../../src/logger.ts';
-import { type PipelineDeps, systemClock } from '../../src/pipeline/deps.ts';
-import { shunyaNormalizers } from '../../src/pipeline/normalizers.ts';
-import { prune } from '../../src/pipeline/prune.ts';
-import { receiveWebhook } from '../../src/pipeline/webhook.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
+import { shunyaNormalizers } from '../../src/steps/normalizers.ts';
+import { prune } from '../../src/worker/prune.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';

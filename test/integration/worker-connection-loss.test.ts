@@ -8,7 +8,7 @@ import { makeEnhancedWithPgClient } from 'graphile-worker/dist/lib.js';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import { createWorkerPool } from '../../src/pipeline/worker.ts';
+import { createWorkerPool } from '../../src/worker/worker.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.ts';
 

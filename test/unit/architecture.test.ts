@@ -1,5 +1,6 @@
-// The import direction the design asks for (http → pipeline → shunya/domain → db; the simulator never
-// imports from src/), checked on the source. shunya/ once imported from pipeline/ (issue 12).
+// The import direction the design asks for, checked on the source: http → intake | views | worker → steps →
+// jobs → domain | events → db → shunya (docs/ARCHITECTURE.md); the simulator never imports from src/.
+// shunya/ once imported from the old pipeline/ (issue 12); issue 19 split pipeline/ into these layers.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,28 +30,49 @@ const offending = (dirs: string[], forbidden: string[]) =>
         .map((i) => `${path.relative(ROOT, f)} → ${i}`),
     );
 
+/** Top to bottom; a directory imports only from its own layer's directory or from a lower layer. */
+const LAYERS = [
+  ['src/http'],
+  ['src/intake', 'src/views', 'src/worker'],
+  ['src/steps'],
+  ['src/jobs'],
+  ['src/domain', 'src/events'],
+  ['src/db'],
+  ['src/shunya'],
+];
+
 describe('import direction', () => {
-  it('shunya/, domain/ and db/ import nothing from pipeline/ or http/', () => {
-    expect(offending(['src/shunya', 'src/domain', 'src/db'], ['src/pipeline', 'src/http'])).toEqual([]);
+  LAYERS.forEach((layer, i) => {
+    for (const dir of layer) {
+      const above = LAYERS.slice(0, i).flat();
+      const peers = layer.filter((d) => d !== dir);
+      it(`${dir}/ imports nothing from ${[...above, ...peers].join(', ') || 'above'}`, () => {
+        expect(offending([dir], [...above, ...peers])).toEqual([]);
+      });
+    }
   });
-  it('pipeline/ imports nothing from http/', () => {
-    expect(offending(['src/pipeline'], ['src/http'])).toEqual([]);
+  it('the check finds an upward import', () => {
+    expect(offending(['src/steps'], ['src/jobs']).length).toBeGreaterThan(0);
   });
   it('the simulator imports nothing from src/', () => {
     expect(offending(['simulator'], ['src'])).toEqual([]);
   });
 });
 
-// A job's state is written by the transitions module only (issue 12): no other file of src/ writes the
-// shunya_jobs table at all, in SQL or through knex.
+// A job's state is written by the transitions module only (issue 12; issue 19 for the other three tables,
+// D231): no other file of src/ writes the jobs, their operations, their attempts or the tenants' slot
+// counts, in SQL or through knex.
 describe("the job's state", () => {
+  const TABLES = 'shunya_jobs|shunya_operations|shunya_job_attempts|tenant_admission';
   const WRITES = [
-    /\b(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+shunya_jobs\b/i,
-    /['"]shunya_jobs['"]\)(\s*\.\w+\((?:[^()]|\([^()]*\))*\))*\s*\.(update|insert|del|delete|upsert)\(/,
+    new RegExp(`\\b(UPDATE|INSERT\\s+INTO|DELETE\\s+FROM)\\s+(${TABLES})\\b`, 'i'),
+    new RegExp(
+      `['"](${TABLES})['"]\\)(\\s*\\.\\w+\\((?:[^()]|\\([^()]*\\))*\\))*\\s*\\.(update|insert|del|delete|upsert)\\(`,
+    ),
   ];
-  const TRANSITIONS_DIR = path.join(ROOT, 'src/pipeline/transitions');
+  const TRANSITIONS_DIR = path.join(ROOT, 'src/jobs/transitions');
 
-  it('is written by src/pipeline/transitions/ and nothing else', () => {
+  it('is written by src/jobs/transitions/ and nothing else', () => {
     const writers = sourceFiles(path.join(ROOT, 'src'))
       .filter((f) => !f.startsWith(`${TRANSITIONS_DIR}/`))
       .filter((f) => WRITES.some((re) => re.test(readFileSync(f, 'utf8'))))
@@ -58,14 +80,20 @@ describe("the job's state", () => {
     expect(writers).toEqual([]);
   });
 
-  it('the check finds writes (in SQL and through knex)', () => {
-    expect(WRITES[0]?.test(`UPDATE shunya_jobs SET job_status = 'failed'`)).toBe(true);
-    expect(WRITES[1]?.test(`tx('shunya_jobs')\n  .where({ id })\n  .update({ job_status: 'x' })`)).toBe(true);
-    expect(WRITES.some((re) => re.test(`db('shunya_jobs').where({ company_id }).first()`))).toBe(false);
+  it('the check finds writes of each table (in SQL and through knex)', () => {
+    for (const table of TABLES.split('|')) {
+      expect(WRITES[0]?.test(`UPDATE ${table} SET x = 'failed'`), table).toBe(true);
+      expect(WRITES[0]?.test(`INSERT INTO ${table} (a) VALUES (1)`), table).toBe(true);
+      expect(WRITES[1]?.test(`tx('${table}')\n  .where({ id })\n  .update({ x: 'y' })`), table).toBe(true);
+      expect(
+        WRITES.some((re) => re.test(`db('${table}').where({ company_id }).first()`)),
+        table,
+      ).toBe(false);
+    }
   });
 });
 
-// Routes call named query functions (domain, pipeline or db); no file of src/http builds SQL (issue 12).
+// Routes call named query functions (domain, views, jobs or db); no file of src/http builds SQL (issue 12).
 describe('the HTTP layer', () => {
   const SQL = [/\b(db|tx|knex)\s*\(\s*['"`]/, /\.raw\s*\(/, /\b(SELECT|INSERT|UPDATE|DELETE)\s+[A-Za-z*]/];
   it('builds no SQL', () => {

@@ -1,8 +1,8 @@
 // Jobs as the ops API presents them (contracts/otto.openapi.yaml JobSummary, JobDetail).
 import type { JobDetail, JobSummary } from '../../../generated/otto/types.gen.ts';
-import type { JobHistory } from '../../pipeline/job-queries.ts';
-import type { JobRow } from '../../pipeline/model.ts';
+import type { JobRow } from '../../jobs/model.ts';
 import { traceIdOf } from '../../tracing.ts';
+import type { JobHistory } from '../../views/job-queries.ts';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 

@@ -11,7 +11,7 @@ import type {
   SegmentationPartView,
   TranscriptView,
 } from '../../../generated/otto/types.gen.ts';
-import type { JobRow } from '../../pipeline/model.ts';
+import type { JobRow } from '../../jobs/model.ts';
 import type {
   CompleteAnalysis,
   Objection,

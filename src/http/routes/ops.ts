@@ -11,10 +11,10 @@ import {
   insertCompany,
   listCompanies,
 } from '../../domain/companies.ts';
-import type { PipelineDeps } from '../../pipeline/deps.ts';
-import { expectedStarts, listJobs, readJobHistory } from '../../pipeline/job-queries.ts';
-import { retryJob } from '../../pipeline/jobs.ts';
-import type { JobRow } from '../../pipeline/model.ts';
+import type { PipelineDeps } from '../../jobs/deps.ts';
+import { retryJob } from '../../jobs/jobs.ts';
+import type { JobRow } from '../../jobs/model.ts';
+import { expectedStarts, listJobs, readJobHistory } from '../../views/job-queries.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';

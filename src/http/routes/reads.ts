@@ -10,7 +10,7 @@ import {
   findAppointmentRow,
   type SessionReadRows,
   sessionReadRows,
-} from '../../pipeline/read-views.ts';
+} from '../../views/read-views.ts';
 import type { AppState } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';

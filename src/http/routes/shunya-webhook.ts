@@ -1,8 +1,8 @@
 // POST /api/v1/shunya/webhook (§8): outside the tenant-auth middleware, authenticated by its signature.
 import Router from '@koa/router';
+import { receiveWebhook } from '../../intake/webhook.ts';
+import type { PipelineDeps } from '../../jobs/deps.ts';
 import type { Metrics } from '../../metrics.ts';
-import type { PipelineDeps } from '../../pipeline/deps.ts';
-import { receiveWebhook } from '../../pipeline/webhook.ts';
 import type { AppState } from '../context.ts';
 import { HttpError, internalError } from '../errors.ts';
 import { authFailed, isThrottled } from '../middleware/auth-failures.ts';

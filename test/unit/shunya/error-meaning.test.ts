@@ -2,10 +2,10 @@
 // client's in-process retries and breaker read `meaning`, and so does the job layer. Each row goes through
 // the real builder (classifyOutcome), from what happened on the wire.
 import { describe, expect, it } from 'vitest';
-import { shunyaFailure } from '../../../src/pipeline/shunya-failure.ts';
 import { classifyOutcome, type WireOutcome } from '../../../src/shunya/error-mapping.ts';
 import { ShunyaCircuitOpenError } from '../../../src/shunya/errors.ts';
 import type { ErrorMeaning } from '../../../src/shunya/types.ts';
+import { shunyaFailure } from '../../../src/steps/shunya-failure.ts';
 
 const ctx = { ottoRequestId: 'o', endpoint: 'POST /api/v1/transcription/transcribe', now: () => 0 };
 const res = (status: number, body: unknown, headers: Record<string, string> = {}): WireOutcome => ({

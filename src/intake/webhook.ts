@@ -1,0 +1,356 @@
+// Shunya's webhook (§8): authenticate, find the operation, hand the result to the one completion path, and
+// keep every delivery in the inbox with its verdict: its size and hash, and its body only redacted of
+// personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85), and only when it authenticated (D130).
+import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';
+import { safeEqual } from '../../wire/hmac.ts';
+import { handoffWebhookSignature, shunyaWebhookSignature } from '../../wire/signatures.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import type { OperationRow } from '../jobs/model.ts';
+import { findWebhookOperations, type OperationAndJob, pollNow, recordEarlyWebhook } from '../jobs/store.ts';
+import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
+import { completeOperation } from '../steps/complete.ts';
+import { sha256Hex } from '../util/hash.ts';
+import { redactPersonal } from '../util/redact.ts';
+import { unstorable } from '../util/storable.ts';
+import { decodeUtf8 } from '../util/utf8.ts';
+
+export interface WebhookDelivery {
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+  requestId: string;
+  /**
+   * Whether a delivery that fails authentication is recorded in the inbox (without its body either
+   * way); false when its sender floods with them (D130).
+   */
+  keepFailedAuthentication?: boolean;
+}
+
+export interface WebhookAnswer {
+  httpStatus: number;
+  verdict: WebhookVerdict;
+  /** For 2xx: the WebhookAck body. */
+  ack?: 'processed' | 'already_processed' | 'acknowledged' | 'deferred';
+  /** For 4xx: the error code and message of the envelope. */
+  error?: { code: string; message: string };
+}
+
+type Profile = 'handoff' | 'shunya';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const reject = (
+  httpStatus: number,
+  verdict: WebhookVerdict,
+  code: string,
+  message: string,
+): WebhookAnswer => ({
+  httpStatus,
+  verdict,
+  error: { code, message },
+});
+
+/** Which profile's signature matches, with the current or the previous secret; null when none does. */
+export function verifySignature(
+  deps: Pick<PipelineDeps, 'config' | 'normalize'>,
+  timestamp: string,
+  signature: string,
+  raw: Buffer,
+  parsed: () => unknown,
+): Profile | null {
+  const { profile } = deps.config.webhook;
+  const secrets = [deps.config.uwc.hmacSecret, deps.config.uwc.hmacSecretPrevious].filter(
+    (s): s is string => !!s,
+  );
+  if (profile !== 'shunya') {
+    if (secrets.some((k) => safeEqual(handoffWebhookSignature(k, timestamp, raw), signature)))
+      return 'handoff';
+  }
+  if (profile !== 'handoff') {
+    let canonical: string;
+    try {
+      parsed(); // not JSON: no Shunya-profile signature can match
+      canonical = deps.normalize.pythonJson(raw.toString('utf8'));
+    } catch {
+      return null;
+    }
+    if (secrets.some((k) => safeEqual(shunyaWebhookSignature(k, timestamp, canonical), signature)))
+      return 'shunya';
+  }
+  return null;
+}
+
+function inferKind(env: WebhookEnvelope): OperationKind | null {
+  if (env.kind) return env.kind;
+  const r = env.result as Record<string, unknown> | null;
+  if (!r || typeof r !== 'object') return null;
+  if ('part1' in r || 'part2' in r) return 'segmentation';
+  if ('qualification' in r || 'objections' in r || 'compliance' in r) return 'analysis';
+  if ('transcript_text' in r || 'transcript' in r || 'speaker_labels' in r) return 'transcription';
+  return null;
+}
+
+function callIdOf(env: WebhookEnvelope): number | null {
+  if (env.call_id !== null) return isCallId(env.call_id) ? env.call_id : null;
+  const v = (env.result as Record<string, unknown> | null)?.call_id;
+  const n = typeof v === 'string' ? Number(v) : v;
+  return isCallId(n) ? n : null;
+}
+
+/** Otto's call and session ids are positive int8 values that JavaScript holds exactly (the contract's CallId). */
+const isCallId = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
+
+async function decide(
+  deps: PipelineDeps,
+  d: WebhookDelivery,
+  note: (
+    profile: Profile | null,
+    shunyaJobId: string | null,
+    op: OperationRow | null,
+    error?: string,
+  ) => void,
+): Promise<WebhookAnswer> {
+  const timestamp = d.headers['x-shunya-timestamp'];
+  const signature = d.headers['x-shunya-signature'];
+  if (!timestamp || !signature)
+    return reject(
+      401,
+      'missing_headers',
+      'MISSING_HEADERS',
+      'X-Shunya-Signature and X-Shunya-Timestamp are required',
+    );
+  if (!/^\d{1,16}$/.test(timestamp))
+    return reject(
+      401,
+      'stale_timestamp',
+      'MALFORMED_TIMESTAMP',
+      'X-Shunya-Timestamp must be epoch milliseconds',
+    );
+  const skewMs = Math.abs(deps.clock.now().getTime() - Number(timestamp));
+  if (skewMs > deps.config.webhook.toleranceSeconds * 1000)
+    return reject(
+      401,
+      'stale_timestamp',
+      'STALE_TIMESTAMP',
+      'X-Shunya-Timestamp is outside the accepted window',
+    );
+  if (!/^[0-9a-f]{64}$/.test(signature))
+    return reject(401, 'bad_signature', 'INVALID_SIGNATURE', 'Signature does not match');
+
+  let parsedBody: unknown;
+  let parseError = false;
+  const parsed = () => {
+    if (parsedBody === undefined && !parseError) {
+      try {
+        parsedBody = JSON.parse(d.rawBody.toString('utf8'));
+      } catch (e) {
+        parseError = true;
+        throw e;
+      }
+    }
+    if (parseError) throw new Error('invalid JSON');
+    return parsedBody;
+  };
+  const profile = verifySignature(deps, timestamp, signature, d.rawBody, parsed);
+  if (!profile) return reject(401, 'bad_signature', 'INVALID_SIGNATURE', 'Signature does not match');
+  note(profile, null, null);
+
+  let body: unknown;
+  try {
+    // authenticated, but JSON is UTF-8: bytes that are not are refused, never read as U+FFFD (D129)
+    decodeUtf8(d.rawBody);
+    body = parsed();
+  } catch {
+    return reject(400, 'invalid_json', 'INVALID_JSON', 'Request body is not valid JSON');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', 'The body must be a JSON object');
+  const bad = unstorable(body);
+  if (bad)
+    return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', `The body ${bad}, which Otto cannot store`);
+  const companyId = (body as Record<string, unknown>).company_id;
+  if (typeof companyId !== 'string' || companyId.trim() === '')
+    return reject(400, 'missing_company_id', 'MISSING_COMPANY_ID', 'company_id is required');
+  const headerId = d.headers['x-shunya-task-id'];
+  let normalized = deps.normalize.webhook(body);
+  // a body that names no job may still be identified by its X-Shunya-Task-Id header
+  if (!normalized.ok && headerId) normalized = deps.normalize.webhook({ ...body, shunya_job_id: headerId });
+  if (!normalized.ok) return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'The webhook names no job');
+  const env = { ...normalized.value, company_id: normalized.value.company_id ?? companyId.trim() };
+  const shunyaJobId = env.shunya_job_id ?? headerId ?? null;
+  note(profile, shunyaJobId, null);
+
+  const found = shunyaJobId ? await operationFor(deps, env, shunyaJobId) : ({ kind: 'none' } as const);
+  if (found.kind === 'mismatch') {
+    note(profile, shunyaJobId, found.op);
+    return reject(403, 'company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
+  }
+  if (found.kind === 'deferred') {
+    note(
+      profile,
+      shunyaJobId,
+      null,
+      'no operation carries this id yet; the submission in flight polls at once',
+    );
+    return { httpStatus: 200, verdict: 'deferred', ack: 'deferred' };
+  }
+  if (found.kind === 'none') return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
+  const { op, adopt } = found;
+  const read = { op, job: found.job };
+  note(profile, shunyaJobId, op);
+
+  // D77: a delivery about a result already applied is answered already_processed, with or without a body
+  const applied = op.status === 'completed' || op.status === 'failed';
+  if (env.status === 'processing') return applied ? answer('already_processed') : answer('ignored');
+  if (env.status === 'failed') {
+    const error = env.error ?? deps.normalize.error({}, 500);
+    const r = await completeOperation(deps, op.id, { status: 'failed', error }, 'webhook', adopt, read);
+    return answer(r.verdict);
+  }
+  if (env.status !== 'completed')
+    return reject(400, 'invalid_payload', 'INVALID_STATUS', 'status must be completed, failed or processing');
+  if (env.result === undefined || env.result === null) {
+    if (applied) return answer('already_processed');
+    // a notification without its result: fetch it now through the poller
+    if (op.status === 'submitted') await pollNow(deps.db, op.id);
+    return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
+  }
+  const r = await completeOperation(
+    deps,
+    op.id,
+    { status: 'completed', result: env.result },
+    'webhook',
+    adopt,
+    read,
+  );
+  if (r.conflict) note(profile, shunyaJobId, op, 'a different result than the one applied');
+  if (r.verdict === 'incomplete')
+    note(profile, shunyaJobId, op, `incomplete result: ${(r.problems ?? []).join(', ')}`);
+  return answer(r.verdict);
+}
+
+type Found =
+  | { kind: 'op'; op: OperationRow; job: OperationAndJob['job']; adopt?: { shunyaJobId: string } }
+  | { kind: 'mismatch'; op: OperationRow }
+  | { kind: 'deferred' }
+  | { kind: 'none' };
+
+/**
+ * The operation a webhook is about, race-free whenever it arrives relative to the submission's own
+ * transaction (D36, D78): the operation carrying its id; else, when the webhook outran Shunya's answer to
+ * the submission, the tenant's still-submitting operation for its call id and kind, adopted (both looked up
+ * in one statement, so one snapshot); else, when it carries no call id or kind to match by and the tenant
+ * has a submission of that kind in flight, it is recorded for that submission, which polls at once after
+ * committing its id (`deferred`). The second lookup covers a submission that committed in between.
+ */
+async function operationFor(deps: PipelineDeps, env: WebhookEnvelope, shunyaJobId: string): Promise<Found> {
+  // a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
+  const companyId = UUID.test(env.company_id ?? '') ? (env.company_id as string) : null;
+  const kind = inferKind(env);
+  const shunyaCallId = callIdOf(env);
+  const lookup = () => findWebhookOperations(deps.db, { shunyaJobId, companyId, shunyaCallId, kind });
+  let found = await lookup();
+  const nothing = () => found.byId.length === 0 && !found.adoptable;
+  if (nothing() && companyId && (kind === null || shunyaCallId === null)) {
+    if (!(await recordEarlyWebhook(deps.db, companyId, shunyaJobId, kind))) return { kind: 'none' };
+    found = await lookup();
+    if (nothing()) return { kind: 'deferred' };
+  }
+  const own = found.byId.find((o) => o.op.company_id === env.company_id);
+  if (own) return { kind: 'op', ...own };
+  const other = found.byId[0]?.op;
+  if (other) return { kind: 'mismatch', op: other };
+  return found.adoptable ? { kind: 'op', ...found.adoptable, adopt: { shunyaJobId } } : { kind: 'none' };
+}
+
+function answer(v: 'processed' | 'already_processed' | 'incomplete' | 'ignored'): WebhookAnswer {
+  if (v === 'already_processed')
+    return { httpStatus: 200, verdict: 'already_processed', ack: 'already_processed' };
+  if (v === 'ignored') return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
+  return { httpStatus: 200, verdict: 'processed', ack: 'processed' };
+}
+
+const KEPT_HEADERS = [
+  'x-shunya-signature',
+  'x-shunya-timestamp',
+  'x-shunya-task-id',
+  'content-type',
+  'user-agent',
+  'x-request-id',
+];
+
+/**
+ * What the inbox keeps of a body (D85): its size and hash always; the body redacted, if kept at all, and
+ * only when the delivery authenticated: anyone can send the rest, and would fill the disk (D130).
+ */
+function inboxBody(deps: PipelineDeps, raw: Buffer, authenticated: boolean) {
+  let redacted: unknown = null;
+  if (authenticated && deps.config.webhook.bodyRetentionHours > 0)
+    try {
+      redacted = redactPersonal(JSON.parse(decodeUtf8(raw)));
+    } catch {
+      // not JSON: nothing to keep but its size and hash
+    }
+  return {
+    body_bytes: raw.length,
+    body_sha256: sha256Hex(raw),
+    // what jsonb refuses (U+0000, unpaired surrogates) is not kept either
+    redacted_body: redacted === null || unstorable(redacted) ? null : JSON.stringify(redacted),
+  };
+}
+
+export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Promise<WebhookAnswer> {
+  const receivedAt = deps.clock.now();
+  const started = performance.now();
+  const seen: {
+    profile: Profile | null;
+    shunyaJobId: string | null;
+    op: OperationRow | null;
+    error?: string;
+  } = {
+    profile: null,
+    shunyaJobId: null,
+    op: null,
+  };
+  let result: WebhookAnswer;
+  try {
+    result = await decide(deps, d, (profile, shunyaJobId, op, error) => {
+      seen.profile = profile;
+      seen.shunyaJobId = shunyaJobId ?? seen.shunyaJobId;
+      seen.op = op ?? seen.op;
+      if (error) seen.error = error;
+    });
+  } catch (e) {
+    seen.error = e instanceof Error ? e.message : String(e);
+    result = { httpStatus: 500, verdict: 'error' };
+  }
+  const attributed = result.httpStatus < 400 && seen.op;
+  const authenticated = seen.profile !== null;
+  if (!authenticated && d.keepFailedAuthentication === false) return result;
+  // the delivery's effects are committed by now: this is "webhook in → readable"
+  const durationMs = performance.now() - started;
+  try {
+    await deps.db('webhook_deliveries').insert({
+      received_at: receivedAt,
+      duration_ms: durationMs,
+      company_id: attributed ? seen.op?.company_id : null,
+      request_id: d.requestId,
+      headers: JSON.stringify(
+        Object.fromEntries(
+          KEPT_HEADERS.filter((h) => d.headers[h] !== undefined).map((h) => [h, d.headers[h]]),
+        ),
+      ),
+      ...inboxBody(deps, d.rawBody, authenticated),
+      profile: seen.profile,
+      shunya_job_id: seen.shunyaJobId,
+      operation_id: attributed ? seen.op?.id : null,
+      job_id: attributed ? seen.op?.job_id : null,
+      verdict: result.verdict,
+      http_status: result.httpStatus,
+      error: seen.error ?? result.error?.message ?? null,
+    });
+  } catch (e) {
+    deps.logger.error({ err: e }, 'could not store the webhook delivery in the inbox');
+    if (result.httpStatus < 500) result = { httpStatus: 500, verdict: 'error' };
+  }
+  return result;
+}

@@ -1,0 +1,206 @@
+// The ONE completion path (§4.6, §8, §10): the webhook receiver, the poller and a synchronous Shunya answer
+// all call completeOperation. It reads the operation and its job, decides (already applied? superseded?
+// complete, incomplete or failed?), normalises the result, and hands the decision to one guarded
+// transition (transitions/complete-stage.ts or fail-stage.ts) that writes the domain rows, the job's new
+// state, the output hashes, the outbox events and the next step in one statement. When the job moved
+// between the read and the write, the transition writes nothing and the decision is made again from a new
+// read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
+import { retryConflicts } from '../db/tx.ts';
+import { admitTenant } from '../jobs/admission.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import { isTerminal, type JobRow, jobAttributes, type OperationRow } from '../jobs/model.ts';
+import { jobError, operationAndJob } from '../jobs/store.ts';
+import { completeStage, settleFailedOperation } from '../jobs/transitions/index.ts';
+import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
+import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
+import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
+import { sha256Hex, stableStringify } from '../util/hash.ts';
+import { type StageResult, stageEffects } from './apply.ts';
+import { attemptFailed } from './failure.ts';
+
+export type Outcome =
+  | { status: 'completed'; result: unknown }
+  | { status: 'failed'; error: ShunyaErrorInfo; httpStatus?: number | null };
+
+export type Verdict =
+  /** applied now */
+  | 'processed'
+  /** applied before; `conflict` when this delivery's normalised result differs from the one applied */
+  | 'already_processed'
+  /** the result lacks what §10.3 requires: nothing surfaced, the job retries */
+  | 'incomplete'
+  /** the operation was superseded or its job already ended: nothing to do */
+  | 'ignored';
+
+export interface CompletionResult {
+  verdict: Verdict;
+  conflict?: boolean;
+  problems?: string[];
+}
+
+type Found = { op: OperationRow; job: JobRow };
+
+function normalizeFor(deps: PipelineDeps, op: OperationRow, raw: unknown): Normalized<StageResult> {
+  if (op.kind === 'transcription') return deps.normalize.transcript(raw);
+  if (op.kind === 'analysis') return deps.normalize.analysis(raw);
+  return deps.normalize.segmentation(raw);
+}
+
+/** How many times the decision is made again when the job moves between the read and the write. */
+const ROUNDS = 4;
+
+export async function completeOperation(
+  deps: PipelineDeps,
+  operationId: string,
+  outcome: Outcome,
+  source: 'webhook' | 'poll' | 'sync',
+  adopt?: { shunyaJobId: string },
+  /** the operation and its job as the caller just read them (saves a read) */
+  found?: Found,
+): Promise<CompletionResult> {
+  const first = found ?? (await operationAndJob(deps.db, operationId));
+  if (!first) throw new Error(`No operation ${operationId}`);
+  // in the job's trace; a webhook's own request span is linked (D196)
+  const attributes = {
+    ...jobAttributes(first.job, first.op.kind),
+    'otto.operation_id': operationId,
+    'otto.source': source,
+  };
+  return inSpan(
+    `otto.complete ${first.op.kind}`,
+    jobSpanOptions(first.job.trace_context, attributes),
+    async (span) => {
+      const r = await completeRounds(deps, operationId, outcome, source, adopt, first);
+      span.setAttribute('otto.verdict', r.verdict);
+      return r;
+    },
+  );
+}
+
+async function completeRounds(
+  deps: PipelineDeps,
+  operationId: string,
+  outcome: Outcome,
+  source: 'webhook' | 'poll' | 'sync',
+  adopt: { shunyaJobId: string } | undefined,
+  found: Found,
+): Promise<CompletionResult> {
+  const log = deps.logger.child({ operation_id: operationId, source });
+  let read: Found | undefined = found;
+  for (let round = 1; ; round++) {
+    const current = read ?? (await operationAndJob(deps.db, operationId));
+    read = undefined;
+    if (!current) throw new Error(`No operation ${operationId}`);
+    const result = await retryConflicts(() =>
+      decideAndWrite(deps, current, outcome, adopt?.shunyaJobId ?? null),
+    );
+    if (result) {
+      if (result.conflict)
+        log.warn('a later delivery carried a different result than the one applied; kept the first');
+      log.debug({ verdict: result.verdict }, 'operation completion');
+      return result;
+    }
+    if (round >= ROUNDS) throw new Error(`Operation ${operationId}: its job kept moving while it completed`);
+  }
+}
+
+/** The decision and its transition; null when the job moved since it was read (nothing was written). */
+async function decideAndWrite(
+  deps: PipelineDeps,
+  { op, job }: Found,
+  outcome: Outcome,
+  adoptId: string | null,
+): Promise<CompletionResult | null> {
+  if (op.status === 'completed' || op.status === 'failed') {
+    let conflict = false;
+    if (outcome.status === 'completed' && op.result_hash) {
+      const again = normalizeFor(deps, op, outcome.result);
+      conflict = again.ok && sha256Hex(stableStringify(again.value)) !== op.result_hash;
+    }
+    return { verdict: 'already_processed', conflict };
+  }
+  // superseded, its job ended, or a stage the job has left (D37)
+  if (op.status === 'superseded' || isTerminal(job.job_status) || job.stage !== op.kind)
+    return { verdict: 'ignored' };
+  const now = deps.clock.now();
+  const adopt = op.shunya_job_id ? null : adoptId;
+
+  if (outcome.status === 'failed') {
+    // A job error whose code the contract does not list is kept as sent and flagged (D47).
+    if (isUncataloguedShunyaCode(outcome.error.error_code))
+      deps.logger.warn(
+        { operation_id: op.id, error_code: outcome.error.error_code, uncatalogued: true },
+        'uncatalogued Shunya error_code',
+      );
+    const err = jobError(outcome.error, outcome.httpStatus ?? null, now);
+    return (await failed(deps, { op, job }, err, adopt)) ? { verdict: 'processed' } : null;
+  }
+  const norm = normalizeFor(deps, op, outcome.result);
+  if (!norm.ok) {
+    const problems = [...norm.missing, ...norm.problems];
+    const err = jobError(
+      {
+        error_code: 'INCOMPLETE_RESULT',
+        error_type: 'server_error',
+        message: `Shunya's ${op.kind} result lacks required fields: ${problems.join(', ')}`,
+        retryable: true,
+        details: { missing: norm.missing, problems: norm.problems },
+        timestamp: now.toISOString(),
+        request_id: null,
+      },
+      null,
+      now,
+    );
+    return (await failed(deps, { op, job }, err, adopt)) ? { verdict: 'incomplete', problems } : null;
+  }
+  const effects = stageEffects(job, { ...op, shunya_job_id: op.shunya_job_id ?? adopt }, norm.value);
+  const r = await completeStage(deps.db, {
+    job,
+    op,
+    adoptShunyaJobId: adopt,
+    resultHash: sha256Hex(stableStringify(norm.value)),
+    ...effects,
+    now,
+  });
+  if (!r.applied) return null;
+  // what the completion wrote, on its span (D196)
+  annotate({
+    'otto.domain_writes': effects.domain.filter((p) => p !== null).length,
+    'otto.events': effects.events.map((e) => e.type),
+    'otto.job_ended': r.ended,
+  });
+  if (r.ended) deps.logger.info({ job_id: job.id, job_type: job.job_type }, 'job succeeded');
+  if (r.freedSlot) await admitTenant(deps, job.company_id);
+  reportUnmapped(deps, job, op, (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? []);
+  return { verdict: 'processed' };
+}
+
+/**
+ * The operation failed (Shunya said so, or its result was unusable): a running job's attempt failed; a job
+ * waiting for its retry only has the operation settled, so that its next attempt starts the stage afresh.
+ * Either write is guarded by the job's status as read; false when it moved (the decision is made again).
+ */
+async function failed(
+  deps: PipelineDeps,
+  { op, job }: Found,
+  err: ReturnType<typeof jobError>,
+  adopt: string | null,
+) {
+  if (job.job_status === 'running')
+    return attemptFailed(deps, job, err, { row: op, error: err, adoptShunyaJobId: adopt });
+  return settleFailedOperation(deps.db, op.id, err, deps.clock.now(), adopt);
+}
+
+/**
+ * D75: values outside Otto's vocabularies were stored as received; say so once per applied result, with
+ * the job and request ids, and count them by field so that an operator sees new vocabulary arriving.
+ */
+function reportUnmapped(deps: PipelineDeps, job: JobRow, op: OperationRow, values: UnmappedValue[]) {
+  for (const v of values) {
+    deps.metrics?.unmappedValue(v.field);
+    deps.logger.warn(
+      { job_id: job.id, request_id: op.request_id, field: v.field, path: v.path, value: v.value },
+      "Shunya sent a value outside Otto's vocabulary; stored as received",
+    );
+  }
+}

@@ -1,0 +1,186 @@
+// The worker role: graphile-worker on the same Postgres, running Otto's tasks (one plain function each)
+// and cron tasks (timeout sweeper, admission safety net, pruning).
+import { EventEmitter } from 'node:events';
+import {
+  parseCronItems,
+  type Runner,
+  run,
+  type Task,
+  type TaskList,
+  type WorkerEvents,
+  Logger as WorkerLogger,
+} from 'graphile-worker';
+import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
+import pg from 'pg';
+import { admitAll, admitTenant } from '../jobs/admission.ts';
+import type { PipelineDeps } from '../jobs/deps.ts';
+import { TASK } from '../jobs/queue.ts';
+import { sweepTimeouts } from '../jobs/timeouts.ts';
+import type { Logger } from '../logger.ts';
+import { advance } from '../steps/advance.ts';
+import { poll } from '../steps/poll.ts';
+import type { Heartbeat } from './heartbeat.ts';
+import { prune } from './prune.ts';
+
+// graphile-worker 0.17 retries its own bookkeeping queries (completing or failing a job) only on a few
+// error codes; during a Postgres restart it met refused and reset connections, gave up, and let the
+// rejection escape: the worker process died (found by the chaos run). These codes are retried too, with
+// backoff, for as long as graphile-worker's 100 attempts last (D41).
+const DATABASE_RESTART = { minDelay: 500, maxDelay: 10_000 };
+for (const code of [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+])
+  RETRYABLE_ERROR_CODES[code] ??= DATABASE_RESTART;
+
+// pg reports a connection that drops while it is made or in the middle of a query ("Connection terminated
+// unexpectedly", then "Client has encountered a connection error and is not queryable") with no error
+// code, and graphile-worker decides what to retry by code only: with several worker processes and a
+// Postgres restart, the chaos run saw a worker die of it in graphile-worker's failJobs (D95). Such errors
+// are given the code of a reset connection, which the table above retries.
+const CONNECTION_LOST =
+  /^(Connection terminated|Client has encountered a connection error|Connection ended unexpectedly)/;
+
+export function markConnectionLoss(e: unknown): unknown {
+  if (e instanceof Error && !('code' in e) && CONNECTION_LOST.test(e.message))
+    Object.assign(e, { code: 'ECONNRESET' });
+  return e;
+}
+
+/** graphile-worker's own pool: the errors of its connects and of its clients' queries pass through markConnectionLoss. */
+export function createWorkerPool(url: string, max: number, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown;
+  pool.connect = ((...args: unknown[]) =>
+    args.length > 0
+      ? connect(...args)
+      : (connect() as Promise<pg.PoolClient>).catch((e) =>
+          Promise.reject(markConnectionLoss(e)),
+        )) as typeof pool.connect;
+  // an idle connection's error (e.g. Postgres restarting) is logged, not fatal
+  pool.on('error', (e) => logger.warn({ err: e }, 'graphile-worker pool connection error'));
+  pool.on('connect', (client) => {
+    client.on('error', (e) => logger.warn({ err: e }, 'graphile-worker connection error'));
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const r = query(...args);
+      return r instanceof Promise ? r.catch((e) => Promise.reject(markConnectionLoss(e))) : r;
+    }) as typeof client.query;
+  });
+  return pool;
+}
+
+/** Otto's tasks, their payloads typed by GraphileWorker.Tasks (queue.ts). */
+export function taskList(deps: PipelineDeps): TaskList {
+  const tasks: { [K in keyof GraphileWorker.Tasks]: Task<K> } = {
+    otto_admit: async (p) => {
+      await admitTenant(deps, p.company_id);
+    },
+    otto_advance: (p) => advance(deps, p.job_id),
+    otto_poll: (p) => poll(deps, p.operation_id),
+    otto_sweep_timeouts: async () => {
+      await sweepTimeouts(deps);
+    },
+    otto_admit_all: async () => {
+      await admitAll(deps);
+    },
+    otto_prune: async () => {
+      await prune(deps);
+    },
+  };
+  return tasks;
+}
+
+export interface RunningWorker {
+  runner: Runner;
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  heartbeat?: Heartbeat;
+  /** how long stopping waits for graphile-worker to record the outcome of this process's jobs */
+  settleTimeoutMs?: number;
+}
+
+export async function startWorker(
+  deps: PipelineDeps,
+  pool: pg.Pool,
+  options: WorkerOptions = {},
+): Promise<RunningWorker> {
+  const { heartbeat } = options;
+  const log = deps.logger.child({ component: 'graphile-worker' });
+  const logger = new WorkerLogger(() => (level, message, meta) => {
+    // graphile-worker logs every completed job at info: a line per job is debug detail for Otto
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
+    log[method](meta ?? {}, message);
+  });
+  // graphile-worker's ids of this process's workers go into the heartbeat, for crash recovery
+  const events: WorkerEvents = new EventEmitter();
+  const lockIds = new Set<string>();
+  // graphile-worker 0.17 locks jobs with its pool's id (batched job fetching), older code paths with each
+  // worker's id: record both, so a reaper can release whatever this process held
+  events.on('pool:create', ({ workerPool }) => {
+    lockIds.add(workerPool.id);
+    heartbeat?.addWorkerId(workerPool.id);
+  });
+  events.on('worker:create', ({ worker }) => {
+    lockIds.add(worker.workerId);
+    heartbeat?.addWorkerId(worker.workerId);
+  });
+  const runner = await run({
+    pgPool: pool,
+    events,
+    concurrency: deps.config.jobs.workerConcurrency,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger,
+    taskList: taskList(deps),
+    parsedCronItems: parseCronItems([
+      { task: TASK.sweepTimeouts, match: '* * * * *', options: { backfillPeriod: 0 } },
+      { task: TASK.admitAll, match: '* * * * *', options: { backfillPeriod: 0 } },
+      { task: TASK.prune, match: '17 * * * *', options: { backfillPeriod: 0 } },
+    ]),
+  });
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+      await settle(pool, [...lockIds], options.settleTimeoutMs ?? 30_000, log);
+    },
+  };
+}
+
+// graphile-worker 0.17 records a job's completion or failure without awaiting it, and retries that write
+// through a database outage with backoff (D41). Its runner's stop does not wait for those writes: the pool
+// ended under one still retrying, the write was lost (the job stayed locked for hours) and its rejection
+// escaped (D42). Before the pool is ended, wait until no job is locked by this process any more.
+async function settle(pool: pg.Pool, lockIds: string[], timeoutMs: number, log: Logger): Promise<void> {
+  if (lockIds.length === 0) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { rows } = await pool.query<{ n: number }>(
+        'select count(*)::int as n from graphile_worker._private_jobs where locked_by = any($1::text[])',
+        [lockIds],
+      );
+      if (rows[0]?.n === 0) return;
+    } catch {
+      // the database is away: graphile-worker's writes are waiting for it too
+    }
+    if (Date.now() > deadline) {
+      log.warn(
+        { lockIds },
+        'stopping with jobs still locked by this process; the heartbeat reaper frees them',
+      );
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
