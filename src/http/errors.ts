@@ -1,7 +1,7 @@
 // Otto's one error model (§5.2). Handlers and middleware throw HttpError; one middleware
 // (middleware/errors.ts) turns it into the contract's envelope. Codes are stable and never derived
 // from messages.
-import type { ErrorEnvelope, ErrorType } from '../../generated/otto/types.gen.ts';
+import type { ErrorEnvelope, ErrorType, WebhookVerdict } from '../../generated/otto/types.gen.ts';
 
 export type { ErrorEnvelope, ErrorType };
 
@@ -58,3 +58,31 @@ export function envelope(err: HttpError, requestId: string, now = new Date()): E
 
 export const internalError = () =>
   new HttpError(500, 'INTERNAL_ERROR', 'server_error', 'Internal error', {}, true);
+
+/** How the webhook receiver refuses each verdict that is not an acceptance (§8; D239). */
+const WEBHOOK_REFUSALS: Partial<Record<WebhookVerdict, readonly [number, ErrorType]>> = {
+  missing_headers: [401, 'authentication_error'],
+  bad_signature: [401, 'authentication_error'],
+  stale_timestamp: [401, 'authentication_error'],
+  invalid_json: [400, 'client_error'],
+  missing_company_id: [400, 'client_error'],
+  invalid_payload: [400, 'client_error'],
+  unknown_job: [404, 'not_found'],
+  company_mismatch: [403, 'authorization_error'],
+};
+
+/** The HTTP status a webhook verdict is answered with: 200 for an acceptance. */
+export const webhookStatus = (verdict: WebhookVerdict): number =>
+  verdict === 'error' ? 500 : (WEBHOOK_REFUSALS[verdict]?.[0] ?? 200);
+
+/** The error a refused webhook delivery is answered with (the one envelope); null when it was accepted. */
+export function webhookError(a: {
+  verdict: WebhookVerdict;
+  error?: { code: string; message: string };
+}): HttpError | null {
+  if (a.verdict === 'error') return internalError();
+  const refusal = WEBHOOK_REFUSALS[a.verdict];
+  if (!refusal) return null;
+  const [status, type] = refusal;
+  return new HttpError(status, a.error?.code ?? 'BAD_REQUEST', type, a.error?.message ?? 'Rejected');
+}

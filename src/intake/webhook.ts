@@ -16,6 +16,11 @@ import { decodeUtf8 } from '../util/utf8.ts';
 
 export interface WebhookDelivery {
   headers: Record<string, string | undefined>;
+  /**
+   * The HTTP status the receiver answers a verdict with (http/errors.ts webhookStatus), kept in the inbox
+   * beside the verdict: the decision here is the verdict alone (D239).
+   */
+  statusOf: (verdict: WebhookVerdict) => number;
   rawBody: Buffer;
   requestId: string;
   /**
@@ -25,12 +30,12 @@ export interface WebhookDelivery {
   keepFailedAuthentication?: boolean;
 }
 
+/** The verdict on a delivery, with no HTTP status: http/errors.ts webhookError maps it to the answer. */
 export interface WebhookAnswer {
-  httpStatus: number;
   verdict: WebhookVerdict;
-  /** For 2xx: the WebhookAck body. */
+  /** An accepted delivery: the WebhookAck body. */
   ack?: 'processed' | 'already_processed' | 'acknowledged' | 'deferred';
-  /** For 4xx: the error code and message of the envelope. */
+  /** A refused delivery: the error code and message of the envelope. */
   error?: { code: string; message: string };
 }
 
@@ -38,13 +43,7 @@ type Profile = 'handoff' | 'shunya';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const reject = (
-  httpStatus: number,
-  verdict: WebhookVerdict,
-  code: string,
-  message: string,
-): WebhookAnswer => ({
-  httpStatus,
+const reject = (verdict: WebhookVerdict, code: string, message: string): WebhookAnswer => ({
   verdict,
   error: { code, message },
 });
@@ -113,28 +112,17 @@ async function decide(
   const signature = d.headers['x-shunya-signature'];
   if (!timestamp || !signature)
     return reject(
-      401,
       'missing_headers',
       'MISSING_HEADERS',
       'X-Shunya-Signature and X-Shunya-Timestamp are required',
     );
   if (!/^\d{1,16}$/.test(timestamp))
-    return reject(
-      401,
-      'stale_timestamp',
-      'MALFORMED_TIMESTAMP',
-      'X-Shunya-Timestamp must be epoch milliseconds',
-    );
+    return reject('stale_timestamp', 'MALFORMED_TIMESTAMP', 'X-Shunya-Timestamp must be epoch milliseconds');
   const skewMs = Math.abs(deps.clock.now().getTime() - Number(timestamp));
   if (skewMs > deps.config.webhook.toleranceSeconds * 1000)
-    return reject(
-      401,
-      'stale_timestamp',
-      'STALE_TIMESTAMP',
-      'X-Shunya-Timestamp is outside the accepted window',
-    );
+    return reject('stale_timestamp', 'STALE_TIMESTAMP', 'X-Shunya-Timestamp is outside the accepted window');
   if (!/^[0-9a-f]{64}$/.test(signature))
-    return reject(401, 'bad_signature', 'INVALID_SIGNATURE', 'Signature does not match');
+    return reject('bad_signature', 'INVALID_SIGNATURE', 'Signature does not match');
 
   let parsedBody: unknown;
   let parseError = false;
@@ -151,7 +139,7 @@ async function decide(
     return parsedBody;
   };
   const profile = verifySignature(deps, timestamp, signature, d.rawBody, parsed);
-  if (!profile) return reject(401, 'bad_signature', 'INVALID_SIGNATURE', 'Signature does not match');
+  if (!profile) return reject('bad_signature', 'INVALID_SIGNATURE', 'Signature does not match');
   note(profile, null, null);
 
   let body: unknown;
@@ -160,21 +148,20 @@ async function decide(
     decodeUtf8(d.rawBody);
     body = parsed();
   } catch {
-    return reject(400, 'invalid_json', 'INVALID_JSON', 'Request body is not valid JSON');
+    return reject('invalid_json', 'INVALID_JSON', 'Request body is not valid JSON');
   }
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', 'The body must be a JSON object');
+    return reject('invalid_payload', 'INVALID_PAYLOAD', 'The body must be a JSON object');
   const bad = unstorable(body);
-  if (bad)
-    return reject(400, 'invalid_payload', 'INVALID_PAYLOAD', `The body ${bad}, which Otto cannot store`);
+  if (bad) return reject('invalid_payload', 'INVALID_PAYLOAD', `The body ${bad}, which Otto cannot store`);
   const companyId = (body as Record<string, unknown>).company_id;
   if (typeof companyId !== 'string' || companyId.trim() === '')
-    return reject(400, 'missing_company_id', 'MISSING_COMPANY_ID', 'company_id is required');
+    return reject('missing_company_id', 'MISSING_COMPANY_ID', 'company_id is required');
   const headerId = d.headers['x-shunya-task-id'];
   let normalized = deps.normalize.webhook(body);
   // a body that names no job may still be identified by its X-Shunya-Task-Id header
   if (!normalized.ok && headerId) normalized = deps.normalize.webhook({ ...body, shunya_job_id: headerId });
-  if (!normalized.ok) return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'The webhook names no job');
+  if (!normalized.ok) return reject('unknown_job', 'JOB_NOT_FOUND', 'The webhook names no job');
   const env = { ...normalized.value, company_id: normalized.value.company_id ?? companyId.trim() };
   const shunyaJobId = env.shunya_job_id ?? headerId ?? null;
   note(profile, shunyaJobId, null);
@@ -182,7 +169,7 @@ async function decide(
   const found = shunyaJobId ? await operationFor(deps, env, shunyaJobId) : ({ kind: 'none' } as const);
   if (found.kind === 'mismatch') {
     note(profile, shunyaJobId, found.op);
-    return reject(403, 'company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
+    return reject('company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
   }
   if (found.kind === 'deferred') {
     note(
@@ -191,9 +178,9 @@ async function decide(
       null,
       'no operation carries this id yet; the submission in flight polls at once',
     );
-    return { httpStatus: 200, verdict: 'deferred', ack: 'deferred' };
+    return { verdict: 'deferred', ack: 'deferred' };
   }
-  if (found.kind === 'none') return reject(404, 'unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
+  if (found.kind === 'none') return reject('unknown_job', 'JOB_NOT_FOUND', 'No job with this id');
   const { op, adopt } = found;
   const read = { op, job: found.job };
   note(profile, shunyaJobId, op);
@@ -207,12 +194,12 @@ async function decide(
     return answer(r.verdict);
   }
   if (env.status !== 'completed')
-    return reject(400, 'invalid_payload', 'INVALID_STATUS', 'status must be completed, failed or processing');
+    return reject('invalid_payload', 'INVALID_STATUS', 'status must be completed, failed or processing');
   if (env.result === undefined || env.result === null) {
     if (applied) return answer('already_processed');
     // a notification without its result: fetch it now through the poller
     if (op.status === 'submitted') await pollNow(deps.db, op.id);
-    return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
+    return { verdict: 'acknowledged', ack: 'acknowledged' };
   }
   const r = await completeOperation(
     deps,
@@ -263,10 +250,9 @@ async function operationFor(deps: PipelineDeps, env: WebhookEnvelope, shunyaJobI
 }
 
 function answer(v: 'processed' | 'already_processed' | 'incomplete' | 'ignored'): WebhookAnswer {
-  if (v === 'already_processed')
-    return { httpStatus: 200, verdict: 'already_processed', ack: 'already_processed' };
-  if (v === 'ignored') return { httpStatus: 200, verdict: 'acknowledged', ack: 'acknowledged' };
-  return { httpStatus: 200, verdict: 'processed', ack: 'processed' };
+  if (v === 'already_processed') return { verdict: 'already_processed', ack: 'already_processed' };
+  if (v === 'ignored') return { verdict: 'acknowledged', ack: 'acknowledged' };
+  return { verdict: 'processed', ack: 'processed' };
 }
 
 const KEPT_HEADERS = [
@@ -321,9 +307,9 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
     });
   } catch (e) {
     seen.error = e instanceof Error ? e.message : String(e);
-    result = { httpStatus: 500, verdict: 'error' };
+    result = { verdict: 'error' };
   }
-  const attributed = result.httpStatus < 400 && seen.op;
+  const attributed = result.ack !== undefined && seen.op;
   const authenticated = seen.profile !== null;
   if (!authenticated && d.keepFailedAuthentication === false) return result;
   // the delivery's effects are committed by now: this is "webhook in → readable"
@@ -345,12 +331,12 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
       operation_id: attributed ? seen.op?.id : null,
       job_id: attributed ? seen.op?.job_id : null,
       verdict: result.verdict,
-      http_status: result.httpStatus,
+      http_status: d.statusOf(result.verdict),
       error: seen.error ?? result.error?.message ?? null,
     });
   } catch (e) {
     deps.logger.error({ err: e }, 'could not store the webhook delivery in the inbox');
-    if (result.httpStatus < 500) result = { httpStatus: 500, verdict: 'error' };
+    if (result.verdict !== 'error') result = { verdict: 'error' };
   }
   return result;
 }

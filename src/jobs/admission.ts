@@ -4,10 +4,18 @@
 // minute, which also finds tenants waiting for their hourly quota, puts back in line a job whose step was
 // lost (transitions/requeue-lost.ts), and corrects a slot count that disagrees with the jobs (it never should;
 // transitions/reconcile-slots.ts).
-import { retryConflicts } from '../db/tx.ts';
+import type { Tx } from '../db/knex.ts';
+import { retryConflicts, transaction } from '../db/tx.ts';
 import { inSpan } from '../tracing.ts';
 import type { PipelineDeps } from './deps.ts';
-import { admit, limitsOf, reconcileSlots, requeueLost } from './transitions/index.ts';
+import {
+  admit,
+  limitsOf,
+  type OperatorRetry,
+  reconcileSlots,
+  requeueLost,
+  retryByOperator,
+} from './transitions/index.ts';
 
 type Deps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
 
@@ -53,4 +61,25 @@ export async function admitAll(
   const companies = (res.rows as { company_id: string }[]).map((r) => r.company_id);
   for (const companyId of companies) await admitTenant(deps, companyId);
   return companies.length;
+}
+
+/**
+ * An operator's retry of a failed or timed-out job (ops API, D37, D81): back in line from the stage where
+ * it stopped, `pending` with its attempts reset (transitions/retry-by-operator.ts), which is what the answer
+ * says; the tenant's admission then runs at once and makes it `running` when a slot and the quota allow.
+ * (It was alone in jobs.ts; it is admission's third caller, D237.)
+ */
+export async function retryJob(
+  deps: Deps,
+  jobId: string,
+  /** written in the retry's own transaction (the operator's audit record, D116) */
+  alsoInTransaction?: (tx: Tx, r: OperatorRetry) => Promise<void>,
+): Promise<OperatorRetry> {
+  const r = await transaction(deps.db, async (tx) => {
+    const result = await retryByOperator(tx, jobId);
+    await alsoInTransaction?.(tx, result);
+    return result;
+  });
+  if (r.kind === 'ok') await admitTenant(deps, r.job.company_id);
+  return r;
 }

@@ -1,11 +1,12 @@
 // The job state machine's data (§2.1, §9.2, §10.1): a ShunyaJob, a CSR call's or a sales visit's, and its
 // remote operations. The job type discriminates the row: a CsrCallJob has a call and a CsrInput, a
 // SalesVisitJob a recording session and a VisitInput (the table's CHECK says the same).
-import type { JobError } from '../../generated/otto/types.gen.ts';
+import type { JobError, JobStatus, JobType } from '../../generated/otto/types.gen.ts';
 import type { OperationKind } from '../shunya/types.ts';
 
-export type JobType = 'csr_call' | 'sales_visit';
-export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'timeout';
+// One job status and one job type: the contract's (generated from contracts/otto.openapi.yaml, §9.2), which
+// the shunya_jobs CHECK constraints also hold. A remote Shunya job's state is RemoteJobStatus (D236).
+export type { JobStatus, JobType };
 export type Stage = OperationKind | 'done';
 
 export interface CsrInput {

@@ -4,7 +4,7 @@ import { own } from '../util/own.ts';
 import { ShunyaResponseError } from './errors.ts';
 import { asRecord, firstPresent, get, int, isRecord, jobId, text, token } from './normalize/coerce.ts';
 import { normalizeError } from './normalize/error.ts';
-import type { JobStatus, Submitted } from './types.ts';
+import type { RemoteJobStatus, Submitted } from './types.ts';
 
 export interface ResultContext {
   ottoRequestId: string;
@@ -42,7 +42,7 @@ export function toSubmitted(body: unknown, ctx: ResultContext): Submitted {
   return { shunya_job_id: id, transcript_id: int(get(r, 'transcript_id')) };
 }
 
-const STATES: Record<string, JobStatus['state']> = {
+const STATES: Record<string, RemoteJobStatus['state']> = {
   queued: 'queued',
   pending: 'queued', // D10
   processing: 'processing',
@@ -55,8 +55,8 @@ const STATES: Record<string, JobStatus['state']> = {
   error: 'failed',
 };
 
-/** `{status: queued|pending|processing|completed|failed, error?}` → JobStatus. */
-export function toJobStatus(body: unknown, ctx: ResultContext): JobStatus {
+/** `{status: queued|pending|processing|completed|failed, error?}` → RemoteJobStatus. */
+export function toRemoteJobStatus(body: unknown, ctx: ResultContext): RemoteJobStatus {
   const r = asRecord(body);
   const state = own(STATES, token(get(r, 'status')) ?? '');
   if (!state) throw unusable(ctx, `unknown job status ${JSON.stringify(get(r, 'status') ?? null)}`);

@@ -271,7 +271,11 @@ export interface Submitted {
   transcript_id: number | null;
 }
 
-export interface JobStatus {
+/**
+ * The state of one remote Shunya job (an operation, §4), as a status endpoint answers: not Otto's job status
+ * (jobs/model.ts JobStatus), nor the contract's (generated/otto JobStatus).
+ */
+export interface RemoteJobStatus {
   state: 'queued' | 'processing' | 'completed' | 'failed';
   error: ShunyaErrorInfo | null;
 }
@@ -282,11 +286,11 @@ export interface ShunyaClient {
     body: { call_id: number; audio_url: string; call_type: 'csr_call' | 'sales_call'; language?: string },
     opts: RequestOptions,
   ): Promise<Submitted>;
-  getTranscriptionStatus(companyId: string, callId: number, opts: RequestOptions): Promise<JobStatus>;
+  getTranscriptionStatus(companyId: string, callId: number, opts: RequestOptions): Promise<RemoteJobStatus>;
   /** The raw transcript body; normalise with normalizeTranscript. */
   getTranscript(companyId: string, callId: number, opts: RequestOptions): Promise<unknown>;
   startAnalysis(companyId: string, callId: number, opts: RequestOptions): Promise<Submitted>;
-  getAnalysisStatus(companyId: string, callId: number, opts: RequestOptions): Promise<JobStatus>;
+  getAnalysisStatus(companyId: string, callId: number, opts: RequestOptions): Promise<RemoteJobStatus>;
   getCompleteAnalysis(companyId: string, callId: number, opts: RequestOptions): Promise<unknown>;
   /** Shunya may answer synchronously with the result (200) or asynchronously with a job (202): decision D3. */
   analyzeSegmentation(
@@ -294,7 +298,7 @@ export interface ShunyaClient {
     body: { call_id: number; analysis_type?: 'full' | 'quick' },
     opts: RequestOptions,
   ): Promise<{ mode: 'sync'; result: unknown } | { mode: 'async'; submitted: Submitted }>;
-  getSegmentationStatus(companyId: string, callId: number, opts: RequestOptions): Promise<JobStatus>;
+  getSegmentationStatus(companyId: string, callId: number, opts: RequestOptions): Promise<RemoteJobStatus>;
   getSegmentationAnalysis(companyId: string, callId: number, opts: RequestOptions): Promise<unknown>;
   health(opts: RequestOptions): Promise<{ status: string }>;
   /** Circuit breaker states, for the ops API and metrics. */

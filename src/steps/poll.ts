@@ -7,12 +7,12 @@ import { isTerminal, type JobRow, jobAttributes, type OperationRow, shunyaCallId
 import { jobError, operationAndJob } from '../jobs/store.ts';
 import { pollAgain } from '../jobs/transitions/index.ts';
 import type { Logger } from '../logger.ts';
-import type { JobStatus } from '../shunya/types.ts';
+import type { RemoteJobStatus } from '../shunya/types.ts';
 import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
 import { completeOperation } from './complete.ts';
 import { type ShunyaFailure, shunyaFailure } from './shunya-failure.ts';
 
-async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<JobStatus> {
+async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<RemoteJobStatus> {
   const opts = { requestId: op.request_id };
   if (op.kind === 'transcription') return deps.client.getTranscriptionStatus(op.company_id, callId, opts);
   if (op.kind === 'analysis') return deps.client.getAnalysisStatus(op.company_id, callId, opts);

@@ -4,6 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { webhookError, webhookStatus } from '../../src/http/errors.ts';
 import { receiveWebhook } from '../../src/intake/webhook.ts';
 import { type PipelineDeps, systemClock } from '../../src/jobs/deps.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -68,6 +69,7 @@ function delivery(companyId: string) {
       },
       rawBody: raw,
       requestId: 'req-inbox-test',
+      statusOf: webhookStatus,
     },
   };
 }
@@ -81,7 +83,9 @@ describe('the webhook inbox', () => {
     const { raw, d } = delivery(company.id);
     const answer = await receiveWebhook(deps(), d);
     expect(answer.verdict).toBe('unknown_job'); // no such job: still kept, for audit
+    expect(webhookError(answer)?.status).toBe(404);
     const row = await stored();
+    expect(row.http_status).toBe(404); // what the route answers, kept with the verdict
     expect(row.body_bytes).toBe(raw.length);
     expect(row.body_sha256).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(row.redacted_body).toEqual({

@@ -8,7 +8,7 @@ import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { objection } from '../../src/shunya/normalize/analysis-items.ts';
 import { appointmentType, meetingOutcome, severity } from '../../src/shunya/normalize/outcome.ts';
-import { toJobStatus } from '../../src/shunya/results.ts';
+import { toRemoteJobStatus } from '../../src/shunya/results.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type Listening, listen } from '../helpers/http.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
@@ -72,7 +72,7 @@ describe('static lookups by a request-supplied name', () => {
     const flagged: string[] = [];
     const flag = (field: string) => flagged.push(field);
     for (const name of INHERITED) {
-      expect(() => toJobStatus({ status: name }, ctx), name).toThrow(/unknown job status/);
+      expect(() => toRemoteJobStatus({ status: name }, ctx), name).toThrow(/unknown job status/);
       expect(meetingOutcome(name), name).toBeNull();
       expect(severity(name), name).toBeNull();
       expect(appointmentType(name), name).toBeNull();

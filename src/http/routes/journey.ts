@@ -10,12 +10,12 @@ import type { Db, Tx } from '../../db/knex.ts';
 import { transaction } from '../../db/tx.ts';
 import { recordReadAudit } from '../../domain/audit-log.ts';
 import { expectedStarts } from '../../views/job-queries.ts';
-import { loadJourney } from '../../views/journey.ts';
+import { loadJourney } from '../../views/journey-rows.ts';
 import { callReadRows, sessionReadRows } from '../../views/read-views.ts';
 import type { AppState } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { operatorAuth } from '../middleware/operator-auth.ts';
-import { presentJourney } from '../presenters/journey.ts';
+import { presentJourney } from '../presenters/journey-timeline.ts';
 import { validate } from '../validate.ts';
 import { presentCallRead, presentSessionRead } from './reads.ts';
 

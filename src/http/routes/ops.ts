@@ -11,8 +11,8 @@ import {
   insertCompany,
   listCompanies,
 } from '../../domain/companies.ts';
+import { retryJob } from '../../jobs/admission.ts';
 import type { PipelineDeps } from '../../jobs/deps.ts';
-import { retryJob } from '../../jobs/jobs.ts';
 import type { JobRow } from '../../jobs/model.ts';
 import { expectedStarts, listJobs, readJobHistory } from '../../views/job-queries.ts';
 import type { AppState } from '../context.ts';

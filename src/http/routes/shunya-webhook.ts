@@ -4,16 +4,9 @@ import { receiveWebhook } from '../../intake/webhook.ts';
 import type { PipelineDeps } from '../../jobs/deps.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { AppState } from '../context.ts';
-import { HttpError, internalError } from '../errors.ts';
+import { webhookError, webhookStatus } from '../errors.ts';
 import { authFailed, isThrottled } from '../middleware/auth-failures.ts';
 import { rawBody } from '../middleware/json-body.ts';
-
-const STATUS_TYPE = {
-  400: 'client_error',
-  401: 'authentication_error',
-  403: 'authorization_error',
-  404: 'not_found',
-} as const;
 
 export function shunyaWebhookRoutes(pipeline: PipelineDeps, metrics?: Metrics): Router<AppState> {
   const router = new Router<AppState>();
@@ -26,20 +19,13 @@ export function shunyaWebhookRoutes(pipeline: PipelineDeps, metrics?: Metrics): 
       requestId: ctx.state.requestId,
       // a client past its failure limit floods: its failed deliveries are not kept at all (D130)
       keepFailedAuthentication: !isThrottled(ctx),
+      statusOf: webhookStatus,
     });
-    ctx.state.log.info({ verdict: a.verdict, status: a.httpStatus }, 'shunya webhook');
+    ctx.state.log.info({ verdict: a.verdict, status: webhookStatus(a.verdict) }, 'shunya webhook');
     metrics?.webhookDeliveries.inc({ verdict: a.verdict });
-    if (a.httpStatus >= 500) throw internalError();
-    if (a.httpStatus >= 400) {
-      const type = STATUS_TYPE[a.httpStatus as keyof typeof STATUS_TYPE] ?? 'client_error';
-      const err = new HttpError(
-        a.httpStatus,
-        a.error?.code ?? 'BAD_REQUEST',
-        type,
-        a.error?.message ?? 'Rejected',
-      );
-      throw a.httpStatus === 401 ? authFailed(ctx, 'shunya_webhook', a.verdict, err) : err;
-    }
+    // the verdict's answer is decided in one place, http/errors.ts, and rendered by middleware/errors.ts
+    const err = webhookError(a);
+    if (err) throw err.status === 401 ? authFailed(ctx, 'shunya_webhook', a.verdict, err) : err;
     ctx.body = { status: a.ack };
   });
   return router;

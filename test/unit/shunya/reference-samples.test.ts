@@ -8,7 +8,7 @@ import { normalizeError } from '../../../src/shunya/normalize/error.ts';
 import { normalizeSegmentation } from '../../../src/shunya/normalize/segmentation.ts';
 import { normalizeTranscript } from '../../../src/shunya/normalize/transcript.ts';
 import { normalizeWebhook } from '../../../src/shunya/normalize/webhook.ts';
-import { toJobStatus } from '../../../src/shunya/results.ts';
+import { toRemoteJobStatus } from '../../../src/shunya/results.ts';
 import { jsonBlocks, REFERENCE_PAYLOADS, repairSchematic } from './fixtures.ts';
 
 const blocks = jsonBlocks(REFERENCE_PAYLOADS);
@@ -258,7 +258,7 @@ const expectations: Record<number, { about: RegExp; check: (v: unknown) => void 
   },
   15: {
     about: /Status Endpoint Response/,
-    check: (v) => expect(toJobStatus(v, ctx)).toEqual({ state: 'completed', error: null }),
+    check: (v) => expect(toRemoteJobStatus(v, ctx)).toEqual({ state: 'completed', error: null }),
   },
   16: {
     about: /Request Payload/,

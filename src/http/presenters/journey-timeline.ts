@@ -1,6 +1,6 @@
 // One job's journey (issue 13) as the contract's JobJourney: the stored rows become one ordered timeline.
 import type { JobError, JobJourney, JourneyEntry, MappedError } from '../../../generated/otto/types.gen.ts';
-import type { JourneyRows } from '../../views/journey.ts';
+import type { JourneyRows } from '../../views/journey-rows.ts';
 import { presentAnalysisError } from './analysis-error.ts';
 import { presentJob } from './jobs.ts';
 
