@@ -2,6 +2,7 @@
 // graphile-worker's queue. Exact counts: the same scans the otto_jobs gauge makes at each scrape.
 import type { Db } from '../db/knex.ts';
 import type { JobStatus } from '../jobs/model.ts';
+import { QUOTA_WINDOW_SQL } from '../jobs/quota.ts';
 
 export interface TenantJobStats {
   company_id: string;
@@ -26,9 +27,9 @@ export async function tenantJobStats(db: Db, now: Date): Promise<Map<string, Ten
   const [byStatus, backlog] = await Promise.all([
     db.raw(
       `SELECT company_id, job_status, count(*)::int AS n,
-              count(*) FILTER (WHERE admitted_at > ?::timestamptz - interval '1 hour')::int AS last_hour
+              count(*) FILTER (WHERE admitted_at > ?::timestamptz - ?::interval)::int AS last_hour
        FROM shunya_jobs GROUP BY 1, 2`,
-      [now.toISOString()],
+      [now.toISOString(), QUOTA_WINDOW_SQL],
     ),
     db.raw(
       `SELECT company_id, count(*)::int AS pending,

@@ -7,7 +7,7 @@ import type { CompanyRow } from '../../src/domain/companies.ts';
 import { admitTenant } from '../../src/jobs/admission.ts';
 import { systemClock } from '../../src/jobs/deps.ts';
 import type { JobRow } from '../../src/jobs/model.ts';
-import { expectedStarts } from '../../src/views/job-queries.ts';
+import { expectedStarts } from '../../src/jobs/quota.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCallJob, buildCompany } from '../helpers/factories.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';

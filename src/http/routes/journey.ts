@@ -9,7 +9,7 @@ import type { Config } from '../../config.ts';
 import type { Db, Tx } from '../../db/knex.ts';
 import { transaction } from '../../db/tx.ts';
 import { recordReadAudit } from '../../domain/audit-log.ts';
-import { expectedStarts } from '../../views/job-queries.ts';
+import { expectedStarts } from '../../jobs/quota.ts';
 import { loadJourney } from '../../views/journey-rows.ts';
 import { callReadRows, sessionReadRows } from '../../views/read-views.ts';
 import type { AppState } from '../context.ts';

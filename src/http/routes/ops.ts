@@ -14,7 +14,8 @@ import {
 import { retryJob } from '../../jobs/admission.ts';
 import type { PipelineDeps } from '../../jobs/deps.ts';
 import type { JobRow } from '../../jobs/model.ts';
-import { expectedStarts, listJobs, readJobHistory } from '../../views/job-queries.ts';
+import { expectedStarts } from '../../jobs/quota.ts';
+import { listJobs, readJobHistory } from '../../views/job-queries.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';

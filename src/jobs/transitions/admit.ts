@@ -1,5 +1,5 @@
 // admit: pending → running (§11.1, §11.2; D34, D97, D98). At most `slots` jobs of a tenant run at once, and
-// at most `perHour` jobs are first admitted in any hour (0: no quota); the rest wait as `pending`, and only
+// at most `perHour` jobs are first admitted in any hour (0: no quota; the window is quota.ts's); the rest wait as `pending`, and only
 // admitted work enters graphile-worker's queue, so a tenant with a backlog of thousands cannot push another
 // tenant's work to the back of the queue.
 //
@@ -13,6 +13,7 @@
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
+import { QUOTA_WINDOW_SQL } from '../quota.ts';
 
 export interface AdmissionLimits {
   /** jobs of a tenant running at once (TENANT_MAX_CONCURRENT) */
@@ -44,6 +45,7 @@ export async function admit(
       now: now.toISOString(),
       slots: limits.slots,
       perHour: limits.perHour,
+      window: QUOTA_WINDOW_SQL,
       task: TASK.advance,
     }),
     ADMIT,
@@ -60,7 +62,7 @@ const ADMIT = `WITH cap AS (
      ), quota AS (
        SELECT CASE WHEN :perHour = 0 THEN :slots ELSE greatest(0, :perHour
          - (SELECT count(*) FROM shunya_jobs
-            WHERE company_id = :company AND admitted_at > :now::timestamptz - interval '1 hour')
+            WHERE company_id = :company AND admitted_at > :now::timestamptz - :window::interval)
          - ((SELECT admitted FROM cap) - (SELECT admitted FROM seen))) END AS n
      ), retries AS (
        SELECT id, COALESCE(next_attempt_at, created_at) AS due, created_at, false AS fresh FROM shunya_jobs
