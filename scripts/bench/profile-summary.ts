@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -30,14 +31,31 @@ export function categoryOf(url: string, functionName: string): string {
 
 const IDLE = new Set(['(idle)', '(root)']);
 
+/**
+ * Who a sample is spent for: the first frame from the leaf up that is neither Node's nor native (Node's
+ * and V8's work counts for the package that asked for it), except async_hooks, counted as itself (its
+ * promise hooks run for every promise, on nobody's behalf), and the garbage collector.
+ */
+function ownerOf(leaf: number, nodes: Map<number, ProfileNode>, parent: Map<number, number>): string {
+  for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
+    const { url, functionName } = (nodes.get(id) as ProfileNode).callFrame;
+    if (url.includes('async_hooks')) return 'node:async_hooks';
+    if (functionName === '(garbage collector)') return '(garbage collector)';
+    if (url && !url.startsWith('node:')) return categoryOf(url, functionName);
+  }
+  return '(Node or V8, no package)';
+}
+
 /** Self milliseconds by category and by function over every .cpuprofile in `dir`. */
 export function summarise(dir: string) {
   const byCategory = new Map<string, number>();
   const byFunction = new Map<string, number>();
+  const byOwner = new Map<string, number>();
   let total = 0;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     const p = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
     const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map(p.nodes.flatMap((n) => (n.children ?? []).map((c) => [c, n.id] as const)));
     p.samples.forEach((id, i) => {
       const frame = nodes.get(id)?.callFrame;
       if (!frame || IDLE.has(frame.functionName)) return;
@@ -46,10 +64,12 @@ export function summarise(dir: string) {
       const fn = `${frame.functionName || '(anonymous)'} ${category}:${frame.lineNumber + 1}`;
       byCategory.set(category, (byCategory.get(category) ?? 0) + ms);
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
+      const owner = ownerOf(id, nodes, parent);
+      byOwner.set(owner, (byOwner.get(owner) ?? 0) + ms);
       total += ms;
     });
   }
-  return { total, byCategory, byFunction };
+  return { total, byCategory, byFunction, byOwner };
 }
 
 function table(a: Map<string, number>, b: Map<string, number>, top: number): string[] {
@@ -75,6 +95,12 @@ function main() {
   console.log(
     [
       `Busy (non-idle) CPU in the profiles: ${a.total.toFixed(0)} ms (${dirA}), ${b.total.toFixed(0)} ms (${dirB}).`,
+      '',
+      '### Time by the package it was spent for (Node and V8 work counted for their caller), largest growth first',
+      '',
+      head.replace('| |', '| package |'),
+      '|---|---|---|---|',
+      ...table(a.byOwner, b.byOwner, top),
       '',
       '### Self time by package or subsystem, largest growth first',
       '',
