@@ -49,10 +49,12 @@ export async function startTracing(
 ): Promise<Tracing | null> {
   if (!tracingWanted(otel)) return null;
   const sdk = (await load()).startSdk(otel, logger);
+  otto = trace.getTracer('otto');
   enabled = true;
   return {
     async shutdown() {
       enabled = false;
+      otto = null;
       await sdk.shutdown();
     },
   };
@@ -61,7 +63,9 @@ export async function startTracing(
 /** Whether spans are being exported (startTracing ran and has not shut down). */
 export const tracingOn = () => enabled;
 
-const tracer = () => trace.getTracer('otto');
+/** Looked up once per start: through the API's proxy a lookup per span costs a provider's map search. */
+let otto: ReturnType<typeof trace.getTracer> | null = null;
+const tracer = () => otto ?? trace.getTracer('otto');
 
 export interface SpanOptions {
   kind?: SpanKind;
@@ -109,9 +113,21 @@ export function injectTraceHeaders(headers: Record<string, string>): void {
   if (enabled) propagation.inject(context.active(), headers);
 }
 
-/** The context a stored `traceparent` names (ROOT_CONTEXT when there is none). */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** The context a stored `traceparent` names (ROOT_CONTEXT when there is none). Otto wrote it (version 00,
+ * no tracestate), so it is read directly, not through the propagator (D283). */
 export function contextOf(traceparent: string | null | undefined): Context {
-  return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+  const m = TRACEPARENT.exec(traceparent ?? '');
+  if (!m) return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+  const sc = {
+    traceId: m[1] as string,
+    spanId: m[2] as string,
+    traceFlags: Number.parseInt(m[3] as string, 16),
+  };
+  return trace.isSpanContextValid(sc)
+    ? trace.setSpanContext(ROOT_CONTEXT, { ...sc, isRemote: true })
+    : ROOT_CONTEXT;
 }
 
 /**
@@ -120,6 +136,7 @@ export function contextOf(traceparent: string | null | undefined): Context {
  * leads to the other.
  */
 export function jobSpanOptions(traceparent: string | null | undefined, attributes: Attributes): SpanOptions {
+  if (!enabled) return {};
   const parent = contextOf(traceparent);
   const active = trace.getSpanContext(context.active());
   const stored = trace.getSpanContext(parent);

@@ -4,6 +4,7 @@
 // processes; the issue's bar is tracing on costing at most 10 % more Otto CPU per call.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Layout, PgServer } from '../lib/stack.ts';
 import { type PhaseResult, type Progress, runPhase } from './phase.ts';
 import { startSystem } from './system.ts';
@@ -54,7 +55,16 @@ async function otlpSink() {
 
 export async function runTracingAb(
   pg: PgServer,
-  o: { rounds: number; rate: number; seconds: number; tenants: number; concurrency: number; layout: Layout },
+  o: {
+    rounds: number;
+    rate: number;
+    seconds: number;
+    tenants: number;
+    concurrency: number;
+    layout: Layout;
+    /** --profile: a V8 CPU profile of every Otto process, one directory per round (`tracing-on-1/`…) */
+    profileDir?: string;
+  },
   progress: Progress,
 ): Promise<TracingAbResult> {
   const sink = await otlpSink();
@@ -74,6 +84,7 @@ export async function runTracingAb(
           concurrency: o.concurrency,
           tenants: o.tenants,
           env,
+          profileDir: o.profileDir && path.join(o.profileDir, `tracing-${tracing}-${round}`),
         });
         try {
           await runPhase(sys, `${name} warm-up`, 20, 3, progress);

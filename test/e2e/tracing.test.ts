@@ -9,7 +9,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompanyRow } from '../../src/domain/companies.ts';
-import { buildCompany, callRailPayload, postCallRail, tenantToken } from '../helpers/factories.ts';
+import {
+  buildCompany,
+  callRailPayload,
+  callRailSignature,
+  postCallRail,
+  tenantToken,
+} from '../helpers/factories.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../helpers/otlp.ts';
 import { TEST_ADMIN } from '../helpers/secrets.ts';
 import { type Stack, startStack, terminalJob, waitFor } from '../helpers/stack.ts';
@@ -275,4 +281,68 @@ describe('one trace per call or visit', () => {
     }
     expect(named(spans, 'POST /api/v1/shunya/webhook')).toEqual([]);
   }, 60_000);
+
+  // D281: the trigger and upload routes are public (the span starts before any authentication): a caller's
+  // traceparent never chooses Otto's trace id or its sampling decision; it is linked, not continued
+  describe("a caller's traceparent starts no trace of the caller's: a new trace, the caller linked", () => {
+    const callerTrace = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    const callerSpan = 'badc0de0badc0de0';
+
+    /** The root span of a job's trace, with the job's stored trace context. */
+    async function rootOf(where: Record<string, string>, name: string) {
+      const job = await terminalJob(s.db, where, 40_000);
+      const [, traceId, , flags] = (job.trace_context ?? '').split('-');
+      expect(traceId, 'a trace of its own').not.toBe(callerTrace);
+      expect(flags, 'sampled by Otto, whatever the caller asked').toBe('01');
+      await waitFor(async () => named(inTrace(traceId), name).length === 1, `the ${name} span`);
+      return only(named(inTrace(traceId), name), name);
+    }
+
+    for (const flags of ['01', '00']) {
+      it(`the CallRail webhook, caller sampled flag ${flags}`, async () => {
+        const company = await buildCompany(s.db);
+        const raw = JSON.stringify(callRailPayload(company));
+        const res = await fetch(`${s.otto.url}/webhooks/callrail/call.completed`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            signature: callRailSignature(company.callrail_signing_key, raw),
+            traceparent: `00-${callerTrace}-${callerSpan}-${flags}`,
+          },
+          body: raw,
+        });
+        expect(res.status).toBe(202);
+        const root = await rootOf(
+          { call_id: (await res.json()).call_id },
+          'POST /webhooks/callrail/call.completed',
+        );
+        expect(root.parentSpanId).toBe('');
+        expect(root.links).toEqual([{ traceId: callerTrace, spanId: callerSpan }]);
+      }, 60_000);
+    }
+
+    it('the upload of a sales visit', async () => {
+      const company = await buildCompany(s.db);
+      const sessionId = randomUUID();
+      const res = await fetch(`${s.otto.url}/api/v1/recording-sessions/${sessionId}/upload-audio`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await tenantToken(company.id, { role: 'sales_rep' })}`,
+          traceparent: `00-${callerTrace}-${callerSpan}-01`,
+        },
+        body: JSON.stringify({
+          audio_url: `https://uploads.example.com/${sessionId}.m4a`,
+          duration_seconds: 60,
+        }),
+      });
+      expect(res.status).toBe(202);
+      const root = await rootOf(
+        { recording_session_id: sessionId },
+        'POST /api/v1/recording-sessions/:session_id/upload-audio',
+      );
+      expect(root.parentSpanId).toBe('');
+      expect(root.links).toEqual([{ traceId: callerTrace, spanId: callerSpan }]);
+    }, 60_000);
+  });
 });

@@ -1,7 +1,7 @@
 // Every request's server span (when tracing is on, D197) and its duration in the OpenTelemetry HTTP
 // semantic conventions (http.server.request.duration, D199): method, route template, status, error.type.
 // Outermost, so the status is the one answered and every log line of the request carries the trace.
-import { context, propagation } from '@opentelemetry/api';
+import { type Link, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Middleware } from 'koa';
 import type { Metrics } from '../../metrics.ts';
 import { inSpan, SpanKind, tracingOn } from '../../tracing.ts';
@@ -48,10 +48,19 @@ export function telemetry(metrics?: Metrics): Middleware<AppState> {
 
 type Ctx = Parameters<Middleware<AppState>>[0];
 
+/** A caller's span context (its `traceparent`), to link to: never continued (D281). */
+function callerLinks(ctx: Ctx): Link[] {
+  if (ctx.headers.traceparent === undefined) return [];
+  const caller = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, ctx.headers));
+  return caller && trace.isSpanContextValid(caller) ? [{ context: caller }] : [];
+}
+
 async function traced(ctx: Ctx, method: string, handle: () => Promise<void>): Promise<void> {
-  // a caller's traceparent is continued (parent-based sampling decides)
-  const parent = propagation.extract(context.active(), ctx.headers);
-  await inSpan(method, { kind: SpanKind.SERVER, parent }, async (span) => {
+  // every request starts a trace of its own and only links a caller's: the span starts before any
+  // authentication, and a continued traceparent would let any client choose the trace id and the sampling
+  // decision of Otto's work (D281)
+  const options = { kind: SpanKind.SERVER, parent: ROOT_CONTEXT, links: callerLinks(ctx) };
+  await inSpan(method, options, async (span) => {
     await handle();
     const route = (ctx as { _matchedRoute?: string })._matchedRoute;
     if (route) span.updateName(`${method} ${route}`);
