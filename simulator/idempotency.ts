@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { VirtualClock } from './clock.ts';
 import { errors, SimError } from './errors.ts';
+import type { Retention } from './retention.ts';
 import type { SimContextState } from './routes/pipeline.ts';
 
 const TTL_MS = 24 * 3600 * 1000;
@@ -25,7 +26,11 @@ export class IdempotencyStore {
   private entries = new Map<string, Entry>();
   replays = 0;
 
-  constructor(private readonly clock: VirtualClock) {}
+  /** `retention`: an answered key is also dropped once the retention window has passed (D290). */
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly retention?: Retention,
+  ) {}
 
   clear(): void {
     this.entries.clear();
@@ -89,8 +94,12 @@ export class IdempotencyStore {
           stored = { error: err };
         throw err;
       } finally {
-        if (stored) entry.result = stored;
-        else if (this.entries.get(id) === entry) this.entries.delete(id);
+        if (stored) {
+          entry.result = stored;
+          this.retention?.keep(() => {
+            if (this.entries.get(id) === entry) this.entries.delete(id);
+          });
+        } else if (this.entries.get(id) === entry) this.entries.delete(id);
         resolve(stored);
       }
     };

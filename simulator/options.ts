@@ -43,6 +43,9 @@ export interface SimulatorOptions {
   seed?: number;
   /** pino level; startSimulator defaults to `silent`, the CLI to `info`. */
   logLevel?: string;
+  /** SIMULATOR_RETENTION_S: wall-clock seconds finished jobs, idempotency records and webhook logs are
+   * kept (D290; DEFAULT_RETENTION_S). */
+  retentionS?: number;
 }
 
 const PresetSpecSchema = z.union([
@@ -93,6 +96,7 @@ const FLAGS = {
   fault: { type: 'string', multiple: true },
   deviation: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
+  'retention-s': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -112,6 +116,8 @@ export const USAGE = `Usage: npm run start:simulator -- [flags]
   --signature-required B   SIM_SIGNATURE_REQUIRED: true | false
   --start-time ISO         SIM_START_TIME: virtual time at start
   --seed N                 SIM_SEED: seeds fault and latency randomness
+  --retention-s S          SIMULATOR_RETENTION_S: wall-clock seconds finished jobs, idempotency records
+                           and webhook logs are kept, then swept (3600)
   --fault JSON             a fault rule (repeatable), e.g. '{"kind":"error","probability":0.1}'
   --deviation D[,D…]       SIM_DEVIATIONS: deliberate contract deviations (repeatable; simulator/deviations.ts)
   --log-level L            LOG_LEVEL (info)`;
@@ -154,6 +160,9 @@ export function optionsFromCli(
   const startTime = pick('start-time', 'SIM_START_TIME') ?? parsed.start_time;
   const seed = num(pick('seed', 'SIM_SEED'), 'seed') ?? parsed.seed;
   const timeScale = num(pick('time-scale', 'SIM_TIME_SCALE'), 'SIM_TIME_SCALE');
+  const retentionS = num(pick('retention-s', 'SIMULATOR_RETENTION_S'), 'SIMULATOR_RETENTION_S');
+  if (retentionS !== undefined && !(retentionS > 0))
+    throw new Error(`SIMULATOR_RETENTION_S must be a positive number of seconds, got "${retentionS}"`);
   return {
     port: num(pick('port', 'SIMULATOR_PORT'), 'SIMULATOR_PORT') ?? 4010,
     host: pick('host', 'SIMULATOR_HOST') ?? '127.0.0.1',
@@ -174,6 +183,7 @@ export function optionsFromCli(
     scenarios: parsed.scenarios ?? [],
     ...(startTime ? { startTime } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(retentionS !== undefined ? { retentionS } : {}),
     logLevel: pick('log-level', 'LOG_LEVEL') ?? 'info',
   };
 }

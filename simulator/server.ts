@@ -34,6 +34,7 @@ export function buildSimulator(options: SimulatorOptions = {}): BuiltSimulator {
     scenarios: options.scenarios ?? [],
     ...(start !== undefined ? { startTimeMs: start } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.retentionS !== undefined ? { retentionS: options.retentionS } : {}),
     logger,
   });
 

@@ -22,6 +22,7 @@ import { Lifecycle } from './jobs/lifecycle.ts';
 import { Results } from './jobs/results.ts';
 import { Store } from './jobs/store.ts';
 import { RateLimiter } from './ratelimit.ts';
+import { DEFAULT_RETENTION_S, Retention } from './retention.ts';
 import { type ScenarioEntry, ScenarioEntrySchema, ScenarioStore } from './scenarios.ts';
 import { Stats } from './stats.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
@@ -38,12 +39,16 @@ export interface SimulatorInit {
   startTimeMs?: number;
   /** Seeds the randomness of faults, latencies and jitter (content is always seeded by tenant and call). */
   seed?: number;
+  /** Seconds of wall-clock time finished jobs, answered idempotency keys and finished webhook deliveries
+   * are kept (D290); DEFAULT_RETENTION_S when absent. */
+  retentionS?: number;
   logger: Logger;
 }
 
 export class Simulator {
   readonly clock: VirtualClock;
-  readonly store = new Store();
+  readonly retention: Retention;
+  readonly store: Store;
   readonly content = new ContentCache();
   readonly faults: FaultEngine;
   readonly scenarios = new ScenarioStore();
@@ -66,8 +71,10 @@ export class Simulator {
     this.settings = structuredClone(init.settings);
     this.clock = new VirtualClock(this.settings.time_scale, init.startTimeMs ?? Date.now());
     this.random = init.seed !== undefined ? mulberry32(init.seed) : Math.random;
+    this.retention = new Retention(init.retentionS ?? DEFAULT_RETENTION_S);
+    this.store = new Store(this.retention);
     this.faults = new FaultEngine(this.clock, this.random);
-    this.idempotency = new IdempotencyStore(this.clock);
+    this.idempotency = new IdempotencyStore(this.clock, this.retention);
     this.rateLimiter = new RateLimiter(this.clock);
     this.lifecycle = new Lifecycle(this);
     this.results = new Results(this);
@@ -85,7 +92,9 @@ export class Simulator {
       payload: (job, profile) => this.results.webhookPayload(job, profile),
       deviates: (company, d) => this.deviates(company, d),
       varies: (company, v) => this.varies(company, v),
+      retention: this.retention,
     });
+    this.retention.start();
     this.applyInitial();
   }
 
@@ -136,6 +145,7 @@ export class Simulator {
    * jobs, idempotency keys, webhooks or counters. Virtual time keeps running. */
   reset(): void {
     this.clock.clear();
+    this.retention.clear();
     this.store.clear();
     this.content.clear();
     this.idempotency.clear();
@@ -161,6 +171,7 @@ export class Simulator {
 
   close(): void {
     this.clock.stop();
+    this.retention.stop();
     for (const release of [...this.hanging]) release();
   }
 }

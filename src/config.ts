@@ -82,6 +82,16 @@ const EnvSchema = z.object({
   /** §11.2: jobs a tenant may start in any hour; 0 turns the quota off (D98). */
   TENANT_JOBS_PER_HOUR: int(1000, 0),
   WORKER_CONCURRENCY: int(20, 1),
+  /** graphile-worker's local queue (D291): jobs fetched and locked per fetch; 0 fetches one job at a time. */
+  WORKER_LOCAL_QUEUE_SIZE: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 0 || n >= 2, {
+      message: 'expected 0 (off) or at least 2',
+    })
+    .default(0),
+  /** graphile-worker's batched completion and failure (D291): ms to gather them; -1 writes each at once. */
+  WORKER_BATCH_DELAY_MS: int(-1, -1),
   WORKER_HEARTBEAT_MS: int(5000, 100),
   WORKER_DEAD_AFTER_MS: int(20_000, 500),
   OUTBOX_RETENTION_HOURS: int(168, 1),
@@ -209,6 +219,8 @@ function build(e: ParsedEnv, otel: Record<string, string> = {}) {
       tenantMaxConcurrent: e.TENANT_MAX_CONCURRENT,
       jobsPerHour: e.TENANT_JOBS_PER_HOUR,
       workerConcurrency: e.WORKER_CONCURRENCY,
+      localQueueSize: e.WORKER_LOCAL_QUEUE_SIZE,
+      batchDelayMs: e.WORKER_BATCH_DELAY_MS,
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
       deadAfterMs: e.WORKER_DEAD_AFTER_MS,
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,

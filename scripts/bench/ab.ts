@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ROOT } from '../lib/procs.ts';
 import { describeLayout, type Layout, type PgServer } from '../lib/stack.ts';
 import { type PhaseResult, type Progress, runPhase } from './phase.ts';
+import type { PhaseProfiler } from './profile.ts';
 import { startSystem } from './system.ts';
 
 export interface AbSide {
@@ -85,6 +86,7 @@ export async function runAb(
     concurrency: number;
     layout: Layout;
     warmupSeconds: number;
+    profiler?: PhaseProfiler;
   },
   progress: Progress,
 ): Promise<AbResult> {
@@ -109,6 +111,7 @@ export async function runAb(
         layout: o.layout,
         concurrency: o.concurrency,
         tenants: o.tenants,
+        ...(o.profiler ? { profiler: o.profiler } : {}),
       });
       try {
         await runPhase(sys, `${name} warm-up`, 40, o.warmupSeconds, progress);

@@ -5,7 +5,15 @@ import { cpus } from 'node:os';
 import { cpuDelta, cpuSnapshot } from './cpu.ts';
 import { openLoop } from './load.ts';
 import { type Dist, dist, drain, quiesce, readPhase } from './measure.ts';
-import { resetStatements, type StatementRow, statementTotals, topStatements } from './sql.ts';
+import type { ProfileSummary } from './profile.ts';
+import {
+  resetStatements,
+  type StatementRow,
+  statementTotals,
+  type TimedStatementRow,
+  topStatements,
+  topStatementsByTime,
+} from './sql.ts';
 import type { System } from './system.ts';
 
 export interface PhaseResult {
@@ -41,6 +49,13 @@ export interface PhaseResult {
   topStatements: (StatementRow & { perCall: number })[];
   /** Shunya webhook deliveries received during the phase, by verdict, per call */
   webhookVerdictsPerCall: Record<string, number>;
+  /** the statements that cost Postgres the most time in this phase, planning included (D292) */
+  topStatementsByTime: (TimedStatementRow & { perCall: number })[];
+  /** the simulator's RSS once the phase's calls finished, and the transcriptions it took since it started
+   * (every phase on one system shares one simulator), with the records its retention window holds (D290) */
+  simulator?: { rssMb: number; transcriptionsSinceStart: number; jobsHeld: number; idempotencyKeys: number };
+  /** Otto's V8 CPU profile over the phase (--profile, D292) */
+  profile?: ProfileSummary;
 }
 
 export type Progress = (label: string, done: number, total: number) => void;
@@ -80,6 +95,7 @@ export async function runPhase(
   const rss: number[] = [];
   const rssTimer = setInterval(() => rss.push(rssMb(sys.fleet.pids())), 500);
   const t0 = Date.now();
+  sys.profiler?.start(sys.fleet.pids());
   const cpu0 = cpuSnapshot(sys.pids());
   const own0 = ownCpu();
   const sent = await openLoop(sys.fleet.apiUrls, sys.load, rate, seconds, (n, total) =>
@@ -91,9 +107,12 @@ export async function runPhase(
   const cpu = { ...cpuDelta(cpu0, cpuSnapshot(sys.pids())), loadGenerator: ownCpu() - own0 };
   const wall = (Date.now() - t0) / 1000;
   clearInterval(rssTimer);
+  const profile = await sys.profiler?.stop(label);
+  const simulator = await simulatorFigures(sys);
   const rows = await readPhase(db, ids);
   const sql = await statementTotals(db);
   const top = await topStatements(db);
+  const byTime = await topStatementsByTime(db);
   const verdicts = (
     await db.raw(
       'SELECT verdict, count(*)::int AS n FROM webhook_deliveries WHERE received_at >= ? GROUP BY 1',
@@ -135,7 +154,33 @@ export async function runPhase(
     timeline: rows.timeline,
     topStatements: top.map((t) => ({ ...t, perCall: per(t.calls) })),
     webhookVerdictsPerCall: Object.fromEntries(verdicts.map((v) => [v.verdict, per(v.n)])),
+    topStatementsByTime: byTime.map((t) => ({ ...t, perCall: per(t.calls) })),
+    ...(simulator ? { simulator } : {}),
+    ...(profile ? { profile } : {}),
   };
+}
+
+interface SimStats {
+  jobs: { total: number };
+  idempotency: { keys: number };
+  counters: Record<string, number>;
+}
+
+/** What the simulator holds after the phase (D290): its RSS and the records it keeps. */
+async function simulatorFigures(sys: System): Promise<PhaseResult['simulator']> {
+  const pid = sys.sim.proc.child.pid;
+  if (pid === undefined) return undefined;
+  try {
+    const stats = await sys.sim.admin<SimStats>('/stats');
+    return {
+      rssMb: rssMb([pid]),
+      transcriptionsSinceStart: stats.counters['jobs.transcription.created'] ?? 0,
+      jobsHeld: stats.jobs.total,
+      idempotencyKeys: stats.idempotency.keys,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 export function progressBar(label: string, done: number, total: number): void {

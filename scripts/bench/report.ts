@@ -41,6 +41,77 @@ function phaseTables(phases: PhaseResult[]): string[] {
   ];
 }
 
+/** Per phase: Postgres's costliest statements (planning included) and, with --profile, Otto's hottest
+ * functions (D292); the simulator's RSS and what its retention window holds (D290). */
+function profileLines(phases: PhaseResult[]): string[] {
+  const out: string[] = [];
+  const withSim = phases.filter((p) => p.simulator);
+  if (withSim.length > 0)
+    out.push(
+      "The simulator after each phase (one simulator per system; transcriptions counted since it started; retention window: the simulator's default):",
+      '',
+      '| phase | simulator RSS MB | transcriptions since start | jobs held | idempotency keys held |',
+      '|---|---|---|---|---|',
+      ...withSim.map(
+        (p) =>
+          `| ${p.label} | ${f(p.simulator?.rssMb ?? Number.NaN, 0)} | ${p.simulator?.transcriptionsSinceStart} | ${p.simulator?.jobsHeld} | ${p.simulator?.idempotencyKeys} |`,
+      ),
+      '',
+    );
+  for (const p of phases.filter((x) => !/warm-up/.test(x.label))) {
+    const top = (p.topStatementsByTime ?? []).slice(0, 8);
+    if (top.length === 0 && !p.profile) continue;
+    out.push(`### Profile: ${p.label}`, '');
+    if (top.length > 0)
+      out.push(
+        'Postgres, statements by total time (execution + planning):',
+        '',
+        '| statement | calls per call | total ms (exec + plan) | mean exec ms | mean plan ms |',
+        '|---|---|---|---|---|',
+        ...top.map(
+          (t) =>
+            `| \`${t.query.replace(/\|/g, '\\|').slice(0, 110)}\` | ${f(t.perCall, 2)} | ${f(t.total_with_plan_ms, 0)} (${f(t.total_ms, 0)} + ${f(t.plan_ms, 0)}) | ${f(t.mean_ms, 3)} | ${f(t.mean_plan_ms, 3)} |`,
+        ),
+        '',
+      );
+    if (p.profile) {
+      const pr = p.profile;
+      out.push(
+        `Otto, V8 CPU profile (${f(pr.sampledMs / 1000, 1)} s sampled over its processes; ${pr.files.map((x) => `\`${x}\``).join(', ')}), self time by package: ` +
+          pr.byPackage
+            .slice(0, 8)
+            .map((b) => `${b.pkg} ${f(b.share * 100, 0)} %`)
+            .join(', '),
+        '',
+        '| function | where | self ms | share |',
+        '|---|---|---|---|',
+        ...pr.topSelf
+          .slice(0, 12)
+          .map((t) => `| \`${t.fn}\` | ${t.where} | ${f(t.selfMs, 0)} | ${f(t.share * 100, 1)} % |`),
+        '',
+      );
+    }
+  }
+  return out;
+}
+
+function simSoakLines(r: BenchResult): string[] {
+  if (!r.simSoak?.length) return [];
+  return [
+    '## The simulator after a long run',
+    '',
+    'Whole CSR calls as Otto makes them, straight at a simulator process (32 at a time over 200 tenants), then its RSS once a sweep has run:',
+    '',
+    '| retention window s | calls | failed | seconds | simulator RSS MB | jobs held | idempotency keys held | webhook log entries |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.simSoak.map(
+      (x) =>
+        `| ${x.retentionS} | ${x.calls} | ${x.failed} | ${f(x.seconds, 0)} | ${f(x.rssMb, 0)} | ${x.jobsHeld} | ${x.idempotencyKeys} | ${x.webhookLog} |`,
+    ),
+    '',
+  ];
+}
+
 function fairnessLines(runs: FairnessResult[]): string[] {
   if (runs.length === 0) return [];
   return [
@@ -94,6 +165,7 @@ export function renderMarkdown(r: BenchResult, svg: string): string {
     ...(r.ab ? abLines(r.ab) : []),
     ...phaseTables(r.phases),
     ...fairnessLines(r.fairness),
+    ...simSoakLines(r),
     ...(r.ab
       ? []
       : [
@@ -123,6 +195,8 @@ export function renderMarkdown(r: BenchResult, svg: string): string {
     '',
     `![completions per second](${svg})`,
     '',
+    ...(r.ab || r.phases.length > 0 ? ['## Profiles per phase', ''] : []),
+    ...profileLines(r.ab ? [...r.ab.baseline.rounds, ...r.ab.workingTree.rounds] : r.phases),
   ];
   return lines.join('\n');
 }

@@ -14,10 +14,15 @@
 //   - sla:           the seed-SLA latency profile (time scale 60);
 //   - fairness:      one tenant floods `flood` calls while another sends a few, with the per-tenant quota at
 //                    its default (fairness.ts) — and `fairness-off`: the same with the quota off;
-//   - reference:     graphile-worker's no-op jobs/s on the same database.
+//   - reference:     graphile-worker's no-op jobs/s on the same database;
+//   - sim-soak:      20,000 whole calls straight at a simulator, its RSS after them, with the default
+//                    retention window and a 30 s one (D290; also after --baseline).
+// Every phase records Postgres's top statements by time, planning included; with --profile, Otto's V8
+// CPU profile per phase too, into bench/results/<time>-profiles/ (D292).
+// Not in the default list: `tracing` (D201) and `batching` (graphile-worker's batching off and on, D291).
 // With --baseline, only the target phase, for the baseline and the working tree alternately (ab.ts).
 // Writes bench/results/<timestamp>.json, .md and .svg.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '../../src/db/knex.ts';
@@ -25,11 +30,14 @@ import { type Machine, thisMachine } from '../lib/machine.ts';
 import { ROOT } from '../lib/procs.ts';
 import { describeLayout, layoutOf, migrate, type PgServer, startPostgres } from '../lib/stack.ts';
 import { type AbResult, prepareBaseline, runAb } from './ab.ts';
+import { type BatchingAbResult, batchingMarkdown, runBatchingAb } from './batching.ts';
 import { type FairnessResult, runFairness } from './fairness.ts';
 import { type PhaseResult, progressBar, runPhase } from './phase.ts';
+import { PhaseProfiler } from './profile.ts';
 import { noopJobsPerSecond } from './reference.ts';
 import { renderMarkdown, renderSvg } from './report.ts';
-import { profileDirOf, type System, startSystem } from './system.ts';
+import { type SimSoakRun, SOAK_RETENTIONS, simSoak } from './simsoak.ts';
+import { type System, startSystem } from './system.ts';
 import { runTracingAb, type TracingAbResult, tracingMarkdown } from './tracing.ts';
 
 const { values: args } = parseArgs({
@@ -42,12 +50,15 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '24' },
     workers: { type: 'string' },
     apis: { type: 'string' },
-    phases: { type: 'string', default: 'half,target,half-reached,sla,fairness,fairness-off,reference' },
+    phases: {
+      type: 'string',
+      default: 'half,target,half-reached,sla,fairness,fairness-off,reference,sim-soak',
+    },
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '2' },
     /** run the phases against another source tree (a git ref, prepared as for --baseline) */
     against: { type: 'string' },
-    /** writes a V8 CPU profile of every Otto process to bench/results/profiles/ */
+    /** a V8 CPU profile of Otto per phase, into bench/results/<time>-profiles/ (D292) */
     profile: { type: 'boolean', default: false },
   },
 });
@@ -66,7 +77,18 @@ const settings = {
   quick,
 };
 // `tracing` (D201) is not in the default list: it asks for its own runs
-const PHASES = ['half', 'target', 'half-reached', 'sla', 'fairness', 'fairness-off', 'reference', 'tracing'];
+const PHASES = [
+  'half',
+  'target',
+  'half-reached',
+  'sla',
+  'fairness',
+  'fairness-off',
+  'reference',
+  'sim-soak',
+  'tracing',
+  'batching',
+];
 for (const p of settings.phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase ${p}`);
 const wants = (p: string) => settings.phases.includes(p);
 
@@ -83,7 +105,18 @@ export interface BenchResult {
   abRatio?: number;
   /** CPU per call with tracing off and on (--phases tracing, D201) */
   tracing?: TracingAbResult;
+  /** statements and CPU per call with graphile-worker's batching off and on (--phases batching, D291) */
+  batching?: BatchingAbResult;
+  /** the simulator's RSS after 20,000 calls, by retention window (D290) */
+  simSoak?: SimSoakRun[];
 }
+
+const started = new Date();
+const stamp = `${started.toISOString().replace(/[:.]/g, '-')}${args.baseline ? '-ab' : args.against ? '-against' : ''}`;
+const resultDir = path.join(ROOT, 'bench/results');
+const profiler = args.profile
+  ? new PhaseProfiler(path.join(ROOT, '.tmp/bench-profiles', stamp), resultDir, stamp)
+  : undefined;
 
 /** The source tree the phases run Otto from: this repository, or --against's ref. */
 let root: string | undefined;
@@ -97,7 +130,7 @@ const systemOf = (pg: PgServer, database: string, env: Record<string, string> = 
     concurrency: settings.workerConcurrency,
     tenants: settings.tenants,
     env,
-    profileDir: profileDirOf(args.profile ?? false),
+    ...(profiler ? { profiler } : {}),
   });
 
 async function loadPhases(pg: PgServer, result: BenchResult): Promise<void> {
@@ -201,8 +234,17 @@ async function referencePhase(pg: PgServer, result: BenchResult): Promise<void> 
   }
 }
 
+/** After an A/B only the default window (the run is long enough already); alone, a short one too. */
+async function simSoakPhase(result: BenchResult): Promise<void> {
+  result.simSoak = [];
+  for (const retentionS of args.baseline ? SOAK_RETENTIONS.slice(0, 1) : SOAK_RETENTIONS) {
+    console.log(`Simulator soak: ${quick ? 5000 : 20_000} calls, retention ${retentionS} s`);
+    result.simSoak.push(await simSoak(quick ? 5000 : 20_000, retentionS, progressBar));
+  }
+}
+
 async function main() {
-  const started = new Date();
+  if (profiler) await mkdir(profiler.rawDir, { recursive: true });
   const result: BenchResult = {
     started: started.toISOString(),
     machine: thisMachine(),
@@ -234,11 +276,13 @@ async function main() {
           concurrency: settings.workerConcurrency,
           layout: settings.layout,
           warmupSeconds: quick ? 3 : 5,
+          ...(profiler ? { profiler } : {}),
         },
         progressBar,
       );
       result.ab = ab;
       result.abRatio = ab.abRatio;
+      await simSoakPhase(result);
     } else {
       if (args.against) {
         const tree = await prepareBaseline(args.against);
@@ -262,16 +306,30 @@ async function main() {
           },
           progressBar,
         );
+      if (wants('batching'))
+        result.batching = await runBatchingAb(
+          pg,
+          {
+            rounds: Number(args.rounds),
+            rate: settings.rate,
+            seconds: settings.seconds,
+            tenants: settings.tenants,
+            concurrency: settings.workerConcurrency,
+            layout: settings.layout,
+          },
+          progressBar,
+        );
+      if (wants('sim-soak')) await simSoakPhase(result);
     }
   } finally {
     await pg.stop();
+    if (profiler) await rm(profiler.rawDir, { recursive: true, force: true });
   }
-  const stamp = `${started.toISOString().replace(/[:.]/g, '-')}${args.baseline ? '-ab' : args.against ? '-against' : ''}`;
-  const dir = path.join(ROOT, 'bench/results');
+  const dir = resultDir;
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(path.join(dir, `${stamp}.svg`), renderSvg(result));
-  const markdown = `${renderMarkdown(result, `${stamp}.svg`)}${result.tracing ? `\n${tracingMarkdown(result.tracing)}` : ''}`;
+  const markdown = `${renderMarkdown(result, `${stamp}.svg`)}${result.tracing ? `\n${tracingMarkdown(result.tracing)}` : ''}${result.batching ? `\n${batchingMarkdown(result.batching)}` : ''}`;
   await writeFile(path.join(dir, `${stamp}.md`), markdown);
   console.log(`\n${markdown}\nWritten to bench/results/${stamp}.{json,md,svg}`);
 }

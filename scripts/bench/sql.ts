@@ -39,3 +39,24 @@ export async function topStatements(db: Db, limit = 80): Promise<StatementRow[]>
     )
   ).rows as StatementRow[];
 }
+
+export interface TimedStatementRow extends StatementRow {
+  /** execution plus planning, the statement's whole cost to Postgres */
+  total_with_plan_ms: number;
+  mean_plan_ms: number;
+}
+
+/** The statements that cost Postgres the most time, planning included (track_planning is on, D292). */
+export async function topStatementsByTime(db: Db, limit = 15): Promise<TimedStatementRow[]> {
+  return (
+    await db.raw(
+      `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query, calls::int AS calls,
+              round(total_exec_time::numeric, 1)::float AS total_ms, round(mean_exec_time::numeric, 3)::float AS mean_ms,
+              round(total_plan_time::numeric, 1)::float AS plan_ms,
+              round((total_exec_time + total_plan_time)::numeric, 1)::float AS total_with_plan_ms,
+              round(mean_plan_time::numeric, 3)::float AS mean_plan_ms
+       FROM pg_stat_statements WHERE ${OF_DB} ORDER BY total_exec_time + total_plan_time DESC LIMIT ?`,
+      [limit],
+    )
+  ).rows as TimedStatementRow[];
+}

@@ -2,7 +2,6 @@
 // by the source tree under test (this repository, or a baseline copy), the simulator (zero latency, no
 // faults) and Otto's processes in the layout asked for, plus the tenants the load uses. Everything the
 // phases measure goes through here: pids for CPU, the database for statements and timings.
-import path from 'node:path';
 import { createDb, type Db } from '../../src/db/knex.ts';
 import { ROOT } from '../lib/procs.ts';
 import {
@@ -15,6 +14,7 @@ import {
   startSimulator,
 } from '../lib/stack.ts';
 import { createTenants, type Tenant, webhookRoutes } from '../lib/tenants.ts';
+import { type PhaseProfiler, PRELOAD } from './profile.ts';
 
 export const ADMIN = 'bench-admin-token';
 
@@ -31,8 +31,10 @@ export interface SystemOptions {
   root?: string;
   /** extra Otto environment (e.g. the quota) */
   env?: Record<string, string>;
-  /** a V8 CPU profile of every Otto process, into this directory */
-  profileDir?: string;
+  /** a V8 CPU profile of Otto's processes per phase (D292) */
+  profiler?: PhaseProfiler;
+  /** the simulator's environment (e.g. SIMULATOR_RETENTION_S) */
+  simEnv?: Record<string, string>;
 }
 
 export interface System {
@@ -43,6 +45,7 @@ export interface System {
   load: Tenant[];
   flooder: Tenant;
   bystander: Tenant;
+  profiler?: PhaseProfiler;
   pids(): Record<string, number[]>;
   stop(): Promise<void>;
 }
@@ -56,6 +59,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   const sim = await startSimulator({
     webhookUrl: 'http://127.0.0.1:9/unused',
     argv: ['--preset', 'happy', '--time-scale', '1', '--seed', '1'],
+    ...(o.simEnv ? { env: o.simEnv } : {}),
   });
   const fleet = await startFleet({
     layout: o.layout,
@@ -67,10 +71,10 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       OTTO_ADMIN_TOKEN: ADMIN,
       WORKER_CONCURRENCY: String(o.concurrency),
       DB_POOL_MAX: String(o.concurrency),
+      ...(o.profiler ? { BENCH_PROFILE_DIR: o.profiler.rawDir } : {}),
       ...o.env,
     },
-    // one profile per thread (tsx's loader runs in a thread of its own), named by Node with pid and thread
-    nodeArgs: o.profileDir ? () => ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : undefined,
+    nodeArgs: o.profiler ? () => ['--import', PRELOAD] : undefined,
   });
   const tenants = await createTenants(fleet.apiUrls[0] as string, ADMIN, o.tenants + 2, {
     name: 'Bench tenant',
@@ -87,6 +91,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     load: tenants.slice(0, o.tenants),
     flooder,
     bystander,
+    ...(o.profiler ? { profiler: o.profiler } : {}),
     pids: () => ({
       otto: fleet.pids(),
       simulator: sim.proc.child.pid ? [sim.proc.child.pid] : [],
@@ -100,5 +105,3 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     },
   };
 }
-
-export const profileDirOf = (on: boolean) => (on ? path.join(ROOT, 'bench/results/profiles') : undefined);

@@ -125,11 +125,12 @@ export async function startSimulator(o: {
   argv?: string[];
   logFile?: string;
   logLevel?: string;
+  env?: Record<string, string>;
 }): Promise<Simulator> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await startNode('simulator', 'simulator/main.ts', {
-    env: { LOG_LEVEL: o.logLevel ?? 'warn' },
+    env: { LOG_LEVEL: o.logLevel ?? 'warn', ...o.env },
     argv: ['--port', String(port), '--webhook-url', o.webhookUrl, ...(o.argv ?? [])],
     ready: /listening on/,
     logFile: o.logFile,

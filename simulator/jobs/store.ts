@@ -5,6 +5,7 @@ import type { AudioMeta } from '../content/audio.ts';
 import type { CallType } from '../content/plan.ts';
 import type { ErrorObject, SimError } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
+import type { Retention } from '../retention.ts';
 import type { Scenario } from '../scenarios.ts';
 
 export type JobState = 'queued' | 'processing' | 'completed' | 'failed';
@@ -22,6 +23,8 @@ export interface Job {
   error: ErrorObject | null;
   /** The completion event ran (webhook enqueued). */
   settled: boolean;
+  /** Wall-clock epoch ms of the completion event, for the retention window (D290). */
+  settledAtMs?: number;
   /** The call as it was when the job was created (a later transcription replaces the tenant's call). */
   call: CallRecord;
 }
@@ -62,6 +65,9 @@ export class Store {
   private active = new Map<string, Set<Job>>();
   private transcriptSeq = 0;
 
+  /** Without a retention window, everything is kept until reset. */
+  constructor(private readonly retention?: Retention) {}
+
   nextTranscriptId(): number {
     return ++this.transcriptSeq;
   }
@@ -100,7 +106,22 @@ export class Store {
 
   settle(job: Job): void {
     job.settled = true;
+    job.settledAtMs = Date.now();
     this.active.get(job.companyId)?.delete(job);
+    this.retention?.keep(() => this.forget(job));
+  }
+
+  /** A finished job past the retention window: gone, and its call with it once the call's last job is
+   * (a call whose analysis or segmentation still runs, or finished later, stays). */
+  private forget(job: Job): void {
+    if (this.jobs.get(job.id) === job) this.jobs.delete(job.id);
+    const call = job.call;
+    const jobs = [call.transcription, call.analysis, call.segmentation].filter((j) => j !== undefined);
+    if (jobs.some((j) => !j.settled || (j.settledAtMs ?? 0) > (job.settledAtMs ?? 0))) return;
+    const tenant = this.calls.get(call.companyId);
+    if (tenant?.get(call.callId) !== call) return;
+    tenant.delete(call.callId);
+    if (tenant.size === 0) this.calls.delete(call.companyId);
   }
 
   /** Jobs of the tenant not yet completed or failed at `nowMs`, and when the first of them ends. */

@@ -18,6 +18,7 @@ import type { FaultEngine } from '../faults/engine.ts';
 import { type FaultKind, type FaultRule, isWebhookFault } from '../faults/rules.ts';
 import { sampleLatency } from '../jobs/latency.ts';
 import type { Job } from '../jobs/store.ts';
+import type { Retention } from '../retention.ts';
 import type { Stats } from '../stats.ts';
 import { serialize, sign, type WebhookBody } from './payload.ts';
 
@@ -84,6 +85,8 @@ export interface DispatcherDeps {
   deviates(companyId: string, d: Deviation): boolean;
   /** Whether the tenant has an allowed variation on (deviations.ts). */
   varies(companyId: string, v: Variation): boolean;
+  /** Finished deliveries leave the log once this window has passed (D290). */
+  retention?: Retention;
 }
 
 const TERMINAL: readonly DeliveryState[] = ['delivered', 'failed', 'dropped'];
@@ -204,6 +207,9 @@ export class WebhookDispatcher {
     d.state = state;
     d.payload = null;
     d.body = '';
+    this.deps.retention?.keep(() => {
+      if (this.log.get(d.id) === d) this.log.delete(d.id);
+    });
   }
 
   private remember(d: Internal): void {

@@ -140,6 +140,7 @@ export async function startWorker(
     concurrency: deps.config.jobs.workerConcurrency,
     noHandleSignals: true,
     pollInterval: 1000,
+    preset: { worker: batching(deps.config.jobs) },
     logger,
     taskList: taskList(deps),
     parsedCronItems: parseCronItems([
@@ -154,6 +155,18 @@ export async function startWorker(
       await runner.stop();
       await settle(pool, [...lockIds], options.settleTimeoutMs ?? 30_000, log);
     },
+  };
+}
+
+/** graphile-worker's batching, off unless configured (D291): a SIGKILLed process's locally queued and
+ * completed-but-unwritten jobs stay locked by its pool's id, which its heartbeat carries, so the reaper
+ * releases them after WORKER_DEAD_AFTER_MS and they run again (every task is safe to run twice). */
+function batching(jobs: { localQueueSize: number; batchDelayMs: number }) {
+  return {
+    ...(jobs.localQueueSize > 0 ? { localQueue: { size: jobs.localQueueSize } } : {}),
+    ...(jobs.batchDelayMs >= 0
+      ? { completeJobBatchDelay: jobs.batchDelayMs, failJobBatchDelay: jobs.batchDelayMs }
+      : {}),
   };
 }
 

@@ -58,3 +58,18 @@ describe('loadConfig', () => {
     expect(ok.audio.requireHttps).toBe(true);
   });
 });
+
+describe("graphile-worker's batching settings (D291)", () => {
+  it('are off by default and read when set', () => {
+    expect(loadConfig({}).jobs).toMatchObject({ localQueueSize: 0, batchDelayMs: -1 });
+    expect(loadConfig({ WORKER_LOCAL_QUEUE_SIZE: '25', WORKER_BATCH_DELAY_MS: '100' }).jobs).toMatchObject({
+      localQueueSize: 25,
+      batchDelayMs: 100,
+    });
+  });
+
+  it('refuses a local queue of one job and a negative delay other than -1', () => {
+    expect(() => loadConfig({ WORKER_LOCAL_QUEUE_SIZE: '1' })).toThrow(/WORKER_LOCAL_QUEUE_SIZE/);
+    expect(() => loadConfig({ WORKER_BATCH_DELAY_MS: '-5' })).toThrow(/WORKER_BATCH_DELAY_MS/);
+  });
+});
