@@ -1,8 +1,9 @@
 // `node --import tsx scripts/bench/profile-summary.ts <dir A> <dir B> [--top 25]`: where two sets of V8 CPU
-// profiles (the bench's --profile output, e.g. bench/results/profiles/tracing-off-1 and tracing-on-1) spend
+// profiles (the bench's --profile output: two directories, or two phases' file prefixes such as
+// bench/results/<stamp>-profiles/tracing-off-round-1 and …/tracing-on-round-1) spend
 // their time, as markdown: self time by package or Node subsystem, then the functions whose self time grew
 // most from A to B. Used to find what tracing costs (D280); idle time is left out.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -47,13 +48,24 @@ function ownerOf(leaf: number, nodes: Map<number, ProfileNode>, parent: Map<numb
 }
 
 /** Self milliseconds by category and by function over every .cpuprofile in `dir`. */
+/** The profiles of `where`: every .cpuprofile of a directory, or, for a path that is not one, those of its
+ * directory whose names start with its last part (the bench's per-phase files, `<stamp>-profiles/tracing-on-round-1`). */
+export function profileFiles(where: string): string[] {
+  const isDir = existsSync(where) && statSync(where).isDirectory();
+  const dir = isDir ? where : path.dirname(where);
+  const prefix = isDir ? '' : path.basename(where);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && f.startsWith(prefix))
+    .map((f) => path.join(dir, f));
+}
+
 export function summarise(dir: string) {
   const byCategory = new Map<string, number>();
   const byFunction = new Map<string, number>();
   const byOwner = new Map<string, number>();
   let total = 0;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const p = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+  for (const file of profileFiles(dir)) {
+    const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
     const nodes = new Map(p.nodes.map((n) => [n.id, n]));
     const parent = new Map(p.nodes.flatMap((n) => (n.children ?? []).map((c) => [c, n.id] as const)));
     p.samples.forEach((id, i) => {

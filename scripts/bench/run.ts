@@ -302,7 +302,7 @@ async function main() {
             tenants: settings.tenants,
             concurrency: settings.workerConcurrency,
             layout: settings.layout,
-            profileDir: profileDirOf(args.profile ?? false),
+            ...(profiler ? { profiler } : {}),
           },
           progressBar,
         );

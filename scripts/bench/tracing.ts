@@ -4,9 +4,9 @@
 // processes; the issue's bar is tracing on costing at most 10 % more Otto CPU per call.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Layout, PgServer } from '../lib/stack.ts';
 import { type PhaseResult, type Progress, runPhase } from './phase.ts';
+import type { PhaseProfiler } from './profile.ts';
 import { startSystem } from './system.ts';
 
 export interface TracingAbResult {
@@ -62,8 +62,8 @@ export async function runTracingAb(
     tenants: number;
     concurrency: number;
     layout: Layout;
-    /** --profile: a V8 CPU profile of every Otto process, one directory per round (`tracing-on-1/`…) */
-    profileDir?: string;
+    /** --profile: a V8 CPU profile of every Otto process per phase, `tracing-on-round-1-<pid>.cpuprofile`… (D292) */
+    profiler?: PhaseProfiler;
   },
   progress: Progress,
 ): Promise<TracingAbResult> {
@@ -84,7 +84,7 @@ export async function runTracingAb(
           concurrency: o.concurrency,
           tenants: o.tenants,
           env,
-          profileDir: o.profileDir && path.join(o.profileDir, `tracing-${tracing}-${round}`),
+          ...(o.profiler ? { profiler: o.profiler } : {}),
         });
         try {
           await runPhase(sys, `${name} warm-up`, 20, 3, progress);

@@ -11,21 +11,21 @@ describe('bench profile summary', () => {
       nodes: [
         { id: 1, callFrame: frame('(root)', '') },
         { id: 2, callFrame: frame('parse', 'file:///w/node_modules/pg-protocol/dist/parser.js', 9) },
-        { id: 3, callFrame: frame('advance', 'file:///w/src/pipeline/advance.ts', 41) },
+        { id: 3, callFrame: frame('advance', 'file:///w/src/steps/advance.ts', 41) },
         { id: 4, callFrame: frame('(idle)', '') },
       ],
       samples: [2, 2, 3, 4, 2],
       timeDeltas: [1000, 2000, 3000, 10_000, 1000],
     };
     const b = {
-      nodes: [{ id: 7, callFrame: frame('advance', 'file:///w/src/pipeline/advance.ts', 41) }],
+      nodes: [{ id: 7, callFrame: frame('advance', 'file:///w/src/steps/advance.ts', 41) }],
       samples: [7],
       timeDeltas: [4000],
     };
     const s = summarise([a, b]);
     expect(s.sampledMs).toBe(21);
     expect(s.topSelf.map((t) => [t.fn, t.where, t.selfMs])).toEqual([
-      ['advance', 'src/pipeline/advance.ts:42', 7],
+      ['advance', 'src/steps/advance.ts:42', 7],
       ['parse', 'node_modules/pg-protocol/dist/parser.js:10', 4],
     ]);
     expect(Object.fromEntries(s.byPackage.map((p) => [p.pkg, p.selfMs]))).toEqual({
