@@ -485,7 +485,7 @@ export type OperatorTokenCreated = OperatorToken & {
     token: string;
 };
 
-export type AuditAction = 'company.created' | 'job.retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
+export type AuditAction = 'company.created' | 'job.retried' | 'jobs.bulk_retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
 
 export type AuditEntry = {
     id: string;
@@ -679,6 +679,60 @@ export type JobJourney = {
 
 export type TestTrafficRequest = {
     kind: JobType;
+};
+
+/**
+ * Which jobs a bulk retry takes; every field narrows. Only `failed` and `timeout` jobs are retryable:
+ * without `status`, both.
+ *
+ */
+export type BulkRetryFilter = {
+    status?: 'failed' | 'timeout';
+    company_id?: Uuid;
+    type?: JobType;
+    stage?: JobStage;
+    /**
+     * The job's last error's code (`last_error.error_code`), exactly.
+     */
+    error_code?: string;
+    created_after?: DateTime;
+    created_before?: DateTime;
+    /**
+     * How many of the matching ids the preview lists (newest first); 20 when absent.
+     */
+    sample?: number;
+};
+
+export type BulkRetryPreview = {
+    id: Uuid;
+    filter: BulkRetryFilter;
+    count: number;
+    sample: Array<Uuid>;
+    created_at: DateTime;
+    expires_at: DateTime;
+};
+
+export type BulkRetryResult = {
+    id: Uuid;
+    filter: BulkRetryFilter;
+    /**
+     * How many jobs the preview pinned.
+     */
+    count: number;
+    retried: Array<Uuid>;
+    /**
+     * Pinned jobs no longer retryable when the retry ran, with the state they were in.
+     */
+    skipped: Array<{
+        id: Uuid;
+        job_status: JobStatus;
+    }>;
+    executed_at: DateTime;
+    executed_by: string;
+    /**
+     * True when this answers an execution already done (nothing was retried now).
+     */
+    repeated: boolean;
 };
 
 export type TestTrafficAccepted = {
@@ -2268,6 +2322,88 @@ export type RetryJobResponses = {
 };
 
 export type RetryJobResponse = RetryJobResponses[keyof RetryJobResponses];
+
+export type PreviewBulkRetryData = {
+    body: BulkRetryFilter;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/bulk-retries';
+};
+
+export type PreviewBulkRetryErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * Well-formed but refused, e.g. audio over the §11.3 limits or a plain-http URL in production.
+     */
+    422: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+};
+
+export type PreviewBulkRetryError = PreviewBulkRetryErrors[keyof PreviewBulkRetryErrors];
+
+export type PreviewBulkRetryResponses = {
+    /**
+     * The preview, pinned.
+     */
+    201: BulkRetryPreview;
+};
+
+export type PreviewBulkRetryResponse = PreviewBulkRetryResponses[keyof PreviewBulkRetryResponses];
+
+export type ExecuteBulkRetryData = {
+    body?: never;
+    path: {
+        bulk_retry_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/bulk-retries/{bulk_retry_id}/execute';
+};
+
+export type ExecuteBulkRetryErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+    /**
+     * The resource is in a state that does not allow this.
+     */
+    409: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+};
+
+export type ExecuteBulkRetryError = ExecuteBulkRetryErrors[keyof ExecuteBulkRetryErrors];
+
+export type ExecuteBulkRetryResponses = {
+    /**
+     * What the execution did (the first one's, when repeated).
+     */
+    200: BulkRetryResult;
+};
+
+export type ExecuteBulkRetryResponse = ExecuteBulkRetryResponses[keyof ExecuteBulkRetryResponses];
 
 export type ListCircuitBreakersData = {
     body?: never;

@@ -509,6 +509,7 @@ export const zOperatorTokenCreated = zOperatorToken.and(z.object({
 export const zAuditAction = z.enum([
     'company.created',
     'job.retried',
+    'jobs.bulk_retried',
     'simulator.changed',
     'operator_token.created',
     'operator_token.revoked',
@@ -695,6 +696,45 @@ export const zJobJourney = z.object({
 
 export const zTestTrafficRequest = z.strictObject({
     kind: zJobType
+});
+
+/**
+ * Which jobs a bulk retry takes; every field narrows. Only `failed` and `timeout` jobs are retryable:
+ * without `status`, both.
+ *
+ */
+export const zBulkRetryFilter = z.strictObject({
+    status: z.enum(['failed', 'timeout']).optional(),
+    company_id: zUuid.optional(),
+    type: zJobType.optional(),
+    stage: zJobStage.optional(),
+    error_code: z.string().min(1).max(100).optional(),
+    created_after: zDateTime.optional(),
+    created_before: zDateTime.optional(),
+    sample: z.int().gte(0).lte(100).optional()
+});
+
+export const zBulkRetryPreview = z.object({
+    id: zUuid,
+    filter: zBulkRetryFilter,
+    count: z.int().gte(0),
+    sample: z.array(zUuid),
+    created_at: zDateTime,
+    expires_at: zDateTime
+});
+
+export const zBulkRetryResult = z.object({
+    id: zUuid,
+    filter: zBulkRetryFilter,
+    count: z.int().gte(0),
+    retried: z.array(zUuid),
+    skipped: z.array(z.object({
+        id: zUuid,
+        job_status: zJobStatus
+    })),
+    executed_at: zDateTime,
+    executed_by: z.string(),
+    repeated: z.boolean()
 });
 
 export const zTestTrafficAccepted = z.object({
@@ -1869,6 +1909,22 @@ export const zRetryJobPath = z.object({
  * The job is pending again.
  */
 export const zRetryJobResponse = zJobSummary;
+
+export const zPreviewBulkRetryBody = zBulkRetryFilter;
+
+/**
+ * The preview, pinned.
+ */
+export const zPreviewBulkRetryResponse = zBulkRetryPreview;
+
+export const zExecuteBulkRetryPath = z.object({
+    bulk_retry_id: zUuid
+});
+
+/**
+ * What the execution did (the first one's, when repeated).
+ */
+export const zExecuteBulkRetryResponse = zBulkRetryResult;
 
 /**
  * Every breaker this process has seen.

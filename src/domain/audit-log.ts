@@ -13,6 +13,7 @@ export interface Actor {
 export type AuditAction =
   | 'company.created'
   | 'job.retried'
+  | 'jobs.bulk_retried'
   | 'simulator.changed'
   | 'operator_token.created'
   | 'operator_token.revoked'

@@ -14,6 +14,7 @@ import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { sameOriginWrites } from './middleware/same-origin.ts';
 import { telemetry } from './middleware/telemetry.ts';
+import { bulkRetryRoutes } from './routes/bulk-retry.ts';
 import { callRailRoutes } from './routes/callrail.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -70,6 +71,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
     routers.push(
       shunyaWebhookRoutes(deps.pipeline, deps.metrics),
       opsRoutes(deps.pipeline),
+      bulkRetryRoutes(deps.pipeline),
       overviewRoutes(deps.pipeline, deps.history),
       testTrafficRoutes(deps.pipeline),
     );
