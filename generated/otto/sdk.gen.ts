@@ -362,10 +362,12 @@ export const getJobJourney = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * Send a test call or a test visit (simulator beside Otto only)
  *
- * What `npm run demo` does, for one tenant: a CSR call (a CallRail call with a recording, through the
- * same trigger transaction as CallRail's webhook) or a sales visit (a recording upload). Only when Otto
- * runs beside the Shunya simulator (`SIMULATOR_URL`), so that real Shunya never gets test audio:
- * 409 `SIMULATOR_NOT_CONFIGURED` otherwise. Audited.
+ * What `npm run demo` does, for one tenant: a CSR call, sent as CallRail sends one (a post-call webhook
+ * signed with the tenant's key and algorithm, POSTed to Otto's own `/webhooks/callrail/call.completed`,
+ * decision D262; 409 `CALLRAIL_NOT_CONFIGURED` for a tenant without a CallRail company id, 502
+ * `TEST_CALL_REFUSED` with the webhook's own error code when that route refuses it), or a sales visit
+ * (a recording upload). Only when Otto runs beside the Shunya simulator (`SIMULATOR_URL`), so that real
+ * Shunya never gets test audio: 409 `SIMULATOR_NOT_CONFIGURED` otherwise. Audited.
  *
  */
 export const sendTestTraffic = <ThrowOnError extends boolean = false>(options: Options<SendTestTrafficData, ThrowOnError>) => (options.client ?? client).post<SendTestTrafficResponses, SendTestTrafficErrors, ThrowOnError>({

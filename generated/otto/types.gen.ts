@@ -2776,6 +2776,10 @@ export type SendTestTrafficErrors = {
      *
      */
     429: ErrorEnvelope;
+    /**
+     * Otto's own CallRail webhook refused the test call.
+     */
+    502: ErrorEnvelope;
 };
 
 export type SendTestTrafficError = SendTestTrafficErrors[keyof SendTestTrafficErrors];

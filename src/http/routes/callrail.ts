@@ -74,9 +74,14 @@ export function toIncomingCall(b: Body): IncomingCall {
   };
 }
 
-export function verifyCallRailSignature(company: CompanyRow, raw: Buffer, signature: string): boolean {
+/** The Signature header CallRail sends for `raw`: base64 HMAC with the tenant's key and algorithm. */
+export function callRailSignature(company: CompanyRow, raw: Buffer | string): string {
   const algorithm = company.callrail_signature_algorithm === 'hmac-sha256' ? 'sha256' : 'sha1';
-  return safeEqual(hmacBase64(algorithm, company.callrail_signing_key, raw), signature.trim());
+  return hmacBase64(algorithm, company.callrail_signing_key, raw);
+}
+
+export function verifyCallRailSignature(company: CompanyRow, raw: Buffer, signature: string): boolean {
+  return safeEqual(callRailSignature(company, raw), signature.trim());
 }
 
 export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: TenantGate): Router<AppState> {
