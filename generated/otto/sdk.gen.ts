@@ -3,7 +3,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, ExecuteBulkRetryData, ExecuteBulkRetryErrors, ExecuteBulkRetryResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, PreviewBulkRetryData, PreviewBulkRetryErrors, PreviewBulkRetryResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
+import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, ExecuteBulkRetryData, ExecuteBulkRetryErrors, ExecuteBulkRetryResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, PreviewBulkRetryData, PreviewBulkRetryErrors, PreviewBulkRetryResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UpdateCompanyData, UpdateCompanyErrors, UpdateCompanyResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -168,6 +168,24 @@ export const listCompanies = <ThrowOnError extends boolean = false>(options?: Op
 export const createCompany = <ThrowOnError extends boolean = false>(options: Options<CreateCompanyData, ThrowOnError>) => (options.client ?? client).post<CreateCompanyResponses, CreateCompanyErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/ops/companies',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Edit a tenant, or disable or enable it
+ *
+ * Changes the tenant's name or CallRail signature algorithm, or disables it (`disabled: true`; its
+ * triggers are then refused with 403 `TENANT_DISABLED`, its data stays readable) or enables it again.
+ * Audited as `company.updated` with the changes (decision D263).
+ *
+ */
+export const updateCompany = <ThrowOnError extends boolean = false>(options: Options<UpdateCompanyData, ThrowOnError>) => (options.client ?? client).patch<UpdateCompanyResponses, UpdateCompanyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/companies/{company_id}',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -418,6 +418,24 @@ export type Company = {
     callrail_company_id: string | null;
     callrail_signature_algorithm: CallRailSignatureAlgorithm;
     created_at: DateTime;
+    /**
+     * When an operator disabled the tenant (its triggers are refused); null when enabled.
+     */
+    disabled_at?: DateTime | null;
+};
+
+/**
+ * The tenant's settings an operator may change; a field left out is unchanged.
+ */
+export type CompanyUpdate = {
+    name?: string;
+    callrail_signature_algorithm?: CallRailSignatureAlgorithm;
+    /**
+     * true disables the tenant: CallRail's webhook and the rep app's upload for it are refused with
+     * 403 `TENANT_DISABLED`; its reads, the ops API and jobs already admitted go on (decision D263).
+     *
+     */
+    disabled?: boolean;
 };
 
 export type CallRailSignatureAlgorithm = 'hmac-sha1' | 'hmac-sha256';
@@ -485,7 +503,7 @@ export type OperatorTokenCreated = OperatorToken & {
     token: string;
 };
 
-export type AuditAction = 'company.created' | 'job.retried' | 'jobs.bulk_retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
+export type AuditAction = 'company.created' | 'company.updated' | 'job.retried' | 'jobs.bulk_retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
 
 export type AuditEntry = {
     id: string;
@@ -1702,6 +1720,10 @@ export type CallrailCallCompletedErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The tenant is disabled (403 `TENANT_DISABLED`, decision D263).
+     */
+    403: ErrorEnvelope;
+    /**
      * The request body is larger than the route allows.
      */
     413: ErrorEnvelope;
@@ -2182,6 +2204,48 @@ export type CreateCompanyResponses = {
 };
 
 export type CreateCompanyResponse = CreateCompanyResponses[keyof CreateCompanyResponses];
+
+export type UpdateCompanyData = {
+    body: CompanyUpdate;
+    path: {
+        company_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/companies/{company_id}';
+};
+
+export type UpdateCompanyErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+};
+
+export type UpdateCompanyError = UpdateCompanyErrors[keyof UpdateCompanyErrors];
+
+export type UpdateCompanyResponses = {
+    /**
+     * The tenant as changed.
+     */
+    200: Company;
+};
+
+export type UpdateCompanyResponse = UpdateCompanyResponses[keyof UpdateCompanyResponses];
 
 export type ListJobsData = {
     body?: never;

@@ -446,7 +446,17 @@ export const zCompany = z.object({
     name: z.string(),
     callrail_company_id: z.string().nullable(),
     callrail_signature_algorithm: zCallRailSignatureAlgorithm,
-    created_at: zDateTime
+    created_at: zDateTime,
+    disabled_at: zDateTime.nullish()
+});
+
+/**
+ * The tenant's settings an operator may change; a field left out is unchanged.
+ */
+export const zCompanyUpdate = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    callrail_signature_algorithm: zCallRailSignatureAlgorithm.optional(),
+    disabled: z.boolean().optional()
 });
 
 export const zCompanyCreate = z.strictObject({
@@ -508,6 +518,7 @@ export const zOperatorTokenCreated = zOperatorToken.and(z.object({
 
 export const zAuditAction = z.enum([
     'company.created',
+    'company.updated',
     'job.retried',
     'jobs.bulk_retried',
     'simulator.changed',
@@ -1875,6 +1886,17 @@ export const zCreateCompanyBody = zCompanyCreate;
  * Created. The response carries the signing key, once.
  */
 export const zCreateCompanyResponse = zCompanyCreated;
+
+export const zUpdateCompanyBody = zCompanyUpdate;
+
+export const zUpdateCompanyPath = z.object({
+    company_id: zUuid
+});
+
+/**
+ * The tenant as changed.
+ */
+export const zUpdateCompanyResponse = zCompany;
 
 export const zListJobsQuery = z.object({
     status: zJobStatus.optional(),

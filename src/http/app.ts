@@ -28,6 +28,7 @@ import { overviewRoutes } from './routes/overview.ts';
 import { readRoutes } from './routes/reads.ts';
 import { recordingSessionRoutes } from './routes/recording-sessions.ts';
 import { shunyaWebhookRoutes } from './routes/shunya-webhook.ts';
+import { tenantAdminRoutes } from './routes/tenant-admin.ts';
 import { testTrafficRoutes } from './routes/test-traffic.ts';
 import { gateFor } from './tenant-gate.ts';
 
@@ -64,6 +65,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
     recordingSessionRoutes(deps.config, deps.db, deps.clock ?? systemClock, gate),
     readRoutes(deps.config, deps.db),
     operatorRoutes(deps.config, deps.db),
+    tenantAdminRoutes(deps.config, deps.db),
     journeyRoutes(deps.config, deps.db),
     consoleRoutes(deps.config, deps.db),
   ];

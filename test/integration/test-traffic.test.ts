@@ -1,6 +1,6 @@
 // The console's test call goes through CallRail's signed HTTP path like a real call (issue 20 item 4,
 // D262): Otto POSTs a webhook signed with the tenant's key and algorithm to its own
-// /webhooks/callrail/call.completed, which accepts it; the operator's action is audited on the job. A
+// /webhooks/callrail/call.completed, which accepts it; the operator's action is audited before it is sent, then names the job. A
 // tenant without a CallRail company id cannot be named by such a webhook and is refused in the envelope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zErrorEnvelope, zTestTrafficAccepted } from '../../generated/otto/zod.gen.ts';
@@ -76,7 +76,7 @@ async function webhookRequests(status: number): Promise<number> {
 
 describe('test traffic through CallRail’s signed path', () => {
   for (const algorithm of ['hmac-sha1', 'hmac-sha256'] as const)
-    it(`sends a test call as a webhook signed with the tenant's ${algorithm} key, audited on its job`, async () => {
+    it(`sends a test call as a webhook signed with the tenant's ${algorithm} key, audited`, async () => {
       const company = await buildCompany(t.db, { callrail_signature_algorithm: algorithm });
       const before = await webhookRequests(202);
       const res = await sendCall(company.id);
@@ -86,9 +86,14 @@ describe('test traffic through CallRail’s signed path', () => {
 
       const call = await t.db('calls').where({ id: sent.call_id }).first();
       expect(call).toMatchObject({ company_id: company.id, callrail_call_id: sent.callrail_call_id });
-      const audits = await t.db('audit_log').where({ action: 'test_call.sent', target_id: sent.job_id });
+      const audits = await t.db('audit_log').where({ action: 'test_call.sent', company_id: company.id });
       expect(audits).toHaveLength(1);
-      expect(audits[0]).toMatchObject({ actor: 'admin', target_type: 'job', company_id: company.id });
+      expect(audits[0]).toMatchObject({
+        actor: 'admin',
+        target_type: 'job',
+        target_id: sent.job_id,
+        details: { callrail_call_id: sent.callrail_call_id },
+      });
     });
 
   it('refuses a tenant without a CallRail company id in the envelope, sending nothing', async () => {

@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { TestTrafficAccepted } from '../../../generated/otto/types.gen.ts';
 import { zSendTestTrafficBody, zUuid } from '../../../generated/otto/zod.gen.ts';
-import { recordAudit } from '../../domain/audit-log.ts';
+import { completeAudit, recordAudit } from '../../domain/audit-log.ts';
 import { type CompanyRow, findCompany } from '../../domain/companies.ts';
 import { acceptRecordingUpload, type TriggerAudit } from '../../intake/triggers.ts';
 import type { PipelineDeps } from '../../jobs/deps.ts';
@@ -49,8 +49,7 @@ interface CallRailAnswer {
  * Otto's own /webhooks/callrail/call.completed, so that the signature check, validation, the tenant gate
  * and the trigger all run as for a real call. Otto's refusal is passed on as it answered.
  */
-async function postTestCall(origin: string, company: CompanyRow) {
-  const payload = testCallPayload(company);
+async function postTestCall(origin: string, company: CompanyRow, payload: Record<string, unknown>) {
   const raw = JSON.stringify(payload);
   const res = await fetch(`${origin}/webhooks/callrail/call.completed`, {
     method: 'POST',
@@ -72,7 +71,7 @@ async function postTestCall(origin: string, company: CompanyRow) {
   return { ...answer, callrail_call_id: payload.resource_id as string };
 }
 
-/** Sends the test traffic; a test call's audit entry is written once Otto accepted the call (D262). */
+/** Sends the test traffic; a test call's audit entry is written before it is sent (D262). */
 async function send(
   pipeline: PipelineDeps,
   company: CompanyRow,
@@ -87,16 +86,19 @@ async function send(
         'CALLRAIL_NOT_CONFIGURED',
         "The tenant has no CallRail company id, which CallRail's webhook names it by: set one to send a test call",
       );
-    const r = await postTestCall(origin, company);
-    if (r.job_id)
-      await recordAudit(pipeline.db, audit.actor, {
-        action: 'test_call.sent',
-        targetType: 'job',
-        targetId: r.job_id,
-        companyId: company.id,
-        details: { call_id: r.call_id, recording_session_id: null },
-        requestId: audit.requestId,
-      });
+    const payload = testCallPayload(company);
+    // audited before it is sent, so that no call goes without its entry (D150), which then names the job
+    // (D262)
+    const entry = await recordAudit(pipeline.db, audit.actor, {
+      action: 'test_call.sent',
+      targetType: 'callrail_call',
+      targetId: payload.resource_id as string,
+      companyId: company.id,
+      details: { callrail_call_id: payload.resource_id },
+      requestId: audit.requestId,
+    });
+    const r = await postTestCall(origin, company, payload);
+    if (r.job_id) await completeAudit(pipeline.db, entry.id, 'job', r.job_id);
     return {
       job_id: r.job_id,
       call_id: r.call_id,
