@@ -59,7 +59,7 @@ describe('editing and disabling a tenant in the console', () => {
     });
     await card.waitFor();
     await card.getByText('Edit or disable').click();
-    await card.getByLabel('Name').fill('Edited Roofing');
+    await card.getByLabel('New name').fill('Edited Roofing');
     await card.getByRole('button', { name: 'Save' }).click();
     const edited = page.locator('article.tenant', {
       has: page.getByRole('heading', { name: 'Edited Roofing' }),

@@ -32,7 +32,7 @@ export function TenantEdit({ company }: { company: Company }) {
         }}
       >
         <label>
-          Name
+          New name
           <input value={name} required maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
         <button type="submit">Save</button>
