@@ -3,7 +3,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
+import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, ExecuteBulkRetryData, ExecuteBulkRetryErrors, ExecuteBulkRetryResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, PreviewBulkRetryData, PreviewBulkRetryErrors, PreviewBulkRetryResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UpdateCompanyData, UpdateCompanyErrors, UpdateCompanyResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -176,6 +176,24 @@ export const createCompany = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * Edit a tenant, or disable or enable it
+ *
+ * Changes the tenant's name or CallRail signature algorithm, or disables it (`disabled: true`; its
+ * triggers are then refused with 403 `TENANT_DISABLED`, its data stays readable) or enables it again.
+ * Audited as `company.updated` with the changes (decision D263).
+ *
+ */
+export const updateCompany = <ThrowOnError extends boolean = false>(options: Options<UpdateCompanyData, ThrowOnError>) => (options.client ?? client).patch<UpdateCompanyResponses, UpdateCompanyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/companies/{company_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * List Shunya jobs
  */
 export const listJobs = <ThrowOnError extends boolean = false>(options?: Options<ListJobsData, ThrowOnError>) => (options?.client ?? client).get<ListJobsResponses, ListJobsErrors, ThrowOnError>({
@@ -206,6 +224,44 @@ export const getJob = <ThrowOnError extends boolean = false>(options: Options<Ge
 export const retryJob = <ThrowOnError extends boolean = false>(options: Options<RetryJobData, ThrowOnError>) => (options.client ?? client).post<RetryJobResponses, RetryJobErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/ops/jobs/{job_id}/retry',
+    ...options
+});
+
+/**
+ * Preview a bulk retry of the failed and timed-out jobs matching a filter
+ *
+ * Counts the retryable jobs (`failed` or `timeout`) that match the filter and pins exactly that set
+ * (their ids) as a preview for 30 minutes: the answer gives how many and the first `sample` ids, and
+ * the id to execute it with (`POST /api/v1/ops/bulk-retries/{bulk_retry_id}/execute`), which retries
+ * the pinned jobs only, never a job that came to match later (decision D260). At most 1,000 jobs per
+ * bulk retry: a filter matching more is refused with 422 `BULK_RETRY_TOO_LARGE` (narrow it, for
+ * instance by time range). Nothing is retried and nothing is audited by a preview.
+ *
+ */
+export const previewBulkRetry = <ThrowOnError extends boolean = false>(options: Options<PreviewBulkRetryData, ThrowOnError>) => (options.client ?? client).post<PreviewBulkRetryResponses, PreviewBulkRetryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/bulk-retries',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Retry exactly the jobs a preview pinned
+ *
+ * Puts every pinned job back in line through the same operator retry as `POST
+ * /api/v1/ops/jobs/{job_id}/retry`, in one transaction, audited as ONE action (`jobs.bulk_retried`,
+ * with the filter and the counts). A pinned job that is no longer `failed` or `timeout` is skipped and
+ * listed. Idempotent: executing the same preview again retries nothing and answers the first
+ * execution's result with `repeated: true`. 409 `BULK_RETRY_EXPIRED` for a preview older than 30
+ * minutes that was never executed (preview again).
+ *
+ */
+export const executeBulkRetry = <ThrowOnError extends boolean = false>(options: Options<ExecuteBulkRetryData, ThrowOnError>) => (options.client ?? client).post<ExecuteBulkRetryResponses, ExecuteBulkRetryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/bulk-retries/{bulk_retry_id}/execute',
     ...options
 });
 
@@ -324,10 +380,12 @@ export const getJobJourney = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * Send a test call or a test visit (simulator beside Otto only)
  *
- * What `npm run demo` does, for one tenant: a CSR call (a CallRail call with a recording, through the
- * same trigger transaction as CallRail's webhook) or a sales visit (a recording upload). Only when Otto
- * runs beside the Shunya simulator (`SIMULATOR_URL`), so that real Shunya never gets test audio:
- * 409 `SIMULATOR_NOT_CONFIGURED` otherwise. Audited.
+ * What `npm run demo` does, for one tenant: a CSR call, sent as CallRail sends one (a post-call webhook
+ * signed with the tenant's key and algorithm, POSTed to Otto's own `/webhooks/callrail/call.completed`,
+ * decision D262; 409 `CALLRAIL_NOT_CONFIGURED` for a tenant without a CallRail company id, 502
+ * `TEST_CALL_REFUSED` with the webhook's own error code when that route refuses it), or a sales visit
+ * (a recording upload). Only when Otto runs beside the Shunya simulator (`SIMULATOR_URL`), so that real
+ * Shunya never gets test audio: 409 `SIMULATOR_NOT_CONFIGURED` otherwise. Audited.
  *
  */
 export const sendTestTraffic = <ThrowOnError extends boolean = false>(options: Options<SendTestTrafficData, ThrowOnError>) => (options.client ?? client).post<SendTestTrafficResponses, SendTestTrafficErrors, ThrowOnError>({

@@ -418,6 +418,24 @@ export type Company = {
     callrail_company_id: string | null;
     callrail_signature_algorithm: CallRailSignatureAlgorithm;
     created_at: DateTime;
+    /**
+     * When an operator disabled the tenant (its triggers are refused); null when enabled.
+     */
+    disabled_at?: DateTime | null;
+};
+
+/**
+ * The tenant's settings an operator may change; a field left out is unchanged.
+ */
+export type CompanyUpdate = {
+    name?: string;
+    callrail_signature_algorithm?: CallRailSignatureAlgorithm;
+    /**
+     * true disables the tenant: CallRail's webhook and the rep app's upload for it are refused with
+     * 403 `TENANT_DISABLED`; its reads, the ops API and jobs already admitted go on (decision D263).
+     *
+     */
+    disabled?: boolean;
 };
 
 export type CallRailSignatureAlgorithm = 'hmac-sha1' | 'hmac-sha256';
@@ -485,7 +503,7 @@ export type OperatorTokenCreated = OperatorToken & {
     token: string;
 };
 
-export type AuditAction = 'company.created' | 'job.retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
+export type AuditAction = 'company.created' | 'company.updated' | 'job.retried' | 'jobs.bulk_retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
 
 export type AuditEntry = {
     id: string;
@@ -679,6 +697,60 @@ export type JobJourney = {
 
 export type TestTrafficRequest = {
     kind: JobType;
+};
+
+/**
+ * Which jobs a bulk retry takes; every field narrows. Only `failed` and `timeout` jobs are retryable:
+ * without `status`, both.
+ *
+ */
+export type BulkRetryFilter = {
+    status?: 'failed' | 'timeout';
+    company_id?: Uuid;
+    type?: JobType;
+    stage?: JobStage;
+    /**
+     * The job's last error's code (`last_error.error_code`), exactly.
+     */
+    error_code?: string;
+    created_after?: DateTime;
+    created_before?: DateTime;
+    /**
+     * How many of the matching ids the preview lists (newest first); 20 when absent.
+     */
+    sample?: number;
+};
+
+export type BulkRetryPreview = {
+    id: Uuid;
+    filter: BulkRetryFilter;
+    count: number;
+    sample: Array<Uuid>;
+    created_at: DateTime;
+    expires_at: DateTime;
+};
+
+export type BulkRetryResult = {
+    id: Uuid;
+    filter: BulkRetryFilter;
+    /**
+     * How many jobs the preview pinned.
+     */
+    count: number;
+    retried: Array<Uuid>;
+    /**
+     * Pinned jobs no longer retryable when the retry ran, with the state they were in.
+     */
+    skipped: Array<{
+        id: Uuid;
+        job_status: JobStatus;
+    }>;
+    executed_at: DateTime;
+    executed_by: string;
+    /**
+     * True when this answers an execution already done (nothing was retried now).
+     */
+    repeated: boolean;
 };
 
 export type TestTrafficAccepted = {
@@ -1648,6 +1720,10 @@ export type CallrailCallCompletedErrors = {
      */
     401: ErrorEnvelope;
     /**
+     * The tenant is disabled (403 `TENANT_DISABLED`, decision D263).
+     */
+    403: ErrorEnvelope;
+    /**
      * The request body is larger than the route allows.
      */
     413: ErrorEnvelope;
@@ -2129,6 +2205,48 @@ export type CreateCompanyResponses = {
 
 export type CreateCompanyResponse = CreateCompanyResponses[keyof CreateCompanyResponses];
 
+export type UpdateCompanyData = {
+    body: CompanyUpdate;
+    path: {
+        company_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/companies/{company_id}';
+};
+
+export type UpdateCompanyErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+};
+
+export type UpdateCompanyError = UpdateCompanyErrors[keyof UpdateCompanyErrors];
+
+export type UpdateCompanyResponses = {
+    /**
+     * The tenant as changed.
+     */
+    200: Company;
+};
+
+export type UpdateCompanyResponse = UpdateCompanyResponses[keyof UpdateCompanyResponses];
+
 export type ListJobsData = {
     body?: never;
     path?: never;
@@ -2268,6 +2386,88 @@ export type RetryJobResponses = {
 };
 
 export type RetryJobResponse = RetryJobResponses[keyof RetryJobResponses];
+
+export type PreviewBulkRetryData = {
+    body: BulkRetryFilter;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/bulk-retries';
+};
+
+export type PreviewBulkRetryErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * Well-formed but refused, e.g. audio over the §11.3 limits or a plain-http URL in production.
+     */
+    422: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+};
+
+export type PreviewBulkRetryError = PreviewBulkRetryErrors[keyof PreviewBulkRetryErrors];
+
+export type PreviewBulkRetryResponses = {
+    /**
+     * The preview, pinned.
+     */
+    201: BulkRetryPreview;
+};
+
+export type PreviewBulkRetryResponse = PreviewBulkRetryResponses[keyof PreviewBulkRetryResponses];
+
+export type ExecuteBulkRetryData = {
+    body?: never;
+    path: {
+        bulk_retry_id: Uuid;
+    };
+    query?: never;
+    url: '/api/v1/ops/bulk-retries/{bulk_retry_id}/execute';
+};
+
+export type ExecuteBulkRetryErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * No such resource for this tenant.
+     */
+    404: ErrorEnvelope;
+    /**
+     * The resource is in a state that does not allow this.
+     */
+    409: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+};
+
+export type ExecuteBulkRetryError = ExecuteBulkRetryErrors[keyof ExecuteBulkRetryErrors];
+
+export type ExecuteBulkRetryResponses = {
+    /**
+     * What the execution did (the first one's, when repeated).
+     */
+    200: BulkRetryResult;
+};
+
+export type ExecuteBulkRetryResponse = ExecuteBulkRetryResponses[keyof ExecuteBulkRetryResponses];
 
 export type ListCircuitBreakersData = {
     body?: never;
@@ -2640,6 +2840,10 @@ export type SendTestTrafficErrors = {
      *
      */
     429: ErrorEnvelope;
+    /**
+     * Otto's own CallRail webhook refused the test call.
+     */
+    502: ErrorEnvelope;
 };
 
 export type SendTestTrafficError = SendTestTrafficErrors[keyof SendTestTrafficErrors];

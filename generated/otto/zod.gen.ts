@@ -446,7 +446,17 @@ export const zCompany = z.object({
     name: z.string(),
     callrail_company_id: z.string().nullable(),
     callrail_signature_algorithm: zCallRailSignatureAlgorithm,
-    created_at: zDateTime
+    created_at: zDateTime,
+    disabled_at: zDateTime.nullish()
+});
+
+/**
+ * The tenant's settings an operator may change; a field left out is unchanged.
+ */
+export const zCompanyUpdate = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    callrail_signature_algorithm: zCallRailSignatureAlgorithm.optional(),
+    disabled: z.boolean().optional()
 });
 
 export const zCompanyCreate = z.strictObject({
@@ -508,7 +518,9 @@ export const zOperatorTokenCreated = zOperatorToken.and(z.object({
 
 export const zAuditAction = z.enum([
     'company.created',
+    'company.updated',
     'job.retried',
+    'jobs.bulk_retried',
     'simulator.changed',
     'operator_token.created',
     'operator_token.revoked',
@@ -695,6 +707,45 @@ export const zJobJourney = z.object({
 
 export const zTestTrafficRequest = z.strictObject({
     kind: zJobType
+});
+
+/**
+ * Which jobs a bulk retry takes; every field narrows. Only `failed` and `timeout` jobs are retryable:
+ * without `status`, both.
+ *
+ */
+export const zBulkRetryFilter = z.strictObject({
+    status: z.enum(['failed', 'timeout']).optional(),
+    company_id: zUuid.optional(),
+    type: zJobType.optional(),
+    stage: zJobStage.optional(),
+    error_code: z.string().min(1).max(100).optional(),
+    created_after: zDateTime.optional(),
+    created_before: zDateTime.optional(),
+    sample: z.int().gte(0).lte(100).optional()
+});
+
+export const zBulkRetryPreview = z.object({
+    id: zUuid,
+    filter: zBulkRetryFilter,
+    count: z.int().gte(0),
+    sample: z.array(zUuid),
+    created_at: zDateTime,
+    expires_at: zDateTime
+});
+
+export const zBulkRetryResult = z.object({
+    id: zUuid,
+    filter: zBulkRetryFilter,
+    count: z.int().gte(0),
+    retried: z.array(zUuid),
+    skipped: z.array(z.object({
+        id: zUuid,
+        job_status: zJobStatus
+    })),
+    executed_at: zDateTime,
+    executed_by: z.string(),
+    repeated: z.boolean()
 });
 
 export const zTestTrafficAccepted = z.object({
@@ -1836,6 +1887,17 @@ export const zCreateCompanyBody = zCompanyCreate;
  */
 export const zCreateCompanyResponse = zCompanyCreated;
 
+export const zUpdateCompanyBody = zCompanyUpdate;
+
+export const zUpdateCompanyPath = z.object({
+    company_id: zUuid
+});
+
+/**
+ * The tenant as changed.
+ */
+export const zUpdateCompanyResponse = zCompany;
+
 export const zListJobsQuery = z.object({
     status: zJobStatus.optional(),
     type: zJobType.optional(),
@@ -1869,6 +1931,22 @@ export const zRetryJobPath = z.object({
  * The job is pending again.
  */
 export const zRetryJobResponse = zJobSummary;
+
+export const zPreviewBulkRetryBody = zBulkRetryFilter;
+
+/**
+ * The preview, pinned.
+ */
+export const zPreviewBulkRetryResponse = zBulkRetryPreview;
+
+export const zExecuteBulkRetryPath = z.object({
+    bulk_retry_id: zUuid
+});
+
+/**
+ * What the execution did (the first one's, when repeated).
+ */
+export const zExecuteBulkRetryResponse = zBulkRetryResult;
 
 /**
  * Every breaker this process has seen.

@@ -12,7 +12,9 @@ export interface Actor {
 
 export type AuditAction =
   | 'company.created'
+  | 'company.updated'
   | 'job.retried'
+  | 'jobs.bulk_retried'
   | 'simulator.changed'
   | 'operator_token.created'
   | 'operator_token.revoked'
@@ -57,6 +59,16 @@ export async function recordAudit(db: Db | Tx, actor: Actor, e: AuditEntry): Pro
     })
     .returning('*');
   return row as AuditRow;
+}
+
+/**
+ * Names the target an entry written before its action could know it (a console test call, audited before
+ * it is sent, then names the job Otto created for it, D262), stamped when the action completed.
+ */
+export async function completeAudit(db: Db | Tx, id: string, targetType: string, targetId: string) {
+  await db('audit_log')
+    .where({ id })
+    .update({ target_type: targetType, target_id: targetId, at: db.fn.now() });
 }
 
 /**

@@ -12,6 +12,8 @@ export interface CompanyRow {
   callrail_signature_algorithm: SignatureAlgorithm;
   created_at: Date;
   updated_at: Date;
+  /** set when an operator disabled the tenant: its triggers are refused (D263) */
+  disabled_at: Date | null;
 }
 
 export interface NewCompany {
@@ -50,6 +52,33 @@ export async function insertCompany(db: Db | Tx, c: NewCompany): Promise<Company
 
 export async function findCompany(db: Db | Tx, id: string): Promise<CompanyRow | undefined> {
   return db<CompanyRow>('companies').where({ id }).first();
+}
+
+export interface CompanyChange {
+  name?: string;
+  callrail_signature_algorithm?: SignatureAlgorithm;
+  disabled?: boolean;
+}
+
+/** Applies an operator's change; undefined when there is no such company. Disabling keeps the first time. */
+export async function updateCompany(
+  db: Db | Tx,
+  id: string,
+  c: CompanyChange,
+): Promise<CompanyRow | undefined> {
+  const set: Record<string, unknown> = { updated_at: db.fn.now() };
+  if (c.name !== undefined) set.name = c.name;
+  if (c.callrail_signature_algorithm !== undefined)
+    set.callrail_signature_algorithm = c.callrail_signature_algorithm;
+  if (c.disabled !== undefined) set.disabled_at = c.disabled ? db.raw('COALESCE(disabled_at, now())') : null;
+  const [row] = await db<CompanyRow>('companies').where({ id }).update(set).returning('*');
+  return row as CompanyRow | undefined;
+}
+
+/** Whether the tenant is disabled (a trigger for it is refused, D263). */
+export async function companyDisabled(db: Db | Tx, id: string): Promise<boolean> {
+  const row = await db('companies').where({ id }).first('disabled_at');
+  return !!row?.disabled_at;
 }
 
 export async function companyExists(db: Db | Tx, id: string): Promise<boolean> {

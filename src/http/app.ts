@@ -14,6 +14,7 @@ import { errorEnvelope } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { sameOriginWrites } from './middleware/same-origin.ts';
 import { telemetry } from './middleware/telemetry.ts';
+import { bulkRetryRoutes } from './routes/bulk-retry.ts';
 import { callRailRoutes } from './routes/callrail.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -27,6 +28,7 @@ import { overviewRoutes } from './routes/overview.ts';
 import { readRoutes } from './routes/reads.ts';
 import { recordingSessionRoutes } from './routes/recording-sessions.ts';
 import { shunyaWebhookRoutes } from './routes/shunya-webhook.ts';
+import { tenantAdminRoutes } from './routes/tenant-admin.ts';
 import { testTrafficRoutes } from './routes/test-traffic.ts';
 import { gateFor } from './tenant-gate.ts';
 
@@ -63,6 +65,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
     recordingSessionRoutes(deps.config, deps.db, deps.clock ?? systemClock, gate),
     readRoutes(deps.config, deps.db),
     operatorRoutes(deps.config, deps.db),
+    tenantAdminRoutes(deps.config, deps.db),
     journeyRoutes(deps.config, deps.db),
     consoleRoutes(deps.config, deps.db),
   ];
@@ -70,6 +73,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
     routers.push(
       shunyaWebhookRoutes(deps.pipeline, deps.metrics),
       opsRoutes(deps.pipeline),
+      bulkRetryRoutes(deps.pipeline),
       overviewRoutes(deps.pipeline, deps.history),
       testTrafficRoutes(deps.pipeline),
     );

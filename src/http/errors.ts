@@ -27,6 +27,14 @@ export const unauthorized = (code: string, message: string) =>
   new HttpError(401, code, 'authentication_error', message);
 export const forbidden = (code: string, message: string) =>
   new HttpError(403, code, 'authorization_error', message);
+/** A trigger for a tenant an operator disabled (D263): refused, whoever sends it. */
+export const tenantDisabled = () =>
+  new HttpError(
+    403,
+    'TENANT_DISABLED',
+    'authorization_error',
+    'This tenant is disabled; its calls are not accepted',
+  );
 export const notFound = (what: string) => new HttpError(404, 'NOT_FOUND', 'not_found', `${what} not found`);
 export const conflict = (code: string, message: string, details: Record<string, unknown> = {}) =>
   new HttpError(409, code, 'conflict', message, details);

@@ -6,6 +6,7 @@ import type { JobList, JobStatus, JobSummary, JobType } from '../../../generated
 import { call, usePoll } from '../api.ts';
 import { ago, Badge, Empty, Id, Loaded, Time } from '../components.tsx';
 import { href, navigate, type Route } from '../router.ts';
+import { BulkRetry } from './BulkRetry.tsx';
 
 const STATES: JobStatus[] = ['pending', 'running', 'succeeded', 'failed', 'timeout'];
 const TYPES: JobType[] = ['csr_call', 'sales_visit'];
@@ -149,6 +150,7 @@ export function Jobs({ route }: { route: Route }) {
         </p>
       </div>
       <Filters params={p} companies={companies.data?.items ?? []} />
+      <BulkRetry key={p.toString()} list={query} />
       <Loaded what="jobs" data={jobs.data} error={jobs.error}>
         {(list: JobList) =>
           list.items.length === 0 ? (

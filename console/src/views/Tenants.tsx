@@ -17,6 +17,7 @@ import type {
 import { ApiError, call, usePoll } from '../api.ts';
 import { ago, Badge, describeError, Empty, ErrorText, Id, Loaded, Time } from '../components.tsx';
 import { href } from '../router.ts';
+import { TenantEdit } from './TenantEdit.tsx';
 
 const STATES = ['pending', 'running', 'succeeded', 'failed', 'timeout'] as const;
 
@@ -79,6 +80,7 @@ function TenantCard({ t, link }: { t: TenantOverview; link: SimulatorLink | unde
       <header class="card-head">
         <h2 id={`tenant-${t.company.id}`}>{t.company.name}</h2>
         {open.length > 0 ? <Badge state="breaker_open" /> : null}
+        {t.company.disabled_at ? <Badge state="disabled" /> : null}
       </header>
       <dl class="facts">
         <dt>Company id</dt>
@@ -146,6 +148,7 @@ function TenantCard({ t, link }: { t: TenantOverview; link: SimulatorLink | unde
         <p class="muted">No circuit breaker has seen traffic for this tenant in this process.</p>
       )}
       <TestTrafficButtons companyId={t.company.id} link={link} />
+      <TenantEdit company={t.company} />
     </article>
   );
 }

@@ -13,7 +13,7 @@ import { redactPersonal } from '../../util/redact.ts';
 import { unstorable } from '../../util/storable.ts';
 import { checkAudioUrl } from '../audio-url.ts';
 import type { AppState } from '../context.ts';
-import { badRequest, unauthorized } from '../errors.ts';
+import { badRequest, tenantDisabled, unauthorized } from '../errors.ts';
 import { authFailed } from '../middleware/auth-failures.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import type { TenantGate } from '../tenant-gate.ts';
@@ -106,6 +106,8 @@ export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: Tenan
     if (!verifyCallRailSignature(company, ctx.state.rawBody ?? Buffer.alloc(0), signature))
       throw refuse('bad signature', 'INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
 
+    // after the signature: only the tenant's own sender learns that it is disabled (D263)
+    if (company.disabled_at) throw tenantDisabled();
     validate(zCallRailCallCompleted, b);
     // stored as jsonb: no U+0000, and no nesting JSON.stringify cannot write (CallRail's payload is flat)
     const bad = unstorable(b, MAX_PAYLOAD_DEPTH);

@@ -29,6 +29,7 @@ export const presentCompany = (c: CompanyRow): Company => ({
   callrail_company_id: c.callrail_company_id,
   callrail_signature_algorithm: c.callrail_signature_algorithm,
   created_at: new Date(c.created_at).toISOString(),
+  disabled_at: c.disabled_at ? new Date(c.disabled_at).toISOString() : null,
 });
 
 function encodeCursor(j: JobRow): string {

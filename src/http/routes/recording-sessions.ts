@@ -4,11 +4,12 @@ import { zUploadAudioRequest, zUuid } from '../../../generated/otto/zod.gen.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import { findAppointment } from '../../domain/appointments.ts';
+import { companyDisabled } from '../../domain/companies.ts';
 import { acceptRecordingUpload } from '../../intake/triggers.ts';
 import type { Clock } from '../../jobs/deps.ts';
 import { checkAudioUrl } from '../audio-url.ts';
 import type { AppState } from '../context.ts';
-import { conflict, notFound, unprocessable } from '../errors.ts';
+import { conflict, notFound, tenantDisabled, unprocessable } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';
 import { allowRoles } from '../roles.ts';
@@ -41,6 +42,7 @@ export function recordingSessionRoutes(
     jsonBody(),
     async (ctx) => {
       const companyId = ctx.state.tenant?.companyId as string;
+      if (await companyDisabled(db, companyId)) throw tenantDisabled();
       const sessionId = validate(zUuid, ctx.params.session_id);
       const body = validate(zUploadAudioRequest, ctx.request.body);
       checkAudioUrl(body.audio_url, config.audio);
