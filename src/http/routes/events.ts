@@ -95,6 +95,7 @@ export function eventRoutes(
       if (ticket === undefined) return operatorBearer(ctx, next);
       const { role, subject } = opsTickets.redeem(ticket);
       ctx.state.operator = { name: subject as string, kind: role as Actor['kind'] };
+      ctx.state.log = ctx.state.log.child({ operator: subject });
       return next();
     },
     async (ctx) => {
