@@ -108,8 +108,8 @@ export interface Polled<T> {
 }
 
 /**
- * Loads now and again every `intervalMs` (the console's live updates are polls, D122), keeping the last
- * good data on screen when a later load fails.
+ * Loads now and again every `intervalMs` (D122; 0: once, then on refresh(), as the views that follow the
+ * event stream do, D267), keeping the last good data on screen when a later load fails.
  */
 export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unknown[]): Polled<T> {
   const [state, setState] = useState<Omit<Polled<T>, 'refresh'>>({

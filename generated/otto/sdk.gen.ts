@@ -3,7 +3,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, ExecuteBulkRetryData, ExecuteBulkRetryErrors, ExecuteBulkRetryResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, PreviewBulkRetryData, PreviewBulkRetryErrors, PreviewBulkRetryResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UpdateCompanyData, UpdateCompanyErrors, UpdateCompanyResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
+import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateOpsStreamTicketData, CreateOpsStreamTicketErrors, CreateOpsStreamTicketResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, ExecuteBulkRetryData, ExecuteBulkRetryErrors, ExecuteBulkRetryResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, PreviewBulkRetryData, PreviewBulkRetryErrors, PreviewBulkRetryResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, StreamOpsEventsData, StreamOpsEventsErrors, StreamOpsEventsResponse, StreamOpsEventsResponses, UpdateCompanyData, UpdateCompanyErrors, UpdateCompanyResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -148,6 +148,42 @@ export const streamEvents = <ThrowOnError extends boolean = false>(options?: Opt
 export const createStreamTicket = <ThrowOnError extends boolean = false>(options?: Options<CreateStreamTicketData, ThrowOnError>) => (options?.client ?? client).post<CreateStreamTicketResponses, CreateStreamTicketErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/events/tickets',
+    ...options
+});
+
+/**
+ * Every tenant's domain events as Server-Sent Events, for the operator console
+ *
+ * The same `text/event-stream` as `GET /api/v1/events`, with the events of every tenant an operator
+ * may see (every tenant, each event whole, whatever its aggregate: D265), in position order. Each
+ * SSE message has `id` (the event's sequence number), `event` (its type) and `data` (a
+ * `DomainEvent`). Opened without `Last-Event-ID` (or `?after=`) it starts at the present; with one,
+ * it resumes after that event without loss or duplicates. The console's EventSource passes a ticket
+ * from `POST /api/v1/ops/events/tickets` as `?ticket=`, never its operator token (D266). One
+ * operator may hold at most `SSE_MAX_STREAMS_PER_TENANT` open streams per Otto process.
+ *
+ */
+export const streamOpsEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamOpsEventsData, ThrowOnError, StreamOpsEventsResponse>) => (options?.client ?? client).sse.get<StreamOpsEventsResponses, StreamOpsEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'query',
+            name: 'ticket',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/ops/events',
+    ...options
+});
+
+/**
+ * A short-lived ticket to open the operator event stream from a browser
+ *
+ * The console posts here with its operator token and opens `GET /api/v1/ops/events?ticket=…` with
+ * the answer: the ticket names the operator, opens one stream, once, within 60 s of its issue. It is
+ * signed with a key of its own: a tenant's stream ticket opens no operator stream (D266).
+ *
+ */
+export const createOpsStreamTicket = <ThrowOnError extends boolean = false>(options?: Options<CreateOpsStreamTicketData, ThrowOnError>) => (options?.client ?? client).post<CreateOpsStreamTicketResponses, CreateOpsStreamTicketErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/events/tickets',
     ...options
 });
 

@@ -2131,6 +2131,79 @@ export type CreateStreamTicketResponses = {
 
 export type CreateStreamTicketResponse = CreateStreamTicketResponses[keyof CreateStreamTicketResponses];
 
+export type StreamOpsEventsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Resume after this event id.
+         */
+        'Last-Event-ID'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Same as `Last-Event-ID`, for clients that cannot set headers.
+         */
+        after?: string;
+        /**
+         * A ticket from `POST /api/v1/ops/events/tickets` (single use, valid for 60 s).
+         */
+        ticket?: string;
+    };
+    url: '/api/v1/ops/events';
+};
+
+export type StreamOpsEventsErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The tenant already holds `SSE_MAX_STREAMS_PER_TENANT` open event streams on this Otto process (`TOO_MANY_STREAMS`, D147), or, as on every authenticated operation, this client address failed authentication too often (`TOO_MANY_AUTH_FAILURES`, D130). Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+};
+
+export type StreamOpsEventsError = StreamOpsEventsErrors[keyof StreamOpsEventsErrors];
+
+export type StreamOpsEventsResponses = {
+    /**
+     * SSE frames: `id: <n>`, `event: <type>`, `data: <DomainEvent JSON>`.
+     */
+    200: string;
+};
+
+export type StreamOpsEventsResponse = StreamOpsEventsResponses[keyof StreamOpsEventsResponses];
+
+export type CreateOpsStreamTicketData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/events/tickets';
+};
+
+export type CreateOpsStreamTicketErrors = {
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+};
+
+export type CreateOpsStreamTicketError = CreateOpsStreamTicketErrors[keyof CreateOpsStreamTicketErrors];
+
+export type CreateOpsStreamTicketResponses = {
+    /**
+     * A ticket for one operator stream.
+     */
+    201: StreamTicket;
+};
+
+export type CreateOpsStreamTicketResponse = CreateOpsStreamTicketResponses[keyof CreateOpsStreamTicketResponses];
+
 export type ListCompaniesData = {
     body?: never;
     path?: never;

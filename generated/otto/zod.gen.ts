@@ -1873,6 +1873,25 @@ export const zStreamEventsResponse = z.string();
  */
 export const zCreateStreamTicketResponse = zStreamTicket;
 
+export const zStreamOpsEventsHeaders = z.object({
+    'Last-Event-ID': z.string().regex(/^[0-9]+$/).optional()
+});
+
+export const zStreamOpsEventsQuery = z.object({
+    after: z.string().regex(/^[0-9]+$/).optional(),
+    ticket: z.string().max(512).optional()
+});
+
+/**
+ * SSE frames: `id: <n>`, `event: <type>`, `data: <DomainEvent JSON>`.
+ */
+export const zStreamOpsEventsResponse = z.string();
+
+/**
+ * A ticket for one operator stream.
+ */
+export const zCreateOpsStreamTicketResponse = zStreamTicket;
+
 /**
  * All tenants (signing keys are never listed).
  */

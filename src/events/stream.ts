@@ -26,17 +26,18 @@ export function toDomainEvent(r: EventRow): DomainEvent {
   };
 }
 
+/** Subscribes an operator's stream to the events of every tenant (D265). */
+export const ALL_TENANTS = '*';
+
 export async function eventsAfter(
   db: Db,
   companyId: string,
   after: number,
   limit = 500,
 ): Promise<DomainEvent[]> {
-  const rows = (await db('outbox_events')
-    .where({ company_id: companyId })
-    .andWhere('position', '>', after)
-    .orderBy('position')
-    .limit(limit)) as EventRow[];
+  const query = db('outbox_events').where('position', '>', after);
+  if (companyId !== ALL_TENANTS) query.andWhere({ company_id: companyId });
+  const rows = (await query.orderBy('position').limit(limit)) as EventRow[];
   return rows.map(toDomainEvent);
 }
 
@@ -47,6 +48,7 @@ export async function presentPosition(db: Db): Promise<number> {
 }
 
 export interface Subscriber {
+  /** The tenant whose events it takes, or ALL_TENANTS for an operator's stream. */
   companyId: string;
   /**
    * Writes events in order until its connection's buffer is full (D91); returns how many it took, or null
@@ -75,7 +77,8 @@ export class EventHub {
         companies = '*';
       }
       for (const s of this.subscribers)
-        if (companies === '*' || companies.includes(s.companyId)) void this.pump(s);
+        if (companies === '*' || s.companyId === ALL_TENANTS || companies.includes(s.companyId))
+          void this.pump(s);
     });
     listener.onConnect(() => {
       for (const s of this.subscribers) void this.pump(s);

@@ -29,8 +29,12 @@ export class StreamTickets {
   private readonly key: Buffer;
   private readonly used = new Map<string, number>(); // nonce → expiry
 
-  constructor(secret: string) {
-    this.key = hmac('sha256', secret, 'otto stream tickets v1');
+  /**
+   * `purpose` separates the keys of the kinds of ticket: a tenant's ticket is no operator's ticket
+   * (D266), though both are derived from the same secret.
+   */
+  constructor(secret: string, purpose = 'otto stream tickets v1') {
+    this.key = hmac('sha256', secret, purpose);
   }
 
   issue(tenant: Tenant, now = Date.now()): { ticket: string; expiresAt: Date } {

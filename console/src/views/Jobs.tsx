@@ -1,10 +1,11 @@
-// Jobs: a live list (polled, D122) with filters by tenant, state, type and time, and one search box for any
+// Jobs: a live list (reloaded on the operator event stream's events, D267) with filters by tenant, state, type and time, and one search box for any
 // id an operator holds (call id, CallRail id, Shunya job id, request id). Filters live in the URL.
 import { useState } from 'preact/hooks';
 import { listCompanies, listJobs } from '../../../generated/otto/sdk.gen.ts';
 import type { JobList, JobStatus, JobSummary, JobType } from '../../../generated/otto/types.gen.ts';
 import { call, usePoll } from '../api.ts';
 import { ago, Badge, Empty, Id, Loaded, Time } from '../components.tsx';
+import { LiveIndicator, useLive } from '../live.tsx';
 import { href, navigate, type Route } from '../router.ts';
 import { BulkRetry } from './BulkRetry.tsx';
 
@@ -137,17 +138,17 @@ export function Jobs({ route }: { route: Route }) {
     before: p.get('before') ?? undefined,
     limit: 50,
   };
-  const jobs = usePoll(() => call(listJobs({ query })), 1500, [p.toString()]);
+  const jobs = useLive(
+    () => call(listJobs({ query })),
+    [p.toString()],
+    (e) => !query.company_id || e.company_id === query.company_id,
+  );
   const names = new Map((companies.data?.items ?? []).map((c) => [c.id, c.name]));
   return (
     <section aria-labelledby="jobs-title">
       <div class="view-head">
         <h1 id="jobs-title">Jobs</h1>
-        <p class="muted live" aria-live="off">
-          {jobs.updatedAt
-            ? `live · updated ${jobs.updatedAt.toLocaleTimeString(undefined, { hour12: false })}`
-            : ''}
-        </p>
+        <LiveIndicator updatedAt={jobs.updatedAt} />
       </div>
       <Filters params={p} companies={companies.data?.items ?? []} />
       <BulkRetry key={p.toString()} list={query} />

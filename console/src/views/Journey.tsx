@@ -1,11 +1,12 @@
 // One call's journey: every step of a job, in order, with Shunya's request ids and Idempotency-Keys, polls,
 // webhooks (verdict, signature profile), errors raw and mapped (§5.2), rows written, events emitted, and
 // what the frontend reads now. A failed or timed-out job can be retried from here.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { getJobJourney, retryJob } from '../../../generated/otto/sdk.gen.ts';
 import type { JobError, JobJourney, JourneyEntry, MappedError } from '../../../generated/otto/types.gen.ts';
-import { ApiError, call, usePoll } from '../api.ts';
+import { ApiError, call } from '../api.ts';
 import { ago, Badge, describeError, Id, Loaded, Time } from '../components.tsx';
+import { LiveIndicator, useLive } from '../live.tsx';
 import { href } from '../router.ts';
 
 const KIND_LABEL: Record<JourneyEntry['kind'], string> = {
@@ -232,13 +233,21 @@ function Details({ jr }: { jr: JobJourney }) {
 }
 
 export function Journey({ id }: { id: string }) {
-  const journey = usePoll(() => call(getJobJourney({ path: { job_id: id } })), 1500, [id]);
+  // any event of the job's tenant may be one of its steps (its lead, its appointment): reload on those
+  const companyOf = useRef<string | undefined>(undefined);
+  const journey = useLive(
+    () => call(getJobJourney({ path: { job_id: id } })),
+    [id],
+    (e) => e.aggregate_id === id || e.company_id === companyOf.current,
+  );
+  companyOf.current = journey.data?.job.company_id;
   return (
     <section aria-labelledby="journey-title">
       <div class="view-head">
         <h1 id="journey-title">
           Journey of job <Id value={id} short={36} />
         </h1>
+        <LiveIndicator updatedAt={journey.updatedAt} />
         <a href={href('jobs')}>All jobs</a>
       </div>
       <Loaded what="the journey" data={journey.data} error={journey.error}>

@@ -4,17 +4,20 @@
 // SSE_SLOW_READER_TIMEOUT_MS is dropped, and resumes from the last event it received whole, losing nothing.
 // A stream opened without Last-Event-ID starts at the present, and one tenant holds at most
 // SSE_MAX_STREAMS_PER_TENANT streams per process (D147). Browsers authenticate with a short-lived ticket
-// (POST /api/v1/events/tickets) rather than their token in the URL (D148).
+// (POST /api/v1/events/tickets) rather than their token in the URL (D148). Operators have a stream of
+// their own, every tenant's events (GET /api/v1/ops/events, D265), with tickets of their own (D266).
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import type { DomainEvent, StreamTicket } from '../../../generated/otto/types.gen.ts';
-import { zStreamEventsQuery } from '../../../generated/otto/zod.gen.ts';
+import { zStreamEventsQuery, zStreamOpsEventsQuery } from '../../../generated/otto/zod.gen.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
-import { type EventHub, presentPosition, type Subscriber } from '../../events/stream.ts';
+import type { Actor } from '../../domain/audit-log.ts';
+import { ALL_TENANTS, type EventHub, presentPosition, type Subscriber } from '../../events/stream.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, HttpError } from '../errors.ts';
+import { operatorAuth } from '../middleware/operator-auth.ts';
 import { tenantAuth } from '../middleware/tenant-auth.ts';
 import { allowRoles, eventVisible } from '../roles.ts';
 import { StreamTickets } from '../stream-ticket.ts';
@@ -41,7 +44,10 @@ export function eventRoutes(
   const router = new Router<AppState>();
   const tickets = new StreamTickets(config.auth.adminToken);
   const bearerAuth = tenantAuth(config, db, { allowQueryToken: config.events.queryToken });
-  const open = new Map<string, number>(); // company id → its streams open on this process
+  const open = new Map<string, number>(); // company id, or operator → its streams open on this process
+  // a key of its own, so that no tenant's ticket opens an operator's stream (D266)
+  const opsTickets = new StreamTickets(config.auth.adminToken, 'otto operator stream tickets v1');
+  const operatorBearer = operatorAuth(config, db);
 
   router.post('/api/v1/events/tickets', tenantAuth(config, db), allowRoles('createStreamTicket'), (ctx) => {
     const { ticket, expiresAt } = tickets.issue(ctx.state.tenant as NonNullable<AppState['tenant']>);
@@ -62,41 +68,91 @@ export function eventRoutes(
     allowRoles('streamEvents'),
     async (ctx) => {
       const companyId = ctx.state.tenant?.companyId as string;
-      const given = ctx.get('last-event-id') || (typeof ctx.query.after === 'string' ? ctx.query.after : '');
-      if (given !== '' && !/^\d{1,18}$/.test(given))
-        throw badRequest('INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id');
-      const streams = open.get(companyId) ?? 0;
-      if (streams >= maxStreams) {
-        ctx.set('Retry-After', String(STREAMS_RETRY_AFTER_S));
-        throw new HttpError(
-          429,
-          'TOO_MANY_STREAMS',
-          'rate_limit_error',
-          `This tenant already holds ${maxStreams} open event streams`,
-          { max_streams: maxStreams },
-          true,
-        );
-      }
-      open.set(companyId, streams + 1); // counted before any await, so concurrent opens see it
-      const release = () => {
-        const left = (open.get(companyId) ?? 1) - 1;
-        if (left > 0) open.set(companyId, left);
-        else open.delete(companyId);
-      };
-      let resume: number;
-      try {
-        resume = given === '' ? await presentPosition(db) : Number(given);
-      } catch (e) {
-        release();
-        throw e;
-      }
-      serve(ctx, companyId, resume, release);
+      const role = ctx.state.tenant?.role;
+      // an event its role does not read is passed over, and counts as taken (D149)
+      await openStream(ctx, companyId, companyId, (e) => eventVisible(role, e));
     },
   );
 
-  /** Streams the tenant's events after `resume`; `closed` runs once when the connection ends. */
-  function serve(ctx: ParameterizedContext<AppState>, companyId: string, resume: number, closed: () => void) {
-    const role = ctx.state.tenant?.role;
+  // The operator's stream (D265): every tenant's events, whole, as the ops API shows them.
+  router.post('/api/v1/ops/events/tickets', operatorAuth(config, db), (ctx) => {
+    const operator = ctx.state.operator as Actor;
+    const { ticket, expiresAt } = opsTickets.issue({
+      companyId: ALL_TENANTS,
+      role: operator.kind,
+      subject: operator.name,
+    });
+    const body: StreamTicket = { ticket, expires_at: expiresAt.toISOString() };
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 201;
+    ctx.body = body;
+  });
+
+  router.get(
+    '/api/v1/ops/events',
+    async (ctx, next) => {
+      const { ticket } = validate(zStreamOpsEventsQuery, ctx.query);
+      if (ticket === undefined) return operatorBearer(ctx, next);
+      const { role, subject } = opsTickets.redeem(ticket);
+      ctx.state.operator = { name: subject as string, kind: role as Actor['kind'] };
+      ctx.state.log = ctx.state.log.child({ operator: subject });
+      return next();
+    },
+    async (ctx) => {
+      const name = (ctx.state.operator as Actor).name;
+      await openStream(ctx, `operator ${name}`, ALL_TENANTS, () => true);
+    },
+  );
+
+  /**
+   * Streams `companyId`'s events (or every tenant's) from Last-Event-ID, or from the present; at most
+   * maxStreams open per `holder` (a tenant, or an operator) on this process (D147).
+   */
+  async function openStream(
+    ctx: ParameterizedContext<AppState>,
+    holder: string,
+    companyId: string,
+    visible: (e: DomainEvent) => boolean,
+  ) {
+    const given = ctx.get('last-event-id') || (typeof ctx.query.after === 'string' ? ctx.query.after : '');
+    if (given !== '' && !/^\d{1,18}$/.test(given))
+      throw badRequest('INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id');
+    const streams = open.get(holder) ?? 0;
+    if (streams >= maxStreams) {
+      ctx.set('Retry-After', String(STREAMS_RETRY_AFTER_S));
+      throw new HttpError(
+        429,
+        'TOO_MANY_STREAMS',
+        'rate_limit_error',
+        `This ${holder === companyId ? 'tenant' : 'operator'} already holds ${maxStreams} open event streams`,
+        { max_streams: maxStreams },
+        true,
+      );
+    }
+    open.set(holder, streams + 1); // counted before any await, so concurrent opens see it
+    const release = () => {
+      const left = (open.get(holder) ?? 1) - 1;
+      if (left > 0) open.set(holder, left);
+      else open.delete(holder);
+    };
+    let resume: number;
+    try {
+      resume = given === '' ? await presentPosition(db) : Number(given);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    serve(ctx, companyId, resume, visible, release);
+  }
+
+  /** Streams the events after `resume` that `visible` lets through; `closed` runs once when it ends. */
+  function serve(
+    ctx: ParameterizedContext<AppState>,
+    companyId: string,
+    resume: number,
+    visible: (e: DomainEvent) => boolean,
+    closed: () => void,
+  ) {
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.set({
@@ -134,8 +190,7 @@ export function eventRoutes(
       bufferedBytes: buffered,
       deliver(events) {
         if (!live) return null;
-        // an event its role does not read is passed over, and counts as taken (D149)
-        const taken = events.findIndex((e) => eventVisible(role, e) && !write(frame(e)));
+        const taken = events.findIndex((e) => visible(e) && !write(frame(e)));
         return taken < 0 ? events.length : taken;
       },
     };
