@@ -9,6 +9,7 @@ import { describeError, ErrorText, Loading } from './components.tsx';
 import { href, type Route, useRoute } from './router.ts';
 import { Audit } from './views/Audit.tsx';
 import { Charts } from './views/Charts.tsx';
+import { Inbox } from './views/Inbox.tsx';
 import { Jobs } from './views/Jobs.tsx';
 import { Journey } from './views/Journey.tsx';
 import { Simulator } from './views/Simulator.tsx';
@@ -17,6 +18,7 @@ import { Tenants } from './views/Tenants.tsx';
 const NAV: { view: Route['view']; path: string; label: string }[] = [
   { view: 'tenants', path: 'tenants', label: 'Tenants' },
   { view: 'jobs', path: 'jobs', label: 'Jobs' },
+  { view: 'inbox', path: 'inbox', label: 'Inbox' },
   { view: 'charts', path: 'charts', label: 'Charts' },
   { view: 'simulator', path: 'simulator', label: 'Simulator' },
   { view: 'audit', path: 'audit', label: 'Audit' },
@@ -99,6 +101,8 @@ function View({ route }: { route: Route }) {
       return <Simulator />;
     case 'audit':
       return <Audit />;
+    case 'inbox':
+      return <Inbox route={route} />;
     default:
       return <Tenants />;
   }

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 export interface Route {
-  view: 'tenants' | 'jobs' | 'journey' | 'charts' | 'simulator' | 'audit';
+  view: 'tenants' | 'jobs' | 'journey' | 'charts' | 'simulator' | 'audit' | 'inbox';
   id?: string;
   params: URLSearchParams;
 }
@@ -13,7 +13,13 @@ export function parseHash(hash: string): Route {
   const [first, second] = path.split('/');
   const params = new URLSearchParams(query);
   if (first === 'jobs' && second) return { view: 'journey', id: decodeURIComponent(second), params };
-  if (first === 'jobs' || first === 'charts' || first === 'simulator' || first === 'audit')
+  if (
+    first === 'jobs' ||
+    first === 'charts' ||
+    first === 'simulator' ||
+    first === 'audit' ||
+    first === 'inbox'
+  )
     return { view: first, params };
   return { view: 'tenants', params };
 }

@@ -3,7 +3,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateOpsStreamTicketData, CreateOpsStreamTicketErrors, CreateOpsStreamTicketResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, ExecuteBulkRetryData, ExecuteBulkRetryErrors, ExecuteBulkRetryResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, PreviewBulkRetryData, PreviewBulkRetryErrors, PreviewBulkRetryResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, StreamOpsEventsData, StreamOpsEventsErrors, StreamOpsEventsResponse, StreamOpsEventsResponses, UpdateCompanyData, UpdateCompanyErrors, UpdateCompanyResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
+import type { CallrailCallCompletedData, CallrailCallCompletedErrors, CallrailCallCompletedResponses, CreateCompanyData, CreateCompanyErrors, CreateCompanyResponses, CreateOperatorTokenData, CreateOperatorTokenErrors, CreateOperatorTokenResponses, CreateOpsStreamTicketData, CreateOpsStreamTicketErrors, CreateOpsStreamTicketResponses, CreateStreamTicketData, CreateStreamTicketErrors, CreateStreamTicketResponses, ExecuteBulkRetryData, ExecuteBulkRetryErrors, ExecuteBulkRetryResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentResponses, GetCallAnalysisData, GetCallAnalysisErrors, GetCallAnalysisResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJobData, GetJobErrors, GetJobJourneyData, GetJobJourneyErrors, GetJobJourneyResponses, GetJobResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOperatorData, GetOperatorErrors, GetOperatorResponses, GetOpsChartsData, GetOpsChartsErrors, GetOpsChartsResponses, GetOpsOverviewData, GetOpsOverviewErrors, GetOpsOverviewResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRecordingSessionData, GetRecordingSessionErrors, GetRecordingSessionResponses, GetSimulatorLinkData, GetSimulatorLinkErrors, GetSimulatorLinkResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCircuitBreakersData, ListCircuitBreakersErrors, ListCircuitBreakersResponses, ListCompaniesData, ListCompaniesErrors, ListCompaniesResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListOperatorTokensData, ListOperatorTokensErrors, ListOperatorTokensResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, PreviewBulkRetryData, PreviewBulkRetryErrors, PreviewBulkRetryResponses, ReceiveShunyaWebhookData, ReceiveShunyaWebhookErrors, ReceiveShunyaWebhookResponses, RecoverWebhookDeliveriesData, RecoverWebhookDeliveriesErrors, RecoverWebhookDeliveriesResponses, RetryJobData, RetryJobErrors, RetryJobResponses, RevokeOperatorTokenData, RevokeOperatorTokenErrors, RevokeOperatorTokenResponses, SendTestTrafficData, SendTestTrafficErrors, SendTestTrafficResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, StreamOpsEventsData, StreamOpsEventsErrors, StreamOpsEventsResponse, StreamOpsEventsResponses, UpdateCompanyData, UpdateCompanyErrors, UpdateCompanyResponses, UploadRecordingAudioData, UploadRecordingAudioErrors, UploadRecordingAudioResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -261,6 +261,45 @@ export const retryJob = <ThrowOnError extends boolean = false>(options: Options<
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/ops/jobs/{job_id}/retry',
     ...options
+});
+
+/**
+ * The webhook inbox, newest first
+ *
+ * Every Shunya webhook delivery Otto received, newest first, with its verdict, the HTTP status Otto
+ * answered, the body's size and SHA-256, the signature profile, when it arrived, how long Otto took,
+ * and the job it is about. Never the body (decision D85). A refused delivery is stored without a job;
+ * its job is the one whose operation carries the Shunya job id the delivery named (in its body or its
+ * `X-Shunya-Task-Id` header), and `company_id` filters by that job's tenant (decision D270).
+ *
+ */
+export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options?: Options<ListWebhookDeliveriesData, ThrowOnError>) => (options?.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/webhook-deliveries',
+    ...options
+});
+
+/**
+ * Finish the jobs whose webhooks Otto refused or failed to apply, by reading their results
+ *
+ * For every delivery since `since` that Otto refused or failed to apply (every verdict but
+ * `processed`, `already_processed`, `acknowledged` and `deferred`; decision D271) whose job still waits
+ * on that operation (the operation is `submitted` and the job not finished), schedules the
+ * operation's poll at once: the poll reads the result from Shunya and completes through the same
+ * exactly-once path as a webhook. Never a new submission. `dry_run: true` answers how many and which
+ * jobs without scheduling anything or auditing. Otherwise audited as ONE action
+ * (`webhook_deliveries.recovered`, with the filter and the count). A second recover finds nothing
+ * left once the polls have finished the jobs. At most 1,000 jobs per call (narrow `since`).
+ *
+ */
+export const recoverWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<RecoverWebhookDeliveriesData, ThrowOnError>) => (options.client ?? client).post<RecoverWebhookDeliveriesResponses, RecoverWebhookDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ops/webhook-deliveries/recover',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -503,7 +503,7 @@ export type OperatorTokenCreated = OperatorToken & {
     token: string;
 };
 
-export type AuditAction = 'company.created' | 'company.updated' | 'job.retried' | 'jobs.bulk_retried' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
+export type AuditAction = 'company.created' | 'company.updated' | 'job.retried' | 'jobs.bulk_retried' | 'webhook_deliveries.recovered' | 'simulator.changed' | 'operator_token.created' | 'operator_token.revoked' | 'test_call.sent' | 'test_visit.sent' | 'journey.read';
 
 export type AuditEntry = {
     id: string;
@@ -697,6 +697,44 @@ export type JobJourney = {
 
 export type TestTrafficRequest = {
     kind: JobType;
+};
+
+export type InboxDelivery = {
+    id: Uuid;
+    received_at: DateTime;
+    verdict: WebhookVerdict;
+    http_status: number;
+    body_bytes: number;
+    body_sha256: string;
+    profile: 'handoff' | 'shunya' | null;
+    duration_ms: number | null;
+    shunya_job_id: string | null;
+    job_id: Uuid | null;
+    company_id: Uuid | null;
+};
+
+export type WebhookInbox = {
+    items: Array<InboxDelivery>;
+    next_cursor: string | null;
+};
+
+export type WebhookRecoverRequest = {
+    company_id?: Uuid;
+    since: DateTime;
+    dry_run?: boolean;
+};
+
+export type WebhookRecoverResult = {
+    dry_run: boolean;
+    since: DateTime;
+    company_id: Uuid | null;
+    count: number;
+    jobs: Array<{
+        job_id: Uuid;
+        operation_id: Uuid;
+        kind: OperationKind;
+        company_id: Uuid;
+    }>;
 };
 
 /**
@@ -2459,6 +2497,95 @@ export type RetryJobResponses = {
 };
 
 export type RetryJobResponse = RetryJobResponses[keyof RetryJobResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        company_id?: Uuid;
+        job_id?: Uuid;
+        verdict?: WebhookVerdict;
+        /**
+         * Only deliveries received at or after this instant.
+         */
+        since?: DateTime;
+        limit?: number;
+        /**
+         * Cursor from `next_cursor`.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/ops/webhook-deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * Deliveries, newest first.
+     */
+    200: WebhookInbox;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type RecoverWebhookDeliveriesData = {
+    body: WebhookRecoverRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/ops/webhook-deliveries/recover';
+};
+
+export type RecoverWebhookDeliveriesErrors = {
+    /**
+     * The request is malformed or fails validation.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing or invalid credentials, signature or timestamp.
+     */
+    401: ErrorEnvelope;
+    /**
+     * Well-formed but refused, e.g. audio over the §11.3 limits or a plain-http URL in production.
+     */
+    422: ErrorEnvelope;
+    /**
+     * This client address failed authentication more than `AUTH_FAILURE_LIMIT` times in
+     * `AUTH_FAILURE_WINDOW_S`; its failures are answered 429 until the window ends (`Retry-After`). A
+     * request that authenticates is never limited (decision D130).
+     *
+     */
+    429: ErrorEnvelope;
+};
+
+export type RecoverWebhookDeliveriesError = RecoverWebhookDeliveriesErrors[keyof RecoverWebhookDeliveriesErrors];
+
+export type RecoverWebhookDeliveriesResponses = {
+    /**
+     * The jobs recovered (or, with `dry_run`, that would be).
+     */
+    200: WebhookRecoverResult;
+};
+
+export type RecoverWebhookDeliveriesResponse = RecoverWebhookDeliveriesResponses[keyof RecoverWebhookDeliveriesResponses];
 
 export type PreviewBulkRetryData = {
     body: BulkRetryFilter;

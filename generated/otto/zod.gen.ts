@@ -521,6 +521,7 @@ export const zAuditAction = z.enum([
     'company.updated',
     'job.retried',
     'jobs.bulk_retried',
+    'webhook_deliveries.recovered',
     'simulator.changed',
     'operator_token.created',
     'operator_token.revoked',
@@ -707,6 +708,44 @@ export const zJobJourney = z.object({
 
 export const zTestTrafficRequest = z.strictObject({
     kind: zJobType
+});
+
+export const zInboxDelivery = z.object({
+    id: zUuid,
+    received_at: zDateTime,
+    verdict: zWebhookVerdict,
+    http_status: z.int(),
+    body_bytes: z.int().gte(0),
+    body_sha256: z.string(),
+    profile: z.enum(['handoff', 'shunya']).nullable(),
+    duration_ms: z.number().nullable(),
+    shunya_job_id: z.string().nullable(),
+    job_id: zUuid.nullable(),
+    company_id: zUuid.nullable()
+});
+
+export const zWebhookInbox = z.object({
+    items: z.array(zInboxDelivery),
+    next_cursor: z.string().nullable()
+});
+
+export const zWebhookRecoverRequest = z.strictObject({
+    company_id: zUuid.optional(),
+    since: zDateTime,
+    dry_run: z.boolean().optional().default(false)
+});
+
+export const zWebhookRecoverResult = z.object({
+    dry_run: z.boolean(),
+    since: zDateTime,
+    company_id: zUuid.nullable(),
+    count: z.int().gte(0),
+    jobs: z.array(z.object({
+        job_id: zUuid,
+        operation_id: zUuid,
+        kind: zOperationKind,
+        company_id: zUuid
+    }))
 });
 
 /**
@@ -1950,6 +1989,27 @@ export const zRetryJobPath = z.object({
  * The job is pending again.
  */
 export const zRetryJobResponse = zJobSummary;
+
+export const zListWebhookDeliveriesQuery = z.object({
+    company_id: zUuid.optional(),
+    job_id: zUuid.optional(),
+    verdict: zWebhookVerdict.optional(),
+    since: zDateTime.optional(),
+    limit: z.int().gte(1).lte(500).optional().default(50),
+    cursor: z.string().max(200).optional()
+});
+
+/**
+ * Deliveries, newest first.
+ */
+export const zListWebhookDeliveriesResponse = zWebhookInbox;
+
+export const zRecoverWebhookDeliveriesBody = zWebhookRecoverRequest;
+
+/**
+ * The jobs recovered (or, with `dry_run`, that would be).
+ */
+export const zRecoverWebhookDeliveriesResponse = zWebhookRecoverResult;
 
 export const zPreviewBulkRetryBody = zBulkRetryFilter;
 

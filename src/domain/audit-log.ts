@@ -15,6 +15,7 @@ export type AuditAction =
   | 'company.updated'
   | 'job.retried'
   | 'jobs.bulk_retried'
+  | 'webhook_deliveries.recovered'
   | 'simulator.changed'
   | 'operator_token.created'
   | 'operator_token.revoked'

@@ -30,6 +30,7 @@ import { recordingSessionRoutes } from './routes/recording-sessions.ts';
 import { shunyaWebhookRoutes } from './routes/shunya-webhook.ts';
 import { tenantAdminRoutes } from './routes/tenant-admin.ts';
 import { testTrafficRoutes } from './routes/test-traffic.ts';
+import { webhookInboxRoutes } from './routes/webhook-inbox.ts';
 import { gateFor } from './tenant-gate.ts';
 
 export interface AppDeps {
@@ -74,6 +75,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
       shunyaWebhookRoutes(deps.pipeline, deps.metrics),
       opsRoutes(deps.pipeline),
       bulkRetryRoutes(deps.pipeline),
+      webhookInboxRoutes(deps.pipeline),
       overviewRoutes(deps.pipeline, deps.history),
       testTrafficRoutes(deps.pipeline),
     );

@@ -150,7 +150,7 @@ export async function recordEarlyWebhook(
 }
 
 /** Asks the poller to look at an operation now (a webhook said it completed but carried no result, D36). */
-export async function pollNow(db: Db, operationId: string): Promise<void> {
+export async function pollNow(db: Db | Tx, operationId: string): Promise<void> {
   await db.raw(
     `SELECT graphile_worker.add_job(identifier => ?, payload => json_build_object('operation_id', id),
                                     job_key => 'poll:' || id)
