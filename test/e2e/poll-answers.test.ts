@@ -10,9 +10,9 @@ import { type Stack, startStack, terminalJob } from '../helpers/stack.ts';
 let s: Stack;
 beforeAll(async () => {
   s = await startStack();
-  // 40 virtual seconds of transcription: about 2 s at the stack's time scale, so polls one second apart
+  // 60 virtual seconds of transcription: about 3 s at the stack's time scale, so polls one second apart
   // find it still processing at least once
-  await s.admin('PUT', '/config', { latency: { transcription: { model: 'fixed', seconds: 40 } } });
+  await s.admin('PUT', '/config', { latency: { transcription: { model: 'fixed', seconds: 60 } } });
 });
 afterAll(async () => {
   await s?.close();
