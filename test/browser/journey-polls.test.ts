@@ -39,8 +39,18 @@ describe("the journey's poll rows", () => {
     const rows = page.locator('.step-poll_answer');
     const stored = await s.db('shunya_poll_answers').where({ job_id: job.id }).orderBy('id');
     expect(await rows.count()).toBe(stored.length);
-    expect(await page.getByText(/transcription: poll \d+ → processing/).first().isVisible()).toBe(true);
-    expect(await page.getByText(/transcription: poll \d+ → completed/).first().isVisible()).toBe(true);
+    expect(
+      await page
+        .getByText(/transcription: poll \d+ → processing/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
+    expect(
+      await page
+        .getByText(/transcription: poll \d+ → completed/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
     expect(await rows.locator('.badge-processing').count()).toBeGreaterThan(0);
     expect(await page.locator('.step-webhook').count()).toBe(0);
     expect(errors).toEqual([]);
