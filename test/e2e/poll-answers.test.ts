@@ -3,6 +3,7 @@
 // its HTTP status and duration, and nothing of the result body.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zJobJourney } from '../../generated/otto/zod.gen.ts';
+import { prune } from '../../src/worker/prune.ts';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
 import { TEST_ADMIN } from '../helpers/secrets.ts';
 import { type Stack, startStack, terminalJob } from '../helpers/stack.ts';
@@ -18,14 +19,20 @@ afterAll(async () => {
   await s?.close();
 });
 
+/** A call whose webhooks are all dropped: the poller finishes it. */
+async function polledJob() {
+  const company = await buildCompany(s.db);
+  await s.admin('POST', '/faults', { kind: 'webhook_drop', company_id: company.id, probability: 1 });
+  const res = await postCallRail(s.otto.url, company, callRailPayload(company));
+  expect(res.status).toBe(202);
+  const job = await terminalJob(s.db, { call_id: (await res.json()).call_id });
+  expect(job.job_status).toBe('succeeded');
+  return job;
+}
+
 describe("each poll's answer", () => {
   it('is kept and listed in the journey, in order, for a job finished by polling', async () => {
-    const company = await buildCompany(s.db);
-    await s.admin('POST', '/faults', { kind: 'webhook_drop', company_id: company.id, probability: 1 });
-    const res = await postCallRail(s.otto.url, company, callRailPayload(company));
-    expect(res.status).toBe(202);
-    const job = await terminalJob(s.db, { call_id: (await res.json()).call_id });
-    expect(job.job_status).toBe('succeeded');
+    const job = await polledJob();
 
     const got = await fetch(`${s.otto.url}/api/v1/ops/jobs/${job.id}/journey`, { headers: TEST_ADMIN });
     expect(got.status).toBe(200);
@@ -69,5 +76,20 @@ describe("each poll's answer", () => {
         'shunya_request_id',
       ].sort(),
     );
+  });
+
+  it('is pruned after 30 days (D277), the newer answers kept', async () => {
+    const job = await polledJob();
+    const answers = s.db('shunya_poll_answers').where({ job_id: job.id });
+    const [first] = await answers.clone().orderBy('id').limit(1);
+    await s
+      .db('shunya_poll_answers')
+      .where({ id: first.id })
+      .update({ answered_at: s.db.raw(`now() - interval '31 days'`) });
+    const before = (await answers.clone()).length;
+    await prune(s.otto.pipeline);
+    const after = (await answers.clone()).map((a) => a.id);
+    expect(after).toHaveLength(before - 1);
+    expect(after).not.toContain(first.id);
   });
 });
