@@ -639,7 +639,10 @@ export type JourneyOperation = {
 
 export type JourneyEntry = {
     at: DateTime;
-    kind: 'trigger' | 'job_created' | 'admission' | 'attempt_finished' | 'operation_created' | 'operation_submitted' | 'polls' | 'webhook' | 'operation_completed' | 'operation_failed' | 'domain_row' | 'event' | 'operator_action' | 'job_finished';
+    /**
+     * `poll_answer`: one poll of a Shunya status endpoint and what it answered (D275); `polls`: the operation's poll count and its last poll error.
+     */
+    kind: 'trigger' | 'job_created' | 'admission' | 'attempt_finished' | 'operation_created' | 'operation_submitted' | 'polls' | 'poll_answer' | 'webhook' | 'operation_completed' | 'operation_failed' | 'domain_row' | 'event' | 'operator_action' | 'job_finished';
     title: string;
     operation_id?: Uuid | null;
     request_id?: string | null;
@@ -654,6 +657,22 @@ export type JourneyEntry = {
     error?: JobError | null;
     mapped_error?: MappedError | null;
     detail?: string | null;
+    /**
+     * Of a `poll_answer`: the state Shunya's status endpoint answered, `error` when the poll got no usable answer (its `error_code` and `http_status` say why) or `unreadable` when Otto could not read it (D80).
+     */
+    answer?: 'queued' | 'processing' | 'completed' | 'failed' | 'error' | 'unreadable' | null;
+    /**
+     * Of a `poll_answer` without a usable answer, or of a `failed` one: Shunya's error code.
+     */
+    error_code?: string | null;
+    /**
+     * Of a `poll_answer`, Shunya's own request id when its answer named one.
+     */
+    shunya_request_id?: string | null;
+    /**
+     * Of a `poll_answer`, how long the poll's requests to Shunya took.
+     */
+    duration_ms?: number | null;
 };
 
 export type JourneyDomainRow = {

@@ -649,6 +649,7 @@ export const zJourneyEntry = z.object({
         'operation_created',
         'operation_submitted',
         'polls',
+        'poll_answer',
         'webhook',
         'operation_completed',
         'operation_failed',
@@ -667,7 +668,18 @@ export const zJourneyEntry = z.object({
     http_status: z.int().nullish(),
     error: zJobError.nullish(),
     mapped_error: zMappedError.nullish(),
-    detail: z.string().nullish()
+    detail: z.string().nullish(),
+    answer: z.enum([
+        'queued',
+        'processing',
+        'completed',
+        'failed',
+        'error',
+        'unreadable'
+    ]).nullish(),
+    error_code: z.string().nullish(),
+    shunya_request_id: z.string().nullish(),
+    duration_ms: z.number().nullish()
 });
 
 export const zJourneyDomainRow = z.object({

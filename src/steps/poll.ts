@@ -5,7 +5,7 @@
 import type { PipelineDeps } from '../jobs/deps.ts';
 import { isTerminal, type JobRow, jobAttributes, type OperationRow, shunyaCallId } from '../jobs/model.ts';
 import { jobError, operationAndJob } from '../jobs/store.ts';
-import { pollAgain } from '../jobs/transitions/index.ts';
+import { type PollAnswer, pollAgain, recordPollAnswer } from '../jobs/transitions/index.ts';
 import type { Logger } from '../logger.ts';
 import type { RemoteJobStatus } from '../shunya/types.ts';
 import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
@@ -45,23 +45,38 @@ async function pollOnce(deps: PipelineDeps, { op, job }: { op: OperationRow; job
     kind: op.kind,
   });
 
+  const started = performance.now();
+  const answered = (s: RemoteJobStatus): PollAnswer => ({
+    // a status endpoint's only success answer is 200 (contracts/shunya.openapi.yaml)
+    answer: s.state,
+    errorCode: s.error?.error_code ?? null,
+    httpStatus: 200,
+    shunyaRequestId: s.error?.request_id ?? null,
+    durationMs: performance.now() - started,
+  });
+  let answer: PollAnswer;
   try {
     const s = await status(deps, op, callId);
     annotate({ 'otto.shunya_state': s.state });
+    answer = answered(s);
     if (s.state === 'completed') {
       const raw = await result(deps, op, callId);
+      answer = answered(s); // the poll's time includes fetching the result
       const r = await completeOperation(deps, op.id, { status: 'completed', result: raw }, 'poll');
+      await recordPollAnswer(deps.db, op, answer);
       log.info({ verdict: r.verdict }, 'poll found the result');
       return;
     }
     if (s.state === 'failed') {
       const error = s.error ?? deps.normalize.error({}, 500);
       await completeOperation(deps, op.id, { status: 'failed', error }, 'poll');
+      await recordPollAnswer(deps.db, op, answer);
       return;
     }
   } catch (e) {
     const failure = shunyaFailure(e);
     if (!failure) throw e;
+    const failed = failedAnswer(failure, performance.now() - started);
     if (failure.disposition === 'permanent' && failure.httpStatus === 404) {
       // Shunya no longer knows the job: the operation failed (retryable: it is resubmitted)
       await completeOperation(
@@ -70,12 +85,24 @@ async function pollOnce(deps: PipelineDeps, { op, job }: { op: OperationRow; job
         { status: 'failed', error: { ...failure.info, retryable: true }, httpStatus: 404 },
         'poll',
       );
+      await recordPollAnswer(deps.db, op, failed);
       return;
     }
-    await pollFailed(deps, op, failure, log);
+    await pollFailed(deps, op, failure, failed, log);
     return;
   }
-  await pollAgain(deps.db, op, nextPollAt(deps, op), null);
+  await pollAgain(deps.db, op, nextPollAt(deps, op), null, answer);
+}
+
+/** A poll without a usable answer, as kept (D275): its error code, never its body. */
+function failedAnswer(failure: ShunyaFailure, durationMs: number): PollAnswer {
+  return {
+    answer: failure.unreadable ? 'unreadable' : 'error',
+    errorCode: failure.info.error_code,
+    httpStatus: failure.httpStatus,
+    shunyaRequestId: failure.info.request_id,
+    durationMs,
+  };
 }
 
 /** §9.3's polling backoff: 5, 10, 30, 60, 300 s, then every 300 s. */
@@ -92,13 +119,25 @@ function nextPollAt(deps: PipelineDeps, op: OperationRow): Date {
  * next poll is scheduled even when the limit is reached: it is removed when the attempt ends, and stands
  * in for that ending if this process dies first.
  */
-async function pollFailed(deps: PipelineDeps, op: OperationRow, failure: ShunyaFailure, log: Logger) {
+async function pollFailed(
+  deps: PipelineDeps,
+  op: OperationRow,
+  failure: ShunyaFailure,
+  answer: PollAnswer,
+  log: Logger,
+) {
   const err = jobError(failure.info, failure.httpStatus, deps.clock.now());
   if (failure.unreadable) deps.metrics?.unreadableAnswer(op.kind, 'poll');
-  const unreadable = await pollAgain(deps.db, op, nextPollAt(deps, op), {
-    error: err,
-    unreadable: failure.unreadable,
-  });
+  const unreadable = await pollAgain(
+    deps.db,
+    op,
+    nextPollAt(deps, op),
+    {
+      error: err,
+      unreadable: failure.unreadable,
+    },
+    answer,
+  );
   log.warn({ error_code: err.error_code, unreadable_answers: unreadable }, 'poll failed');
   if (unreadable === null || unreadable < deps.config.jobs.pollUnreadableLimit) return;
   log.warn({ unreadable_answers: unreadable }, 'unreadable answers in a row: this attempt ends');

@@ -1,5 +1,5 @@
 // Everything stored about one job, for its journey in the console (issue 13): the trigger's row, attempts,
-// Shunya operations, webhook deliveries, the domain rows it wrote, the events it emitted and operators'
+// Shunya operations, each poll's answer, webhook deliveries, the domain rows it wrote, the events it emitted and operators'
 // actions on it. Only ids, states and times are read from the domain rows: no transcript text, phone
 // number, name or address (those stay in the frontend read, which the journey shows as the frontend would).
 import type { Db } from '../db/knex.ts';
@@ -28,6 +28,18 @@ export interface JourneyDeliveryRow {
   duration_ms: number | null;
 }
 
+/** One poll's answer (D275): its small, non-personal part only. */
+export interface JourneyPollAnswerRow {
+  operation_id: string;
+  poll_number: number;
+  answered_at: Date;
+  answer: 'queued' | 'processing' | 'completed' | 'failed' | 'error' | 'unreadable';
+  error_code: string | null;
+  http_status: number | null;
+  shunya_request_id: string | null;
+  duration_ms: number | null;
+}
+
 export interface JourneyDomainRow {
   table: string;
   id: string;
@@ -50,6 +62,7 @@ export interface JourneyRows {
   attempts: JourneyAttemptRow[];
   operations: (OperationRow & { created_at: Date; updated_at: Date })[];
   deliveries: JourneyDeliveryRow[];
+  pollAnswers: JourneyPollAnswerRow[];
   domainRows: JourneyDomainRow[];
   events: JourneyEventRow[];
   audit: AuditRow[];
@@ -143,7 +156,7 @@ export async function loadJourney(db: Db, jobId: string): Promise<JourneyRows | 
         | undefined)
     : undefined;
   const leadId = call?.lead_id ?? null;
-  const [attempts, operations, deliveries, domainRows, audit] = await Promise.all([
+  const [attempts, operations, deliveries, pollAnswers, domainRows, audit] = await Promise.all([
     db('shunya_job_attempts').where({ job_id: jobId }).orderBy('id') as Promise<JourneyAttemptRow[]>,
     db('shunya_operations').where({ job_id: jobId }).orderBy('created_at') as Promise<
       (OperationRow & { created_at: Date; updated_at: Date })[]
@@ -163,6 +176,19 @@ export async function loadJourney(db: Db, jobId: string): Promise<JourneyRows | 
         'operation_id',
         'duration_ms',
       ) as Promise<JourneyDeliveryRow[]>,
+    db('shunya_poll_answers')
+      .where({ job_id: jobId })
+      .orderBy('id')
+      .select(
+        'operation_id',
+        'poll_number',
+        'answered_at',
+        'answer',
+        'error_code',
+        'http_status',
+        'shunya_request_id',
+        'duration_ms',
+      ) as Promise<JourneyPollAnswerRow[]>,
     domainRowsOf(db, job, leadId),
     // operators' actions on the job; their reads of this journey are in the audit log only (D150)
     db('audit_log')
@@ -186,6 +212,7 @@ export async function loadJourney(db: Db, jobId: string): Promise<JourneyRows | 
     attempts,
     operations,
     deliveries,
+    pollAnswers,
     domainRows,
     events: await eventsOf(db, job, leadId, appointmentIds),
     audit,

@@ -1,5 +1,5 @@
 // Task otto_prune (cron, hourly): published events older than OUTBOX_RETENTION_HOURS, webhook inbox rows
-// older than 30 days, heartbeats of processes stopped more than a day ago, and audit log entries older than
+// and poll answers (D277) older than 30 days, heartbeats of processes stopped more than a day ago, and audit log entries older than
 // AUDIT_RETENTION_DAYS (D117) are deleted, in batches; the redacted body of an inbox row is cleared after
 // WEBHOOK_BODY_RETENTION_HOURS (D85).
 import { pruneAudit } from '../domain/audit-log.ts';
@@ -20,6 +20,8 @@ export async function prune(
     if ((r.rowCount ?? 0) < 5000) break;
   }
   const d = await db.raw(`DELETE FROM webhook_deliveries WHERE received_at < now() - interval '30 days'`);
+  // D277: a poll's answer is kept as long as the webhook deliveries that stand beside it in the journey
+  await db.raw(`DELETE FROM shunya_poll_answers WHERE answered_at < now() - interval '30 days'`);
   const b = await db.raw(
     `UPDATE webhook_deliveries SET redacted_body = NULL
      WHERE redacted_body IS NOT NULL AND received_at < now() - (? * interval '1 hour')`,

@@ -17,6 +17,7 @@ const KIND_LABEL: Record<JourneyEntry['kind'], string> = {
   operation_created: 'Shunya',
   operation_submitted: 'Shunya',
   polls: 'polls',
+  poll_answer: 'poll',
   webhook: 'webhook',
   operation_completed: 'Shunya',
   operation_failed: 'Shunya',
@@ -64,6 +65,13 @@ function Step({ e }: { e: JourneyEntry }) {
       <div class="step-body">
         <span class="title">{e.title}</span>
         {e.verdict ? <Badge state={e.verdict} /> : null}
+        {e.answer ? <Badge state={e.answer} /> : null}
+        {e.error_code ? (
+          <span>
+            {' '}
+            <code>{e.error_code}</code>
+          </span>
+        ) : null}
         {e.detail ? <span class="muted"> · {e.detail}</span> : null}
         {e.request_id || e.idempotency_key || e.shunya_job_id ? (
           <div class="refs">
@@ -83,6 +91,11 @@ function Step({ e }: { e: JourneyEntry }) {
               </span>
             ) : null}
             {e.http_status ? <span>HTTP {e.http_status}</span> : null}
+            {e.shunya_request_id ? (
+              <span>
+                Shunya request <Id value={e.shunya_request_id} short={36} />
+              </span>
+            ) : null}
           </div>
         ) : null}
         <Errors raw={e.error} mapped={e.mapped_error} />

@@ -59,9 +59,7 @@ function operationEntries(r: JourneyRows): Entry[] {
         shunya_job_id: o.shunya_job_id,
         error: pending,
         mapped_error: map(pending),
-        detail: o.unreadable_answers
-          ? `${o.unreadable_answers} unreadable answers in a row`
-          : 'Each poll is counted, not logged one by one',
+        detail: o.unreadable_answers ? `${o.unreadable_answers} unreadable answers in a row` : null,
         order: 4,
       });
     if (o.completed_at && (o.status === 'completed' || o.status === 'failed'))
@@ -79,6 +77,28 @@ function operationEntries(r: JourneyRows): Entry[] {
       });
   }
   return out;
+}
+
+/** Each poll's answer (D275), beside its operation's other rows. */
+function pollAnswerEntries(r: JourneyRows): Entry[] {
+  const kindOf = new Map(r.operations.map((o) => [o.id, o]));
+  return r.pollAnswers.map((p) => {
+    const o = kindOf.get(p.operation_id);
+    return {
+      at: iso(p.answered_at),
+      kind: 'poll_answer',
+      title: `${o?.kind ?? 'operation'}: poll ${p.poll_number + 1} → ${p.answer}`,
+      operation_id: p.operation_id,
+      request_id: o?.request_id ?? null,
+      http_status: p.http_status,
+      answer: p.answer,
+      error_code: p.error_code,
+      shunya_request_id: p.shunya_request_id,
+      duration_ms: p.duration_ms,
+      detail: p.duration_ms === null ? null : `answered in ${Math.round(p.duration_ms)} ms`,
+      order: 4,
+    };
+  });
 }
 
 function timeline(r: JourneyRows): JourneyEntry[] {
@@ -114,7 +134,7 @@ function timeline(r: JourneyRows): JourneyEntry[] {
         order: 7,
       });
   }
-  entries.push(...operationEntries(r));
+  entries.push(...operationEntries(r), ...pollAnswerEntries(r));
   for (const d of r.deliveries)
     entries.push({
       at: iso(d.received_at),

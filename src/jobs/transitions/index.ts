@@ -48,6 +48,7 @@ export {
 } from './operations.ts';
 export { pollAgain } from './poll-again.ts';
 export { reconcileSlots, type SlotCorrection } from './reconcile-slots.ts';
+export { type PollAnswer, recordPollAnswer } from './record-poll-answer.ts';
 export { requeueLost } from './requeue-lost.ts';
 export { type OperatorRetry, retryByOperator } from './retry-by-operator.ts';
 export { allowedPairs, TRANSITIONS, type TransitionName } from './table.ts';
