@@ -68,6 +68,8 @@ describe('ops API', () => {
       callrail_company_id: '555000111',
       callrail_signature_algorithm: 'hmac-sha1',
       created_at: created.created_at,
+      // a new tenant is enabled (D263)
+      disabled_at: null,
     });
   });
 
