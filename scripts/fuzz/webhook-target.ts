@@ -29,7 +29,7 @@ import type { Clock, PipelineDeps } from '../../src/jobs/deps.ts';
 import type { JobRow, JobType } from '../../src/jobs/model.ts';
 import { ensureOperation } from '../../src/jobs/transitions/index.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
-import type { OperationKind, Segmentation } from '../../src/shunya/types.ts';
+import type { OperationKind } from '../../src/shunya/types.ts';
 import { shunyaNormalizers } from '../../src/steps/normalizers.ts';
 import { handoffWebhookSignature, shunyaWebhookSignatureOfBody } from '../../wire/signatures.ts';
 import { type Listening, listen } from '../lib/listen.ts';
@@ -55,6 +55,7 @@ import {
   type TextEdit,
   textEditArb,
 } from './mutate.ts';
+import { SEGMENTATION } from './segmentation.ts';
 
 export const WEBHOOK_PATH = '/api/v1/shunya/webhook';
 const SECRET = 'fuzz-uwc-hmac-secret-current-0001';
@@ -62,30 +63,6 @@ const PREVIOUS = 'fuzz-uwc-hmac-secret-previous-01';
 const WRONG = 'fuzz-not-the-secret-at-all-00001';
 const TOLERANCE_MS = 300_000;
 
-/** A finished segmentation, as the completion path leaves it, for a visit whose analysis is fuzzed. */
-const SEGMENTATION: Segmentation = {
-  call_id: 12346,
-  part1: {
-    start_time: 0,
-    end_time: 900,
-    duration: 900,
-    content: 'Rapport and discovery.',
-    key_points: ['Rapport'],
-  },
-  part2: {
-    start_time: 900,
-    end_time: 1800,
-    duration: 900,
-    content: 'Proposal and close.',
-    key_points: ['Closed'],
-  },
-  transition_point: 900,
-  segmentation_confidence: 0.92,
-  transition_indicators: ['How much will this cost?'],
-  meeting_structure_score: 4,
-  outcome: 'won',
-  unmapped_values: [],
-};
 const BODY_LIMIT = 5 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,17 +3,11 @@
 // says so), enable it again. Screenshot for README (docs/img/).
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { type PipelineDeps, systemClock } from '../../src/jobs/deps.ts';
-import { createLogger } from '../../src/logger.ts';
-import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
-import { shunyaNormalizers } from '../../src/steps/normalizers.ts';
 import { launchBrowser, openPage, screenshot } from '../helpers/browser.ts';
+import { startConsoleApp } from '../helpers/console-app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
-import { type Listening, listen } from '../helpers/http.ts';
-import { FAST_ENV } from '../helpers/stack.ts';
+import type { Listening } from '../helpers/http.ts';
 
 let t: TestDatabase;
 let otto: Listening;
@@ -23,23 +17,7 @@ let errors: string[];
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const config = loadConfig({
-    ...FAST_ENV,
-    NODE_ENV: 'development',
-    DATABASE_URL: t.url,
-    UWC_BASE_URL: 'http://127.0.0.1:9',
-  });
-  const pipeline: PipelineDeps = {
-    db: t.db,
-    config,
-    logger: createLogger('silent'),
-    client: shunyaClientFromConfig(config),
-    normalize: shunyaNormalizers,
-    clock: systemClock,
-  };
-  otto = await listen(
-    buildApp({ config, db: t.db, logger: createLogger('silent'), pipeline, workerCheck: async () => 'ok' }),
-  );
+  otto = await startConsoleApp(t);
   browser = await launchBrowser();
   ({ page, errors } = await openPage(browser));
   page.setDefaultTimeout(10_000);

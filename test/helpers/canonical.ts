@@ -1,4 +1,5 @@
 // Canonical (normalised) Shunya results for tests that start after normalisation.
+import { SEGMENTATION } from '../../scripts/fuzz/segmentation.ts';
 import type { CompleteAnalysis, Segmentation, Transcript } from '../../src/shunya/types.ts';
 
 export function buildTranscript(overrides: Partial<Transcript> = {}): Transcript {
@@ -117,28 +118,5 @@ export function buildAnalysis(overrides: Partial<CompleteAnalysis> = {}): Comple
 }
 
 export function buildSegmentation(overrides: Partial<Segmentation> = {}): Segmentation {
-  return {
-    call_id: 12346,
-    part1: {
-      start_time: 0,
-      end_time: 900,
-      duration: 900,
-      content: 'Rapport and discovery.',
-      key_points: ['Rapport'],
-    },
-    part2: {
-      start_time: 900,
-      end_time: 1800,
-      duration: 900,
-      content: 'Proposal and close.',
-      key_points: ['Closed'],
-    },
-    transition_point: 900,
-    segmentation_confidence: 0.92,
-    transition_indicators: ['How much will this cost?'],
-    meeting_structure_score: 4,
-    outcome: 'won',
-    unmapped_values: [],
-    ...overrides,
-  };
+  return { ...structuredClone(SEGMENTATION), ...overrides };
 }
