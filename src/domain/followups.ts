@@ -35,6 +35,20 @@ export function taskKey(s: Source, a: PendingAction): string {
   return `${sourceKey(s)}:${digest(a.action_type, a.action.trim().toLowerCase(), a.due_at)}`;
 }
 
+/** The task rows of a source's pending actions, keyed (the statement inserts those not known yet). */
+export function taskRows(s: Source, source: 'pending_action' | 'visit_action', actions: PendingAction[]) {
+  const defaultAssignee = source === 'visit_action' ? 'sales_rep' : 'csr';
+  return actions.map((a) => ({
+    task_key: taskKey(s, a),
+    action_type: a.action_type,
+    title: a.action,
+    due_at: a.due_at,
+    priority: a.priority,
+    contact_method: a.contact_method,
+    assignee_role: (a.action_type && ASSIGNEE[a.action_type]) || defaultAssignee,
+  }));
+}
+
 /** One task per pending action, when `guard` wrote; a task already known by its key is left alone. */
 export function tasksPart(
   name: string,
@@ -44,16 +58,7 @@ export function tasksPart(
   actions: PendingAction[],
 ): Part | null {
   if (actions.length === 0) return null;
-  const defaultAssignee = source === 'visit_action' ? 'sales_rep' : 'csr';
-  const rows = actions.map((a) => ({
-    task_key: taskKey(s, a),
-    action_type: a.action_type,
-    title: a.action,
-    due_at: a.due_at,
-    priority: a.priority,
-    contact_method: a.contact_method,
-    assignee_role: (a.action_type && ASSIGNEE[a.action_type]) || defaultAssignee,
-  }));
+  const rows = taskRows(s, source, actions);
   return part(
     name,
     `INSERT INTO tasks (company_id, task_key, source, lead_id, call_id, recording_session_id, action_type, title,
@@ -68,8 +73,8 @@ export function tasksPart(
   );
 }
 
-/** Key signals for high-priority insights (high-severity objections, missed opportunities, urgency), when `guard` wrote. */
-export function signalsPart(name: string, guard: string | null, s: Source, a: CompleteAnalysis): Part | null {
+/** The key signal rows of an analysis: high-severity objections, missed opportunities, urgency. */
+export function signalRows(s: Source, a: CompleteAnalysis): Record<string, unknown>[] {
   const prefix = sourceKey(s);
   const rows: Record<string, unknown>[] = [];
   for (const o of a.objections) {
@@ -102,6 +107,12 @@ export function signalsPart(name: string, guard: string | null, s: Source, a: Co
       details: { urgency_signals: q.urgency_signals, lead_temperature: q.lead_temperature },
     });
   }
+  return rows;
+}
+
+/** Key signals for high-priority insights (high-severity objections, missed opportunities, urgency), when `guard` wrote. */
+export function signalsPart(name: string, guard: string | null, s: Source, a: CompleteAnalysis): Part | null {
+  const rows = signalRows(s, a);
   if (rows.length === 0) return null;
   return part(
     name,

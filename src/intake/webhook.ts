@@ -7,6 +7,7 @@ import { handoffWebhookSignature, shunyaWebhookSignature } from '../../wire/sign
 import type { PipelineDeps } from '../jobs/deps.ts';
 import type { OperationRow } from '../jobs/model.ts';
 import { findWebhookOperations, type OperationAndJob, pollNow, recordEarlyWebhook } from '../jobs/store.ts';
+import type { InboxRow } from '../jobs/transitions/index.ts';
 import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
 import { completeOperation } from '../steps/complete.ts';
 import { sha256Hex } from '../util/hash.ts';
@@ -33,6 +34,8 @@ export interface WebhookDelivery {
 /** The verdict on a delivery, with no HTTP status: http/errors.ts webhookError maps it to the answer. */
 export interface WebhookAnswer {
   verdict: WebhookVerdict;
+  /** the inbox row was written with the completion (D331): receiveWebhook writes none */
+  inboxed?: boolean;
   /** An accepted delivery: the WebhookAck body. */
   ack?: 'processed' | 'already_processed' | 'acknowledged' | 'deferred';
   /** A refused delivery: the error code and message of the envelope. */
@@ -101,6 +104,8 @@ const isCallId = (n: unknown): n is number => typeof n === 'number' && Number.is
 async function decide(
   deps: PipelineDeps,
   d: WebhookDelivery,
+  /** the delivery's inbox row for a completion, as it would be kept if the completion applies */
+  inboxFor: (profile: Profile, shunyaJobId: string | null) => InboxRow,
   note: (
     profile: Profile | null,
     shunyaJobId: string | null,
@@ -201,6 +206,7 @@ async function decide(
     if (op.status === 'submitted') await pollNow(deps.db, op.id);
     return { verdict: 'acknowledged', ack: 'acknowledged' };
   }
+  // a delivery that completes the stage is kept in the inbox by the completion's own statement (D331)
   const r = await completeOperation(
     deps,
     op.id,
@@ -208,7 +214,9 @@ async function decide(
     'webhook',
     adopt,
     read,
+    inboxFor(profile, shunyaJobId),
   );
+  if (r.inboxed) return { ...answer(r.verdict), inboxed: true };
   if (r.conflict) note(profile, shunyaJobId, op, 'a different result than the one applied');
   if (r.verdict === 'incomplete')
     note(profile, shunyaJobId, op, `incomplete result: ${(r.problems ?? []).join(', ')}`);
@@ -277,12 +285,21 @@ function inboxBody(deps: PipelineDeps, raw: Buffer, authenticated: boolean) {
       // not JSON: nothing to keep but its size and hash
     }
   return {
-    body_bytes: raw.length,
-    body_sha256: sha256Hex(raw),
+    bodyBytes: raw.length,
+    bodySha256: sha256Hex(raw),
     // what jsonb refuses (U+0000, unpaired surrogates) is not kept either
-    redacted_body: redacted === null || unstorable(redacted) ? null : JSON.stringify(redacted),
+    redactedBody: redacted === null || unstorable(redacted) ? null : JSON.stringify(redacted),
   };
 }
+
+const inboxColumns = (b: ReturnType<typeof inboxBody>) => ({
+  body_bytes: b.bodyBytes,
+  body_sha256: b.bodySha256,
+  redacted_body: b.redactedBody,
+});
+
+const keptHeaders = (d: WebhookDelivery) =>
+  Object.fromEntries(KEPT_HEADERS.filter((h) => d.headers[h] !== undefined).map((h) => [h, d.headers[h]]));
 
 export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Promise<WebhookAnswer> {
   const receivedAt = deps.clock.now();
@@ -297,9 +314,19 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
     shunyaJobId: null,
     op: null,
   };
+  const inboxFor = (profile: Profile, shunyaJobId: string | null): InboxRow => ({
+    receivedAt,
+    startedAt: started,
+    requestId: d.requestId,
+    headers: keptHeaders(d),
+    ...inboxBody(deps, d.rawBody, true),
+    profile,
+    shunyaJobId,
+    httpStatus: d.statusOf('processed'),
+  });
   let result: WebhookAnswer;
   try {
-    result = await decide(deps, d, (profile, shunyaJobId, op, error) => {
+    result = await decide(deps, d, inboxFor, (profile, shunyaJobId, op, error) => {
       seen.profile = profile;
       seen.shunyaJobId = shunyaJobId ?? seen.shunyaJobId;
       seen.op = op ?? seen.op;
@@ -308,6 +335,10 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
   } catch (e) {
     seen.error = e instanceof Error ? e.message : String(e);
     result = { verdict: 'error' };
+  }
+  if (result.inboxed) {
+    const { inboxed: _, ...answered } = result;
+    return answered;
   }
   const attributed = result.ack !== undefined && seen.op;
   const authenticated = seen.profile !== null;
@@ -320,12 +351,8 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
       duration_ms: durationMs,
       company_id: attributed ? seen.op?.company_id : null,
       request_id: d.requestId,
-      headers: JSON.stringify(
-        Object.fromEntries(
-          KEPT_HEADERS.filter((h) => d.headers[h] !== undefined).map((h) => [h, d.headers[h]]),
-        ),
-      ),
-      ...inboxBody(deps, d.rawBody, authenticated),
+      headers: JSON.stringify(keptHeaders(d)),
+      ...inboxColumns(inboxBody(deps, d.rawBody, authenticated)),
       profile: seen.profile,
       shunya_job_id: seen.shunyaJobId,
       operation_id: attributed ? seen.op?.id : null,

@@ -2,15 +2,15 @@
 // all call completeOperation. It reads the operation and its job, decides (already applied? superseded?
 // complete, incomplete or failed?), normalises the result, and hands the decision to one guarded
 // transition (transitions/complete-stage.ts or fail-stage.ts) that writes the domain rows, the job's new
-// state, the output hashes, the outbox events and the next step in one statement. When the job moved
+// state, the output hashes, the outbox events and the next step in one statement (for the last stage, the
+// tenant's next admissions too, D332; for a webhook, its inbox row, D331). When the job moved
 // between the read and the write, the transition writes nothing and the decision is made again from a new
 // read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
 import { retryConflicts } from '../db/tx.ts';
-import { admitTenant } from '../jobs/admission.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
 import { isTerminal, type JobRow, jobAttributes, type OperationRow } from '../jobs/model.ts';
 import { jobError, operationAndJob } from '../jobs/store.ts';
-import { completeStage, settleFailedOperation } from '../jobs/transitions/index.ts';
+import { completeStage, type InboxRow, limitsOf, settleFailedOperation } from '../jobs/transitions/index.ts';
 import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
 import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
@@ -34,6 +34,8 @@ export type Verdict =
 
 export interface CompletionResult {
   verdict: Verdict;
+  /** the delivery's inbox row was written with the completion (D331) */
+  inboxed?: boolean;
   conflict?: boolean;
   problems?: string[];
 }
@@ -57,6 +59,8 @@ export async function completeOperation(
   adopt?: { shunyaJobId: string },
   /** the operation and its job as the caller just read them (saves a read) */
   found?: Found,
+  /** a webhook's inbox row, written by the completion statement when the delivery completes the stage */
+  inbox?: InboxRow,
 ): Promise<CompletionResult> {
   const first = found ?? (await operationAndJob(deps.db, operationId));
   if (!first) throw new Error(`No operation ${operationId}`);
@@ -70,7 +74,7 @@ export async function completeOperation(
     `otto.complete ${first.op.kind}`,
     jobSpanOptions(first.job.trace_context, attributes),
     async (span) => {
-      const r = await completeRounds(deps, operationId, outcome, source, adopt, first);
+      const r = await completeRounds(deps, operationId, outcome, source, adopt, first, inbox);
       span.setAttribute('otto.verdict', r.verdict);
       return r;
     },
@@ -84,6 +88,7 @@ async function completeRounds(
   source: 'webhook' | 'poll' | 'sync',
   adopt: { shunyaJobId: string } | undefined,
   found: Found,
+  inbox: InboxRow | undefined,
 ): Promise<CompletionResult> {
   const log = deps.logger.child({ operation_id: operationId, source });
   let read: Found | undefined = found;
@@ -92,7 +97,7 @@ async function completeRounds(
     read = undefined;
     if (!current) throw new Error(`No operation ${operationId}`);
     const result = await retryConflicts(() =>
-      decideAndWrite(deps, current, outcome, adopt?.shunyaJobId ?? null),
+      decideAndWrite(deps, current, outcome, adopt?.shunyaJobId ?? null, inbox),
     );
     if (result) {
       if (result.conflict)
@@ -110,6 +115,7 @@ async function decideAndWrite(
   { op, job }: Found,
   outcome: Outcome,
   adoptId: string | null,
+  inbox: InboxRow | undefined,
 ): Promise<CompletionResult | null> {
   if (op.status === 'completed' || op.status === 'failed') {
     let conflict = false;
@@ -160,19 +166,22 @@ async function decideAndWrite(
     adoptShunyaJobId: adopt,
     resultHash: sha256Hex(stableStringify(norm.value)),
     ...effects,
+    // the tenant's next jobs are admitted by the same statement when the last stage frees a slot (D332)
+    limits: limitsOf(deps.config),
+    inbox,
     now,
   });
   if (!r.applied) return null;
   // what the completion wrote, on its span (D196)
   annotate({
-    'otto.domain_writes': effects.domain.filter((p) => p !== null).length,
-    'otto.events': effects.events.map((e) => e.type),
+    'otto.domain_writes': effects.domain.length,
+    'otto.domain_rows': effects.domain.map((d) => d.row),
     'otto.job_ended': r.ended,
+    'otto.admitted': r.admitted,
   });
   if (r.ended) deps.logger.info({ job_id: job.id, job_type: job.job_type }, 'job succeeded');
-  if (r.freedSlot) await admitTenant(deps, job.company_id);
   reportUnmapped(deps, job, op, (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? []);
-  return { verdict: 'processed' };
+  return { verdict: 'processed', inboxed: r.inboxed };
 }
 
 /**

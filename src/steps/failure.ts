@@ -4,8 +4,6 @@
 // (transitions/fail-stage.ts) writes it, and admission follows when a slot was freed.
 import { randomUUID } from 'node:crypto';
 import type { JobError } from '../../generated/otto/types.gen.ts';
-import type { EventPart } from '../domain/outbox.ts';
-import { CALL, SESSION, transcriptPart } from '../domain/transcripts.ts';
 import { admitTenant } from '../jobs/admission.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
 import type { JobRow, OperationRow } from '../jobs/model.ts';
@@ -23,38 +21,11 @@ export function retryTime(
   return new Date(deps.clock.now().getTime() + delayS * 1000);
 }
 
-/** §9.3: the "not available" transcript of a job that fails at transcription, with its event (a call's). */
-function notAvailable(job: JobRow): { domain: ReturnType<typeof transcriptPart>[]; events: EventPart[] } {
-  if (job.stage !== 'transcription') return { domain: [], events: [] };
-  const id = randomUUID();
-  const write = { companyId: job.company_id, transcript: null, uwcJobId: null, id };
-  if (job.job_type === 'sales_visit') {
-    if (job.input_payload.ghost_mode) return { domain: [], events: [] };
-    return {
-      domain: [
-        transcriptPart('transcript', 'moved', {
-          ...write,
-          owner: SESSION,
-          ownerId: job.input_payload.recording_session_id,
-        }),
-      ],
-      events: [],
-    };
-  }
-  const callId = job.input_payload.call_id;
-  return {
-    domain: [transcriptPart('transcript', 'moved', { ...write, owner: CALL, ownerId: callId })],
-    events: [
-      {
-        type: 'call.transcribed',
-        aggregateType: 'call',
-        from: `SELECT ?::uuid AS company_id, ?::uuid AS aggregate_id,
-                      jsonb_build_object('call_id', ?::uuid, 'transcript_id', id, 'confidence_score', null,
-                                         'available', false) AS payload FROM transcript`,
-        bindings: [job.company_id, callId, callId],
-      },
-    ],
-  };
+/** §9.3: the id of the "not available" transcript a job failing at transcription keeps (none in ghost mode, D30). */
+function notAvailable(job: JobRow): string | null {
+  if (job.stage !== 'transcription') return null;
+  if (job.job_type === 'sales_visit' && job.input_payload.ghost_mode) return null;
+  return randomUUID();
 }
 
 /**
@@ -75,7 +46,7 @@ export async function attemptFailed(
     noted,
     error,
     retryAt,
-    ...(retryAt ? { domain: [], events: [] } : notAvailable(job)),
+    placeholderTranscriptId: retryAt ? null : notAvailable(job),
     now: deps.clock.now(),
   });
   if (!r.applied) return false;

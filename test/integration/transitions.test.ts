@@ -106,7 +106,6 @@ const completeCase = (stage: Case['stage']): Case => ({
       resultHash: 'h',
       output: { x: 1 },
       domain: [],
-      events: [],
       now: now(),
     }),
 });
@@ -119,8 +118,6 @@ const failCase = (retryAt: Date | null): Case => ({
       op: { row: op, error, adoptShunyaJobId: null },
       error,
       retryAt,
-      domain: [],
-      events: [],
       now: now(),
     }),
 });

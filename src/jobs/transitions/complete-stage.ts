@@ -1,17 +1,62 @@
 // completeStage (running → running, pending → pending; the last stage: running | pending → succeeded): a
-// stage's result is applied (§3.1 step 3, §3.2 step 3; §4.6, §8, §10). One statement: the job moves to its
-// next stage (or ends), guarded by the status and stage it was read with and by its operation being still
-// live; only if it moved does everything else happen: the operation is settled and its fallback poll
-// removed, the stage's domain rows and events are written (the parts the caller passes, guarded on
-// `moved`), and either the next step is added or, for the last stage, the attempt is closed and the slot
-// given back. Nothing of it happens twice: a second delivery finds the job moved on and writes nothing.
+// stage's result is applied (§3.1 step 3, §3.2 step 3; §4.6, §8, §10). Each stage is one whole statement
+// with named parameters (D330), in stages/: a CSR call's transcription and analysis, a sales visit's
+// transcription, segmentation and analysis. Each moves the job to its next stage (or ends it), guarded by
+// the status and stage it was read with and by its operation being still live; only if it moved does
+// everything else happen: the operation is settled and its fallback poll removed, the stage's domain rows
+// and events are written, and either the next step is added or, for the last stage, the attempt is closed,
+// the slot given back and the tenant's next due jobs admitted (D332). A webhook's delivery is kept in the
+// inbox by the same statement (D331). Nothing of it happens twice: a second delivery finds the job moved on
+// and writes nothing.
 import type { Db, Tx } from '../../db/knex.ts';
-import { compose, type Part, part, run } from '../../db/statement.ts';
-import { constantEvent, type EventPart, eventsPart } from '../../domain/outbox.ts';
+import { prepared } from '../../db/statement.ts';
+import type {
+  AppointmentType,
+  CompleteAnalysis,
+  LeadStatus,
+  MeetingOutcome,
+  Segmentation,
+  Transcript,
+} from '../../shunya/types.ts';
 import { sha256Hex, stableStringify } from '../../util/hash.ts';
 import { type JobRow, nextStage, type OperationRow } from '../model.ts';
+import { TASK } from '../queue.ts';
+import { QUOTA_WINDOW_SQL } from '../quota.ts';
 import { storedOutput } from '../stored-output.ts';
-import { addStep, closeAttempt, counts, freeSlot } from './fragments.ts';
+import type { AdmissionLimits } from './admit.ts';
+import { CALL_ANALYSIS } from './stages/call-analysis.ts';
+import { CALL_TRANSCRIPTION } from './stages/call-transcription.ts';
+import { VISIT_ANALYSIS } from './stages/visit-analysis.ts';
+import { VISIT_SEGMENTATION } from './stages/visit-segmentation.ts';
+import { VISIT_TRANSCRIPTION } from './stages/visit-transcription.ts';
+
+/** A domain row a stage writes: what apply.ts decided, as the stage's statement takes it. */
+export type DomainRow =
+  | { row: 'transcript'; id: string; transcript: Transcript; uwcJobId: string | null }
+  | { row: 'analysis'; analysis: CompleteAnalysis; uwcJobId: string | null }
+  /** a visit's: its segmentation and the meeting's outcome, kept with the analysis */
+  | { row: 'visit'; segmentation: Segmentation; outcome: MeetingOutcome | null }
+  | { row: 'leadStatus'; status: LeadStatus; classification: Record<string, unknown> }
+  /** a booked call's appointment */
+  | { row: 'appointment'; scheduledAt: string | null; type: AppointmentType | null }
+  | { row: 'tasks'; rows: Record<string, unknown>[] }
+  | { row: 'signals'; rows: Record<string, unknown>[] }
+  | { row: 'property'; address: string };
+
+/** A webhook delivery's inbox row (D85), written with the completion it applies (D331). */
+export interface InboxRow {
+  receivedAt: Date;
+  /** performance.now() when the delivery arrived: duration_ms counts from it to the statement's end */
+  startedAt: number;
+  requestId: string;
+  headers: Record<string, string | undefined>;
+  bodyBytes: number;
+  bodySha256: string;
+  redactedBody: string | null;
+  profile: 'handoff' | 'shunya';
+  shunyaJobId: string | null;
+  httpStatus: number;
+}
 
 export interface StageResult {
   job: JobRow;
@@ -22,10 +67,12 @@ export interface StageResult {
   resultHash: string;
   /** what the stage adds to the job's output_payload */
   output: Record<string, unknown>;
-  /** the stage's domain rows, guarded on the part named `moved` */
-  domain: (Part | null)[];
-  /** the stage's domain events, in order, before the job's own */
-  events: EventPart[];
+  /** the stage's domain rows (each kind at most once); their events follow from them */
+  domain: DomainRow[];
+  /** the tenant's limits, to admit its next jobs when the last stage frees a slot; absent: none admitted */
+  limits?: AdmissionLimits;
+  /** the delivery to keep in the inbox when this completes the stage */
+  inbox?: InboxRow | null;
   now: Date;
 }
 
@@ -34,67 +81,144 @@ export interface Applied {
   applied: boolean;
   /** the job ended (succeeded) */
   ended: boolean;
-  /** the job left `running`: admission should run for its tenant */
+  /** the job left `running` (its slot was given back) */
   freedSlot: boolean;
+  /** the jobs of the tenant admitted in the same statement */
+  admitted: number;
+  /** the inbox row was written */
+  inboxed: boolean;
 }
+
+type Counts = { moved: number; inboxed: number; admitted: number };
 
 export async function completeStage(db: Db | Tx, r: StageResult): Promise<Applied> {
   const { job, op } = r;
-  const stage = nextStage(job.job_type, op.kind);
-  const last = stage === 'done';
-  const running = job.job_status === 'running';
-  const output = { ...(job.output_payload ?? {}), ...r.output };
-  const moved = part(
-    'moved',
-    `UPDATE shunya_jobs SET stage = ?, output_payload = ?::jsonb, processed_output_hash = ?, updated_at = now()
-            ${last ? `, job_status = 'succeeded', next_attempt_at = NULL, completed_at = now()` : ''}
-     WHERE id = ? AND job_status = ? AND job_status IN ('running', 'pending') AND stage = ?
-       AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = ? AND status IN ('submitting', 'submitted'))
-     RETURNING id`,
-    // the whole payload, as stored (D88): the guard says nothing else wrote it since it was read
-    [
-      stage,
-      JSON.stringify(storedOutput(output, last)),
-      sha256Hex(stableStringify(output)),
-      job.id,
-      job.job_status,
-      op.kind,
-      op.id,
-    ],
-  );
-  const settled = part(
-    'settled',
-    `UPDATE shunya_operations SET status = 'completed', result_hash = ?, completed_at = ?,
-            shunya_job_id = COALESCE(shunya_job_id, ?), submitted_at = COALESCE(submitted_at, ?), updated_at = now()
-     WHERE id = ? AND EXISTS (SELECT 1 FROM moved) RETURNING id`,
-    [r.resultHash, r.now, r.adoptShunyaJobId, r.adoptShunyaJobId ? r.now : null, op.id],
-  );
-  const unpolled = part('unpolled', `SELECT graphile_worker.remove_job('poll:' || id) FROM settled`);
-  const succeeded = constantEvent(
-    {
-      type: 'shunya.job.succeeded',
-      companyId: job.company_id,
-      aggregateType: 'shunya_job',
-      aggregateId: job.id,
-      data: {
-        job_id: job.id,
-        job_type: job.job_type,
-        call_id: job.call_id,
-        recording_session_id: job.recording_session_id,
-      },
-    },
-    'moved',
-  );
-  const effects = ['moved', 'unpolled'];
-  const parts: (Part | null)[] = [moved, settled, unpolled, ...r.domain];
-  if (last) parts.push(closeAttempt('attempt', 'moved', job.id, 'succeeded'));
-  if (last && running) parts.push(freeSlot('slot', 'moved', job.company_id));
-  if (!last && running) {
-    parts.push(addStep('step', 'moved', job.id));
-    effects.push('step');
-  }
-  parts.push(eventsPart('events', last ? [...r.events, succeeded] : r.events));
-  const [row] = await run<Record<string, number>>(db, compose(parts, counts(effects)));
+  const last = nextStage(job.job_type, op.kind) === 'done';
+  const sql = statementOf(job, op);
+  const res = await prepared(db.raw(sql, paramsOf(r, last)), sql);
+  const row = res.rows[0] as Counts | undefined;
   const applied = (row?.moved ?? 0) > 0;
-  return { applied, ended: applied && last, freedSlot: applied && last && running };
+  const freedSlot = applied && last && job.job_status === 'running';
+  return {
+    applied,
+    ended: applied && last,
+    freedSlot,
+    admitted: row?.admitted ?? 0,
+    inboxed: (row?.inboxed ?? 0) > 0,
+  };
+}
+
+function statementOf(job: JobRow, op: OperationRow): string {
+  if (job.job_type === 'csr_call') {
+    if (op.kind === 'transcription') return CALL_TRANSCRIPTION;
+    if (op.kind === 'analysis') return CALL_ANALYSIS;
+  } else {
+    if (op.kind === 'transcription') return VISIT_TRANSCRIPTION;
+    if (op.kind === 'segmentation') return VISIT_SEGMENTATION;
+    if (op.kind === 'analysis') return VISIT_ANALYSIS;
+  }
+  throw new Error(`No stage ${job.job_type}/${op.kind}`);
+}
+
+function paramsOf(r: StageResult, last: boolean): Record<string, unknown> {
+  const { job, op } = r;
+  const output = { ...(job.output_payload ?? {}), ...r.output };
+  return {
+    job: job.id,
+    status: job.job_status,
+    company: job.company_id,
+    owner: job.call_id ?? job.recording_session_id,
+    operation: op.id,
+    // the whole payload, as stored (D88): the guard says nothing else wrote it since it was read
+    output: JSON.stringify(storedOutput(output, last)),
+    outputHash: sha256Hex(stableStringify(output)),
+    resultHash: r.resultHash,
+    now: r.now,
+    adopt: r.adoptShunyaJobId,
+    adoptedAt: r.adoptShunyaJobId ? r.now : null,
+    advanceTask: TASK.advance,
+    slots: r.limits?.slots ?? 0,
+    perHour: r.limits?.perHour ?? 0,
+    window: QUOTA_WINDOW_SQL,
+    succeeded: JSON.stringify({
+      job_id: job.id,
+      job_type: job.job_type,
+      call_id: job.call_id,
+      recording_session_id: job.recording_session_id,
+    }),
+    ...inboxParams(r.inbox ?? null),
+    ...domainParams(r.domain, job.call_id ?? job.recording_session_id),
+  };
+}
+
+function inboxParams(i: InboxRow | null) {
+  return {
+    inbox: i !== null,
+    receivedAt: i?.receivedAt ?? null,
+    elapsedMs: i ? performance.now() - i.startedAt : null,
+    requestId: i?.requestId ?? null,
+    headers: i ? JSON.stringify(i.headers) : null,
+    bodyBytes: i?.bodyBytes ?? null,
+    bodySha256: i?.bodySha256 ?? null,
+    redactedBody: i?.redactedBody ?? null,
+    profile: i?.profile ?? null,
+    shunyaJobId: i?.shunyaJobId ?? null,
+    httpStatus: i?.httpStatus ?? null,
+  };
+}
+
+type RowOf<K extends DomainRow['row']> = Extract<DomainRow, { row: K }>;
+const find = <K extends DomainRow['row']>(rows: DomainRow[], k: K) =>
+  rows.find((d): d is RowOf<K> => d.row === k);
+
+/** Every domain parameter of every stage's statement; an absent row's are null (its CTE writes nothing). */
+function domainParams(rows: DomainRow[], ownerId: string | null): Record<string, unknown> {
+  const t = find(rows, 'transcript');
+  const a = find(rows, 'analysis')?.analysis;
+  const visit = find(rows, 'visit');
+  const lead = find(rows, 'leadStatus');
+  const booked = find(rows, 'appointment');
+  const q = a?.qualification;
+  return {
+    transcriptId: t?.id ?? null,
+    transcriptText: t?.transcript.transcript_text ?? null,
+    speakerLabels: t ? JSON.stringify(t.transcript.speaker_labels) : null,
+    confidence: t?.transcript.confidence_score ?? null,
+    language: t?.transcript.language ?? null,
+    wordCount: t?.transcript.word_count ?? null,
+    uwcJobId: t?.uwcJobId ?? find(rows, 'analysis')?.uwcJobId ?? null,
+    summary: a?.summary.summary ?? null,
+    objections: a ? JSON.stringify(a.objections) : null,
+    sentiment: a?.sentiment_score ?? null,
+    stagesFollowed: a ? JSON.stringify(a.compliance.stages_followed) : null,
+    stagesMissed: a ? JSON.stringify(a.compliance.stages_missed) : null,
+    compliance: a?.compliance.compliance_score ?? null,
+    leadQuality: q?.lead_quality ?? null,
+    leadTemperature: q?.lead_temperature ?? null,
+    outcomeCategory: q?.call_outcome_category ?? null,
+    qualification: q ? JSON.stringify(q) : null,
+    analysis: a ? JSON.stringify(a) : null,
+    analyzed: a ? JSON.stringify(analyzedPayload(a, visit, ownerId)) : null,
+    segmentation: visit ? JSON.stringify(visit.segmentation) : null,
+    outcome: visit?.outcome ?? null,
+    leadStatus: lead?.status ?? null,
+    classification: lead ? JSON.stringify(lead.classification) : null,
+    booked: booked !== undefined,
+    appointmentAt: booked?.scheduledAt ?? null,
+    appointmentType: booked?.type ?? null,
+    tasks: JSON.stringify(find(rows, 'tasks')?.rows ?? []),
+    signals: JSON.stringify(find(rows, 'signals')?.rows ?? []),
+    address: find(rows, 'property')?.address ?? null,
+  };
+}
+
+/** call.analyzed's payload (its analysis_id is added by the statement), or recording_session.analyzed's. */
+function analyzedPayload(a: CompleteAnalysis, visit: RowOf<'visit'> | undefined, ownerId: string | null) {
+  if (visit) return { session_id: ownerId, outcome: visit.outcome };
+  return {
+    call_id: ownerId,
+    lead_quality: a.qualification.lead_quality,
+    sentiment_score: a.sentiment_score,
+    sop_compliance_score: a.compliance.compliance_score,
+  };
 }
