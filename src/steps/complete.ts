@@ -7,6 +7,7 @@
 // between the read and the write, the transition writes nothing and the decision is made again from a new
 // read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
 import { retryConflicts } from '../db/tx.ts';
+import { admitTenant } from '../jobs/admission.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
 import { isTerminal, type JobRow, jobAttributes, type OperationRow } from '../jobs/model.ts';
 import { jobError, operationAndJob } from '../jobs/store.ts';
@@ -166,7 +167,8 @@ async function decideAndWrite(
     adoptShunyaJobId: adopt,
     resultHash: sha256Hex(stableStringify(norm.value)),
     ...effects,
-    // the tenant's next jobs are admitted by the same statement when the last stage frees a slot (D332)
+    // the tenant's next jobs are admitted by the same statement when the last stage frees a slot; a slot
+    // left free is followed by an admission of its own (D332)
     limits: limitsOf(deps.config),
     inbox,
     now,
@@ -180,6 +182,7 @@ async function decideAndWrite(
     'otto.admitted': r.admitted,
   });
   if (r.ended) deps.logger.info({ job_id: job.id, job_type: job.job_type }, 'job succeeded');
+  if (r.slotLeft) await admitTenant(deps, job.company_id);
   reportUnmapped(deps, job, op, (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? []);
   return { verdict: 'processed', inboxed: r.inboxed };
 }

@@ -9,6 +9,7 @@ import { retryConflicts } from '../../src/db/tx.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { webhookStatus } from '../../src/http/errors.ts';
 import { receiveWebhook } from '../../src/intake/webhook.ts';
+import { admitTenant } from '../../src/jobs/admission.ts';
 import { type PipelineDeps, systemClock } from '../../src/jobs/deps.ts';
 import type { JobRow, OperationRow } from '../../src/jobs/model.ts';
 import { completeStage } from '../../src/jobs/transitions/index.ts';
@@ -199,7 +200,7 @@ describe("the last stage's completion admits the tenant's next job into the slot
     await t.db('tenant_admission').where({ company_id: company.id }).update({ running: 1 });
     const next = await waiting(company, 2);
     const r = await completeLast(ending, 1);
-    expect(r).toMatchObject({ applied: true, ended: true, freedSlot: true, admitted: 1 });
+    expect(r).toMatchObject({ applied: true, ended: true, freedSlot: true, admitted: 1, slotLeft: false });
     expect(await statuses([ending.job.id])).toEqual(['succeeded']);
     expect(await statuses(next)).toEqual(['running', 'pending']);
     expect(await slotCount(company)).toBe(1);
@@ -233,8 +234,44 @@ describe("the last stage's completion admits the tenant's next job into the slot
     await t.db('tenant_admission').where({ company_id: company.id }).update({ running: 1 });
     const next = await waiting(company, 1);
     const r = await completeLast({ job: pendingJob, op: ending.op }, 1);
-    expect(r).toMatchObject({ applied: true, ended: true, freedSlot: false, admitted: 0 });
+    expect(r).toMatchObject({ applied: true, ended: true, freedSlot: false, admitted: 0, slotLeft: false });
     expect(await statuses(next)).toEqual(['pending']);
     expect(await slotCount(company)).toBe(1);
   });
+
+  it('leaves a slot it could not fill to an admission of its own, which sees a job committed meanwhile (D97)', async () => {
+    const company = await buildCompany(t.db);
+    const ending = await submitted(company, 'analysis');
+    await t.db('tenant_admission').where({ company_id: company.id }).update({ running: 1 });
+    // another transaction holds the admission row while the completion starts: the completion's snapshot
+    // is taken, then it waits for the row; a trigger's job commits in between
+    const holder = await t.db.transaction();
+    let jobId = '';
+    try {
+      await holder.raw('SELECT 1 FROM tenant_admission WHERE company_id = ? FOR UPDATE', [company.id]);
+      const completing = completeLast(ending, 1);
+      await waitForLockWait();
+      jobId = (await waiting(company, 1))[0] as string;
+      await holder.commit();
+      const r = await completing;
+      expect(r).toMatchObject({ applied: true, freedSlot: true, admitted: 0, slotLeft: true });
+    } finally {
+      if (!holder.isCompleted()) await holder.rollback();
+    }
+    expect(await statuses([jobId])).toEqual(['pending']);
+    const config = loadConfig({ ...TEST_SECRETS, TENANT_MAX_CONCURRENT: '1' });
+    expect(await admitTenant({ db: t.db, config, clock: systemClock }, company.id)).toEqual([jobId]);
+  });
 });
+
+/** Until a statement of this database waits for a row lock (the completion, behind the holder). */
+async function waitForLockWait() {
+  for (;;) {
+    const r = await t.db.raw(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH moved AS%'`,
+    );
+    if (r.rows[0].n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -85,11 +85,16 @@ export interface Applied {
   freedSlot: boolean;
   /** the jobs of the tenant admitted in the same statement */
   admitted: number;
+  /**
+   * A slot is still free after the statement: the caller runs admission in a statement of its own, whose
+   * snapshot sees a job committed while this one ran (D97's argument, D332).
+   */
+  slotLeft: boolean;
   /** the inbox row was written */
   inboxed: boolean;
 }
 
-type Counts = { moved: number; inboxed: number; admitted: number };
+type Counts = { moved: number; inboxed: number; free: number; admitted: number };
 
 export async function completeStage(db: Db | Tx, r: StageResult): Promise<Applied> {
   const { job, op } = r;
@@ -99,11 +104,13 @@ export async function completeStage(db: Db | Tx, r: StageResult): Promise<Applie
   const row = res.rows[0] as Counts | undefined;
   const applied = (row?.moved ?? 0) > 0;
   const freedSlot = applied && last && job.job_status === 'running';
+  const admitted = row?.admitted ?? 0;
   return {
     applied,
     ended: applied && last,
     freedSlot,
-    admitted: row?.admitted ?? 0,
+    admitted,
+    slotLeft: freedSlot && (r.limits === undefined || admitted < (row?.free ?? 0)),
     inboxed: (row?.inboxed ?? 0) > 0,
   };
 }

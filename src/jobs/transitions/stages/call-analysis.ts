@@ -142,6 +142,7 @@ export const CALL_ANALYSIS = `WITH moved AS (
      )
      SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM events)::int AS events, 0 AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
+            (SELECT n FROM free)::int AS free,
             (SELECT count(*) FROM (SELECT graphile_worker.add_job(identifier => :advanceTask,
                                                                    payload => json_build_object('job_id', id),
                                                                    job_key => 'advance:' || id)

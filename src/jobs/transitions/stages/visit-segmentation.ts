@@ -27,4 +27,4 @@ export const VISIT_SEGMENTATION = `WITH moved AS (
        RETURNING id)
      SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM step)::int AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
-            0 AS admitted`;
+            0 AS free, 0 AS admitted`;
