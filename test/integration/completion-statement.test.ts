@@ -19,6 +19,7 @@ import { shunyaNormalizers } from '../../src/steps/normalizers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCallJob, buildCompany } from '../helpers/factories.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';
+import { analysisResult } from '../helpers/shunya-webhook.ts';
 
 let t: TestDatabase;
 const deps = (): PipelineDeps => {
@@ -72,19 +73,19 @@ async function submitted(
 }
 
 /** A signed handoff-profile delivery (§8) of a transcript for `shunyaJobId`. */
-function delivery(companyId: string, shunyaJobId: string, requestId: string) {
+function delivery(
+  companyId: string,
+  shunyaJobId: string,
+  requestId: string,
+  result: unknown = {
+    transcript_text: 'Hello there.',
+    speaker_labels: [{ speaker: 'customer', text: 'Hello there.', start_time: 0, end_time: 1 }],
+    confidence_score: 0.9,
+    created_at: '2025-01-15T10:00:00Z',
+  },
+) {
   const raw = Buffer.from(
-    JSON.stringify({
-      shunya_job_id: shunyaJobId,
-      status: 'completed',
-      company_id: companyId,
-      result: {
-        transcript_text: 'Hello there.',
-        speaker_labels: [{ speaker: 'customer', text: 'Hello there.', start_time: 0, end_time: 1 }],
-        confidence_score: 0.9,
-        created_at: '2025-01-15T10:00:00Z',
-      },
-    }),
+    JSON.stringify({ shunya_job_id: shunyaJobId, status: 'completed', company_id: companyId, result }),
   );
   const timestamp = String(Date.now());
   const signature = createHmac('sha256', TEST_SECRETS.UWC_HMAC_SECRET)
@@ -127,6 +128,27 @@ describe("a webhook delivery's inbox row, in the completion's statement (D331)",
     expect(rows[0].body_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(rows[0].redacted_body.result.transcript_text).toBe('[redacted]');
     expect(rows[0].headers['x-shunya-signature']).toBeDefined();
+  });
+
+  it("is written by the last stage's statement too, which ends the job with its rows and events", async () => {
+    const company = await buildCompany(t.db);
+    const { job, shunyaJobId } = await submitted(company, 'analysis');
+    const answer = await receiveWebhook(
+      deps(),
+      delivery(
+        company.id,
+        shunyaJobId,
+        'req-ends',
+        analysisResult(1, { entities: { address: '1 Main St' } }),
+      ),
+    );
+    expect(answer).toEqual({ verdict: 'processed', ack: 'processed' });
+    expect((await inbox('req-ends')).map((r) => [r.verdict, r.error])).toEqual([['processed', null]]);
+    expect((await t.db('shunya_jobs').where({ id: job.id }).first()).job_status).toBe('succeeded');
+    expect(await t.db('call_analyses').where({ call_id: job.call_id })).toHaveLength(1);
+    expect(await t.db('property_intelligence_requests').where({ call_id: job.call_id })).toHaveLength(1);
+    const events = await t.db('outbox_events').where({ company_id: company.id }).orderBy('id');
+    expect(events.map((e) => e.event_type)).toEqual(['call.analyzed', 'shunya.job.succeeded']);
   });
 
   it('rolls back with the completion: an inbox that cannot keep `processed` leaves the stage unapplied', async () => {
