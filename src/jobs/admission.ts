@@ -1,6 +1,6 @@
 // Per-tenant admission (§11.1, §11.2; D34, D97, D98) as the pipeline runs it: after every change that may
 // make room (a trigger's new job, a job leaving `running`, an operator's retry), in a statement of its own
-// (transitions/admit.ts); from the `otto_admit` task when a retry falls due; and from the safety net every
+// (transitions/admit.ts; a last stage's completion admits in its own statement first, D332); from the `otto_admit` task when a retry falls due; and from the safety net every
 // minute, which also finds tenants waiting for their hourly quota, puts back in line a job whose step was
 // lost (transitions/requeue-lost.ts), and corrects a slot count that disagrees with the jobs (it never should;
 // transitions/reconcile-slots.ts).

@@ -8,8 +8,10 @@
 // snapshot), takes due pending jobs in order (retries, and new jobs within the quota), starts them with
 // their attempt rows and their first step, and adds what it admitted to the counts. Every transition out of
 // `running` subtracts in its own statement, and is followed by an admission of the tenant in a statement
-// of its own: a statement cannot see what commits while it waits for a lock, so admission always runs after
-// the change that made room, never inside it (D97).
+// of its own: a statement cannot see what commits while it waits for a lock, so admission runs after the
+// change that made room (D97). A last stage's completion carries a copy of this statement's CTEs and fills
+// the slot it frees when it sees a job to fill it with; a slot it leaves free is admitted for here (D332;
+// test/unit/stage-admission.test.ts keeps the copies word for word).
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
@@ -53,7 +55,7 @@ export async function admit(
   return (res.rows as { id: string }[]).map((r) => r.id);
 }
 
-const ADMIT = `WITH cap AS (
+export const ADMIT = `WITH cap AS (
        SELECT running, admitted FROM tenant_admission WHERE company_id = :company FOR UPDATE
      ), seen AS (
        SELECT admitted FROM tenant_admission WHERE company_id = :company

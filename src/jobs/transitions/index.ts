@@ -27,7 +27,9 @@
 // Each transition is one statement where it can be (its guard is the status and stage the job was read
 // with; when it finds the job moved on, it writes nothing and says so), and everything that goes with it
 // is in that statement: the operation, the attempt, the slot, the outbox events, the next step. A
-// transition that frees a slot is followed by an admission of the tenant (a statement of its own, D97).
+// transition that frees a slot is followed by an admission of the tenant (a statement of its own, D97),
+// except a last stage's completion, which admits in its own statement and leaves only a slot it could not
+// fill to a separate admission (D332).
 export { type AdmissionLimits, admit, limitsOf } from './admit.ts';
 export {
   type Applied,
