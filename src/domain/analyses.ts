@@ -2,7 +2,6 @@
 import type { Db, Tx } from '../db/knex.ts';
 import { compose, type Part, part, run, when } from '../db/statement.ts';
 import type { CompleteAnalysis, MeetingOutcome, Segmentation } from '../shunya/types.ts';
-import type { EventPart } from './outbox.ts';
 
 /** Inserts the call's analysis when `guard` wrote, unless it exists; RETURNING id when inserted. */
 export function callAnalysisPart(
@@ -40,31 +39,6 @@ export function callAnalysisPart(
       uwcJobId,
     ],
   );
-}
-
-/** call.analyzed, for the analysis `analysisPart` inserted. */
-export function callAnalyzedEvent(
-  analysisPart: string,
-  companyId: string,
-  callId: string,
-  a: CompleteAnalysis,
-): EventPart {
-  return {
-    type: 'call.analyzed',
-    aggregateType: 'call',
-    from: `SELECT ?::uuid AS company_id, ?::uuid AS aggregate_id,
-                  ?::jsonb || jsonb_build_object('analysis_id', id) AS payload FROM ${analysisPart}`,
-    bindings: [
-      companyId,
-      callId,
-      JSON.stringify({
-        call_id: callId,
-        lead_quality: a.qualification.lead_quality,
-        sentiment_score: a.sentiment_score,
-        sop_compliance_score: a.compliance.compliance_score,
-      }),
-    ],
-  };
 }
 
 /** Inserts the session's analysis when `guard` wrote, unless it exists; RETURNING id when inserted. */

@@ -4,7 +4,6 @@
 // is keyed, so that applying the same result twice changes nothing.
 import { randomUUID } from 'node:crypto';
 import { type Source, signalRows, taskRows } from '../domain/followups.ts';
-import { leadOfCall, leadOfSession } from '../domain/leads.ts';
 import type { CsrCallJob, JobRow, OperationRow, SalesVisitJob } from '../jobs/model.ts';
 import type { DomainRow } from '../jobs/transitions/index.ts';
 import { mergePendingActions } from '../shunya/normalize/analysis-items.ts';
@@ -61,7 +60,7 @@ function csrAnalysis(job: CsrCallJob, a: CompleteAnalysis, uwcJobId: string | nu
   const callId = job.input_payload.call_id;
   const companyId = job.company_id;
   const q = a.qualification;
-  const source: Source = { companyId, lead: leadOfCall(companyId, callId), callId, recordingSessionId: null };
+  const source: Source = { companyId, callId, recordingSessionId: null };
   const domain: DomainRow[] = [
     { row: 'analysis', analysis: a, uwcJobId },
     {
@@ -94,12 +93,7 @@ function visitAnalysis(job: SalesVisitJob, a: CompleteAnalysis, uwcJobId: string
   const outcome = segmentation.outcome ?? a.outcome;
   const companyId = job.company_id;
   const sessionId = job.input_payload.recording_session_id;
-  const source: Source = {
-    companyId,
-    lead: leadOfSession(companyId, sessionId),
-    callId: null,
-    recordingSessionId: sessionId,
-  };
+  const source: Source = { companyId, callId: null, recordingSessionId: sessionId };
   const domain: DomainRow[] = [
     { row: 'analysis', analysis: a, uwcJobId },
     { row: 'visit', segmentation, outcome },
