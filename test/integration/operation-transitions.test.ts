@@ -9,6 +9,7 @@ import type { CompanyRow } from '../../src/domain/companies.ts';
 import type { JobRow, JobStatus, OperationRow, OperationStatus } from '../../src/jobs/model.ts';
 import * as transitions from '../../src/jobs/transitions/index.ts';
 import {
+  admit,
   allowedOperationPairs,
   completeStage,
   ensureOperation,
@@ -94,6 +95,10 @@ type Case = {
 const running = (run: Case['run']): Case => ({ jobStatus: 'running', run });
 
 const RUN: Record<OperationTransitionName, Case> = {
+  admit: {
+    jobStatus: 'pending',
+    run: ({ job }) => admit(t.db, job.company_id, { slots: 1000, perHour: 0 }, now()),
+  },
   ensureOperation: running(({ job }) => ensureOperation(t.db, job, 'transcription')),
   runningJobAndOperation: running(({ job }) => runningJobAndOperation(t.db, job.id)),
   replaceFailedOperation: running(({ job, op }) => replaceFailedOperation(t.db, job, op)),

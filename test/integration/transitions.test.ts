@@ -220,3 +220,29 @@ describe('the transition table', () => {
     });
   }
 });
+
+describe('markSubmitted', () => {
+  // A step admission added submits without reading its job (D340); the job may have stopped running since.
+  it('leaves the operation of a job that is no longer running as it was, and schedules no poll', async () => {
+    for (const from of STATUSES.filter((s) => s !== 'running')) {
+      const { job, op } = await jobIn(from, 'transcription');
+      const marked = await markSubmitted(t.db, {
+        operationId: op.id,
+        companyId: company.id,
+        jobId: job.id,
+        shunyaJobId: `stale-${op.id}`,
+        transcriptId: null,
+        now: now(),
+        firstPoll: now(),
+      });
+      expect(marked, from).toBe(false);
+      const after = await t.db('shunya_operations').where({ id: op.id }).first();
+      expect(after, from).toMatchObject({ status: 'submitting', shunya_job_id: null });
+      const polls = await t.db.raw(
+        'SELECT count(*)::int AS n FROM graphile_worker._private_jobs WHERE key = ?',
+        [`poll:${op.id}`],
+      );
+      expect(polls.rows[0].n, from).toBe(0);
+    }
+  });
+});

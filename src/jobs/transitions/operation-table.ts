@@ -28,6 +28,10 @@ const LIVE_TO = (to: OperationStatus) =>
 
 export const OPERATION_TRANSITIONS = {
   ensureOperation: { pairs: [['new', 'submitting']], meaning: "a job's stage gets its operation" },
+  admit: {
+    pairs: [['new', 'submitting']],
+    meaning: "an admitted job whose stage has no live operation gets one, for its step's payload (D340)",
+  },
   runningJobAndOperation: {
     pairs: [['new', 'submitting']],
     meaning: "a running job's step finds (or creates) its stage's operation",
