@@ -12,6 +12,7 @@ import {
   admit,
   allowedPairs,
   completeStage,
+  csrCallJobAdmittedParts,
   csrCallJobPart,
   deferStep,
   failStage,
@@ -131,7 +132,10 @@ const one = (run: Case['run']): Case[] => [{ stage: 'transcription', run }];
  * Each transition, by its row's name, run on one job (the others are left alone where the function takes a
  * batch); a transition whose row has two outcomes runs once for each.
  */
-const RUN: Record<Exclude<TransitionName, 'createCsrCallJob' | 'createSalesVisitJob'>, Case[]> = {
+const RUN: Record<
+  Exclude<TransitionName, 'createCsrCallJob' | 'createSalesVisitJob' | 'csrCallJobAdmittedParts'>,
+  Case[]
+> = {
   admit: one(() => admit(t.db, company.id, limits, now())),
   markSubmitted: one(({ job, op }) =>
     markSubmitted(t.db, {
@@ -163,6 +167,7 @@ describe('the transition table', () => {
     expect([...allowedPairs()].sort()).toEqual(
       [
         'new→pending',
+        'new→running',
         'pending→running',
         'running→running',
         'pending→pending',
@@ -194,6 +199,69 @@ describe('the transition table', () => {
       ),
     );
     expect(row?.job_status).toBe('pending');
+  });
+
+  describe("a CallRail trigger's job, admitted in the trigger's statement (D341)", () => {
+    const slots = { slots: 2, perHour: 0 };
+    const trigger = async (companyId: string, limits = slots) => {
+      const [row] = await run<{ job: JobRow; stepped: number }>(
+        t.db,
+        compose(
+          [
+            part(
+              'call',
+              `INSERT INTO calls (company_id, callrail_call_id, callrail_payload) VALUES (?, ?, '{}') RETURNING *`,
+              [companyId, randomUUID()],
+            ),
+            ...csrCallJobAdmittedParts('call', companyId, 'https://a/b.mp3', 5, limits, new Date()),
+          ],
+          'SELECT to_jsonb(job) AS job, (SELECT count(*) FROM step)::int AS stepped FROM job',
+        ),
+      );
+      return row as { job: JobRow; stepped: number };
+    };
+    const runningOf = async (companyId: string) =>
+      (await t.db('tenant_admission').where({ company_id: companyId }).first()).running as number;
+
+    it('starts the job when the tenant has a free slot: attempt, operation, step with its payload', async () => {
+      const c = await buildCompany(t.db);
+      const { job, stepped } = await trigger(c.id);
+      expect(job).toMatchObject({ job_status: 'running', attempts: 1, stage: 'transcription' });
+      expect(job.admitted_at).not.toBeNull();
+      expect(stepped).toBe(1);
+      expect(await runningOf(c.id)).toBe(1);
+      expect(await t.db('shunya_job_attempts').where({ job_id: job.id }).first()).toMatchObject({
+        attempt: 1,
+      });
+      const op = await t.db('shunya_operations').where({ job_id: job.id }).first();
+      expect(op).toMatchObject({ kind: 'transcription', status: 'submitting' });
+      const step = await t.db.raw('SELECT payload FROM graphile_worker._private_jobs WHERE key = ?', [
+        `advance:${job.id}`,
+      ]);
+      expect(step.rows[0].payload.op.id).toBe(op.id);
+      expect(step.rows[0].payload.job).toMatchObject({ id: job.id, job_status: 'running' });
+    });
+
+    it('leaves it pending, and the slot count alone, when the slots are taken', async () => {
+      const c = await buildCompany(t.db);
+      await trigger(c.id);
+      await trigger(c.id);
+      const { job, stepped } = await trigger(c.id);
+      expect(job).toMatchObject({ job_status: 'pending', attempts: 0, admitted_at: null });
+      expect(stepped).toBe(0);
+      expect(await runningOf(c.id)).toBe(2);
+      expect(await t.db('shunya_operations').where({ job_id: job.id })).toEqual([]);
+    });
+
+    it('leaves it pending behind a due job of the tenant that waits, and when the hourly quota is used', async () => {
+      const c = await buildCompany(t.db);
+      const waiting = await trigger(c.id, { slots: 0, perHour: 0 });
+      expect(waiting.job.job_status).toBe('pending');
+      expect((await trigger(c.id)).job.job_status).toBe('pending');
+      const q = await buildCompany(t.db);
+      expect((await trigger(q.id, { slots: 5, perHour: 1 })).job.job_status).toBe('running');
+      expect((await trigger(q.id, { slots: 5, perHour: 1 })).job.job_status).toBe('pending');
+    });
   });
 
   it('names each row after the function that makes it', () => {

@@ -30,7 +30,12 @@
 // transition that frees a slot is followed by an admission of the tenant (a statement of its own, D97).
 export { type AdmissionLimits, admit, limitsOf } from './admit.ts';
 export { type Applied, completeStage, type StageResult } from './complete-stage.ts';
-export { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from './create.ts';
+export {
+  createCsrCallJob,
+  createSalesVisitJob,
+  csrCallJobAdmittedParts,
+  csrCallJobPart,
+} from './create.ts';
 export { deferStep } from './defer-step.ts';
 export { type Failed, failStage, type StageFailure } from './fail-stage.ts';
 export { markSubmitted } from './mark-submitted.ts';
