@@ -12,7 +12,12 @@ import { admitTenant } from '../jobs/admission.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
 import type { JobRow, JobStatus } from '../jobs/model.ts';
 import { findJobFor, runningJobs } from '../jobs/store.ts';
-import { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from '../jobs/transitions/index.ts';
+import {
+  createCsrCallJob,
+  createSalesVisitJob,
+  csrCallJobAdmittedParts,
+  limitsOf,
+} from '../jobs/transitions/index.ts';
 
 export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
 
@@ -60,24 +65,37 @@ export async function acceptCallRailCall(
   audit?: TriggerAudit,
 ): Promise<CallAccepted> {
   const d = { ...deps, db };
-  // one statement: the call, its lead, its job and an operator's audit entry (D99, D150)
+  // one statement: the call, its lead, its job (admitted when the tenant has room, D341) and an operator's
+  // audit entry (D99, D150)
   const parts = [...newCallParts(company.id, incoming, randomUUID())];
+  const withJob = incoming.recordingUrl !== null;
   if (incoming.recordingUrl) {
-    parts.push(csrCallJobPart('job', 'call', incoming.recordingUrl, deps.config.jobs.maxAttempts));
+    parts.push(
+      ...csrCallJobAdmittedParts(
+        'call',
+        company.id,
+        incoming.recordingUrl,
+        deps.config.jobs.maxAttempts,
+        limitsOf(deps.config),
+        deps.clock.now(),
+      ),
+    );
     if (audit) parts.push(auditPart(audit));
   }
   const [created] = await retryConflicts(() =>
-    run<{ call: CallRow; job: JobRow | null; running: number | null }>(
+    run<{ call: CallRow; job: JobRow | null; running: number | null; stepped: number | null }>(
       db,
       compose(
         parts,
-        `SELECT to_jsonb(call) AS call, ${incoming.recordingUrl ? '(SELECT to_jsonb(job) FROM job)' : 'null'} AS job,
-                (SELECT running FROM tenant_admission WHERE company_id = call.company_id) AS running FROM call`,
+        `SELECT to_jsonb(call) AS call, ${withJob ? '(SELECT to_jsonb(job) FROM job)' : 'null'} AS job,
+                (SELECT running FROM tenant_admission WHERE company_id = call.company_id) AS running,
+                ${withJob ? '(SELECT count(*) FROM step)::int' : 'null'} AS stepped FROM call`,
       ),
     ),
   );
   if (created) {
-    if (created.job) await admitNewJob(d, company.id, created.running);
+    // a job the statement could not admit waits for admission as before (D97, D102)
+    if (created.job?.job_status === 'pending') await admitNewJob(d, company.id, created.running);
     return {
       status: created.job ? 'queued' : 'stored_without_recording',
       call_id: created.call.id,

@@ -3,6 +3,7 @@
 // TypeScript are checked against them. Jobs are added from SQL, inside the statement or transaction of the
 // business write that needs them, so that a job exists exactly when that write commits.
 import type { Db, Tx } from '../db/knex.ts';
+import type { JobRow, OperationRow } from './model.ts';
 
 export const TASK = {
   admit: 'otto_admit',
@@ -18,8 +19,9 @@ declare global {
     interface Tasks {
       /** admission for a tenant (a retry falls due; the 24 h sweep freed slots) */
       otto_admit: { company_id: string };
-      /** the next step of a running job: submit its stage to Shunya */
-      otto_advance: { job_id: string };
+      /** the next step of a running job: submit its stage to Shunya; admission adds the job and its new
+       * operation as it left them (JSON, to_jsonb's), so that the step need not read them (D340) */
+      otto_advance: { job_id: string; job?: JobRow; op?: OperationRow };
       /** the fallback when no webhook comes: ask Shunya about an operation */
       otto_poll: { operation_id: string };
       otto_sweep_timeouts: Record<string, never>;

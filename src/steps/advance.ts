@@ -54,8 +54,19 @@ async function submit(deps: PipelineDeps, job: JobRow, op: OperationRow): Promis
   }
 }
 
-export async function advance(deps: PipelineDeps, jobId: string): Promise<void> {
-  const found = await runningJobAndOperation(deps.db, jobId);
+/**
+ * `attempt`: graphile-worker's count of this step's runs. On its first run, a step admission added carries
+ * its job and its new operation (D340): nothing since admission can have submitted that operation, and
+ * markSubmitted's guard refuses it if the job stopped running meanwhile. A rerun (the first threw) reads
+ * them, as does a step added by any other transition.
+ */
+export async function advance(
+  deps: PipelineDeps,
+  task: GraphileWorker.Tasks['otto_advance'],
+  attempt = 1,
+): Promise<void> {
+  const carried = attempt === 1 && task.job && task.op ? { job: task.job, op: task.op } : undefined;
+  const found = carried ?? (await runningJobAndOperation(deps.db, task.job_id));
   if (!found) return;
   // the step joins the job's trace, whichever process runs it and however late (D196)
   const attributes = jobAttributes(found.job, found.op.kind);

@@ -83,7 +83,7 @@ export function taskList(deps: PipelineDeps): TaskList {
     otto_admit: async (p) => {
       await admitTenant(deps, p.company_id);
     },
-    otto_advance: (p) => advance(deps, p.job_id),
+    otto_advance: (p, helpers) => advance(deps, p, helpers.job.attempts),
     otto_poll: (p) => poll(deps, p.operation_id),
     otto_sweep_timeouts: async () => {
       await sweepTimeouts(deps);

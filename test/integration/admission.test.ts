@@ -64,6 +64,42 @@ describe('admission', () => {
     expect(queued.rows[0].n).toBe(2);
   });
 
+  it("gives a new job its stage's operation and carries both in the step's payload (D340)", async () => {
+    const company = await buildCompany(t.db);
+    const [id] = await pendingJobs(company, 1);
+    expect(await admit(deps(), company.id)).toBe(1);
+    const op = await t.db('shunya_operations').where({ job_id: id }).first();
+    expect(op).toMatchObject({ kind: 'transcription', status: 'submitting' });
+    const step = await t.db.raw('SELECT payload FROM graphile_worker._private_jobs WHERE key = ?', [
+      `advance:${id}`,
+    ]);
+    const payload = step.rows[0].payload;
+    expect(payload.job_id).toBe(id);
+    expect(payload.job).toMatchObject({ id, job_status: 'running', attempts: 1, stage: 'transcription' });
+    expect(payload.op).toMatchObject({
+      id: op.id,
+      idempotency_key: op.idempotency_key,
+      status: 'submitting',
+    });
+  });
+
+  it('carries only the job id for a retry whose stage keeps its operation (the step reads it)', async () => {
+    const company = await buildCompany(t.db);
+    const [id] = await pendingJobs(company, 1);
+    await t.db('shunya_jobs').where({ id }).update({ admitted_at: new Date(), attempts: 1 });
+    await t
+      .db('shunya_operations')
+      .insert({ company_id: company.id, job_id: id, kind: 'transcription', status: 'failed' });
+    expect(await admit(deps(), company.id)).toBe(1);
+    const step = await t.db.raw('SELECT payload FROM graphile_worker._private_jobs WHERE key = ?', [
+      `advance:${id}`,
+    ]);
+    expect(step.rows[0].payload).toEqual({ job_id: id });
+    expect(await t.db('shunya_operations').where({ job_id: id }).count({ n: '*' }).first()).toEqual({
+      n: 1,
+    });
+  });
+
   it('leaves jobs whose retry is not due yet', async () => {
     const company = await buildCompany(t.db);
     await pendingJobs(company, 1, new Date(Date.now() + 60_000));

@@ -5,12 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobError } from '../../generated/otto/types.gen.ts';
+import { compose, part, run } from '../../src/db/statement.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import type { JobRow, JobStatus, OperationRow, OperationStatus } from '../../src/jobs/model.ts';
 import * as transitions from '../../src/jobs/transitions/index.ts';
 import {
+  admit,
   allowedOperationPairs,
   completeStage,
+  csrCallJobAdmittedParts,
   ensureOperation,
   failStage,
   markSubmitted,
@@ -94,6 +97,34 @@ type Case = {
 const running = (run: Case['run']): Case => ({ jobStatus: 'running', run });
 
 const RUN: Record<OperationTransitionName, Case> = {
+  // creates a job and an operation of its own; the operation in hand must stay as it was
+  csrCallJobAdmittedParts: running(({ job }) =>
+    run(
+      t.db,
+      compose(
+        [
+          part(
+            'call',
+            `INSERT INTO calls (company_id, callrail_call_id, callrail_payload) VALUES (?, ?, '{}') RETURNING *`,
+            [job.company_id, randomUUID()],
+          ),
+          ...csrCallJobAdmittedParts(
+            'call',
+            job.company_id,
+            'https://a/b.mp3',
+            5,
+            { slots: 1000, perHour: 0 },
+            now(),
+          ),
+        ],
+        'SELECT (SELECT count(*) FROM step) AS stepped',
+      ),
+    ),
+  ),
+  admit: {
+    jobStatus: 'pending',
+    run: ({ job }) => admit(t.db, job.company_id, { slots: 1000, perHour: 0 }, now()),
+  },
   ensureOperation: running(({ job }) => ensureOperation(t.db, job, 'transcription')),
   runningJobAndOperation: running(({ job }) => runningJobAndOperation(t.db, job.id)),
   replaceFailedOperation: running(({ job, op }) => replaceFailedOperation(t.db, job, op)),

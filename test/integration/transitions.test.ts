@@ -12,6 +12,7 @@ import {
   admit,
   allowedPairs,
   completeStage,
+  csrCallJobAdmittedParts,
   csrCallJobPart,
   deferStep,
   failStage,
@@ -128,7 +129,10 @@ const one = (run: Case['run']): Case[] => [{ stage: 'transcription', run }];
  * Each transition, by its row's name, run on one job (the others are left alone where the function takes a
  * batch); a transition whose row has two outcomes runs once for each.
  */
-const RUN: Record<Exclude<TransitionName, 'createCsrCallJob' | 'createSalesVisitJob'>, Case[]> = {
+const RUN: Record<
+  Exclude<TransitionName, 'createCsrCallJob' | 'createSalesVisitJob' | 'csrCallJobAdmittedParts'>,
+  Case[]
+> = {
   admit: one(() => admit(t.db, company.id, limits, now())),
   markSubmitted: one(({ job, op }) =>
     markSubmitted(t.db, {
@@ -160,6 +164,7 @@ describe('the transition table', () => {
     expect([...allowedPairs()].sort()).toEqual(
       [
         'new→pending',
+        'new→running',
         'pending→running',
         'running→running',
         'pending→pending',
@@ -193,6 +198,69 @@ describe('the transition table', () => {
     expect(row?.job_status).toBe('pending');
   });
 
+  describe("a CallRail trigger's job, admitted in the trigger's statement (D341)", () => {
+    const slots = { slots: 2, perHour: 0 };
+    const trigger = async (companyId: string, limits = slots) => {
+      const [row] = await run<{ job: JobRow; stepped: number }>(
+        t.db,
+        compose(
+          [
+            part(
+              'call',
+              `INSERT INTO calls (company_id, callrail_call_id, callrail_payload) VALUES (?, ?, '{}') RETURNING *`,
+              [companyId, randomUUID()],
+            ),
+            ...csrCallJobAdmittedParts('call', companyId, 'https://a/b.mp3', 5, limits, new Date()),
+          ],
+          'SELECT to_jsonb(job) AS job, (SELECT count(*) FROM step)::int AS stepped FROM job',
+        ),
+      );
+      return row as { job: JobRow; stepped: number };
+    };
+    const runningOf = async (companyId: string) =>
+      (await t.db('tenant_admission').where({ company_id: companyId }).first()).running as number;
+
+    it('starts the job when the tenant has a free slot: attempt, operation, step with its payload', async () => {
+      const c = await buildCompany(t.db);
+      const { job, stepped } = await trigger(c.id);
+      expect(job).toMatchObject({ job_status: 'running', attempts: 1, stage: 'transcription' });
+      expect(job.admitted_at).not.toBeNull();
+      expect(stepped).toBe(1);
+      expect(await runningOf(c.id)).toBe(1);
+      expect(await t.db('shunya_job_attempts').where({ job_id: job.id }).first()).toMatchObject({
+        attempt: 1,
+      });
+      const op = await t.db('shunya_operations').where({ job_id: job.id }).first();
+      expect(op).toMatchObject({ kind: 'transcription', status: 'submitting' });
+      const step = await t.db.raw('SELECT payload FROM graphile_worker._private_jobs WHERE key = ?', [
+        `advance:${job.id}`,
+      ]);
+      expect(step.rows[0].payload.op.id).toBe(op.id);
+      expect(step.rows[0].payload.job).toMatchObject({ id: job.id, job_status: 'running' });
+    });
+
+    it('leaves it pending, and the slot count alone, when the slots are taken', async () => {
+      const c = await buildCompany(t.db);
+      await trigger(c.id);
+      await trigger(c.id);
+      const { job, stepped } = await trigger(c.id);
+      expect(job).toMatchObject({ job_status: 'pending', attempts: 0, admitted_at: null });
+      expect(stepped).toBe(0);
+      expect(await runningOf(c.id)).toBe(2);
+      expect(await t.db('shunya_operations').where({ job_id: job.id })).toEqual([]);
+    });
+
+    it('leaves it pending behind a due job of the tenant that waits, and when the hourly quota is used', async () => {
+      const c = await buildCompany(t.db);
+      const waiting = await trigger(c.id, { slots: 0, perHour: 0 });
+      expect(waiting.job.job_status).toBe('pending');
+      expect((await trigger(c.id)).job.job_status).toBe('pending');
+      const q = await buildCompany(t.db);
+      expect((await trigger(q.id, { slots: 5, perHour: 1 })).job.job_status).toBe('running');
+      expect((await trigger(q.id, { slots: 5, perHour: 1 })).job.job_status).toBe('pending');
+    });
+  });
+
   it('names each row after the function that makes it', () => {
     const exported = new Map<string, unknown>(Object.entries(transitions));
     for (const name of Object.keys(TRANSITIONS)) expect(typeof exported.get(name), name).toBe('function');
@@ -216,4 +284,30 @@ describe('the transition table', () => {
         }
     });
   }
+});
+
+describe('markSubmitted', () => {
+  // A step admission added submits without reading its job (D340); the job may have stopped running since.
+  it('leaves the operation of a job that is no longer running as it was, and schedules no poll', async () => {
+    for (const from of STATUSES.filter((s) => s !== 'running')) {
+      const { job, op } = await jobIn(from, 'transcription');
+      const marked = await markSubmitted(t.db, {
+        operationId: op.id,
+        companyId: company.id,
+        jobId: job.id,
+        shunyaJobId: `stale-${op.id}`,
+        transcriptId: null,
+        now: now(),
+        firstPoll: now(),
+      });
+      expect(marked, from).toBe(false);
+      const after = await t.db('shunya_operations').where({ id: op.id }).first();
+      expect(after, from).toMatchObject({ status: 'submitting', shunya_job_id: null });
+      const polls = await t.db.raw(
+        'SELECT count(*)::int AS n FROM graphile_worker._private_jobs WHERE key = ?',
+        [`poll:${op.id}`],
+      );
+      expect(polls.rows[0].n, from).toBe(0);
+    }
+  });
 });

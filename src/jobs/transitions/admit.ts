@@ -12,6 +12,11 @@
 // change that made room (D97). A last stage's completion carries a copy of this statement's CTEs and fills
 // the slot it frees when it sees a job to fill it with; a slot it leaves free is admitted for here (D332;
 // test/unit/stage-admission.test.ts keeps the copies word for word).
+//
+// A job started with no live operation for its stage (a new job, always) gets it here, and its step's
+// payload carries the job and the operation as this statement left them, so that the step submits without
+// reading them again (D340). A retry whose stage still has its operation gets a step with the job id alone,
+// which reads them as before.
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
@@ -79,7 +84,12 @@ export const ADMIT = `WITH cap AS (
        UPDATE shunya_jobs j SET job_status = 'running', attempts = attempts + 1, next_attempt_at = NULL,
               admitted_at = COALESCE(admitted_at, :now), updated_at = now()
        FROM chosen WHERE j.id = chosen.id AND j.job_status = 'pending'
-       RETURNING j.id, j.company_id, j.attempts, j.stage, chosen.fresh
+       RETURNING j.id, j.company_id, j.attempts, j.stage, chosen.fresh, to_jsonb(j) AS job
+     ), op AS (
+       INSERT INTO shunya_operations (company_id, job_id, kind)
+       SELECT company_id, id, stage FROM started WHERE stage <> 'done'
+       ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
+       RETURNING job_id, to_jsonb(shunya_operations) AS op
      ), counted AS (
        UPDATE tenant_admission SET running = running + (SELECT count(*) FROM started),
               admitted = admitted + (SELECT count(*) FROM started WHERE fresh)
@@ -88,5 +98,7 @@ export const ADMIT = `WITH cap AS (
        INSERT INTO shunya_job_attempts (company_id, job_id, attempt, stage)
        SELECT company_id, id, attempts, stage FROM started
      )
-     SELECT id, graphile_worker.add_job(identifier => :task, payload => json_build_object('job_id', id),
-                                        job_key => 'advance:' || id) FROM started`;
+     SELECT s.id, graphile_worker.add_job(identifier => :task, job_key => 'advance:' || s.id,
+              payload => CASE WHEN op.op IS NULL THEN json_build_object('job_id', s.id)
+                              ELSE json_build_object('job_id', s.id, 'job', s.job, 'op', op.op) END)
+     FROM started s LEFT JOIN op ON op.job_id = s.id`;

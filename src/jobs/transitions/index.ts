@@ -38,7 +38,12 @@ export {
   type InboxRow,
   type StageResult,
 } from './complete-stage.ts';
-export { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from './create.ts';
+export {
+  createCsrCallJob,
+  createSalesVisitJob,
+  csrCallJobAdmittedParts,
+  csrCallJobPart,
+} from './create.ts';
 export { deferStep } from './defer-step.ts';
 export { type Failed, failStage, type StageFailure } from './fail-stage.ts';
 export { markSubmitted } from './mark-submitted.ts';

@@ -2,7 +2,8 @@
 // keeps Shunya's id and becomes `submitted`, the attempt says so, and the fallback poll is scheduled (§9.3),
 // in one statement; unless a webhook that outran the answer has completed (adopted) the operation already.
 // A webhook recorded earlier with nothing but this id (D78) is claimed in the same statement, and the
-// poll then runs at once (D103).
+// poll then runs at once (D103). A step that submitted without reading its job (D340) may be stale: a job
+// that stopped running meanwhile (timed out, failed) leaves its operation as it was.
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
 import { TASK } from '../queue.ts';
@@ -10,7 +11,8 @@ import { TASK } from '../queue.ts';
 const MARK_SUBMITTED = `WITH submitted AS (
        UPDATE shunya_operations SET status = 'submitted', shunya_job_id = :shunyaJob, transcript_id = :transcript,
               submitted_at = :now, next_poll_at = :firstPoll, updated_at = now()
-       WHERE id = :operation AND status = 'submitting' RETURNING id)
+       WHERE id = :operation AND status = 'submitting'
+         AND EXISTS (SELECT 1 FROM shunya_jobs WHERE id = :job AND job_status = 'running') RETURNING id)
      , attempt AS (
        UPDATE shunya_job_attempts SET outcome = 'submitted'
        WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = :job) AND EXISTS (SELECT 1 FROM submitted))

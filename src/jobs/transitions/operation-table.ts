@@ -28,6 +28,14 @@ const LIVE_TO = (to: OperationStatus) =>
 
 export const OPERATION_TRANSITIONS = {
   ensureOperation: { pairs: [['new', 'submitting']], meaning: "a job's stage gets its operation" },
+  csrCallJobAdmittedParts: {
+    pairs: [['new', 'submitting']],
+    meaning: "a trigger's job admitted at once gets its stage's operation, for its step's payload (D341)",
+  },
+  admit: {
+    pairs: [['new', 'submitting']],
+    meaning: "an admitted job whose stage has no live operation gets one, for its step's payload (D340)",
+  },
   runningJobAndOperation: {
     pairs: [['new', 'submitting']],
     meaning: "a running job's step finds (or creates) its stage's operation",

@@ -30,6 +30,14 @@ export const TRANSITIONS = {
     pairs: [['new', 'pending']],
     meaning: "a trigger creates the job, pending (csrCallJobPart: the same in the trigger's statement)",
   },
+  csrCallJobAdmittedParts: {
+    pairs: [
+      ['new', 'pending'],
+      ['new', 'running'],
+    ],
+    meaning:
+      'a CallRail trigger creates the job, running at once when the tenant has room, else pending (D341)',
+  },
   createSalesVisitJob: { pairs: [['new', 'pending']], meaning: 'a trigger creates the job, pending' },
   admit: { pairs: [['pending', 'running']], meaning: 'pending → running: a slot and the quota allow it' },
   markSubmitted: { pairs: [['running', 'running']], meaning: 'running: the stage is submitted to Shunya' },

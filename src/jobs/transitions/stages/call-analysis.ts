@@ -131,7 +131,12 @@ export const CALL_ANALYSIS = `WITH moved AS (
        UPDATE shunya_jobs j SET job_status = 'running', attempts = attempts + 1, next_attempt_at = NULL,
               admitted_at = COALESCE(admitted_at, :now), updated_at = now()
        FROM chosen WHERE j.id = chosen.id AND j.job_status = 'pending'
-       RETURNING j.id, j.company_id, j.attempts, j.stage, chosen.fresh
+       RETURNING j.id, j.company_id, j.attempts, j.stage, chosen.fresh, to_jsonb(j) AS job
+     ), op AS (
+       INSERT INTO shunya_operations (company_id, job_id, kind)
+       SELECT company_id, id, stage FROM started WHERE stage <> 'done'
+       ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
+       RETURNING job_id, to_jsonb(shunya_operations) AS op
      ), counted AS (
        UPDATE tenant_admission SET running = greatest(running - 1, 0) + (SELECT count(*) FROM started),
               admitted = admitted + (SELECT count(*) FROM started WHERE fresh)
@@ -143,7 +148,7 @@ export const CALL_ANALYSIS = `WITH moved AS (
      SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM events)::int AS events, 0 AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
             (SELECT n FROM free)::int AS free,
-            (SELECT count(*) FROM (SELECT graphile_worker.add_job(identifier => :advanceTask,
-                                                                   payload => json_build_object('job_id', id),
-                                                                   job_key => 'advance:' || id)
-                                   FROM started) s)::int AS admitted`;
+            (SELECT count(*) FROM (SELECT graphile_worker.add_job(identifier => :advanceTask, job_key => 'advance:' || s.id,
+                                     payload => CASE WHEN op.op IS NULL THEN json_build_object('job_id', s.id)
+                                                     ELSE json_build_object('job_id', s.id, 'job', s.job, 'op', op.op) END)
+                                   FROM started s LEFT JOIN op ON op.job_id = s.id) a)::int AS admitted`;
