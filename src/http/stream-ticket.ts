@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 // The HMAC is wire/'s one primitive, though a ticket is Otto-internal (D211).
 import { hmac, safeEqual } from '../../wire/hmac.ts';
 import type { Db } from '../db/knex.ts';
+import { useTicketOnce } from '../domain/stream-ticket-uses.ts';
 import type { AppState } from './context.ts';
 import { unauthorized } from './errors.ts';
 
@@ -54,13 +55,7 @@ export class StreamTickets {
     const claims = this.read(ticket);
     if (!claims || claims.e <= now)
       throw unauthorized('STREAM_TICKET_INVALID', 'The stream ticket is invalid or expired');
-    // one statement: of two processes redeeming the same ticket at once, one inserts, the other conflicts
-    const used = await db.raw(
-      `INSERT INTO stream_ticket_uses (nonce, expires_at) VALUES (?, to_timestamp(? / 1000.0))
-       ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
-      [claims.n, claims.e],
-    );
-    if (used.rows.length === 0)
+    if (!(await useTicketOnce(db, claims.n, claims.e)))
       throw unauthorized('STREAM_TICKET_INVALID', 'The stream ticket has been used already');
     return { companyId: claims.c, role: claims.r, subject: claims.s };
   }

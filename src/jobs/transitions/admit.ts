@@ -12,6 +12,7 @@
 // the change that made room, never inside it (D97).
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
+import { jobStateEventsSql } from '../../domain/outbox.ts';
 import { TASK } from '../queue.ts';
 import { QUOTA_WINDOW_SQL } from '../quota.ts';
 
@@ -53,6 +54,12 @@ export async function admit(
   return (res.rows as { id: string }[]).map((r) => r.id);
 }
 
+// D381: each job admitted is announced on the operator stream, in this statement
+const ADMITTED_EVENTS = jobStateEventsSql(
+  `(SELECT id, company_id, 'running' AS job_status, stage, NULL::timestamptz AS next_attempt_at FROM started) s`,
+  'admitted',
+);
+
 const ADMIT = `WITH cap AS (
        SELECT running, admitted FROM tenant_admission WHERE company_id = :company FOR UPDATE
      ), seen AS (
@@ -85,6 +92,8 @@ const ADMIT = `WITH cap AS (
      ), attempt AS (
        INSERT INTO shunya_job_attempts (company_id, job_id, attempt, stage)
        SELECT company_id, id, attempts, stage FROM started
+     ), announced AS (
+       ${ADMITTED_EVENTS}
      )
      SELECT id, graphile_worker.add_job(identifier => :task, payload => json_build_object('job_id', id),
                                         job_key => 'advance:' || id) FROM started`;

@@ -7,7 +7,7 @@
 import type { JobError } from '../../../generated/otto/types.gen.ts';
 import type { Db, Tx } from '../../db/knex.ts';
 import { compose, type Part, part, run } from '../../db/statement.ts';
-import { constantEvent, type EventPart, eventsPart } from '../../domain/outbox.ts';
+import { constantEvent, type EventPart, eventsPart, jobStateEvent } from '../../domain/outbox.ts';
 import type { JobRow, OperationRow } from '../model.ts';
 import { closeAttempt, counts, freeSlot, noteOperationError, wakeAdmissionAt } from './fragments.ts';
 
@@ -74,6 +74,8 @@ export async function failStage(db: Db | Tx, f: StageFailure): Promise<Failed> {
   );
   if (f.retryAt) {
     parts.push(wakeAdmissionAt('wake', 'moved', job.company_id, f.retryAt));
+    // D381: the operator stream hears of the wait
+    parts.push(eventsPart('events', [jobStateEvent(job, 'pending', 'retry_scheduled', f.retryAt, 'moved')]));
     effects.push('wake');
   } else {
     const failed = constantEvent(
