@@ -2,14 +2,19 @@
 // D122 for the job list and a journey (D267). One EventSource per tab, open while a view listens. It opens
 // with a single-use ticket (D266), so its own reconnection, which repeats the URL, would be refused: on an
 // error it is closed and opened again with a new ticket and `after=` the last id it received, so that no
-// event is lost across the gap.
+// event is lost across the gap. Besides domain events it hears how jobs move in the queue (D381).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { createOpsStreamTicket } from '../../generated/otto/sdk.gen.ts';
-import type { DomainEvent, EventType } from '../../generated/otto/types.gen.ts';
+import type {
+  DomainEvent,
+  EventType,
+  OperatorEvent,
+  OperatorEventType,
+} from '../../generated/otto/types.gen.ts';
 import { call, type Polled, usePoll } from './api.ts';
 
 /** Every event type: EventSource delivers a named event only to a listener for its name. */
-const EVENT_TYPES: Record<EventType, true> = {
+const EVENT_TYPES: Record<EventType | OperatorEventType, true> = {
   'call.transcribed': true,
   'call.analyzed': true,
   'lead.updated': true,
@@ -19,6 +24,8 @@ const EVENT_TYPES: Record<EventType, true> = {
   'shunya.job.succeeded': true,
   'shunya.job.failed': true,
   'shunya.job.timeout': true,
+  // a job admitted, retried, rescheduled or put back to pending: the operator stream's own (D381)
+  'shunya.job.state_changed': true,
 };
 const RECONNECT_MS = 2000;
 /** Events come in bursts (a job's completion writes several): one reload per burst. */
@@ -26,7 +33,9 @@ const DEBOUNCE_MS = 300;
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';
 /** A listener gets each event, and `null` when a connection opens (what it shows may be older). */
-type Listener = (e: DomainEvent | null) => void;
+type Listener = (e: StreamEvent | null) => void;
+/** What the operator stream carries: every tenant's domain events and the jobs' moves (D381). */
+export type StreamEvent = DomainEvent | OperatorEvent;
 
 const listeners = new Set<Listener>();
 const statusListeners = new Set<(s: LiveStatus) => void>();
@@ -42,7 +51,7 @@ function setStatus(s: LiveStatus) {
   for (const l of statusListeners) l(s);
 }
 
-function deliver(e: DomainEvent | null) {
+function deliver(e: StreamEvent | null) {
   for (const l of listeners) l(e);
 }
 
@@ -68,7 +77,7 @@ async function connect() {
   };
   const onEvent = (m: MessageEvent<string>) => {
     if (m.lastEventId) lastId = m.lastEventId;
-    deliver(JSON.parse(m.data) as DomainEvent);
+    deliver(JSON.parse(m.data) as StreamEvent);
   };
   for (const type of Object.keys(EVENT_TYPES)) es.addEventListener(type, onEvent);
   es.onerror = () => {
@@ -115,7 +124,7 @@ export function useLiveStatus(): LiveStatus {
 export function useLive<T>(
   load: () => Promise<T>,
   deps: unknown[],
-  concerns: (e: DomainEvent) => boolean,
+  concerns: (e: StreamEvent) => boolean,
 ): Polled<T> {
   const polled = usePoll(load, 0, deps);
   const refresh = useRef(polled.refresh);

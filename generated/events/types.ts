@@ -91,6 +91,10 @@ shunyaJobTimeout: (DomainEvent & {
 type: "shunya.job.timeout"
 data: ShunyaJobTimeoutData
 })
+shunyaJobStateChanged: (OperatorEvent & {
+type: "shunya.job.state_changed"
+data: ShunyaJobStateChangedData
+})
 }
 export interface WebhookCompleted {
 /**
@@ -939,4 +943,47 @@ export interface ShunyaJobTimeoutData {
 job_id: string
 job_type: ("csr_call" | "sales_visit")
 created_at: string
+}
+/**
+ * An operator-only event: the `DomainEvent` envelope, with an `OperatorEventType`. Its `id` is in the
+ * same sequence as the domain events' (a tenant's stream skips it).
+ * 
+ */
+export interface OperatorEvent {
+/**
+ * The event's sequence number, increasing in commit order.
+ */
+id: string
+/**
+ * Event types of the operator stream only (`GET /api/v1/ops/events`), never on a tenant's stream
+ * (`GET /api/v1/events`): how Otto's own queue moves a job, which is no tenant's business (D381).
+ * 
+ */
+type: "shunya.job.state_changed"
+company_id: string
+aggregate_type: "shunya_job"
+aggregate_id: string
+occurred_at: string
+data: ShunyaJobStateChangedData
+}
+/**
+ * A job changed state in Otto's queue without a domain event of its own (D381): `admitted` (pending →
+ * running), `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
+ * `retry_scheduled` (running → pending after a failed attempt, due at `next_attempt_at`), `deferred`
+ * (running, its step put off to `next_attempt_at` by flow control), `requeued_lost` (running →
+ * pending: its step was lost). The job's state after the change.
+ * 
+ */
+export interface ShunyaJobStateChangedData {
+job_id: string
+/**
+ * pending → running → succeeded | failed | timeout (§2.1, §9.2).
+ */
+job_status: ("pending" | "running" | "succeeded" | "failed" | "timeout")
+/**
+ * The step a job is at (or stopped at).
+ */
+stage: ("transcription" | "analysis" | "segmentation" | "done")
+reason: ("admitted" | "retried_by_operator" | "retry_scheduled" | "deferred" | "requeued_lost")
+next_attempt_at: (string | null)
 }

@@ -157,7 +157,7 @@ export const createStreamTicket = <ThrowOnError extends boolean = false>(options
  * The same `text/event-stream` as `GET /api/v1/events`, with the events of every tenant an operator
  * may see (every tenant, each event whole, whatever its aggregate: D265), in position order. Each
  * SSE message has `id` (the event's sequence number), `event` (its type) and `data` (a
- * `DomainEvent`). Opened without `Last-Event-ID` (or `?after=`) it starts at the present; with one,
+ * `DomainEvent`, or an `OperatorEvent`: a job's moves in the queue, on this stream only, D381). Opened without `Last-Event-ID` (or `?after=`) it starts at the present; with one,
  * it resumes after that event without loss or duplicates. The console's EventSource passes a ticket
  * from `POST /api/v1/ops/events/tickets` as `?ticket=`, never its operator token (D266). One
  * operator may hold at most `SSE_MAX_STREAMS_PER_TENANT` open streams per Otto process.

@@ -929,6 +929,47 @@ export type ShunyaJobTimeoutData = {
     created_at: DateTime;
 };
 
+/**
+ * Event types of the operator stream only (`GET /api/v1/ops/events`), never on a tenant's stream
+ * (`GET /api/v1/events`): how Otto's own queue moves a job, which is no tenant's business (D381).
+ *
+ */
+export type OperatorEventType = 'shunya.job.state_changed';
+
+/**
+ * An operator-only event: the `DomainEvent` envelope, with an `OperatorEventType`. Its `id` is in the
+ * same sequence as the domain events' (a tenant's stream skips it).
+ *
+ */
+export type OperatorEvent = {
+    /**
+     * The event's sequence number, increasing in commit order.
+     */
+    id: string;
+    type: OperatorEventType;
+    company_id: Uuid;
+    aggregate_type: 'shunya_job';
+    aggregate_id: Uuid;
+    occurred_at: DateTime;
+    data: ShunyaJobStateChangedData;
+};
+
+/**
+ * A job changed state in Otto's queue without a domain event of its own (D381): `admitted` (pending →
+ * running), `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
+ * `retry_scheduled` (running → pending after a failed attempt, due at `next_attempt_at`), `deferred`
+ * (running, its step put off to `next_attempt_at` by flow control), `requeued_lost` (running →
+ * pending: its step was lost). The job's state after the change.
+ *
+ */
+export type ShunyaJobStateChangedData = {
+    job_id: Uuid;
+    job_status: JobStatus;
+    stage: JobStage;
+    reason: 'admitted' | 'retried_by_operator' | 'retry_scheduled' | 'deferred' | 'requeued_lost';
+    next_attempt_at: DateTime | null;
+};
+
 export type ShunyaOpenapiBantScores = {
     budget: NullableConfidence;
     authority: NullableConfidence;

@@ -937,6 +937,50 @@ export const zDomainEvent = z.object({
 });
 
 /**
+ * Event types of the operator stream only (`GET /api/v1/ops/events`), never on a tenant's stream
+ * (`GET /api/v1/events`): how Otto's own queue moves a job, which is no tenant's business (D381).
+ *
+ */
+export const zOperatorEventType = z.enum(['shunya.job.state_changed']);
+
+/**
+ * A job changed state in Otto's queue without a domain event of its own (D381): `admitted` (pending →
+ * running), `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
+ * `retry_scheduled` (running → pending after a failed attempt, due at `next_attempt_at`), `deferred`
+ * (running, its step put off to `next_attempt_at` by flow control), `requeued_lost` (running →
+ * pending: its step was lost). The job's state after the change.
+ *
+ */
+export const zShunyaJobStateChangedData = z.strictObject({
+    job_id: zUuid,
+    job_status: zJobStatus,
+    stage: zJobStage,
+    reason: z.enum([
+        'admitted',
+        'retried_by_operator',
+        'retry_scheduled',
+        'deferred',
+        'requeued_lost'
+    ]),
+    next_attempt_at: zDateTime.nullable()
+});
+
+/**
+ * An operator-only event: the `DomainEvent` envelope, with an `OperatorEventType`. Its `id` is in the
+ * same sequence as the domain events' (a tenant's stream skips it).
+ *
+ */
+export const zOperatorEvent = z.object({
+    id: z.string().regex(/^[0-9]+$/),
+    type: zOperatorEventType,
+    company_id: zUuid,
+    aggregate_type: z.enum(['shunya_job']),
+    aggregate_id: zUuid,
+    occurred_at: zDateTime,
+    data: zShunyaJobStateChangedData
+});
+
+/**
  * Otto's numeric id for a call or recording session. Shunya scopes it by tenant.
  */
 export const zCallId = z.coerce.bigint().gte(BigInt(1)).lte(BigInt(9007199254740991));

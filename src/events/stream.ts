@@ -1,6 +1,7 @@
 // The tenant's event stream (Server-Sent Events): events in position order (commit order), each once,
 // resumable from any position. Connections are woken by the relay's notification for their tenant.
 import type { DomainEvent } from '../../generated/otto/types.gen.ts';
+import { zOperatorEventType } from '../../generated/otto/zod.gen.ts';
 import type { Db } from '../db/knex.ts';
 import type { PgListener } from './listener.ts';
 
@@ -36,7 +37,9 @@ export async function eventsAfter(
   limit = 500,
 ): Promise<DomainEvent[]> {
   const query = db('outbox_events').where('position', '>', after);
-  if (companyId !== ALL_TENANTS) query.andWhere({ company_id: companyId });
+  // a tenant's stream never carries the operator-only events (D381): its contract has no such type
+  if (companyId !== ALL_TENANTS)
+    query.andWhere({ company_id: companyId }).whereNotIn('event_type', zOperatorEventType.options);
   const rows = (await query.orderBy('position').limit(limit)) as EventRow[];
   return rows.map(toDomainEvent);
 }

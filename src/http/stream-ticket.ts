@@ -1,13 +1,15 @@
 // Stream tickets (D148): a browser's EventSource cannot send Authorization, and the long-lived token in a
 // URL is written to every proxy's access log. A ticket is what goes in the URL instead: it names the
 // tenant, role and subject of the token that took it, opens a stream within TICKET_TTL_S of its issue,
-// and once. It is stateless (an HMAC over its claims), so any API process of the deployment accepts it;
-// its key is derived from OTTO_ADMIN_TOKEN, a secret every process shares and whose holder is already
-// all-powerful. "Once" is enforced per process (a set of used nonces, kept until they expire): with
-// several API processes a ticket could open at most one stream on each, for 60 s.
+// and once. Its claims are stateless (an HMAC over them), so any API process of the deployment can check
+// one; its key is derived from OTTO_ADMIN_TOKEN, a secret every process shares and whose holder is already
+// all-powerful. "Once" holds across the processes (D380): a use is a row keyed by the ticket's nonce in
+// stream_ticket_uses, so a second use, on whichever process, conflicts; the rows are pruned once expired.
 import { randomBytes } from 'node:crypto';
 // The HMAC is wire/'s one primitive, though a ticket is Otto-internal (D211).
 import { hmac, safeEqual } from '../../wire/hmac.ts';
+import type { Db } from '../db/knex.ts';
+import { useTicketOnce } from '../domain/stream-ticket-uses.ts';
 import type { AppState } from './context.ts';
 import { unauthorized } from './errors.ts';
 
@@ -27,7 +29,6 @@ interface TicketClaims {
 
 export class StreamTickets {
   private readonly key: Buffer;
-  private readonly used = new Map<string, number>(); // nonce → expiry
 
   /**
    * `purpose` separates the keys of the kinds of ticket: a tenant's ticket is no operator's ticket
@@ -50,14 +51,12 @@ export class StreamTickets {
   }
 
   /** The tenant a ticket names; 401 STREAM_TICKET_INVALID for a forged, expired or used one. */
-  redeem(ticket: string, now = Date.now()): Tenant {
+  async redeem(db: Db, ticket: string, now = Date.now()): Promise<Tenant> {
     const claims = this.read(ticket);
     if (!claims || claims.e <= now)
       throw unauthorized('STREAM_TICKET_INVALID', 'The stream ticket is invalid or expired');
-    this.forgetExpired(now);
-    if (this.used.has(claims.n))
+    if (!(await useTicketOnce(db, claims.n, claims.e)))
       throw unauthorized('STREAM_TICKET_INVALID', 'The stream ticket has been used already');
-    this.used.set(claims.n, claims.e);
     return { companyId: claims.c, role: claims.r, subject: claims.s };
   }
 
@@ -77,9 +76,5 @@ export class StreamTickets {
     } catch {
       return null;
     }
-  }
-
-  private forgetExpired(now: number): void {
-    for (const [nonce, expiry] of this.used) if (expiry <= now) this.used.delete(nonce);
   }
 }

@@ -18,6 +18,34 @@ const ATTRIBUTED = `
     ORDER BY o.created_at DESC LIMIT 1
   ) o ON true`;
 
-export function attributedDeliveries(db: Db | Tx) {
-  return db.from(db.raw(`(${ATTRIBUTED}) AS a`));
+/** What the caller will filter the derived tenant or job on, so that only candidate rows are read. */
+export interface Narrowing {
+  companyId?: string | undefined;
+  jobId?: string | undefined;
+}
+
+/**
+ * Candidates for a derived tenant or job (D383), each through an index (migration 0012): the rows the
+ * receiver attributed to it, and the unattributed ones, which are few (refused deliveries). A superset:
+ * the caller still filters on the derived column, which decides.
+ */
+function narrowed(n: Narrowing): { sql: string; bindings: string[] } {
+  const where: string[] = [];
+  const bindings: string[] = [];
+  if (n.companyId) {
+    where.push('(d.company_id = ? OR (d.company_id IS NULL AND d.job_id IS NULL))');
+    bindings.push(n.companyId);
+  }
+  if (n.jobId) {
+    // ARRAY(...) is evaluated once, so the named id is an index condition on the expression index
+    where.push(`(d.job_id = ? OR (d.job_id IS NULL AND coalesce(d.shunya_job_id, d.headers->>'x-shunya-task-id')
+      = ANY (ARRAY(SELECT shunya_job_id FROM shunya_operations WHERE job_id = ? AND shunya_job_id IS NOT NULL))))`);
+    bindings.push(n.jobId, n.jobId);
+  }
+  return { sql: where.length ? ` WHERE ${where.join(' AND ')}` : '', bindings };
+}
+
+export function attributedDeliveries(db: Db | Tx, n: Narrowing = {}) {
+  const { sql, bindings } = narrowed(n);
+  return db.from(db.raw(`(${ATTRIBUTED}${sql}) AS a`, bindings));
 }

@@ -16,7 +16,7 @@ import {
   type WireResponse,
 } from './executor.ts';
 import { asRecord, get, text } from './normalize/coerce.ts';
-import { type ResultContext, toRemoteJobStatus, toSegmentationAnswer, toSubmitted } from './results.ts';
+import { polledStatus, type ResultContext, toSegmentationAnswer, toSubmitted } from './results.ts';
 import type { RequestOptions, ShunyaClient } from './types.ts';
 
 export interface ShunyaClientOptions {
@@ -90,7 +90,12 @@ function runner(settings: ExecutorSettings): Run {
     );
     return {
       ...r,
-      ctx: { ottoRequestId: opts.requestId, endpoint: endpointLabel(endpoint), status: r.status },
+      ctx: {
+        ottoRequestId: opts.requestId,
+        endpoint: endpointLabel(endpoint),
+        status: r.status,
+        shunyaRequestId: r.shunyaRequestId,
+      },
     };
   };
 }
@@ -143,7 +148,7 @@ function transcriptionCalls(api: Api, run: Run): Transcription {
       const r = await run(shunyaEndpoints.transcriptionStatus, companyId, opts, (h, s) =>
         api.GET('/api/v1/transcription/status/{call_id}', byCall(h, s, callId)),
       );
-      return toRemoteJobStatus(r.body, r.ctx);
+      return polledStatus(r.body, r.ctx);
     },
     async getTranscript(companyId, callId, opts) {
       const r = await run(shunyaEndpoints.transcript, companyId, opts, (h, s) =>
@@ -169,7 +174,7 @@ function analysisCalls(api: Api, run: Run): Analysis {
       const r = await run(shunyaEndpoints.analysisStatus, companyId, opts, (h, s) =>
         api.GET('/api/v1/analysis/status/{call_id}', byCall(h, s, callId)),
       );
-      return toRemoteJobStatus(r.body, r.ctx);
+      return polledStatus(r.body, r.ctx);
     },
     async getCompleteAnalysis(companyId, callId, opts) {
       const r = await run(shunyaEndpoints.completeAnalysis, companyId, opts, (h, s) =>
@@ -203,7 +208,7 @@ function segmentationCalls(api: Api, run: Run): Segmentation {
       const r = await run(shunyaEndpoints.segmentationStatus, companyId, opts, (h, s) =>
         api.GET('/api/v1/meeting-segmentation/status/{call_id}', byCall(h, s, callId)),
       );
-      return toRemoteJobStatus(r.body, r.ctx);
+      return polledStatus(r.body, r.ctx);
     },
     async getSegmentationAnalysis(companyId, callId, opts) {
       const r = await run(shunyaEndpoints.segmentationAnalysis, companyId, opts, (h, s) =>

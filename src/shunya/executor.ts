@@ -61,14 +61,14 @@ export interface ExecutorSettings {
 }
 
 type Attempt =
-  | { kind: 'ok'; status: number; body: unknown }
+  | { kind: 'ok'; status: number; body: unknown; shunyaRequestId: string | null }
   | { kind: 'error'; error: ShunyaError }
   | { kind: 'aborted'; reason: unknown };
 
 export async function executeOperation(
   op: Operation,
   s: ExecutorSettings,
-): Promise<{ status: number; body: unknown }> {
+): Promise<{ status: number; body: unknown; shunyaRequestId: string | null }> {
   const endpoint = endpointLabel(op.endpoint);
   const tenant = op.companyId ?? '*';
   const log = s.logger.child({ request_id: op.opts.requestId, company_id: op.companyId, endpoint });
@@ -92,7 +92,7 @@ export async function executeOperation(
         { attempt, http_status: a.status, duration_ms: s.now() - started },
         'shunya request succeeded',
       );
-      return { status: a.status, body: a.body };
+      return { status: a.status, body: a.body, shunyaRequestId: a.shunyaRequestId };
     }
     const e = a.error;
     const fields = { attempt, http_status: e.httpStatus, error_code: e.errorCode, retryable: e.retryable };
@@ -223,11 +223,16 @@ async function attemptOnce(
       },
       ctx,
     );
-    return c.ok ? { kind: 'ok', status: c.status, body: c.body } : { kind: 'error', error: c.error };
+    // Shunya's X-Request-ID of a success is kept with what the answer said (a poll's answer, D382)
+    return c.ok
+      ? { kind: 'ok', status: c.status, body: c.body, shunyaRequestId }
+      : { kind: 'error', error: c.error };
   } catch (err) {
     if (op.opts.signal?.aborted) return { kind: 'aborted', reason: op.opts.signal.reason };
     const c = classifyOutcome({ kind: 'exception', error: err, timedOut }, ctx);
-    return c.ok ? { kind: 'ok', status: c.status, body: c.body } : { kind: 'error', error: c.error };
+    return c.ok
+      ? { kind: 'ok', status: c.status, body: c.body, shunyaRequestId: null }
+      : { kind: 'error', error: c.error };
   } finally {
     clearTimeout(timer);
   }

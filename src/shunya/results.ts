@@ -4,12 +4,14 @@ import { own } from '../util/own.ts';
 import { ShunyaResponseError } from './errors.ts';
 import { asRecord, firstPresent, get, int, isRecord, jobId, text, token } from './normalize/coerce.ts';
 import { normalizeError } from './normalize/error.ts';
-import type { RemoteJobStatus, Submitted } from './types.ts';
+import type { PolledStatus, RemoteJobStatus, Submitted } from './types.ts';
 
 export interface ResultContext {
   ottoRequestId: string;
   endpoint: string;
   status: number;
+  /** Shunya's X-Request-ID of the answer, when it sent one */
+  shunyaRequestId?: string | null;
 }
 
 function unusable(ctx: ResultContext, message: string): ShunyaResponseError {
@@ -62,6 +64,15 @@ export function toRemoteJobStatus(body: unknown, ctx: ResultContext): RemoteJobS
   if (!state) throw unusable(ctx, `unknown job status ${JSON.stringify(get(r, 'status') ?? null)}`);
   const err = get(r, 'error');
   return { state, error: err === undefined || err === null ? null : normalizeError(err) };
+}
+
+/** A status read's answer with the HTTP status it came with and Shunya's request id (D382). */
+export function polledStatus(body: unknown, ctx: ResultContext): PolledStatus {
+  return {
+    ...toRemoteJobStatus(body, ctx),
+    httpStatus: ctx.status,
+    shunyaRequestId: ctx.shunyaRequestId ?? null,
+  };
 }
 
 /**

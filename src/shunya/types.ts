@@ -280,17 +280,25 @@ export interface RemoteJobStatus {
   error: ShunyaErrorInfo | null;
 }
 
+/** A status endpoint's answer as the client reads it: the state, and the response it came in (D382). */
+export interface PolledStatus extends RemoteJobStatus {
+  /** the answer's own 2xx status */
+  httpStatus: number;
+  /** Shunya's X-Request-ID on the answer, null when it sent none */
+  shunyaRequestId: string | null;
+}
+
 export interface ShunyaClient {
   transcribe(
     companyId: string,
     body: { call_id: number; audio_url: string; call_type: 'csr_call' | 'sales_call'; language?: string },
     opts: RequestOptions,
   ): Promise<Submitted>;
-  getTranscriptionStatus(companyId: string, callId: number, opts: RequestOptions): Promise<RemoteJobStatus>;
+  getTranscriptionStatus(companyId: string, callId: number, opts: RequestOptions): Promise<PolledStatus>;
   /** The raw transcript body; normalise with normalizeTranscript. */
   getTranscript(companyId: string, callId: number, opts: RequestOptions): Promise<unknown>;
   startAnalysis(companyId: string, callId: number, opts: RequestOptions): Promise<Submitted>;
-  getAnalysisStatus(companyId: string, callId: number, opts: RequestOptions): Promise<RemoteJobStatus>;
+  getAnalysisStatus(companyId: string, callId: number, opts: RequestOptions): Promise<PolledStatus>;
   getCompleteAnalysis(companyId: string, callId: number, opts: RequestOptions): Promise<unknown>;
   /** Shunya may answer synchronously with the result (200) or asynchronously with a job (202): decision D3. */
   analyzeSegmentation(
@@ -298,7 +306,7 @@ export interface ShunyaClient {
     body: { call_id: number; analysis_type?: 'full' | 'quick' },
     opts: RequestOptions,
   ): Promise<{ mode: 'sync'; result: unknown } | { mode: 'async'; submitted: Submitted }>;
-  getSegmentationStatus(companyId: string, callId: number, opts: RequestOptions): Promise<RemoteJobStatus>;
+  getSegmentationStatus(companyId: string, callId: number, opts: RequestOptions): Promise<PolledStatus>;
   getSegmentationAnalysis(companyId: string, callId: number, opts: RequestOptions): Promise<unknown>;
   health(opts: RequestOptions): Promise<{ status: string }>;
   /** Circuit breaker states, for the ops API and metrics. */

@@ -7,12 +7,12 @@ import { isTerminal, type JobRow, jobAttributes, type OperationRow, shunyaCallId
 import { jobError, operationAndJob } from '../jobs/store.ts';
 import { type PollAnswer, pollAgain, recordPollAnswer } from '../jobs/transitions/index.ts';
 import type { Logger } from '../logger.ts';
-import type { RemoteJobStatus } from '../shunya/types.ts';
+import type { PolledStatus } from '../shunya/types.ts';
 import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
 import { completeOperation } from './complete.ts';
 import { type ShunyaFailure, shunyaFailure } from './shunya-failure.ts';
 
-async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<RemoteJobStatus> {
+async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<PolledStatus> {
   const opts = { requestId: op.request_id };
   if (op.kind === 'transcription') return deps.client.getTranscriptionStatus(op.company_id, callId, opts);
   if (op.kind === 'analysis') return deps.client.getAnalysisStatus(op.company_id, callId, opts);
@@ -46,12 +46,12 @@ async function pollOnce(deps: PipelineDeps, { op, job }: { op: OperationRow; job
   });
 
   const started = performance.now();
-  const answered = (s: RemoteJobStatus): PollAnswer => ({
-    // a status endpoint's only success answer is 200 (contracts/shunya.openapi.yaml)
+  const answered = (s: PolledStatus): PollAnswer => ({
     answer: s.state,
     errorCode: s.error?.error_code ?? null,
-    httpStatus: 200,
-    shunyaRequestId: s.error?.request_id ?? null,
+    // the answer's own status and request id, as Shunya sent them (D382); a job error's id names its failure
+    httpStatus: s.httpStatus,
+    shunyaRequestId: s.error?.request_id ?? s.shunyaRequestId,
     durationMs: performance.now() - started,
   });
   let answer: PollAnswer;

@@ -4,6 +4,7 @@
 // number, name or address (those stay in the frontend read, which the journey shows as the frontend would).
 import type { Db } from '../db/knex.ts';
 import type { AuditRow } from '../domain/audit-log.ts';
+import { OPERATOR_ONLY_EVENTS } from '../domain/outbox.ts';
 import type { JobRow, OperationRow } from '../jobs/model.ts';
 
 export interface JourneyAttemptRow {
@@ -124,6 +125,8 @@ async function eventsOf(db: Db, job: JobRow, leadId: string | null, appointmentI
   const until = job.completed_at ? new Date(new Date(job.completed_at).getTime() + 60_000) : new Date();
   const q = db('outbox_events')
     .where({ company_id: job.company_id })
+    // the journey shows the job's moves from its attempts; its entries are domain events only (D381)
+    .whereNotIn('event_type', OPERATOR_ONLY_EVENTS)
     .where((w) => {
       w.whereIn('aggregate_id', ids);
       if (leadId)

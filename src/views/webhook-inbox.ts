@@ -30,7 +30,12 @@ export interface InboxFilter {
 
 /** At most `limit + 1` deliveries, newest first (the extra one tells the caller there is a next page). */
 export async function listInbox(db: Db, f: InboxFilter): Promise<InboxRow[]> {
-  const q = attributedDeliveries(db)
+  return (await inboxQuery(db, f)) as InboxRow[];
+}
+
+/** The inbox's query, unrun (its plan is checked by a test, D383). */
+export function inboxQuery(db: Db, f: InboxFilter) {
+  const q = attributedDeliveries(db, { companyId: f.companyId, jobId: f.jobId })
     .select(
       'id',
       'received_at',
@@ -55,5 +60,5 @@ export async function listInbox(db: Db, f: InboxFilter): Promise<InboxRow[]> {
   if (f.since) q.where('received_at', '>=', f.since);
   if (f.before)
     q.whereRaw('(received_at, id) < (?::timestamptz, ?::uuid)', [f.before.receivedAt, f.before.id]);
-  return (await q) as InboxRow[];
+  return q;
 }

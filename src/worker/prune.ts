@@ -1,6 +1,6 @@
 // Task otto_prune (cron, hourly): published events older than OUTBOX_RETENTION_HOURS, webhook inbox rows
 // and poll answers (D277) older than 30 days, heartbeats of processes stopped more than a day ago, and audit log entries older than
-// AUDIT_RETENTION_DAYS (D117) are deleted, in batches; the redacted body of an inbox row is cleared after
+// AUDIT_RETENTION_DAYS (D117) and the uses of expired stream tickets (D380) are deleted, in batches; the redacted body of an inbox row is cleared after
 // WEBHOOK_BODY_RETENTION_HOURS (D85).
 import { pruneAudit } from '../domain/audit-log.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
@@ -28,6 +28,8 @@ export async function prune(
     [config.webhook.bodyRetentionHours],
   );
   const bodies = b.rowCount ?? 0;
+  // D380: a ticket's use need only be remembered while the ticket could still be presented
+  await db.raw(`DELETE FROM stream_ticket_uses WHERE expires_at < now()`);
   await db.raw(`DELETE FROM worker_heartbeats WHERE stopped_at < now() - interval '1 day'`);
   // D78: early webhooks no submission claimed named no job of Otto's
   await db.raw(`DELETE FROM early_webhooks WHERE received_at < now() - interval '1 day'`);

@@ -1,7 +1,8 @@
 // The console's Jobs list and Journey follow the operator event stream (D265–D267), in a real browser, in
 // development on loopback, with a real relay and event hub: while idle the page asks nothing of the list
 // endpoint (no polling); a job created after the page opened appears, without a reload, once its first
-// event arrives; a journey on screen turns to `timeout` when the sweep times its job out. Screenshot for
+// event arrives; a job on screen turns `running` when admitted and `pending` when an operator retries it
+// (operator-only events, D381); a journey on screen turns to `timeout` when the sweep times its job out. Screenshot for
 // README (docs/img/console-live.png is a copy of it).
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { EventHub } from '../../src/events/stream.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { type PipelineDeps, systemClock } from '../../src/jobs/deps.ts';
 import { sweepTimeouts } from '../../src/jobs/timeouts.ts';
+import { admit, retryByOperator } from '../../src/jobs/transitions/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { shunyaNormalizers } from '../../src/steps/normalizers.ts';
@@ -92,6 +94,24 @@ describe('the console, live from the operator event stream', () => {
     expect(await page.locator('tr', { has: row }).textContent()).toContain('timeout');
     expect(listRequests()).toBeGreaterThan(before);
     await screenshot(page, 'console-live');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a job admitted, and put back in line by an operator, as it happens (D381)', async () => {
+    const company = await buildCompany(t.db, { name: 'Queue Roofing' });
+    const { jobId } = await buildCallJob(t.db, company.id);
+    await page.goto(`${otto.url}/console/#/jobs?company_id=${company.id}`);
+    await page.locator('.live[data-live="live"]').waitFor();
+    const row = page.locator('tr', { has: page.locator(`a[href="#/jobs/${jobId}"]`) });
+    await row.getByText('pending').waitFor();
+
+    // admission alone writes no domain event: only the operator stream's shunya.job.state_changed moves it
+    expect(await admit(t.db, company.id, { slots: 5, perHour: 0 }, new Date())).toEqual([jobId]);
+    await row.getByText('running').waitFor();
+
+    await t.db('shunya_jobs').where({ id: jobId }).update({ job_status: 'failed', completed_at: new Date() });
+    expect((await retryByOperator(t.db, jobId)).kind).toBe('ok');
+    await row.getByText('pending').waitFor();
     expect(errors).toEqual([]);
   });
 

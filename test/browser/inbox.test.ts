@@ -1,7 +1,9 @@
 // The webhook inbox and "Recover since…" in the console (issue 20 item 4; D270–D273), in a real browser on
 // the real stack, in development on loopback (no login): the simulator signs a job's transcription webhook
 // wrongly on every attempt, the inbox shows the refused delivery against its job, the preview names the
-// job, and Recover has Otto read the result from Shunya, which finishes the job. Screenshot for README.
+// job, and Recover has Otto read the result from Shunya, which finishes the job; the job's journey lists its
+// deliveries, linked to the inbox filtered by the job, and the tenant's card links to its inbox (D383).
+// Screenshots for README.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, screenshot } from '../helpers/browser.ts';
@@ -66,6 +68,38 @@ describe('the webhook inbox in the console', () => {
       company_id: company.id,
       details: { count: 1 },
     });
+  });
+
+  it("shows a job's deliveries in its journey, and a tenant's from its card (D383)", async () => {
+    const [delivery] = await s.db('webhook_deliveries').where({ verdict: 'bad_signature' }).limit(1);
+    const [op] = await s.db('shunya_operations').where({
+      shunya_job_id: delivery?.headers['x-shunya-task-id'],
+    });
+    const jobId = op?.job_id as string;
+    const companyId = op?.company_id as string;
+
+    await page.goto(`${s.otto.url}/console/#/jobs/${jobId}`);
+    const panel = page.locator('.deliveries-panel');
+    // the refused delivery, stored without a job, is shown against the job whose Shunya id it named
+    const refused = panel.locator('table.inbox tbody tr', { hasText: 'bad_signature' }).first();
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain('401');
+    await panel.scrollIntoViewIfNeeded();
+    await screenshot(page, 'console-journey-deliveries');
+    await panel.getByRole('link', { name: "This job's deliveries in the webhook inbox" }).click();
+    await page.waitForURL(new RegExp(`#/inbox\\?job_id=${jobId}`));
+    await page.locator('table.inbox tbody tr', { hasText: 'bad_signature' }).first().waitFor();
+    const rows = page.locator('table.inbox tbody tr');
+    expect(await rows.count()).toBeGreaterThan(0);
+    for (const r of await rows.all()) expect(await r.locator(`code[title="${jobId}"]`).count()).toBe(1);
+
+    await page.goto(`${s.otto.url}/console/#/`);
+    const card = page.locator('article.tenant', {
+      has: page.getByRole('heading', { name: 'Inbox Plumbing' }),
+    });
+    await card.getByRole('link', { name: 'Webhook inbox' }).click();
+    await page.waitForURL(new RegExp(`#/inbox\\?company_id=${companyId}`));
+    await page.locator('table.inbox tbody tr', { hasText: 'bad_signature' }).first().waitFor();
   });
 
   it('raised no error in the page', () => {

@@ -49,6 +49,8 @@ describe("each poll's answer", () => {
     expect(states).toContain('processing');
     expect(answers.map((e) => e.title)).toEqual(states.map((a, i) => `transcription: poll ${i + 1} → ${a}`));
     expect(answers.every((e) => e.http_status === 200 && (e.duration_ms ?? -1) >= 0)).toBe(true);
+    // Shunya's X-Request-ID of each successful answer is kept (D382); the simulator echoes Otto's
+    expect(answers.map((e) => e.shunya_request_id)).toEqual(answers.map(() => transcription?.request_id));
     expect(answers.length).toBe(transcription?.poll_count !== undefined ? transcription.poll_count + 1 : -1);
 
     // every poll answer of the job, across its operations, is an entry; the completed one comes before

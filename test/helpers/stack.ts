@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { zOperatorEventType } from '../../generated/otto/zod.gen.ts';
 import type { SimulatorOptions } from '../../simulator/options.ts';
 import { startSimulator } from '../../simulator/server.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -260,8 +261,12 @@ export async function terminalJob(
 export const countRows = async (db: Db, table: string, where: Record<string, unknown> = {}) =>
   Number(((await db(table).where(where).count({ n: '*' }).first()) as { n: string }).n);
 
+/** A tenant's domain events, as its stream carries them: without the operator-only ones (D381). */
 export const eventsOf = async (db: Db, companyId: string) =>
-  (await db('outbox_events').where({ company_id: companyId }).orderBy('id')) as {
+  (await db('outbox_events')
+    .where({ company_id: companyId })
+    .whereNotIn('event_type', zOperatorEventType.options)
+    .orderBy('id')) as {
     event_type: string;
     aggregate_id: string;
     payload: Record<string, unknown>;

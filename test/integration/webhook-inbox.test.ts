@@ -4,15 +4,17 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import type { CompanyRow } from '../../src/domain/companies.ts';
 import { webhookError, webhookStatus } from '../../src/http/errors.ts';
 import { receiveWebhook } from '../../src/intake/webhook.ts';
 import { type PipelineDeps, systemClock } from '../../src/jobs/deps.ts';
 import { createLogger } from '../../src/logger.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { shunyaNormalizers } from '../../src/steps/normalizers.ts';
+import { inboxQuery, listInbox } from '../../src/views/webhook-inbox.ts';
 import { prune } from '../../src/worker/prune.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { buildCompany } from '../helpers/factories.ts';
+import { buildCallJob, buildCompany } from '../helpers/factories.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 let t: TestDatabase;
@@ -130,5 +132,87 @@ describe('the webhook inbox', () => {
     expect(old.body_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(old.verdict).toBe('unknown_job');
     expect((await stored('req-new')).redacted_body).not.toBeNull();
+  });
+});
+
+describe("the inbox's tenant and job filters (D383)", () => {
+  /** The plan of the inbox's query for a filter, on a table large enough that a scan would cost. */
+  async function planOf(filter: Parameters<typeof listInbox>[1]): Promise<string> {
+    const sql = inboxQuery(t.db, filter).toSQL();
+    const rows = (await t.db.raw(`EXPLAIN ${sql.sql}`, sql.bindings as never)).rows as {
+      'QUERY PLAN': string;
+    }[];
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  it('reads through indexes, not the whole inbox, and answers what the derived filter says', async () => {
+    const tenants = await Promise.all(Array.from({ length: 40 }, () => buildCompany(t.db)));
+    const [a, b] = tenants as [CompanyRow, CompanyRow];
+    const { jobId } = await buildCallJob(t.db, a.id);
+    const [op] = await t
+      .db('shunya_operations')
+      .insert({
+        company_id: a.id,
+        job_id: jobId,
+        kind: 'transcription',
+        status: 'submitted',
+        shunya_job_id: 'sj-inbox-1',
+      })
+      .returning('id');
+    // 20,000 accepted deliveries spread over 40 tenants (each a small part of the inbox), and a few refused ones stored without tenant or job
+    await t.db.raw(
+      `INSERT INTO webhook_deliveries (company_id, received_at, headers, verdict, http_status, body_bytes, body_sha256)
+       SELECT (?::uuid[])[1 + i % 40], now() - i * interval '1 second', '{}'::jsonb, 'processed', 200, 10, 'x'
+       FROM generate_series(1, 20000) i`,
+      [tenants.map((c) => c.id)],
+    );
+    await t.db('webhook_deliveries').insert([
+      {
+        job_id: jobId,
+        company_id: a.id,
+        operation_id: op.id,
+        headers: {},
+        verdict: 'processed',
+        http_status: 200,
+        body_bytes: 1,
+        body_sha256: 'mine',
+      },
+      {
+        headers: { 'x-shunya-task-id': 'sj-inbox-1' },
+        verdict: 'bad_signature',
+        http_status: 401,
+        body_bytes: 2,
+        body_sha256: 'refused-mine',
+      },
+      {
+        headers: { 'x-shunya-task-id': 'sj-unknown' },
+        verdict: 'bad_signature',
+        http_status: 401,
+        body_bytes: 3,
+        body_sha256: 'refused-other',
+      },
+    ]);
+    await t.db.raw('ANALYZE webhook_deliveries');
+
+    const forJob = await listInbox(t.db, { jobId, limit: 50 });
+    expect(forJob.map((r) => r.body_sha256).sort()).toEqual(['mine', 'refused-mine']);
+    const forB = await listInbox(t.db, { companyId: b.id, limit: 10 });
+    expect(forB).toHaveLength(11);
+    expect(forB.every((r) => r.company_id === b.id)).toBe(true);
+    const forA = await listInbox(t.db, { companyId: a.id, limit: 3 });
+    expect(
+      forA
+        .map((r) => r.body_sha256)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['mine', 'refused-mine']);
+
+    const tenantPlan = await planOf({ companyId: b.id, limit: 100 });
+    expect(tenantPlan).toContain('webhook_deliveries_company_idx');
+    expect(tenantPlan).not.toMatch(/Seq Scan on webhook_deliveries/);
+    const jobPlan = await planOf({ jobId, limit: 100 });
+    expect(jobPlan).toContain('webhook_deliveries_job_idx');
+    expect(jobPlan).toContain('webhook_deliveries_named_job_idx');
+    expect(jobPlan).not.toMatch(/Seq Scan on webhook_deliveries/);
   });
 });

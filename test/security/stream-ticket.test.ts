@@ -8,10 +8,13 @@ import { loadConfig } from '../../src/config.ts';
 import { insertEvents } from '../../src/domain/outbox.ts';
 import { relayOnce } from '../../src/events/relay.ts';
 import { StreamTickets, TICKET_TTL_S } from '../../src/http/stream-ticket.ts';
+import type { PipelineDeps } from '../../src/jobs/deps.ts';
+import { createLogger } from '../../src/logger.ts';
+import { prune } from '../../src/worker/prune.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCompany } from '../helpers/factories.ts';
 import { openSse, type SseClient } from '../helpers/sse.ts';
-import { frontendToken, SECRETS, type SuiteApp, startApp } from './app.ts';
+import { ADMIN, frontendToken, SECRETS, type SuiteApp, startApp } from './app.ts';
 
 let t: TestDatabase;
 let production: SuiteApp;
@@ -88,6 +91,43 @@ describe('in production', () => {
     );
   });
 
+  it('opens one stream once across the API processes of a deployment, not once on each (D380)', async () => {
+    const a = await buildCompany(t.db);
+    // two app instances on one database: two API processes behind one load balancer
+    const { ticket } = await takeTicket(production, a.id);
+    const s = await open(`${queryTokenOn.url}/api/v1/events?ticket=${encodeURIComponent(ticket)}`);
+    expect(s.status).toBe(200);
+    await refusedWith(
+      `${production.url}/api/v1/events?ticket=${encodeURIComponent(ticket)}`,
+      'STREAM_TICKET_INVALID',
+    );
+
+    const opsTicket = async () => {
+      const res = await fetch(`${production.url}/api/v1/ops/events/tickets`, {
+        method: 'POST',
+        headers: ADMIN,
+      });
+      expect(res.status).toBe(201);
+      return zStreamTicket.parse(await res.json()).ticket;
+    };
+    const op = await opsTicket();
+    const ops = await open(`${production.url}/api/v1/ops/events?ticket=${encodeURIComponent(op)}`);
+    expect(ops.status).toBe(200);
+    await refusedWith(
+      `${queryTokenOn.url}/api/v1/ops/events?ticket=${encodeURIComponent(op)}`,
+      'STREAM_TICKET_INVALID',
+    );
+    // the same ticket at the same moment on both: one of the two opens
+    const race = await opsTicket();
+    const both = await Promise.all(
+      [production, queryTokenOn].map((app) =>
+        fetch(`${app.url}/api/v1/ops/events?ticket=${encodeURIComponent(race)}`),
+      ),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([200, 401]);
+    for (const r of both) await r.body?.cancel();
+  });
+
   it('refuses a forged or altered ticket', async () => {
     const a = await buildCompany(t.db);
     const b = await buildCompany(t.db);
@@ -113,12 +153,28 @@ describe('in production', () => {
 });
 
 describe('a ticket', () => {
-  it('opens nothing after its 60 s', () => {
+  it('opens nothing after its 60 s', async () => {
     const tickets = new StreamTickets(SECRETS.OTTO_ADMIN_TOKEN);
     const tenant = { companyId: '8b0c6f5e-1d2a-4b3c-9d8e-7f6a5b4c3d2e', role: 'csr', subject: undefined };
     const { ticket } = tickets.issue(tenant, Date.now() - (TICKET_TTL_S + 1) * 1000);
-    expect(() => tickets.redeem(ticket)).toThrow(/invalid or expired/);
-    expect(tickets.redeem(tickets.issue(tenant).ticket)).toEqual(tenant);
+    await expect(tickets.redeem(t.db, ticket)).rejects.toThrow(/invalid or expired/);
+    expect(await tickets.redeem(t.db, tickets.issue(tenant).ticket)).toEqual(tenant);
+  });
+
+  it('is remembered as used until it expires, then pruned (D380)', async () => {
+    const tickets = new StreamTickets(SECRETS.OTTO_ADMIN_TOKEN);
+    const tenant = { companyId: '8b0c6f5e-1d2a-4b3c-9d8e-7f6a5b4c3d2e', role: 'csr', subject: undefined };
+    const live = tickets.issue(tenant).ticket;
+    const spent = tickets.issue(tenant, Date.now() - (TICKET_TTL_S - 1) * 1000).ticket;
+    await tickets.redeem(t.db, live);
+    await tickets.redeem(t.db, spent);
+    await expect(tickets.redeem(t.db, live)).rejects.toThrow(/used already/);
+    await new Promise((r) => setTimeout(r, 1100)); // `spent` expires
+    await prune({ db: t.db, config: production.config, logger: createLogger('silent') } as PipelineDeps);
+    const nonce = (tk: string) => JSON.parse(Buffer.from(tk.split('.')[0] ?? '', 'base64url').toString()).n;
+    const left = (await t.db('stream_ticket_uses').select('nonce')).map((r) => r.nonce);
+    expect(left).toContain(nonce(live));
+    expect(left).not.toContain(nonce(spent));
   });
 });
 

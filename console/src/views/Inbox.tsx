@@ -1,6 +1,7 @@
 // The webhook inbox (issue 20 item 4; D270–D273): every Shunya webhook delivery, newest first, by tenant,
 // job and verdict (never its body, D85), and "Recover since…": a preview of the jobs whose deliveries Otto
-// refused or failed to apply and that still wait, then one click that has Otto read their results.
+// refused or failed to apply and that still wait, then one click that has Otto read their results. The
+// same table is a panel of a journey (that job's deliveries, D383); a tenant card links to its inbox.
 import { useState } from 'preact/hooks';
 import {
   listCompanies,
@@ -96,7 +97,7 @@ function Recover({ companyId }: { companyId: string | undefined }) {
   );
 }
 
-function Deliveries({ inbox }: { inbox: WebhookInbox }) {
+export function Deliveries({ inbox }: { inbox: WebhookInbox }) {
   if (inbox.items.length === 0) return <Empty>No webhook delivery matches.</Empty>;
   return (
     <table class="inbox">
@@ -144,19 +145,41 @@ function Deliveries({ inbox }: { inbox: WebhookInbox }) {
   );
 }
 
+/** One job's (or one tenant's) latest deliveries, with a link to all of them in the inbox (D383). */
+export function DeliveriesPanel({ jobId, companyId }: { jobId?: string; companyId?: string }) {
+  const inbox = usePoll(
+    () => call(listWebhookDeliveries({ query: { limit: 20, job_id: jobId, company_id: companyId } })),
+    5000,
+    [jobId, companyId],
+  );
+  return (
+    <div class="deliveries-panel">
+      <Loaded what="the webhook deliveries" data={inbox.data} error={inbox.error}>
+        {(i: WebhookInbox) => <Deliveries inbox={i} />}
+      </Loaded>
+      <p>
+        <a href={href('inbox', { job_id: jobId, company_id: companyId })}>
+          {jobId ? "This job's deliveries in the webhook inbox" : "This tenant's webhook inbox"}
+        </a>
+      </p>
+    </div>
+  );
+}
+
 export function Inbox({ route }: { route: Route }) {
   const companyId = route.params.get('company_id') ?? undefined;
+  const jobId = route.params.get('job_id') ?? undefined;
   const verdict = route.params.get('verdict') ?? undefined;
   const companies = usePoll(() => call(listCompanies()), 60_000, []);
   const inbox = usePoll(
     () =>
       call(
         listWebhookDeliveries({
-          query: { limit: 100, company_id: companyId, verdict: verdict as never },
+          query: { limit: 100, company_id: companyId, job_id: jobId, verdict: verdict as never },
         }),
       ),
     5000,
-    [companyId, verdict],
+    [companyId, jobId, verdict],
   );
   return (
     <section aria-labelledby="inbox-title">
@@ -164,6 +187,12 @@ export function Inbox({ route }: { route: Route }) {
         <h1 id="inbox-title">Webhook inbox</h1>
       </div>
       <div class="filters">
+        {jobId ? (
+          <p>
+            Job <Id value={jobId} /> <a href={href(`jobs/${jobId}`)}>journey</a> ·{' '}
+            <a href={href('inbox', { company_id: companyId, verdict })}>every job</a>
+          </p>
+        ) : null}
         <label>
           Tenant
           <select

@@ -8,6 +8,7 @@ import { ApiError, call } from '../api.ts';
 import { ago, Badge, describeError, Id, Loaded, Time } from '../components.tsx';
 import { LiveIndicator, useLive } from '../live.tsx';
 import { href } from '../router.ts';
+import { DeliveriesPanel } from './Inbox.tsx';
 
 const KIND_LABEL: Record<JourneyEntry['kind'], string> = {
   trigger: 'trigger',
@@ -234,6 +235,8 @@ function Details({ jr }: { jr: JobJourney }) {
           </li>
         ))}
       </ul>
+      <h2 id="journey-deliveries">Webhook deliveries</h2>
+      <DeliveriesPanel jobId={jr.job.id} />
       <h2>What the frontend reads now</h2>
       <details class="frontend-read" open>
         <summary>

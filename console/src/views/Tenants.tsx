@@ -147,6 +147,10 @@ function TenantCard({ t, link }: { t: TenantOverview; link: SimulatorLink | unde
       ) : (
         <p class="muted">No circuit breaker has seen traffic for this tenant in this process.</p>
       )}
+      <p class="tenant-inbox">
+        <a href={href('inbox', { company_id: t.company.id })}>Webhook inbox</a>{' '}
+        <span class="muted">this tenant's deliveries, with Recover since…</span>
+      </p>
       <TestTrafficButtons companyId={t.company.id} link={link} />
       <TenantEdit company={t.company} />
     </article>

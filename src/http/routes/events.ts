@@ -62,7 +62,7 @@ export function eventRoutes(
     async (ctx, next) => {
       const { ticket } = validate(zStreamEventsQuery, ctx.query);
       if (ticket === undefined) return bearerAuth(ctx, next);
-      ctx.state.tenant = tickets.redeem(ticket);
+      ctx.state.tenant = await tickets.redeem(db, ticket);
       return next();
     },
     allowRoles('streamEvents'),
@@ -93,7 +93,7 @@ export function eventRoutes(
     async (ctx, next) => {
       const { ticket } = validate(zStreamOpsEventsQuery, ctx.query);
       if (ticket === undefined) return operatorBearer(ctx, next);
-      const { role, subject } = opsTickets.redeem(ticket);
+      const { role, subject } = await opsTickets.redeem(db, ticket);
       ctx.state.operator = { name: subject as string, kind: role as Actor['kind'] };
       ctx.state.log = ctx.state.log.child({ operator: subject });
       return next();

@@ -19,6 +19,7 @@
 // which reads them as before.
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
+import { jobStateEventsSql } from '../../domain/outbox.ts';
 import { TASK } from '../queue.ts';
 import { QUOTA_WINDOW_SQL } from '../quota.ts';
 
@@ -60,6 +61,12 @@ export async function admit(
   return (res.rows as { id: string }[]).map((r) => r.id);
 }
 
+// D381: each job admitted is announced on the operator stream, in this statement
+export const ADMITTED_EVENTS = jobStateEventsSql(
+  `(SELECT id, company_id, 'running' AS job_status, stage, NULL::timestamptz AS next_attempt_at FROM started) s`,
+  'admitted',
+);
+
 export const ADMIT = `WITH cap AS (
        SELECT running, admitted FROM tenant_admission WHERE company_id = :company FOR UPDATE
      ), seen AS (
@@ -97,6 +104,8 @@ export const ADMIT = `WITH cap AS (
      ), attempt AS (
        INSERT INTO shunya_job_attempts (company_id, job_id, attempt, stage)
        SELECT company_id, id, attempts, stage FROM started
+     ), announced AS (
+       ${ADMITTED_EVENTS}
      )
      SELECT s.id, graphile_worker.add_job(identifier => :task, job_key => 'advance:' || s.id,
               payload => CASE WHEN op.op IS NULL THEN json_build_object('job_id', s.id)

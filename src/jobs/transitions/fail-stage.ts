@@ -62,7 +62,13 @@ const FAIL_STAGE = `WITH moved AS (
                                    'available', false) AS payload
          FROM call_transcript
          UNION ALL
-         SELECT 2, 'shunya.job.failed', 'shunya_job', id, :failed::jsonb FROM moved WHERE job_status = 'failed') e
+         SELECT 2, 'shunya.job.failed', 'shunya_job', id, :failed::jsonb FROM moved WHERE job_status = 'failed'
+         UNION ALL
+         -- D381: the operator stream hears of the wait
+         SELECT 3, 'shunya.job.state_changed', 'shunya_job', id,
+                jsonb_build_object('job_id', id, 'job_status', 'pending', 'stage', :stage::text,
+                                   'reason', 'retry_scheduled', 'next_attempt_at', :retryAt::text)
+         FROM moved WHERE job_status = 'pending') e
        ORDER BY ord)
      SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM wake)::int AS wake`;

@@ -3,10 +3,12 @@
 // no step for it that can still run (none, or one that failed all its attempts), for `idleMs`. A crash
 // loses nothing in the normal course (steps are added in the statement that needs them, and a killed
 // worker's jobs are released by the heartbeat reaper); this bounds what a bug or an exhausted step could
-// leave behind. The slot is given back and the attempt closed; admission follows.
+// leave behind. The slot is given back and the attempt closed, the move announced on the operator stream
+// (D381); admission follows.
 import type { JobError } from '../../../generated/otto/types.gen.ts';
 import type { Db } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
+import { jobStateEventsSql } from '../../domain/outbox.ts';
 
 const REQUEUE_LOST = `WITH lost AS (
        SELECT j.id, j.company_id FROM shunya_jobs j
@@ -18,7 +20,9 @@ const REQUEUE_LOST = `WITH lost AS (
        LIMIT 100 FOR UPDATE OF j SKIP LOCKED)
      , moved AS (
        UPDATE shunya_jobs j SET job_status = 'pending', next_attempt_at = NULL, last_error = :error::jsonb, updated_at = now()
-       FROM lost WHERE j.id = lost.id AND j.job_status = 'running' RETURNING j.id, j.company_id)
+       FROM lost WHERE j.id = lost.id AND j.job_status = 'running'
+       RETURNING j.id, j.company_id, j.job_status, j.stage, j.next_attempt_at)
+     , announced AS (${jobStateEventsSql('moved', 'requeued_lost')})
      , attempt AS (
        UPDATE shunya_job_attempts a SET outcome = 'retry_scheduled', error = :error::jsonb, finished_at = now()
        FROM (SELECT max(id) AS id FROM shunya_job_attempts WHERE job_id IN (SELECT id FROM moved) GROUP BY job_id) m

@@ -3,6 +3,7 @@
 // (superseded): a late webhook for it is acknowledged and ignored. Admission follows in its own statement.
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
+import { jobStateEventsSql } from '../../domain/outbox.ts';
 import type { JobRow, JobStatus } from '../model.ts';
 
 export type OperatorRetry =
@@ -18,6 +19,7 @@ const RETRY_BY_OPERATOR = `WITH was AS (SELECT id, job_status FROM shunya_jobs W
      , superseded AS (
        UPDATE shunya_operations SET status = 'superseded', updated_at = now()
        WHERE job_id = :job AND kind = (SELECT stage FROM moved) AND status IN ('submitting', 'submitted', 'failed'))
+     , announced AS (${jobStateEventsSql('moved', 'retried_by_operator')})
      SELECT was.job_status AS was_status, moved.id AS moved_id, moved.* FROM was LEFT JOIN moved ON moved.id = was.id`;
 
 export async function retryByOperator(db: Db | Tx, jobId: string): Promise<OperatorRetry> {

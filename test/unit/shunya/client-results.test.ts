@@ -59,6 +59,8 @@ describe('success is any 2xx', () => {
     await expect(t.client.getAnalysisStatus(CO, 1, newRequestOptions())).resolves.toEqual({
       state: 'queued',
       error: null,
+      httpStatus: 200,
+      shunyaRequestId: null,
     });
     await expect(t.client.getSegmentationStatus(CO, 1, newRequestOptions())).resolves.toMatchObject({
       state: 'failed',
@@ -67,6 +69,24 @@ describe('success is any 2xx', () => {
     await expect(t.client.getTranscriptionStatus(CO, 1, newRequestOptions())).rejects.toBeInstanceOf(
       ShunyaResponseError,
     );
+  });
+
+  it("status endpoints pass up the answer's own 2xx status and Shunya's X-Request-ID (D382)", async () => {
+    const t = testClient([
+      json(203, { success: true, status: 'processing' }, { 'X-Request-ID': 'shunya-req-7' }),
+      json(200, { success: true, status: 'completed' }, { 'X-Request-ID': 'shunya-req-8' }),
+    ]);
+    await expect(t.client.getTranscriptionStatus(CO, 1, newRequestOptions())).resolves.toEqual({
+      state: 'processing',
+      error: null,
+      httpStatus: 203,
+      shunyaRequestId: 'shunya-req-7',
+    });
+    await expect(t.client.getSegmentationStatus(CO, 1, newRequestOptions())).resolves.toMatchObject({
+      state: 'completed',
+      httpStatus: 200,
+      shunyaRequestId: 'shunya-req-8',
+    });
   });
 
   it('result endpoints return the raw body for the normaliser', async () => {

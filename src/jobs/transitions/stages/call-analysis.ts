@@ -8,6 +8,8 @@
 // the tenant's next due jobs are admitted into the slots then free, in this same statement (D332): the
 // admission row is locked after the job's row (the lock order of D97: running jobs, then the admission row,
 // then pending jobs), and everything after `cap` is admit.ts's statement with the freed slot counted.
+import { ADMITTED_EVENTS } from '../admit.ts';
+
 export const CALL_ANALYSIS = `WITH moved AS (
        UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = :outputHash,
               job_status = 'succeeded', next_attempt_at = NULL, completed_at = now(), updated_at = now()
@@ -144,6 +146,8 @@ export const CALL_ANALYSIS = `WITH moved AS (
      ), admitted_attempt AS (
        INSERT INTO shunya_job_attempts (company_id, job_id, attempt, stage)
        SELECT company_id, id, attempts, stage FROM started
+     ), announced AS (
+       ${ADMITTED_EVENTS}
      )
      SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM events)::int AS events, 0 AS step, (SELECT count(*) FROM inbox)::int AS inboxed,

@@ -4,6 +4,8 @@
 // appointment), the lead's status for a won or lost deal, the tasks from both action lists (D76) and the key
 // signals; their events are recording_session.analyzed, appointment.outcome_updated, lead.updated, then
 // shunya.job.succeeded. The visit's lead is its appointment's (none without an appointment).
+import { ADMITTED_EVENTS } from '../admit.ts';
+
 export const VISIT_ANALYSIS = `WITH moved AS (
        UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = :outputHash,
               job_status = 'succeeded', next_attempt_at = NULL, completed_at = now(), updated_at = now()
@@ -138,6 +140,8 @@ export const VISIT_ANALYSIS = `WITH moved AS (
      ), admitted_attempt AS (
        INSERT INTO shunya_job_attempts (company_id, job_id, attempt, stage)
        SELECT company_id, id, attempts, stage FROM started
+     ), announced AS (
+       ${ADMITTED_EVENTS}
      )
      SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM events)::int AS events, 0 AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
