@@ -302,6 +302,7 @@ async function main() {
             tenants: settings.tenants,
             concurrency: settings.workerConcurrency,
             layout: settings.layout,
+            root,
             ...(profiler ? { profiler } : {}),
           },
           progressBar,

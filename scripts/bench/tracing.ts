@@ -62,6 +62,8 @@ export async function runTracingAb(
     tenants: number;
     concurrency: number;
     layout: Layout;
+    /** the source tree Otto runs from (--against's), this one by default */
+    root?: string | undefined;
     /** --profile: a V8 CPU profile of every Otto process per phase, `tracing-on-round-1-<pid>.cpuprofile`… (D292) */
     profiler?: PhaseProfiler;
   },
@@ -80,6 +82,7 @@ export async function runTracingAb(
         const sys = await startSystem({
           pg,
           database,
+          ...(o.root ? { root: o.root } : {}),
           layout: o.layout,
           concurrency: o.concurrency,
           tenants: o.tenants,

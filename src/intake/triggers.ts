@@ -13,8 +13,10 @@ import type { PipelineDeps } from '../jobs/deps.ts';
 import type { JobRow, JobStatus } from '../jobs/model.ts';
 import { findJobFor, runningJobs } from '../jobs/store.ts';
 import { createCsrCallJob, createSalesVisitJob, csrCallJobPart } from '../jobs/transitions/index.ts';
+import { traceparentOf } from '../tracing.ts';
 
-export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
+/** `trace`: the request's server span, stored with the job and the parent of admission (D196, D360) */
+export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock' | 'trace'>;
 
 /** An operator's trigger (the console's test traffic): its audit entry commits with the job it creates (D150). */
 export interface TriggerAudit {
@@ -63,7 +65,15 @@ export async function acceptCallRailCall(
   // one statement: the call, its lead, its job and an operator's audit entry (D99, D150)
   const parts = [...newCallParts(company.id, incoming, randomUUID())];
   if (incoming.recordingUrl) {
-    parts.push(csrCallJobPart('job', 'call', incoming.recordingUrl, deps.config.jobs.maxAttempts));
+    parts.push(
+      csrCallJobPart(
+        'job',
+        'call',
+        incoming.recordingUrl,
+        deps.config.jobs.maxAttempts,
+        traceparentOf(deps.trace),
+      ),
+    );
     if (audit) parts.push(auditPart(audit));
   }
   const [created] = await retryConflicts(() =>
@@ -120,7 +130,13 @@ async function acceptRepeatedCall(
     let created = false;
     if (!job && !call.recording_url && incoming.recordingUrl) {
       await attachRecording(tx, company.id, call.id, incoming.recordingUrl);
-      job = await createCsrCallJob(tx, call, incoming.recordingUrl, d.config.jobs.maxAttempts);
+      job = await createCsrCallJob(
+        tx,
+        call,
+        incoming.recordingUrl,
+        d.config.jobs.maxAttempts,
+        traceparentOf(d.trace),
+      );
       if (audit) await recordAudit(tx, audit.actor, auditEntry(audit, job));
       created = true;
     }
@@ -163,7 +179,12 @@ export async function acceptRecordingUpload(
         duplicate: true,
       };
     }
-    const job = await createSalesVisitJob(tx, u.session, deps.config.jobs.maxAttempts);
+    const job = await createSalesVisitJob(
+      tx,
+      u.session,
+      deps.config.jobs.maxAttempts,
+      traceparentOf(deps.trace),
+    );
     if (audit) await recordAudit(tx, audit.actor, auditEntry(audit, job));
     return {
       kind: 'accepted',

@@ -13,7 +13,7 @@ import { jobError, operationAndJob } from '../jobs/store.ts';
 import { completeStage, settleFailedOperation } from '../jobs/transitions/index.ts';
 import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
-import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
+import { inSpan, jobSpanOptions, type Span, withTrace } from '../tracing.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { type StageResult, stageEffects } from './apply.ts';
 import { attemptFailed } from './failure.ts';
@@ -68,9 +68,17 @@ export async function completeOperation(
   };
   return inSpan(
     `otto.complete ${first.op.kind}`,
-    jobSpanOptions(first.job.trace_context, attributes),
-    async (span) => {
-      const r = await completeRounds(deps, operationId, outcome, source, adopt, first);
+    jobSpanOptions(first.job.trace_context, attributes, deps.trace),
+    async (span, trace) => {
+      const r = await completeRounds(
+        withTrace(deps, trace),
+        span,
+        operationId,
+        outcome,
+        source,
+        adopt,
+        first,
+      );
       span.setAttribute('otto.verdict', r.verdict);
       return r;
     },
@@ -79,6 +87,7 @@ export async function completeOperation(
 
 async function completeRounds(
   deps: PipelineDeps,
+  span: Span,
   operationId: string,
   outcome: Outcome,
   source: 'webhook' | 'poll' | 'sync',
@@ -92,7 +101,7 @@ async function completeRounds(
     read = undefined;
     if (!current) throw new Error(`No operation ${operationId}`);
     const result = await retryConflicts(() =>
-      decideAndWrite(deps, current, outcome, adopt?.shunyaJobId ?? null),
+      decideAndWrite(deps, span, current, outcome, adopt?.shunyaJobId ?? null),
     );
     if (result) {
       if (result.conflict)
@@ -107,6 +116,7 @@ async function completeRounds(
 /** The decision and its transition; null when the job moved since it was read (nothing was written). */
 async function decideAndWrite(
   deps: PipelineDeps,
+  span: Span,
   { op, job }: Found,
   outcome: Outcome,
   adoptId: string | null,
@@ -164,7 +174,7 @@ async function decideAndWrite(
   });
   if (!r.applied) return null;
   // what the completion wrote, on its span (D196)
-  annotate({
+  span.setAttributes({
     'otto.domain_writes': effects.domain.filter((p) => p !== null).length,
     'otto.events': effects.events.map((e) => e.type),
     'otto.job_ended': r.ended,

@@ -4,11 +4,17 @@
 import type { Db, Tx } from '../../db/knex.ts';
 import { compose, type Part, part, run } from '../../db/statement.ts';
 import type { RecordingSessionRow } from '../../domain/recording-sessions.ts';
-import { currentTraceparent } from '../../tracing.ts';
 import type { JobRow } from '../model.ts';
 
-/** A CSR call's job, for the call that part `call` returns (e.g. inserted): RETURNING the job row. */
-export function csrCallJobPart(name: string, call: string, audioUrl: string, maxAttempts: number): Part {
+/** A CSR call's job, for the call that part `call` returns (e.g. inserted): RETURNING the job row.
+ * `traceparent`: the trigger's span, which the job's work joins (D196; handed down, D360). */
+export function csrCallJobPart(
+  name: string,
+  call: string,
+  audioUrl: string,
+  maxAttempts: number,
+  traceparent: string | null = null,
+): Part {
   return part(
     name,
     `INSERT INTO shunya_jobs (company_id, job_type, call_id, input_payload, max_attempts, trace_context)
@@ -17,7 +23,7 @@ export function csrCallJobPart(name: string, call: string, audioUrl: string, max
             ?::int, ?::text
      FROM ${call}
      RETURNING *`,
-    [audioUrl, maxAttempts, currentTraceparent()],
+    [audioUrl, maxAttempts, traceparent],
   );
 }
 
@@ -27,6 +33,7 @@ export async function createCsrCallJob(
   call: { id: string; company_id: string },
   audioUrl: string,
   maxAttempts: number,
+  traceparent: string | null = null,
 ): Promise<JobRow> {
   const rows = await run<JobRow>(
     tx,
@@ -36,7 +43,7 @@ export async function createCsrCallJob(
           call.company_id,
           call.id,
         ]),
-        csrCallJobPart('job', 'c', audioUrl, maxAttempts),
+        csrCallJobPart('job', 'c', audioUrl, maxAttempts, traceparent),
       ],
       'SELECT * FROM job',
     ),
@@ -48,6 +55,7 @@ export async function createSalesVisitJob(
   tx: Db | Tx,
   session: RecordingSessionRow,
   maxAttempts: number,
+  traceparent: string | null = null,
 ): Promise<JobRow> {
   const input = {
     recording_session_id: session.id,
@@ -60,7 +68,7 @@ export async function createSalesVisitJob(
   const res = await tx.raw(
     `INSERT INTO shunya_jobs (company_id, job_type, recording_session_id, input_payload, max_attempts, trace_context)
      VALUES (?, 'sales_visit', ?, ?::jsonb, ?, ?) RETURNING *`,
-    [session.company_id, session.id, JSON.stringify(input), maxAttempts, currentTraceparent()],
+    [session.company_id, session.id, JSON.stringify(input), maxAttempts, traceparent],
   );
   return res.rows[0] as JobRow;
 }
