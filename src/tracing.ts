@@ -6,6 +6,8 @@ import {
   type Attributes,
   type Context,
   INVALID_SPAN_CONTEXT,
+  INVALID_SPANID,
+  INVALID_TRACEID,
   type Link,
   propagation,
   ROOT_CONTEXT,
@@ -103,11 +105,14 @@ export async function inSpan<T>(
   }
 }
 
-/** The valid span context a context names, or null (tracing off, none given, outside any trace). */
+/** The valid span context a context names, or null (tracing off, none given, outside any trace). Every
+ * context here was made by the SDK, by contextOf or by the propagator, which validated the ids' format,
+ * so only the all-zero ids of a non-recording span are left to refuse (the API's check runs two regular
+ * expressions, and this runs a few times per span). */
 function spanContextIn(ctx: Context | undefined) {
   if (!enabled || !ctx) return null;
   const sc = trace.getSpanContext(ctx);
-  return sc && trace.isSpanContextValid(sc) ? sc : null;
+  return sc && sc.traceId !== INVALID_TRACEID && sc.spanId !== INVALID_SPANID ? sc : null;
 }
 
 /** Whether `ctx` names a (valid) span: work outside any trace (a health probe) makes no span of its own. */

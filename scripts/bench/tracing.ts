@@ -25,6 +25,10 @@ export interface TracingAbResult {
   onCpuMsPerCall: number;
   /** on ÷ off − 1: the extra CPU per call tracing costs */
   overhead: number;
+  /** each round's on ÷ off − 1 (a round's two halves run back to back, so they share the machine's load) */
+  roundOverheads: number[];
+  /** the median of roundOverheads: one round on a busy shared machine moves the mean */
+  medianRoundOverhead: number;
   exportedRequests: number;
 }
 
@@ -34,6 +38,11 @@ const ottoCpu = (r: PhaseResult) => r.cpuMsPerCall.otto ?? Number.NaN;
 /** Every process of the bench, for the same comparison over the whole machine. */
 const allCpu = (r: PhaseResult) => Object.values(r.cpuMsPerCall).reduce((a, b) => a + b, 0);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
 
 async function otlpSink() {
   let requests = 0;
@@ -109,8 +118,11 @@ export async function runTracingAb(
   } finally {
     await sink.close();
   }
-  const off = mean(rounds.filter((r) => r.tracing === 'off').map((r) => r.cpuMsPerCall));
-  const on = mean(rounds.filter((r) => r.tracing === 'on').map((r) => r.cpuMsPerCall));
+  const offs = rounds.filter((r) => r.tracing === 'off').map((r) => r.cpuMsPerCall);
+  const ons = rounds.filter((r) => r.tracing === 'on').map((r) => r.cpuMsPerCall);
+  const off = mean(offs);
+  const on = mean(ons);
+  const roundOverheads = ons.map((x, i) => x / (offs[i] ?? Number.NaN) - 1);
   return {
     rate: o.rate,
     seconds: o.seconds,
@@ -118,6 +130,8 @@ export async function runTracingAb(
     offCpuMsPerCall: off,
     onCpuMsPerCall: on,
     overhead: on / off - 1,
+    roundOverheads,
+    medianRoundOverhead: median(roundOverheads),
     exportedRequests: sink.requests(),
   };
 }
@@ -135,6 +149,8 @@ export function tracingMarkdown(t: TracingAbResult): string {
     ...rows,
     '',
     `Mean of Otto's CPU per call: off ${t.offCpuMsPerCall.toFixed(2)} ms, on ${t.onCpuMsPerCall.toFixed(2)} ms: tracing costs ${(t.overhead * 100).toFixed(1)} % more CPU per call (the bar: ≤ 10 %). OTLP exports received: ${t.exportedRequests}.`,
+    '',
+    `Each round's on ÷ off − 1: ${t.roundOverheads.map((o) => `${(o * 100).toFixed(1)} %`).join(', ')}; median ${(t.medianRoundOverhead * 100).toFixed(1)} %.`,
     '',
   ].join('\n');
 }
