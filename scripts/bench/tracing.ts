@@ -12,6 +12,8 @@ import { startSystem } from './system.ts';
 export interface TracingAbResult {
   rate: number;
   seconds: number;
+  /** off and on ran at the same time in each round (--together), each at `rate` */
+  together: boolean;
   rounds: {
     tracing: 'off' | 'on';
     /** Otto's processes */
@@ -73,6 +75,8 @@ export async function runTracingAb(
     layout: Layout;
     /** the source tree Otto runs from (--against's), this one by default */
     root?: string | undefined;
+    /** --together: off and on run at the same time in each round, not one after the other (D362) */
+    together?: boolean;
     /** --profile: a V8 CPU profile of every Otto process per phase, `tracing-on-round-1-<pid>.cpuprofile`… (D292) */
     profiler?: PhaseProfiler;
   },
@@ -80,38 +84,68 @@ export async function runTracingAb(
 ): Promise<TracingAbResult> {
   const sink = await otlpSink();
   const rounds: TracingAbResult['rounds'] = [];
+  const start = async (tracing: 'off' | 'on', round: number) => {
+    const database = `otto_tracing_${tracing}_${round}`;
+    const env: Record<string, string> =
+      tracing === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'otto-bench' } : {};
+    const sys = await startSystem({
+      pg,
+      database,
+      ...(o.root ? { root: o.root } : {}),
+      layout: o.layout,
+      concurrency: o.concurrency,
+      tenants: o.tenants,
+      env,
+      ...(o.profiler && !o.together ? { profiler: o.profiler } : {}),
+    });
+    return {
+      tracing,
+      name: `tracing ${tracing} round ${round}`,
+      sys,
+      stop: async () => {
+        await sys.stop();
+        await pg.dropDatabase(database);
+      },
+    };
+  };
+  type Side = Awaited<ReturnType<typeof start>>;
+  const measure = async (side: Side, report: Progress) => {
+    await runPhase(side.sys, `${side.name} warm-up`, 20, 3, report);
+    const r = await runPhase(side.sys, side.name, o.rate, o.seconds, report);
+    console.log(`  ${side.name}: ${ottoCpu(r).toFixed(2)} ms Otto CPU per call`);
+    return {
+      tracing: side.tracing,
+      cpuMsPerCall: ottoCpu(r),
+      allCpuMsPerCall: allCpu(r),
+      sustainedCallsPerS: r.sustainedCallsPerS,
+      machineCpuUse: r.machineCpuUse,
+    };
+  };
   try {
     for (let round = 1; round <= o.rounds; round++) {
-      for (const tracing of ['off', 'on'] as const) {
-        const name = `tracing ${tracing} round ${round}`;
-        console.log(`Tracing A/B: ${name}`);
-        const database = `otto_tracing_${tracing}_${round}`;
-        const env: Record<string, string> =
-          tracing === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'otto-bench' } : {};
-        const sys = await startSystem({
-          pg,
-          database,
-          ...(o.root ? { root: o.root } : {}),
-          layout: o.layout,
-          concurrency: o.concurrency,
-          tenants: o.tenants,
-          env,
-          ...(o.profiler ? { profiler: o.profiler } : {}),
-        });
+      if (o.together) {
+        // both sides at once, each on its own database and processes: whatever else loads the machine
+        // loads both alike, which alternating rounds do not give on a shared machine (D362)
+        console.log(`Tracing A/B: tracing off and on together, round ${round}`);
+        const sides: Side[] = [];
         try {
-          await runPhase(sys, `${name} warm-up`, 20, 3, progress);
-          const r = await runPhase(sys, name, o.rate, o.seconds, progress);
-          rounds.push({
-            tracing,
-            cpuMsPerCall: ottoCpu(r),
-            allCpuMsPerCall: allCpu(r),
-            sustainedCallsPerS: r.sustainedCallsPerS,
-            machineCpuUse: r.machineCpuUse,
-          });
-          console.log(`  ${ottoCpu(r).toFixed(2)} ms Otto CPU per call`);
+          sides.push(await start('off', round), await start('on', round));
+          const [off, on] = await Promise.all(
+            sides.map((side) => measure(side, side.tracing === 'on' ? progress : () => {})),
+          );
+          rounds.push(off as TracingAbResult['rounds'][number], on as TracingAbResult['rounds'][number]);
         } finally {
-          await sys.stop();
-          await pg.dropDatabase(database);
+          for (const side of sides) await side.stop();
+        }
+        continue;
+      }
+      for (const tracing of ['off', 'on'] as const) {
+        console.log(`Tracing A/B: tracing ${tracing} round ${round}`);
+        const side = await start(tracing, round);
+        try {
+          rounds.push(await measure(side, progress));
+        } finally {
+          await side.stop();
         }
       }
     }
@@ -126,6 +160,7 @@ export async function runTracingAb(
   return {
     rate: o.rate,
     seconds: o.seconds,
+    together: Boolean(o.together),
     rounds,
     offCpuMsPerCall: off,
     onCpuMsPerCall: on,
@@ -142,7 +177,7 @@ export function tracingMarkdown(t: TracingAbResult): string {
       `| ${r.tracing} | ${r.cpuMsPerCall.toFixed(2)} | ${r.allCpuMsPerCall.toFixed(2)} | ${r.sustainedCallsPerS.toFixed(1)} | ${(r.machineCpuUse * 100).toFixed(0)} % |`,
   );
   return [
-    `## Tracing off and on (${t.rate} calls/s for ${t.seconds} s per round)`,
+    `## Tracing off and on (${t.rate} calls/s for ${t.seconds} s per round${t.together ? ', both sides at the same time' : ''})`,
     '',
     '| tracing | Otto CPU ms per call | all processes, CPU ms per call | sustained calls/s | machine CPU use |',
     '|---|---|---|---|---|',
