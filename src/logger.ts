@@ -2,7 +2,6 @@
 // reaches a log line: values under sensitive keys are masked, and phone numbers and e-mail addresses are
 // masked wherever they appear in a string (decision D33).
 import pino, { type Logger } from 'pino';
-import { traceFields } from './tracing.ts';
 
 export type { Logger };
 
@@ -49,8 +48,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'otto' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      // trace_id and span_id of the active span, when tracing is on (D197)
-      mixin: traceFields,
+      // no mixin for trace_id and span_id: there is no active span to read (no context manager, D360); the
+      // loggers of traced work are children carrying them (tracing.ts withTrace, the request's log)
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => maskPii(obj) as Record<string, unknown>,

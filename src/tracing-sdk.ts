@@ -18,7 +18,6 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from './logger.ts';
 import type { Tracing } from './tracing.ts';
-import { PromiseContextManager } from './tracing-context.ts';
 
 /** OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES: `key=value,key2=value2`, values URL-encoded. */
 export function parseHeaders(text: string | undefined): Record<string, string> {
@@ -88,9 +87,9 @@ export function startSdk(otel: Record<string, string>, logger: Logger): Tracing 
       ),
     ],
   });
-  // the global provider and W3C trace-context propagator; the context carried by promise hooks, not by
-  // AsyncLocalStorage, which cost most of tracing's CPU on Node 20 (D282)
-  provider.register({ contextManager: new PromiseContextManager() });
+  // the global provider and W3C trace-context propagator, and no context manager: the span context is
+  // handed down explicitly (D360), so no hook runs for the process's promises
+  provider.register({ contextManager: null });
   logger.info({ url: options.url, protocol }, 'exporting traces (OpenTelemetry)');
   return {
     async shutdown() {

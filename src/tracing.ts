@@ -5,8 +5,9 @@
 import {
   type Attributes,
   type Context,
-  context,
   INVALID_SPAN_CONTEXT,
+  INVALID_SPANID,
+  INVALID_TRACEID,
   type Link,
   propagation,
   ROOT_CONTEXT,
@@ -17,7 +18,7 @@ import {
 } from '@opentelemetry/api';
 import type { Logger } from './logger.ts';
 
-export type { Span };
+export type { Context as TraceContext, Span };
 export { SpanKind, SpanStatusCode };
 
 /** Export is asked for: an OTLP endpoint is set and the SDK is not disabled (OTEL_SDK_DISABLED). */
@@ -70,47 +71,67 @@ const tracer = () => otto ?? trace.getTracer('otto');
 export interface SpanOptions {
   kind?: SpanKind;
   attributes?: Attributes;
-  /** the parent; the active context otherwise */
-  parent?: Context;
+  /** the parent: the context handed down by the caller (D360); none starts a trace */
+  parent?: Context | undefined;
   links?: Link[];
   /** make a span only inside a trace (cron work, probes: no root span of their own) */
   onlyInTrace?: boolean;
 }
 
-/** Runs `fn` in a new active span, ended when it settles; an exception marks the span as an error. */
-export async function inSpan<T>(name: string, o: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
-  if (!enabled || (o.onlyInTrace && !activeTrace())) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
-  const { parent, onlyInTrace: _, ...options } = o;
-  return tracer().startActiveSpan(name, options, parent ?? context.active(), async (span) => {
-    try {
-      return await fn(span);
-    } catch (e) {
-      span.recordException(e as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-      span.setAttribute('error.type', (e as Error).name || 'Error');
-      throw e;
-    } finally {
-      span.end();
-    }
-  });
+const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Runs `fn` in a new span, ended when it settles; an exception marks the span as an error. `fn` is handed
+ * the span and the context naming it, which it passes on to the work that belongs under it: no context
+ * manager carries it implicitly (D360), so nothing hooks the process's promises.
+ */
+export async function inSpan<T>(
+  name: string,
+  o: SpanOptions,
+  fn: (span: Span, context: Context) => Promise<T>,
+): Promise<T> {
+  const parent = o.parent ?? ROOT_CONTEXT;
+  if (!enabled || (o.onlyInTrace && !inTrace(parent))) return fn(NOT_RECORDING, parent);
+  const span = tracer().startSpan(name, { kind: o.kind, attributes: o.attributes, links: o.links }, parent);
+  try {
+    return await fn(span, trace.setSpan(parent, span));
+  } catch (e) {
+    span.recordException(e as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+    span.setAttribute('error.type', (e as Error).name || 'Error');
+    throw e;
+  } finally {
+    span.end();
+  }
 }
 
-/** Attributes for the active span (nothing when none). */
-export function annotate(attributes: Attributes): void {
-  if (enabled) trace.getActiveSpan()?.setAttributes(attributes);
+/** The valid span context a context names, or null (tracing off, none given, outside any trace). Every
+ * context here was made by the SDK, by contextOf or by the propagator, which validated the ids' format,
+ * so only the all-zero ids of a non-recording span are left to refuse (the API's check runs two regular
+ * expressions, and this runs a few times per span). */
+function spanContextIn(ctx: Context | undefined) {
+  if (!enabled || !ctx) return null;
+  const sc = trace.getSpanContext(ctx);
+  return sc && sc.traceId !== INVALID_TRACEID && sc.spanId !== INVALID_SPANID ? sc : null;
 }
 
-/** The active span context as a W3C `traceparent`, or null (tracing off, nothing active). */
-export function currentTraceparent(): string | null {
-  if (!enabled) return null;
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  return carrier.traceparent ?? null;
+/** Whether `ctx` names a (valid) span: work outside any trace (a health probe) makes no span of its own. */
+export const inTrace = (ctx: Context | undefined): boolean => spanContextIn(ctx) !== null;
+
+/** The span `ctx` names as a W3C `traceparent`, or null (tracing off, outside any trace). */
+export function traceparentOf(ctx: Context | undefined): string | null {
+  const sc = spanContextIn(ctx);
+  if (!sc) return null;
+  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-/** Adds the active context's `traceparent` (and `tracestate`) to outgoing headers. */
-export function injectTraceHeaders(headers: Record<string, string>): void {
-  if (enabled) propagation.inject(context.active(), headers);
+/** Adds the `traceparent` (and `tracestate`) of the span `ctx` names to outgoing headers. */
+export function injectTraceHeaders(ctx: Context | undefined, headers: Record<string, string>): void {
+  const sc = spanContextIn(ctx);
+  if (!sc) return;
+  headers.traceparent = traceparentOf(ctx) as string;
+  const state = sc.traceState?.serialize();
+  if (state) headers.tracestate = state;
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -131,23 +152,22 @@ export function contextOf(traceparent: string | null | undefined): Context {
 }
 
 /**
- * The parent and links for work on a job: the active span when it is in the job's trace already, else the
- * job's stored trace; the active span of another trace (a webhook's request) is linked, so each trace
- * leads to the other.
+ * The parent and links for work on a job, given the context of the work that asks (`current`): that span
+ * when it is in the job's trace already, else the job's stored trace; a span of another trace (a
+ * webhook's request) is linked, so each trace leads to the other.
  */
-export function jobSpanOptions(traceparent: string | null | undefined, attributes: Attributes): SpanOptions {
+export function jobSpanOptions(
+  traceparent: string | null | undefined,
+  attributes: Attributes,
+  current?: Context,
+): SpanOptions {
   if (!enabled) return {};
   const parent = contextOf(traceparent);
-  const active = trace.getSpanContext(context.active());
+  const active = spanContextIn(current);
   const stored = trace.getSpanContext(parent);
-  // already inside the job's trace (a poll's completion): a child of the active span
-  if (!stored || (active && active.traceId === stored.traceId))
-    return { parent: context.active(), attributes };
-  return {
-    parent,
-    attributes,
-    links: active && trace.isSpanContextValid(active) ? [{ context: active }] : [],
-  };
+  // already inside the job's trace (a poll's completion): a child of the current span
+  if (!stored || active?.traceId === stored.traceId) return { parent: current, attributes };
+  return { parent, attributes, links: active ? [{ context: active }] : [] };
 }
 
 /** The trace id of a stored `traceparent` (version-traceid-spanid-flags), or null. */
@@ -156,16 +176,24 @@ export function traceIdOf(traceparent: string | null | undefined): string | null
   return m?.[1] ?? null;
 }
 
-/** Whether a (valid) span is active: work outside any trace (a health probe) makes no span of its own. */
-export function activeTrace(): boolean {
-  if (!enabled) return false;
-  const sc = trace.getSpanContext(context.active());
-  return Boolean(sc && trace.isSpanContextValid(sc));
+/** trace_id and span_id of the span `ctx` names, for log lines (empty when none). */
+export function traceFields(ctx: Context | undefined): { trace_id?: string; span_id?: string } {
+  const sc = spanContextIn(ctx);
+  return sc ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
 }
 
-/** trace_id and span_id of the active span, for log lines (empty when none). */
-export function traceFields(): { trace_id?: string; span_id?: string } {
-  if (!enabled) return {};
-  const sc = trace.getSpanContext(context.active());
-  return sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+/**
+ * Dependencies for work under the span `ctx` names: the context to hand on (`trace`) and a logger whose
+ * lines carry its trace_id and span_id (D360: without a context manager a logger mixin cannot see the
+ * span). The same object when tracing is off or `ctx` names no span.
+ */
+export function withTrace<D extends { trace?: Context | undefined; logger?: Logger }>(
+  deps: D,
+  ctx: Context | undefined,
+): D {
+  const fields = traceFields(ctx);
+  if (!fields.trace_id) return deps;
+  return (
+    deps.logger ? { ...deps, trace: ctx, logger: deps.logger.child(fields) } : { ...deps, trace: ctx }
+  ) as D;
 }

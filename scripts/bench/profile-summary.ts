@@ -47,6 +47,38 @@ function ownerOf(leaf: number, nodes: Map<number, ProfileNode>, parent: Map<numb
   return '(Node or V8, no package)';
 }
 
+/**
+ * The part of tracing a frame belongs to, for issue 20's split of what tracing costs (D361), or null when
+ * it is not tracing's: the context manager's hooks, the batch processor and OTLP exporter (encoding and
+ * HTTP), the log mixin, or the SDK's, API's and src/tracing's span creation and attributes.
+ */
+export function tracingPartOf(url: string, functionName: string): string | null {
+  if (
+    /tracing-context|async_hooks|context-async-hooks|@opentelemetry\/api\/build\/src\/(api\/context|context\/)/.test(
+      url,
+    )
+  )
+    return 'context propagation';
+  if (functionName === 'traceFields' || functionName === 'mixin') return 'log mixin';
+  if (/otlp-transformer|otlp-exporter-base|exporter-trace-otlp|BatchSpanProcessor/.test(url))
+    return 'batch processor and OTLP exporter';
+  if (url.includes('@opentelemetry/') || /\/src\/tracing(-sdk)?\.ts/.test(url))
+    return 'span creation and attributes';
+  return null;
+}
+
+/** Tracing's part of a sample: the first frame from the leaf up that is not Node's or native decides. */
+function tracingPartAt(leaf: number, nodes: Map<number, ProfileNode>, parent: Map<number, number>) {
+  for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
+    const { url, functionName } = (nodes.get(id) as ProfileNode).callFrame;
+    const part = tracingPartOf(url, functionName);
+    if (part) return part;
+    if (functionName === '(garbage collector)') return '(garbage collector)';
+    if (url && !url.startsWith('node:')) return 'not tracing';
+  }
+  return 'not tracing';
+}
+
 /** Self milliseconds by category and by function over every .cpuprofile in `dir`. */
 /** The profiles of `where`: every .cpuprofile of a directory, or, for a path that is not one, those of its
  * directory whose names start with its last part (the bench's per-phase files, `<stamp>-profiles/tracing-on-round-1`). */
@@ -63,6 +95,7 @@ export function summarise(dir: string) {
   const byCategory = new Map<string, number>();
   const byFunction = new Map<string, number>();
   const byOwner = new Map<string, number>();
+  const byTracingPart = new Map<string, number>();
   let total = 0;
   for (const file of profileFiles(dir)) {
     const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -78,10 +111,12 @@ export function summarise(dir: string) {
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
       const owner = ownerOf(id, nodes, parent);
       byOwner.set(owner, (byOwner.get(owner) ?? 0) + ms);
+      const part = tracingPartAt(id, nodes, parent);
+      byTracingPart.set(part, (byTracingPart.get(part) ?? 0) + ms);
       total += ms;
     });
   }
-  return { total, byCategory, byFunction, byOwner };
+  return { total, byCategory, byFunction, byOwner, byTracingPart };
 }
 
 function table(a: Map<string, number>, b: Map<string, number>, top: number): string[] {
@@ -113,6 +148,12 @@ function main() {
       head.replace('| |', '| package |'),
       '|---|---|---|---|',
       ...table(a.byOwner, b.byOwner, top),
+      '',
+      "### Tracing's work by part (D361: the garbage collector apart, the rest is everything else)",
+      '',
+      head.replace('| |', '| part |'),
+      '|---|---|---|---|',
+      ...table(a.byTracingPart, b.byTracingPart, top),
       '',
       '### Self time by package or subsystem, largest growth first',
       '',

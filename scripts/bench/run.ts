@@ -2,7 +2,7 @@
 //                  [--workers N --apis M] [--phases half,target,...] [--profile]
 // npm run bench -- --baseline <git ref> [--rounds 2] [--rate …] [--seconds …] [--workers N --apis M]
 // npm run bench -- --against <git ref> [--phases …]   the same phases, Otto from another source tree
-// npm run bench -- --phases tracing [--rounds 2] [--rate …]   CPU per call, OpenTelemetry tracing off and on
+// npm run bench -- --phases tracing [--rounds 2] [--rate …] [--together]   CPU per call, OpenTelemetry tracing off and on
 //
 // Drives CSR calls through CallRail's trigger against Otto and the Shunya simulator, each in its own
 // process (Otto as one process, or as M API and N worker processes), on an embedded Postgres with its
@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     },
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '2' },
+    /** --phases tracing: off and on at the same time in each round (D362) */
+    together: { type: 'boolean', default: false },
     /** run the phases against another source tree (a git ref, prepared as for --baseline) */
     against: { type: 'string' },
     /** a V8 CPU profile of Otto per phase, into bench/results/<time>-profiles/ (D292) */
@@ -302,6 +304,8 @@ async function main() {
             tenants: settings.tenants,
             concurrency: settings.workerConcurrency,
             layout: settings.layout,
+            root,
+            together: args.together,
             ...(profiler ? { profiler } : {}),
           },
           progressBar,

@@ -2,20 +2,21 @@
 // span shape of a CSR call (a server span, admission, two steps with a client span each, two webhooks with
 // their completions: 12 spans, 20 awaits in each), in one process, without the rest of Otto: off, the
 // context only (spans made but never sampled, OTEL_TRACES_SAMPLER=always_off) and on (exported over
-// http/protobuf to a sink here). --als swaps in the SDK's AsyncLocalStorage context manager, the one
-// D282 replaced, for the comparison. A loaded machine moves the figures; compare runs made together.
+// http/protobuf to a sink here). Each span's context is handed down explicitly, with no context manager
+// (D360); --als registers the SDK's AsyncLocalStorage context manager anyway, to show what its hooks on
+// every promise cost by themselves. A loaded machine moves the figures; compare runs made together.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { createLogger } from '../../src/logger.ts';
 import {
-  annotate,
-  currentTraceparent,
+  injectTraceHeaders,
   inSpan,
   jobSpanOptions,
   SpanKind,
   startTracing,
+  traceparentOf,
 } from '../../src/tracing.ts';
 
 const mode = process.argv[2] ?? 'on';
@@ -47,8 +48,9 @@ async function work() {
   for (let i = 0; i < 20; i++) await Promise.resolve(i);
 }
 async function call() {
-  // ~12 spans, as a CSR call
-  await inSpan('POST /webhooks/callrail/call.completed', { kind: SpanKind.SERVER }, async (root) => {
+  // ~12 spans, as a CSR call; each span's context handed down explicitly, as Otto does (D360)
+  const server = { kind: SpanKind.SERVER };
+  await inSpan('POST /webhooks/callrail/call.completed', server, async (root, request) => {
     root.setAttributes({
       'http.request.method': 'POST',
       'url.path': '/webhooks/callrail/call.completed',
@@ -56,24 +58,22 @@ async function call() {
       'otto.request_id': 'abc',
     });
     await work();
-    const tp = currentTraceparent();
-    await inSpan(
-      'otto.admission',
-      { onlyInTrace: true, attributes: { 'otto.company_id': 'c' } },
-      async (s) => {
-        await work();
-        s.setAttribute('otto.admitted', 1);
-      },
-    );
+    const tp = traceparentOf(request);
+    const admission = { onlyInTrace: true, parent: request, attributes: { 'otto.company_id': 'c' } };
+    await inSpan('otto.admission', admission, async (s) => {
+      await work();
+      s.setAttribute('otto.admitted', 1);
+    });
     for (const stage of ['transcription', 'analysis']) {
       await inSpan(
         `otto.step ${stage}`,
         jobSpanOptions(tp, { 'otto.job_id': 'j', 'otto.company_id': 'c', 'otto.stage': stage }),
-        async () => {
+        async (_step, parent) => {
           await inSpan(
             'POST x',
             {
               kind: SpanKind.CLIENT,
+              parent,
               attributes: {
                 'http.request.method': 'POST',
                 'url.template': '/x',
@@ -83,7 +83,8 @@ async function call() {
                 'otto.company_id': 'c',
               },
             },
-            async (s) => {
+            async (s, attempt) => {
+              injectTraceHeaders(attempt, {});
               await work();
               s.setAttribute('http.response.status_code', 202);
               s.setAttribute('shunya.request_id', 'sr');
@@ -91,14 +92,14 @@ async function call() {
           );
         },
       );
-      await inSpan('POST /api/v1/shunya/webhook', { kind: SpanKind.SERVER }, async (w) => {
+      await inSpan('POST /api/v1/shunya/webhook', server, async (w, webhook) => {
         await work();
         await inSpan(
           `otto.complete ${stage}`,
-          jobSpanOptions(tp, { 'otto.job_id': 'j', 'otto.source': 'webhook' }),
+          jobSpanOptions(tp, { 'otto.job_id': 'j', 'otto.source': 'webhook' }, webhook),
           async (s) => {
             await work();
-            annotate({ 'otto.events': ['a', 'b'], 'otto.domain_writes': 3, 'otto.job_ended': true });
+            s.setAttributes({ 'otto.events': ['a', 'b'], 'otto.domain_writes': 3, 'otto.job_ended': true });
             s.setAttribute('otto.verdict', 'processed');
           },
         );
@@ -118,7 +119,7 @@ const c1 = process.cpuUsage(c0);
 await t?.shutdown();
 console.log(
   mode,
-  als ? 'AsyncLocalStorage' : 'promise hooks',
+  als ? 'AsyncLocalStorage (hooks on, context still explicit)' : 'no context manager',
   ((c1.user + c1.system) / N).toFixed(1),
   'µs CPU per call; exports',
   n,

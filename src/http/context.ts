@@ -1,6 +1,7 @@
 // What the HTTP layer keeps on ctx.state, typed once.
 import type { Actor } from '../domain/audit-log.ts';
 import type { Logger } from '../logger.ts';
+import type { TraceContext } from '../tracing.ts';
 import type { AuthFailureLimiter } from './middleware/auth-failures.ts';
 
 export interface AppState {
@@ -14,4 +15,6 @@ export interface AppState {
   operator?: Actor;
   /** Counts failed authentications per client address (D130); set for every request by buildApp. */
   authFailures?: AuthFailureLimiter;
+  /** The request's server span, handed to the work it starts (set by telemetry when tracing is on, D360). */
+  trace?: TraceContext;
 }

@@ -18,8 +18,10 @@ import {
   csrCallJobAdmittedParts,
   limitsOf,
 } from '../jobs/transitions/index.ts';
+import { traceparentOf } from '../tracing.ts';
 
-export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
+/** `trace`: the request's server span, stored with the job and the parent of admission (D196, D360) */
+export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock' | 'trace'>;
 
 /** An operator's trigger (the console's test traffic): its audit entry commits with the job it creates (D150). */
 export interface TriggerAudit {
@@ -78,6 +80,7 @@ export async function acceptCallRailCall(
         deps.config.jobs.maxAttempts,
         limitsOf(deps.config),
         deps.clock.now(),
+        traceparentOf(deps.trace),
       ),
     );
     if (audit) parts.push(auditPart(audit));
@@ -138,7 +141,13 @@ async function acceptRepeatedCall(
     let created = false;
     if (!job && !call.recording_url && incoming.recordingUrl) {
       await attachRecording(tx, company.id, call.id, incoming.recordingUrl);
-      job = await createCsrCallJob(tx, call, incoming.recordingUrl, d.config.jobs.maxAttempts);
+      job = await createCsrCallJob(
+        tx,
+        call,
+        incoming.recordingUrl,
+        d.config.jobs.maxAttempts,
+        traceparentOf(d.trace),
+      );
       if (audit) await recordAudit(tx, audit.actor, auditEntry(audit, job));
       created = true;
     }
@@ -181,7 +190,12 @@ export async function acceptRecordingUpload(
         duplicate: true,
       };
     }
-    const job = await createSalesVisitJob(tx, u.session, deps.config.jobs.maxAttempts);
+    const job = await createSalesVisitJob(
+      tx,
+      u.session,
+      deps.config.jobs.maxAttempts,
+      traceparentOf(deps.trace),
+    );
     if (audit) await recordAudit(tx, audit.actor, auditEntry(audit, job));
     return {
       kind: 'accepted',

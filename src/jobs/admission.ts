@@ -17,13 +17,13 @@ import {
   retryByOperator,
 } from './transitions/index.ts';
 
-type Deps = Pick<PipelineDeps, 'db' | 'config' | 'clock'>;
+type Deps = Pick<PipelineDeps, 'db' | 'config' | 'clock' | 'trace'>;
 
 /** Admission for one tenant, run again when Postgres picks it as a deadlock victim (D44); the ids admitted. */
 export const admitTenant = (deps: Deps, companyId: string): Promise<string[]> =>
   inSpan(
     'otto.admission',
-    { onlyInTrace: true, attributes: { 'otto.company_id': companyId } },
+    { onlyInTrace: true, parent: deps.trace, attributes: { 'otto.company_id': companyId } },
     async (span) => {
       const admitted = await retryConflicts(() =>
         admit(deps.db, companyId, limitsOf(deps.config), deps.clock.now()),

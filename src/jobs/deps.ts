@@ -12,6 +12,7 @@ import type {
   Transcript,
   WebhookEnvelope,
 } from '../shunya/types.ts';
+import type { TraceContext } from '../tracing.ts';
 
 export interface Normalizers {
   transcript(raw: unknown): Normalized<Transcript>;
@@ -48,4 +49,6 @@ export interface PipelineDeps {
   normalize: Normalizers;
   clock: Clock;
   metrics?: PipelineMetrics;
+  /** the span the work runs under, handed down explicitly (no context manager, D360); none outside a trace */
+  trace?: TraceContext | undefined;
 }

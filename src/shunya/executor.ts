@@ -5,7 +5,16 @@
 import { type JwtSettings, mintJwt } from '../../wire/jwt.ts';
 import { requestSignature } from '../../wire/signatures.ts';
 import type { Logger } from '../logger.ts';
-import { activeTrace, injectTraceHeaders, inSpan, type Span, SpanKind, SpanStatusCode } from '../tracing.ts';
+import {
+  injectTraceHeaders,
+  inSpan,
+  inTrace,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TraceContext,
+  traceFields,
+} from '../tracing.ts';
 import { BreakerFailure, type BreakerRegistry } from './breakers.ts';
 import { isUncataloguedShunyaCode } from './catalogue.ts';
 import { type Endpoint, endpointLabel, MUTATING } from './endpoints.ts';
@@ -71,7 +80,12 @@ export async function executeOperation(
 ): Promise<{ status: number; body: unknown; shunyaRequestId: string | null }> {
   const endpoint = endpointLabel(op.endpoint);
   const tenant = op.companyId ?? '*';
-  const log = s.logger.child({ request_id: op.opts.requestId, company_id: op.companyId, endpoint });
+  const log = s.logger.child({
+    request_id: op.opts.requestId,
+    company_id: op.companyId,
+    endpoint,
+    ...traceFields(op.opts.trace),
+  });
   const started = s.now();
   for (let attempt = 1; ; attempt++) {
     if (op.opts.signal?.aborted) throw op.opts.signal.reason;
@@ -165,7 +179,7 @@ function headersFor(op: Operation, s: ExecutorSettings): AttemptHeaders {
 
 /** Each attempt is a client span of its own (a retry is a new span), in the trace of the work that asks (D197). */
 function tracedAttempt(op: Operation, s: ExecutorSettings, endpoint: string, attempt: number) {
-  if (!activeTrace()) return attemptOnce(op, s, endpoint);
+  if (!inTrace(op.opts.trace)) return attemptOnce(op, s, endpoint);
   const attributes = {
     'http.request.method': op.endpoint.method,
     'url.template': op.endpoint.path,
@@ -174,8 +188,9 @@ function tracedAttempt(op: Operation, s: ExecutorSettings, endpoint: string, att
     'otto.request_id': op.opts.requestId,
     ...(op.companyId ? { 'otto.company_id': op.companyId } : {}),
   };
-  return inSpan(endpoint, { kind: SpanKind.CLIENT, attributes }, async (span) => {
-    const a = await attemptOnce(op, s, endpoint, span);
+  const options = { kind: SpanKind.CLIENT, attributes, parent: op.opts.trace };
+  return inSpan(endpoint, options, async (span, trace) => {
+    const a = await attemptOnce(op, s, endpoint, span, trace);
     describeAttempt(span, a);
     return a;
   });
@@ -199,10 +214,11 @@ async function attemptOnce(
   s: ExecutorSettings,
   endpoint: string,
   span?: Span,
+  trace?: TraceContext,
 ): Promise<Attempt> {
   const ctx = { ottoRequestId: op.opts.requestId, endpoint, now: s.now };
   const headers = headersFor(op, s);
-  injectTraceHeaders(headers.other);
+  injectTraceHeaders(trace, headers.other);
   const timeout = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

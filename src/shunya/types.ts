@@ -2,6 +2,7 @@
 // interface of the UWC client (src/shunya/client.ts). These are Otto's types, not Shunya's contract: the
 // pipeline and the domain layer depend on them and never on raw Shunya payloads or generated types.
 // Every field is present; an unknown value is null (never undefined), and 0 is a value, never "missing".
+import type { TraceContext } from '../tracing.ts';
 
 export type Severity = 'low' | 'medium' | 'high';
 export type LeadTemperature = 'hot' | 'warm' | 'cold' | 'unqualified';
@@ -263,6 +264,8 @@ export interface RequestOptions {
   /** Idempotency-Key for POSTs: the same across retries of one logical operation. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** the span the request is made under: each attempt is a client span in it, its traceparent sent (D197, D360) */
+  trace?: TraceContext | undefined;
 }
 
 export interface Submitted {

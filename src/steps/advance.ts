@@ -15,7 +15,7 @@ import {
   runningJobAndOperation,
 } from '../jobs/transitions/index.ts';
 import type { Submitted } from '../shunya/types.ts';
-import { inSpan, jobSpanOptions } from '../tracing.ts';
+import { inSpan, jobSpanOptions, withTrace } from '../tracing.ts';
 import { type CompletionResult, completeOperation } from './complete.ts';
 import { attemptFailed } from './failure.ts';
 import { shunyaFailure } from './shunya-failure.ts';
@@ -24,7 +24,7 @@ type Submission = { mode: 'async'; submitted: Submitted } | { mode: 'sync'; resu
 
 async function submit(deps: PipelineDeps, job: JobRow, op: OperationRow): Promise<Submission> {
   const input = job.input_payload;
-  const opts = { requestId: op.request_id, idempotencyKey: op.idempotency_key };
+  const opts = { requestId: op.request_id, idempotencyKey: op.idempotency_key, trace: deps.trace };
   switch (op.kind) {
     case 'transcription':
       return {
@@ -70,8 +70,10 @@ export async function advance(
   if (!found) return;
   // the step joins the job's trace, whichever process runs it and however late (D196)
   const attributes = jobAttributes(found.job, found.op.kind);
-  await inSpan(`otto.step ${found.job.stage}`, jobSpanOptions(found.job.trace_context, attributes), () =>
-    step(deps, found.job, found.op),
+  await inSpan(
+    `otto.step ${found.job.stage}`,
+    jobSpanOptions(found.job.trace_context, attributes, deps.trace),
+    (_span, trace) => step(withTrace(deps, trace), found.job, found.op),
   );
 }
 

@@ -14,7 +14,7 @@ import { jobError, operationAndJob } from '../jobs/store.ts';
 import { completeStage, type InboxRow, limitsOf, settleFailedOperation } from '../jobs/transitions/index.ts';
 import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
-import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
+import { inSpan, jobSpanOptions, type Span, withTrace } from '../tracing.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { type StageResult, stageEffects } from './apply.ts';
 import { attemptFailed } from './failure.ts';
@@ -73,9 +73,18 @@ export async function completeOperation(
   };
   return inSpan(
     `otto.complete ${first.op.kind}`,
-    jobSpanOptions(first.job.trace_context, attributes),
-    async (span) => {
-      const r = await completeRounds(deps, operationId, outcome, source, adopt, first, inbox);
+    jobSpanOptions(first.job.trace_context, attributes, deps.trace),
+    async (span, trace) => {
+      const r = await completeRounds(
+        withTrace(deps, trace),
+        span,
+        operationId,
+        outcome,
+        source,
+        adopt,
+        first,
+        inbox,
+      );
       span.setAttribute('otto.verdict', r.verdict);
       return r;
     },
@@ -84,6 +93,7 @@ export async function completeOperation(
 
 async function completeRounds(
   deps: PipelineDeps,
+  span: Span,
   operationId: string,
   outcome: Outcome,
   source: 'webhook' | 'poll' | 'sync',
@@ -98,7 +108,7 @@ async function completeRounds(
     read = undefined;
     if (!current) throw new Error(`No operation ${operationId}`);
     const result = await retryConflicts(() =>
-      decideAndWrite(deps, current, outcome, adopt?.shunyaJobId ?? null, inbox),
+      decideAndWrite(deps, span, current, outcome, adopt?.shunyaJobId ?? null, inbox),
     );
     if (result) {
       if (result.conflict)
@@ -113,6 +123,7 @@ async function completeRounds(
 /** The decision and its transition; null when the job moved since it was read (nothing was written). */
 async function decideAndWrite(
   deps: PipelineDeps,
+  span: Span,
   { op, job }: Found,
   outcome: Outcome,
   adoptId: string | null,
@@ -175,7 +186,7 @@ async function decideAndWrite(
   });
   if (!r.applied) return null;
   // what the completion wrote, on its span (D196)
-  annotate({
+  span.setAttributes({
     'otto.domain_writes': effects.domain.length,
     'otto.domain_rows': effects.domain.map((d) => d.row),
     'otto.job_ended': r.ended,

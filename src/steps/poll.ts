@@ -8,19 +8,19 @@ import { jobError, operationAndJob } from '../jobs/store.ts';
 import { type PollAnswer, pollAgain, recordPollAnswer } from '../jobs/transitions/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PolledStatus } from '../shunya/types.ts';
-import { annotate, inSpan, jobSpanOptions } from '../tracing.ts';
+import { inSpan, jobSpanOptions, type Span, withTrace } from '../tracing.ts';
 import { completeOperation } from './complete.ts';
 import { type ShunyaFailure, shunyaFailure } from './shunya-failure.ts';
 
 async function status(deps: PipelineDeps, op: OperationRow, callId: number): Promise<PolledStatus> {
-  const opts = { requestId: op.request_id };
+  const opts = { requestId: op.request_id, trace: deps.trace };
   if (op.kind === 'transcription') return deps.client.getTranscriptionStatus(op.company_id, callId, opts);
   if (op.kind === 'analysis') return deps.client.getAnalysisStatus(op.company_id, callId, opts);
   return deps.client.getSegmentationStatus(op.company_id, callId, opts);
 }
 
 async function result(deps: PipelineDeps, op: OperationRow, callId: number): Promise<unknown> {
-  const opts = { requestId: op.request_id };
+  const opts = { requestId: op.request_id, trace: deps.trace };
   if (op.kind === 'transcription') return deps.client.getTranscript(op.company_id, callId, opts);
   if (op.kind === 'analysis') return deps.client.getCompleteAnalysis(op.company_id, callId, opts);
   return deps.client.getSegmentationAnalysis(op.company_id, callId, opts);
@@ -31,12 +31,18 @@ export async function poll(deps: PipelineDeps, operationId: string): Promise<voi
   // the webhook won, the operation was superseded, or its job ended
   if (found?.op.status !== 'submitted' || isTerminal(found.job.job_status)) return;
   const attributes = { ...jobAttributes(found.job, found.op.kind), 'otto.poll_count': found.op.poll_count };
-  await inSpan(`otto.poll ${found.op.kind}`, jobSpanOptions(found.job.trace_context, attributes), () =>
-    pollOnce(deps, found),
+  await inSpan(
+    `otto.poll ${found.op.kind}`,
+    jobSpanOptions(found.job.trace_context, attributes, deps.trace),
+    (span, trace) => pollOnce(withTrace(deps, trace), found, span),
   );
 }
 
-async function pollOnce(deps: PipelineDeps, { op, job }: { op: OperationRow; job: JobRow }): Promise<void> {
+async function pollOnce(
+  deps: PipelineDeps,
+  { op, job }: { op: OperationRow; job: JobRow },
+  span: Span,
+): Promise<void> {
   const callId = shunyaCallId(job);
   const log = deps.logger.child({
     operation_id: op.id,
@@ -57,7 +63,7 @@ async function pollOnce(deps: PipelineDeps, { op, job }: { op: OperationRow; job
   let answer: PollAnswer;
   try {
     const s = await status(deps, op, callId);
-    annotate({ 'otto.shunya_state': s.state });
+    span.setAttribute('otto.shunya_state', s.state);
     answer = answered(s);
     if (s.state === 'completed') {
       const raw = await result(deps, op, callId);

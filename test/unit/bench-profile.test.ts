@@ -2,6 +2,7 @@
 // samples and their time deltas, idle left out of the functions but counted in the time sampled.
 import { describe, expect, it } from 'vitest';
 import { summarise } from '../../scripts/bench/profile.ts';
+import { tracingPartOf } from '../../scripts/bench/profile-summary.ts';
 
 const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
 
@@ -33,5 +34,29 @@ describe('bench profile summary', () => {
       'pg-protocol': 4,
     });
     expect(s.topSelf[0]?.share).toBeCloseTo(7 / 21);
+  });
+});
+
+describe("tracing's work split by part (D361)", () => {
+  it('names the part of tracing a frame belongs to, and nothing for the rest', () => {
+    const nm = 'file:///w/node_modules/';
+    expect(tracingPartOf('file:///w/src/tracing-context.ts', 'init')).toBe('context propagation');
+    expect(tracingPartOf('node:internal/async_hooks', 'emitInit')).toBe('context propagation');
+    expect(tracingPartOf(`${nm}@opentelemetry/api/build/src/api/context.js`, 'active')).toBe(
+      'context propagation',
+    );
+    expect(tracingPartOf(`${nm}@opentelemetry/otlp-transformer/build/src/x.js`, 'serializeSpan')).toBe(
+      'batch processor and OTLP exporter',
+    );
+    expect(
+      tracingPartOf(`${nm}@opentelemetry/sdk-trace/build/src/export/BatchSpanProcessorBase.js`, 'onEnd'),
+    ).toBe('batch processor and OTLP exporter');
+    expect(tracingPartOf('file:///w/src/tracing.ts', 'traceFields')).toBe('log mixin');
+    expect(tracingPartOf(`${nm}@opentelemetry/sdk-trace/build/src/Tracer.js`, 'startSpan')).toBe(
+      'span creation and attributes',
+    );
+    expect(tracingPartOf('file:///w/src/tracing.ts', 'inSpan')).toBe('span creation and attributes');
+    expect(tracingPartOf(`${nm}pg/lib/client.js`, 'query')).toBeNull();
+    expect(tracingPartOf('file:///w/src/steps/advance.ts', 'advance')).toBeNull();
   });
 });

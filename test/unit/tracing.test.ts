@@ -1,19 +1,22 @@
 // Tracing's switch and its SDK set-up (D195): without the OTEL_* variables no SDK module is imported and
 // nothing is traced; with them, spans are exported over http/protobuf or http/json with the configured
-// headers and service name, and log lines carry trace_id and span_id.
+// headers and service name, log lines carry trace_id and span_id, and no context manager is registered:
+// each span's context is handed down explicitly (D360).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, maskPii } from '../../src/logger.ts';
 import {
-  currentTraceparent,
   inSpan,
   type SdkLoader,
   startTracing,
   traceIdOf,
+  traceparentOf,
   tracingWanted,
+  withTrace,
 } from '../../src/tracing.ts';
 import { parseHeaders, samplerOf, tracesUrl } from '../../src/tracing-sdk.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp.ts';
@@ -40,9 +43,9 @@ describe('without OTEL_* nothing is loaded', () => {
     expect(config.otel).toEqual({});
     expect(await startTracing(config.otel, silent, loader.load)).toBeNull();
     expect(loader.calls()).toBe(0);
-    await inSpan('nothing', {}, async (span) => {
+    await inSpan('nothing', {}, async (span, ctx) => {
       expect(span.isRecording()).toBe(false);
-      expect(currentTraceparent()).toBeNull();
+      expect(traceparentOf(ctx)).toBeNull();
     });
   });
 
@@ -154,6 +157,24 @@ describe('the SDK, from the OTEL_* variables', () => {
       expect(post?.body.includes(Buffer.from('overridden'))).toBe(false);
     });
 
+    it('tracing on registers no context manager: nothing carries a context implicitly (D360)', async () => {
+      const tracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, silent);
+      try {
+        const marked = ROOT_CONTEXT.setValue(createContextKey('otto.test'), 1);
+        // the API's no-op manager: `with` runs the function without making its context the active one
+        expect(context.with(marked, () => context.active())).toBe(ROOT_CONTEXT);
+        await inSpan('outer', {}, async (_span, outer) => {
+          expect(context.active()).toBe(ROOT_CONTEXT);
+          // a span without the parent handed to it starts a trace of its own
+          await inSpan('unparented', {}, async (_s, own) => {
+            expect(traceIdOf(traceparentOf(own))).not.toBe(traceIdOf(traceparentOf(outer)));
+          });
+        });
+      } finally {
+        await tracing?.shutdown();
+      }
+    });
+
     it('http/json: spans in a tree, log lines carrying trace_id and span_id, the traceparent stored', async () => {
       const lines: Record<string, unknown>[] = [];
       const logger = createLogger(
@@ -170,10 +191,10 @@ describe('the SDK, from the OTEL_* variables', () => {
         silent,
       );
       let stored: string | null = null;
-      await inSpan('outer', {}, async () => {
-        await inSpan('inner', {}, async () => {
-          logger.info('inside');
-          stored = currentTraceparent();
+      await inSpan('outer', {}, async (_outer, parent) => {
+        await inSpan('inner', { parent }, async (_inner, inner) => {
+          withTrace({ logger }, inner).logger.info('inside');
+          stored = traceparentOf(inner);
         });
       });
       logger.info('outside');

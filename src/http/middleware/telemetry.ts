@@ -60,7 +60,9 @@ async function traced(ctx: Ctx, method: string, handle: () => Promise<void>): Pr
   // authentication, and a continued traceparent would let any client choose the trace id and the sampling
   // decision of Otto's work (D281)
   const options = { kind: SpanKind.SERVER, parent: ROOT_CONTEXT, links: callerLinks(ctx) };
-  await inSpan(method, options, async (span) => {
+  await inSpan(method, options, async (span, trace) => {
+    // handed down explicitly: the request's log lines, the job it creates, admission, a webhook's link (D360)
+    ctx.state.trace = trace;
     await handle();
     const route = (ctx as { _matchedRoute?: string })._matchedRoute;
     if (route) span.updateName(`${method} ${route}`);

@@ -11,6 +11,7 @@ import { zBulkRetryFilter, zUuid } from '../../../generated/otto/zod.gen.ts';
 import { recordAudit } from '../../domain/audit-log.ts';
 import { BULK_RETRY_MAX, type BulkRetryRow, executeBulkRetry, pinBulkRetry } from '../../jobs/bulk-retry.ts';
 import type { PipelineDeps } from '../../jobs/deps.ts';
+import { withTrace } from '../../tracing.ts';
 import { retryableJobs } from '../../views/retryable-jobs.ts';
 import type { AppState } from '../context.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
@@ -64,7 +65,7 @@ export function bulkRetryRoutes(pipeline: PipelineDeps): Router<AppState> {
   router.post('/:bulk_retry_id/execute', async (ctx) => {
     const id = validate(zUuid, ctx.params.bulk_retry_id);
     const operator = ctx.state.operator!;
-    const r = await executeBulkRetry(pipeline, id, operator.name, (tx, row) =>
+    const r = await executeBulkRetry(withTrace(pipeline, ctx.state.trace), id, operator.name, (tx, row) =>
       recordAudit(tx, operator, {
         action: 'jobs.bulk_retried',
         targetType: 'bulk_retry',

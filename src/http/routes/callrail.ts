@@ -115,7 +115,7 @@ export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: Tenan
     const incoming = toIncomingCall(b);
     if (incoming.recordingUrl) checkAudioUrl(incoming.recordingUrl, config.audio);
     const accepted = await gate.run(company.id, () =>
-      acceptCallRailCall(db, company, incoming, { config, clock }),
+      acceptCallRailCall(db, company, incoming, { config, clock, trace: ctx.state.trace }),
     );
     ctx.state.log.info(
       {

@@ -15,6 +15,7 @@ import { retryJob } from '../../jobs/admission.ts';
 import type { PipelineDeps } from '../../jobs/deps.ts';
 import type { JobRow } from '../../jobs/model.ts';
 import { expectedStarts } from '../../jobs/quota.ts';
+import { withTrace } from '../../tracing.ts';
 import { listJobs, readJobHistory } from '../../views/job-queries.ts';
 import type { AppState } from '../context.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
@@ -106,7 +107,7 @@ export function opsRoutes(pipeline: PipelineDeps): Router<AppState> {
 
   router.post('/jobs/:job_id/retry', async (ctx) => {
     const id = validate(zUuid, ctx.params.job_id);
-    const r = await retryJob(pipeline, id, async (tx, result) => {
+    const r = await retryJob(withTrace(pipeline, ctx.state.trace), id, async (tx, result) => {
       if (result.kind === 'ok')
         await recordAudit(tx, ctx.state.operator!, {
           action: 'job.retried',

@@ -80,7 +80,7 @@ export function recordingSessionRoutes(
         ghostMode: body.ghost_mode ?? false,
       };
       const r = await gate.run(companyId, () =>
-        acceptRecordingUpload(db, companyId, sessionId, upload, { config, clock }),
+        acceptRecordingUpload(db, companyId, sessionId, upload, { config, clock, trace: ctx.state.trace }),
       );
       if (r.kind === 'not_found') throw notFound('Recording session');
       if (r.kind === 'conflict')

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import { receiveWebhook } from '../../intake/webhook.ts';
 import type { PipelineDeps } from '../../jobs/deps.ts';
 import type { Metrics } from '../../metrics.ts';
+import { withTrace } from '../../tracing.ts';
 import type { AppState } from '../context.ts';
 import { webhookError, webhookStatus } from '../errors.ts';
 import { authFailed, isThrottled } from '../middleware/auth-failures.ts';
@@ -13,7 +14,7 @@ export function shunyaWebhookRoutes(pipeline: PipelineDeps, metrics?: Metrics): 
   router.post('/api/v1/shunya/webhook', rawBody(5 * 1024 * 1024), async (ctx) => {
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(ctx.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
-    const a = await receiveWebhook(pipeline, {
+    const a = await receiveWebhook(withTrace(pipeline, ctx.state.trace), {
       headers,
       rawBody: ctx.state.rawBody ?? Buffer.alloc(0),
       requestId: ctx.state.requestId,

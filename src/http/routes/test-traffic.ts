@@ -12,6 +12,7 @@ import { completeAudit, recordAudit } from '../../domain/audit-log.ts';
 import { type CompanyRow, findCompany } from '../../domain/companies.ts';
 import { acceptRecordingUpload, type TriggerAudit } from '../../intake/triggers.ts';
 import type { PipelineDeps } from '../../jobs/deps.ts';
+import { withTrace } from '../../tracing.ts';
 import type { AppState } from '../context.ts';
 import { conflict, HttpError, notFound } from '../errors.ts';
 import { jsonBody } from '../middleware/json-body.ts';
@@ -82,7 +83,7 @@ async function send(
   audit: Omit<TriggerAudit, 'action'>,
   origin: string,
 ) {
-  const deps = { config: pipeline.config, clock: pipeline.clock };
+  const deps = { config: pipeline.config, clock: pipeline.clock, trace: pipeline.trace };
   if (kind === 'csr_call') {
     if (!company.callrail_company_id)
       throw conflict(
@@ -151,7 +152,7 @@ export function testTrafficRoutes(pipeline: PipelineDeps): Router<AppState> {
       const company = await findCompany(db, companyId);
       if (!company) throw notFound('Company');
       const sent = await send(
-        pipeline,
+        withTrace(pipeline, ctx.state.trace),
         company,
         kind,
         { actor: ctx.state.operator!, requestId: ctx.state.requestId },

@@ -4,15 +4,22 @@
 // trigger's statement when the tenant has room (csrCallJobAdmittedParts, D341).
 import type { Db, Tx } from '../../db/knex.ts';
 import { compose, type Part, part, run, when } from '../../db/statement.ts';
+import { jobStateEventsSql } from '../../domain/outbox.ts';
 import type { RecordingSessionRow } from '../../domain/recording-sessions.ts';
-import { currentTraceparent } from '../../tracing.ts';
 import type { JobRow } from '../model.ts';
 import { TASK } from '../queue.ts';
 import { QUOTA_WINDOW_SQL } from '../quota.ts';
 import type { AdmissionLimits } from './admit.ts';
 
-/** A CSR call's job, for the call that part `call` returns (e.g. inserted): RETURNING the job row. */
-export function csrCallJobPart(name: string, call: string, audioUrl: string, maxAttempts: number): Part {
+/** A CSR call's job, for the call that part `call` returns (e.g. inserted): RETURNING the job row.
+ * `traceparent`: the trigger's span, which the job's work joins (D196; handed down, D360). */
+export function csrCallJobPart(
+  name: string,
+  call: string,
+  audioUrl: string,
+  maxAttempts: number,
+  traceparent: string | null = null,
+): Part {
   return part(
     name,
     `INSERT INTO shunya_jobs (company_id, job_type, call_id, input_payload, max_attempts, trace_context)
@@ -21,7 +28,7 @@ export function csrCallJobPart(name: string, call: string, audioUrl: string, max
             ?::int, ?::text
      FROM ${call}
      RETURNING *`,
-    [audioUrl, maxAttempts, currentTraceparent()],
+    [audioUrl, maxAttempts, traceparent],
   );
 }
 
@@ -43,6 +50,7 @@ export function csrCallJobAdmittedParts(
   maxAttempts: number,
   limits: AdmissionLimits,
   now: Date,
+  traceparent: string | null = null,
 ): Part[] {
   const at = now.toISOString();
   return [
@@ -79,7 +87,7 @@ export function csrCallJobAdmittedParts(
               CASE WHEN ${when('slot')} THEN 1 ELSE 0 END, CASE WHEN ${when('slot')} THEN ?::timestamptz END
        FROM ${call}
        RETURNING *`,
-      [audioUrl, maxAttempts, currentTraceparent(), at],
+      [audioUrl, maxAttempts, traceparent, at],
     ),
     part(
       'attempt',
@@ -99,6 +107,15 @@ export function csrCallJobAdmittedParts(
        FROM job, op`,
       [TASK.advance],
     ),
+    // D381: the job admitted here is announced on the operator stream, as admit.ts announces its own
+    part(
+      'announced',
+      jobStateEventsSql(
+        `(SELECT id, company_id, job_status, stage, NULL::timestamptz AS next_attempt_at FROM job
+          WHERE job_status = 'running') s`,
+        'admitted',
+      ),
+    ),
   ];
 }
 
@@ -108,6 +125,7 @@ export async function createCsrCallJob(
   call: { id: string; company_id: string },
   audioUrl: string,
   maxAttempts: number,
+  traceparent: string | null = null,
 ): Promise<JobRow> {
   const rows = await run<JobRow>(
     tx,
@@ -117,7 +135,7 @@ export async function createCsrCallJob(
           call.company_id,
           call.id,
         ]),
-        csrCallJobPart('job', 'c', audioUrl, maxAttempts),
+        csrCallJobPart('job', 'c', audioUrl, maxAttempts, traceparent),
       ],
       'SELECT * FROM job',
     ),
@@ -129,6 +147,7 @@ export async function createSalesVisitJob(
   tx: Db | Tx,
   session: RecordingSessionRow,
   maxAttempts: number,
+  traceparent: string | null = null,
 ): Promise<JobRow> {
   const input = {
     recording_session_id: session.id,
@@ -141,7 +160,7 @@ export async function createSalesVisitJob(
   const res = await tx.raw(
     `INSERT INTO shunya_jobs (company_id, job_type, recording_session_id, input_payload, max_attempts, trace_context)
      VALUES (?, 'sales_visit', ?, ?::jsonb, ?, ?) RETURNING *`,
-    [session.company_id, session.id, JSON.stringify(input), maxAttempts, currentTraceparent()],
+    [session.company_id, session.id, JSON.stringify(input), maxAttempts, traceparent],
   );
   return res.rows[0] as JobRow;
 }
