@@ -1,7 +1,9 @@
 // The simulator's live heap per call held (D293's probe, D370): `node --expose-gc --import tsx
-// scripts/bench/simheap.ts [calls]` runs a simulator in this process, drives `calls` whole CSR calls at it
-// over HTTP (as simsoak.ts does, with the default window so everything is held), then reads the heap
-// after a full collection: held, with the content cache emptied, and with everything swept. Prints JSON.
+// scripts/bench/simheap.ts [calls] [time scale]` runs a simulator in this process, drives `calls` whole CSR
+// calls at it over HTTP (as simsoak.ts does, with the default window so everything is held), then reads
+// the heap after a full collection: held, with the content cache emptied, then as each part is cleared.
+// Prints JSON. The time scale (default 100) only shortens the jobs' virtual latencies: the window is
+// wall-clock time and the idempotency keys' 24 virtual hours are still 14 real minutes.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
@@ -9,6 +11,7 @@ import { DEV_SECRETS } from '../../simulator/options.ts';
 import { startSimulator } from '../../simulator/server.ts';
 
 const calls = Number(process.argv[2] ?? 2000);
+const timeScale = Number(process.argv[3] ?? 100);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const live = () => {
@@ -28,7 +31,7 @@ const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ap
 const h = await startSimulator({
   webhookUrl: hookUrl,
   preset: 'happy',
-  timeScale: 1,
+  timeScale,
   seed: 1,
   config: { signature_required: false },
 });
