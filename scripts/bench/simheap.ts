@@ -97,9 +97,7 @@ const held = live();
 h.sim.content.clear();
 const noCache = live();
 const counts = h.sim.store.counts(h.sim.clock.now());
-if (process.env.SIMHEAP_SNAPSHOTS)
-  (await import('node:v8')).writeHeapSnapshot('/tmp/simheap-held.heapsnapshot');
-// what each part holds: the retention queue's closures first (they reach every record), then each map
+// what each part holds: the retention queue first (it reaches every record), then each map
 const parts: Record<string, number> = {};
 let last = noCache;
 for (const [name, clear] of [
@@ -114,8 +112,6 @@ for (const [name, clear] of [
   last = now;
 }
 const swept = last;
-if (process.env.SIMHEAP_SNAPSHOTS)
-  (await import('node:v8')).writeHeapSnapshot('/tmp/simheap-swept.heapsnapshot');
 await h.close();
 receiver.close();
 console.log(
