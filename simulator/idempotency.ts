@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { VirtualClock } from './clock.ts';
 import { errors, SimError } from './errors.ts';
-import type { Retention } from './retention.ts';
+import { flat } from './flat.ts';
+import type { Owner, Retention } from './retention.ts';
 import type { SimContextState } from './routes/pipeline.ts';
 
 const TTL_MS = 24 * 3600 * 1000;
@@ -16,10 +17,13 @@ const TTL_MS = 24 * 3600 * 1000;
 type Stored = { status: number; body: unknown } | { error: SimError };
 
 interface Entry {
+  /** The map's key (tenant and key), for the retention sweep. */
+  id: string;
   fingerprint: string;
   createdMs: number;
-  result?: Stored;
-  pending: Promise<Stored | undefined>;
+  result: Stored | undefined;
+  /** Until the first request is answered; then only `result` is kept (D370). */
+  pending: Promise<Stored | undefined> | undefined;
 }
 
 export class IdempotencyStore {
@@ -31,6 +35,12 @@ export class IdempotencyStore {
     private readonly clock: VirtualClock,
     private readonly retention?: Retention,
   ) {}
+
+  private readonly expired: Owner<Entry> = {
+    drop: (entry) => {
+      if (this.entries.get(entry.id) === entry) this.entries.delete(entry.id);
+    },
+  };
 
   clear(): void {
     this.entries.clear();
@@ -60,7 +70,7 @@ export class IdempotencyStore {
       if (!key || ignored(ctx.state.companyId)) return next();
       const now = this.clock.now();
       this.prune(now);
-      const id = `${ctx.state.companyId}\u0000${key}`;
+      const id = flat(`${ctx.state.companyId}\u0000${key}`);
       const fingerprint = createHash('sha256')
         .update(`${ctx.method} ${ctx.path}\n`)
         .update(ctx.state.rawBody ?? Buffer.alloc(0))
@@ -82,7 +92,13 @@ export class IdempotencyStore {
         }
       }
       let resolve!: (s: Stored | undefined) => void;
-      const entry: Entry = { fingerprint, createdMs: now, pending: new Promise((r) => (resolve = r)) };
+      const entry: Entry = {
+        id,
+        fingerprint,
+        createdMs: now,
+        result: undefined,
+        pending: new Promise((r) => (resolve = r)),
+      };
       this.entries.delete(id);
       this.entries.set(id, entry);
       let stored: Stored | undefined;
@@ -94,11 +110,10 @@ export class IdempotencyStore {
           stored = { error: err };
         throw err;
       } finally {
+        entry.pending = undefined;
         if (stored) {
           entry.result = stored;
-          this.retention?.keep(() => {
-            if (this.entries.get(id) === entry) this.entries.delete(id);
-          });
+          this.retention?.keep(this.expired, entry);
         } else if (this.entries.get(id) === entry) this.entries.delete(id);
         resolve(stored);
       }

@@ -100,7 +100,7 @@ function simSoakLines(r: BenchResult): string[] {
   return [
     '## The simulator after a long run',
     '',
-    'Whole CSR calls as Otto makes them, straight at a simulator process (32 at a time over 200 tenants), then its RSS once a sweep has run:',
+    `Whole CSR calls as Otto makes them, straight at a simulator process (32 at a time over 200 tenants; Node flags: ${r.simSoak[0]?.nodeFlags?.join(' ') || 'none'}), then its RSS once a sweep has run:`,
     '',
     '| retention window s | calls | failed | seconds | simulator RSS MB | jobs held | idempotency keys held | webhook log entries |',
     '|---|---|---|---|---|---|---|---|',

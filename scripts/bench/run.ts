@@ -62,6 +62,8 @@ const { values: args } = parseArgs({
     against: { type: 'string' },
     /** a V8 CPU profile of Otto per phase, into bench/results/<time>-profiles/ (D292) */
     profile: { type: 'boolean', default: false },
+    /** the sim-soak phase's retention windows, seconds, comma-separated (default: 3600,30) */
+    'soak-windows': { type: 'string' },
   },
 });
 const quick = args.quick ?? false;
@@ -239,7 +241,15 @@ async function referencePhase(pg: PgServer, result: BenchResult): Promise<void> 
 /** After an A/B only the default window (the run is long enough already); alone, a short one too. */
 async function simSoakPhase(result: BenchResult): Promise<void> {
   result.simSoak = [];
-  for (const retentionS of args.baseline ? SOAK_RETENTIONS.slice(0, 1) : SOAK_RETENTIONS) {
+  const windows = args['soak-windows']
+    ? args['soak-windows'].split(',').map((w) => Number(w))
+    : args.baseline
+      ? SOAK_RETENTIONS.slice(0, 1)
+      : SOAK_RETENTIONS;
+  for (const w of windows)
+    if (!(w > 0))
+      throw new Error(`--soak-windows: ${args['soak-windows']} is not a list of positive seconds`);
+  for (const retentionS of windows) {
     console.log(`Simulator soak: ${quick ? 5000 : 20_000} calls, retention ${retentionS} s`);
     result.simSoak.push(await simSoak(quick ? 5000 : 20_000, retentionS, progressBar));
   }

@@ -8,13 +8,15 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
-import { DEV_SECRETS } from '../../simulator/options.ts';
+import { DEV_SECRETS, SIMULATOR_NODE_FLAGS } from '../../simulator/options.ts';
 import { DEFAULT_RETENTION_S } from '../../simulator/retention.ts';
 import { startSimulator } from '../lib/stack.ts';
 import type { Progress } from './phase.ts';
 
 export interface SimSoakRun {
   retentionS: number;
+  /** Node's flags for the simulator's process (SIMULATOR_NODE_FLAGS, D372) */
+  nodeFlags: string[];
   calls: number;
   failed: number;
   seconds: number;
@@ -123,6 +125,7 @@ export async function simSoak(calls: number, retentionS: number, progress: Progr
     const log = await sim.admin<{ deliveries: unknown[] }>('/webhooks');
     return {
       retentionS,
+      nodeFlags: SIMULATOR_NODE_FLAGS,
       calls,
       failed,
       seconds,

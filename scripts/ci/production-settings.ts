@@ -20,7 +20,8 @@ export const PRODUCTION_COMMANDS = {
   install: 'npm ci --omit=dev --ignore-scripts',
   otto: ['node', 'dist/src/main.js'],
   migrate: ['node', 'dist/scripts/db-migrate.js'],
-  simulator: ['node', 'dist/simulator/main.js'],
+  // its heap sized to what it holds (SIMULATOR_NODE_FLAGS, D372)
+  simulator: ['node', '--max-semi-space-size=2', '--heap-growing-percent=10', 'dist/simulator/main.js'],
 } as const;
 
 const secret = () => randomBytes(32).toString('base64url');

@@ -1,5 +1,7 @@
 // The content of a call, generated lazily and cached (a bounded LRU): its transcript (§6.1), complete
-// analysis (§4.3) and meeting segmentation (§6.2), all derived from one plan.
+// analysis (§4.3) and meeting segmentation (§6.2), all derived from one plan. A call's content is a pure
+// function of its inputs, so a finished job keeps only those and renders on read; the cache holds the
+// last 256 calls (about 27 kB each), enough for a call's webhook and its GET a moment later (D370).
 import type { components } from '../../generated/shunya/schema.d.ts';
 import type { components as tolerant } from '../../generated/shunya-tolerant/schema.d.ts';
 import type { PayloadShape } from '../config.ts';
@@ -40,7 +42,7 @@ const SPEAKERS: Record<PayloadShape, Record<S['Speaker'], string>> = {
 
 export class ContentCache {
   private cache = new Map<string, CallContent>();
-  constructor(private readonly max = 1000) {}
+  constructor(private readonly max = 256) {}
 
   get(input: ContentInput): CallContent {
     const key = `${input.companyId}\u0000${input.callId}\u0000${input.submittedMs}`;

@@ -1,12 +1,12 @@
 // What Shunya does with submissions: accept transcription, analysis and segmentation, run each as a job
 // (queued → processing → completed | failed, on the virtual clock, for a sampled latency) and hand each
 // finished job to the webhook dispatcher. What the status and result endpoints answer is in results.ts.
-import { randomUUID } from 'node:crypto';
 import type { components } from '../../generated/shunya/schema.d.ts';
 import { deriveAudio } from '../content/audio.ts';
 import { BEYOND_SLA_ANALYSIS_S } from '../deviations.ts';
 import { catalogued, type ErrorObject, errors, type JobFailureCode, SimError } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
+import { flatId } from '../flat.ts';
 import type { Failure } from '../scenarios.ts';
 import type { Simulator } from '../simulator.ts';
 import { sampleLatency } from './latency.ts';
@@ -98,7 +98,7 @@ export class Lifecycle {
     const latency = beyond ? Math.max(sampled, BEYOND_SLA_ANALYSIS_S) : sampled;
     const doneMs = now + latency * 1000;
     const job: Job = {
-      id: ID_PREFIX[kind] + randomUUID(),
+      id: flatId(ID_PREFIX[kind]),
       kind,
       companyId: call.companyId,
       callId: call.callId,

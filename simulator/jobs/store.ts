@@ -5,7 +5,7 @@ import type { AudioMeta } from '../content/audio.ts';
 import type { CallType } from '../content/plan.ts';
 import type { ErrorObject, SimError } from '../errors.ts';
 import type { JobKind } from '../faults/rules.ts';
-import type { Retention } from '../retention.ts';
+import type { Owner, Retention } from '../retention.ts';
 import type { Scenario } from '../scenarios.ts';
 
 export type JobState = 'queued' | 'processing' | 'completed' | 'failed';
@@ -68,6 +68,8 @@ export class Store {
   /** Without a retention window, everything is kept until reset. */
   constructor(private readonly retention?: Retention) {}
 
+  private readonly expired: Owner<Job> = { drop: (job) => this.forget(job) };
+
   nextTranscriptId(): number {
     return ++this.transcriptSeq;
   }
@@ -108,7 +110,7 @@ export class Store {
     job.settled = true;
     job.settledAtMs = Date.now();
     this.active.get(job.companyId)?.delete(job);
-    this.retention?.keep(() => this.forget(job));
+    this.retention?.keep(this.expired, job);
   }
 
   /** A finished job past the retention window: gone, and its call with it once the call's last job is

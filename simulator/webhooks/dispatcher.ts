@@ -8,7 +8,6 @@
 //
 // X-Shunya-Timestamp is wall-clock time (Otto checks it against its own clock); the schedule of
 // attempts is virtual time.
-import { randomUUID } from 'node:crypto';
 import { WEBHOOK_DELIVERY } from '../../generated/shunya/contract.ts';
 import { handoffWebhookSignature } from '../../wire/signatures.ts';
 import type { VirtualClock } from '../clock.ts';
@@ -16,9 +15,10 @@ import type { Settings, WebhookProfile } from '../config.ts';
 import type { Deviation, Variation } from '../deviations.ts';
 import type { FaultEngine } from '../faults/engine.ts';
 import { type FaultKind, type FaultRule, isWebhookFault } from '../faults/rules.ts';
+import { flatId } from '../flat.ts';
 import { sampleLatency } from '../jobs/latency.ts';
 import type { Job } from '../jobs/store.ts';
-import type { Retention } from '../retention.ts';
+import type { Owner, Retention } from '../retention.ts';
 import type { Stats } from '../stats.ts';
 import { serialize, sign, type WebhookBody } from './payload.ts';
 
@@ -89,6 +89,8 @@ export interface DispatcherDeps {
   retention?: Retention;
 }
 
+const NO_RULES: FaultRule[] = [];
+
 const TERMINAL: readonly DeliveryState[] = ['delivered', 'failed', 'dropped'];
 
 type Answers = typeof WEBHOOK_DELIVERY.answers;
@@ -122,7 +124,7 @@ export class WebhookDispatcher {
     const payload = this.deps.payload(job, profile);
     const body = serialize(profile, payload);
     const d: Internal = {
-      id: randomUUID(),
+      id: flatId(),
       job_id: job.id,
       kind: job.kind,
       company_id: job.companyId,
@@ -165,7 +167,7 @@ export class WebhookDispatcher {
     if (has('webhook_duplicate')) {
       const dup: Internal = {
         ...d,
-        id: randomUUID(),
+        id: flatId(),
         duplicate_of: d.id,
         attempts: [],
         faults: ['webhook_duplicate'],
@@ -203,13 +205,20 @@ export class WebhookDispatcher {
     this.held.clear();
   }
 
+  private readonly expired: Owner<Internal> = {
+    drop: (d) => {
+      if (this.log.get(d.id) === d) this.log.delete(d.id);
+    },
+  };
+
   private finish(d: Internal, state: 'delivered' | 'failed' | 'dropped'): void {
     d.state = state;
     d.payload = null;
     d.body = '';
-    this.deps.retention?.keep(() => {
-      if (this.log.get(d.id) === d) this.log.delete(d.id);
-    });
+    d.rules = NO_RULES;
+    // push() leaves spare room in an array (17 slots for one attempt); the log keeps it exactly sized (D370)
+    d.attempts = d.attempts.slice();
+    this.deps.retention?.keep(this.expired, d);
   }
 
   private remember(d: Internal): void {
@@ -255,7 +264,7 @@ export class WebhookDispatcher {
   /** The same delivery once more, half a second later (at-least-once). */
   private redeliver(d: Internal): void {
     if (d.payload === null) return;
-    const dup: Internal = { ...d, id: randomUUID(), duplicate_of: d.id, attempts: [], state: 'scheduled' };
+    const dup: Internal = { ...d, id: flatId(), duplicate_of: d.id, attempts: [], state: 'scheduled' };
     this.remember(dup);
     this.schedule(dup, this.deps.clock.now() + 500);
   }
