@@ -2,10 +2,9 @@
 // or not at all, then the tenant's admission runs (D97), which starts the job when a slot and the quota allow.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/knex.ts';
-import { compose, type Part, part, run } from '../db/statement.ts';
 import { retryConflicts, transaction } from '../db/tx.ts';
 import { type Actor, type AuditAction, recordAudit } from '../domain/audit-log.ts';
-import { attachRecording, type CallRow, type IncomingCall, lockCall, newCallParts } from '../domain/calls.ts';
+import { attachRecording, type IncomingCall, lockCall } from '../domain/calls.ts';
 import type { CompanyRow } from '../domain/companies.ts';
 import { recordUpload, type Upload } from '../domain/recording-sessions.ts';
 import { admitTenant } from '../jobs/admission.ts';
@@ -13,9 +12,9 @@ import type { PipelineDeps } from '../jobs/deps.ts';
 import type { JobRow, JobStatus } from '../jobs/model.ts';
 import { findJobFor, runningJobs } from '../jobs/store.ts';
 import {
+  createCallWithJob,
   createCsrCallJob,
   createSalesVisitJob,
-  csrCallJobAdmittedParts,
   limitsOf,
 } from '../jobs/transitions/index.ts';
 import { traceparentOf } from '../tracing.ts';
@@ -28,19 +27,6 @@ export interface TriggerAudit {
   actor: Actor;
   action: AuditAction;
   requestId?: string;
-}
-
-/** The audit entry of a new CSR-call job, as a part of the trigger's one statement. */
-function auditPart(a: TriggerAudit): Part {
-  return part(
-    'audit',
-    `INSERT INTO audit_log (actor, actor_kind, action, target_type, target_id, company_id, details, request_id)
-     SELECT ?, ?, ?, 'job', id::text, company_id,
-            jsonb_build_object('call_id', call_id, 'recording_session_id', recording_session_id), ?
-     FROM job
-     RETURNING id`,
-    [a.actor.name, a.actor.kind, a.action, a.requestId ?? null],
-  );
 }
 
 const auditEntry = (a: TriggerAudit, job: JobRow) => ({
@@ -68,33 +54,26 @@ export async function acceptCallRailCall(
 ): Promise<CallAccepted> {
   const d = { ...deps, db };
   // one statement: the call, its lead, its job (admitted when the tenant has room, D341) and an operator's
-  // audit entry (D99, D150)
-  const parts = [...newCallParts(company.id, incoming, randomUUID())];
-  const withJob = incoming.recordingUrl !== null;
-  if (incoming.recordingUrl) {
-    parts.push(
-      ...csrCallJobAdmittedParts(
-        'call',
-        company.id,
-        incoming.recordingUrl,
-        deps.config.jobs.maxAttempts,
-        limitsOf(deps.config),
-        deps.clock.now(),
-        traceparentOf(deps.trace),
-      ),
-    );
-    if (audit) parts.push(auditPart(audit));
-  }
-  const [created] = await retryConflicts(() =>
-    run<{ call: CallRow; job: JobRow | null; running: number | null; stepped: number | null }>(
-      db,
-      compose(
-        parts,
-        `SELECT to_jsonb(call) AS call, ${withJob ? '(SELECT to_jsonb(job) FROM job)' : 'null'} AS job,
-                (SELECT running FROM tenant_admission WHERE company_id = call.company_id) AS running,
-                ${withJob ? '(SELECT count(*) FROM step)::int' : 'null'} AS stepped FROM call`,
-      ),
-    ),
+  // audit entry (D99, D150, D400)
+  const newLeadId = randomUUID();
+  const created = await retryConflicts(() =>
+    createCallWithJob(db, {
+      companyId: company.id,
+      incoming,
+      newLeadId,
+      maxAttempts: deps.config.jobs.maxAttempts,
+      limits: limitsOf(deps.config),
+      now: deps.clock.now(),
+      traceparent: traceparentOf(deps.trace),
+      audit: audit
+        ? {
+            actor: audit.actor.name,
+            actorKind: audit.actor.kind,
+            action: audit.action,
+            requestId: audit.requestId ?? null,
+          }
+        : null,
+    }),
   );
   if (created) {
     // a job the statement could not admit waits for admission as before (D97, D102)

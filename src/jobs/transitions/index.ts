@@ -39,6 +39,9 @@ export {
   type StageResult,
 } from './complete-stage.ts';
 export {
+  type CallWithJob,
+  CREATE_CALL_WITH_JOB,
+  createCallWithJob,
   createCsrCallJob,
   createSalesVisitJob,
   csrCallJobAdmittedParts,

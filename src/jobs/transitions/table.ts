@@ -28,7 +28,7 @@ export interface TransitionRow {
 export const TRANSITIONS = {
   createCsrCallJob: {
     pairs: [['new', 'pending']],
-    meaning: "a trigger creates the job, pending (csrCallJobPart: the same in the trigger's statement)",
+    meaning: 'a trigger creates the job, pending (a repeated delivery that brought the recording, D32)',
   },
   csrCallJobAdmittedParts: {
     pairs: [
@@ -36,7 +36,7 @@ export const TRANSITIONS = {
       ['new', 'running'],
     ],
     meaning:
-      'a CallRail trigger creates the job, running at once when the tenant has room, else pending (D341)',
+      'a CallRail trigger creates the job, running at once when the tenant has room, else pending (D341; the statement is createCallWithJob, D400)',
   },
   createSalesVisitJob: { pairs: [['new', 'pending']], meaning: 'a trigger creates the job, pending' },
   admit: { pairs: [['pending', 'running']], meaning: 'pending → running: a slot and the quota allow it' },
