@@ -17,7 +17,7 @@ import {
   createSalesVisitJob,
   limitsOf,
 } from '../jobs/transitions/index.ts';
-import { traceparentOf } from '../tracing.ts';
+import { inSpan, traceparentOf } from '../tracing.ts';
 
 /** `trace`: the request's server span, stored with the job and the parent of admission (D196, D360) */
 export type TriggerDeps = Pick<PipelineDeps, 'db' | 'config' | 'clock' | 'trace'>;
@@ -56,7 +56,9 @@ export async function acceptCallRailCall(
   // one statement: the call, its lead, its job (admitted when the tenant has room, D341) and an operator's
   // audit entry (D99, D150, D400)
   const newLeadId = randomUUID();
-  const created = await retryConflicts(() =>
+  // With a recording the statement is also the job's admission (D341), so it is the trace's admission span
+  // (D401); without one it is not admission at all, and makes no such span.
+  const statement = () =>
     createCallWithJob(db, {
       companyId: company.id,
       incoming,
@@ -73,8 +75,22 @@ export async function acceptCallRailCall(
             requestId: audit.requestId ?? null,
           }
         : null,
-    }),
-  );
+    });
+  const created = incoming.recordingUrl
+    ? await inSpan(
+        'otto.admission',
+        {
+          onlyInTrace: true,
+          parent: deps.trace,
+          attributes: { 'otto.company_id': company.id, 'otto.admission.site': 'trigger' },
+        },
+        async (span) => {
+          const r = await retryConflicts(statement);
+          span.setAttribute('otto.admitted', r?.job?.job_status === 'running' ? 1 : 0);
+          return r;
+        },
+      )
+    : await retryConflicts(statement);
   if (created) {
     // a job the statement could not admit waits for admission as before (D97, D102)
     if (created.job?.job_status === 'pending') await admitNewJob(d, company.id, created.running);

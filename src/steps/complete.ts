@@ -189,6 +189,7 @@ async function decideAndWrite(
   span.setAttributes({
     'otto.domain_writes': effects.domain.length,
     'otto.domain_rows': effects.domain.map((d) => d.row),
+    'otto.events': r.events,
     'otto.job_ended': r.ended,
     'otto.admitted': r.admitted,
   });

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobError } from '../../generated/otto/types.gen.ts';
-import { compose, part, run } from '../../src/db/statement.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import type { JobRow, JobStatus, OperationRow, OperationStatus } from '../../src/jobs/model.ts';
 import * as transitions from '../../src/jobs/transitions/index.ts';
@@ -13,7 +12,7 @@ import {
   admit,
   allowedOperationPairs,
   completeStage,
-  csrCallJobAdmittedParts,
+  createCallWithJob,
   ensureOperation,
   failStage,
   markSubmitted,
@@ -98,28 +97,27 @@ const running = (run: Case['run']): Case => ({ jobStatus: 'running', run });
 
 const RUN: Record<OperationTransitionName, Case> = {
   // creates a job and an operation of its own; the operation in hand must stay as it was
-  csrCallJobAdmittedParts: running(({ job }) =>
-    run(
-      t.db,
-      compose(
-        [
-          part(
-            'call',
-            `INSERT INTO calls (company_id, callrail_call_id, callrail_payload) VALUES (?, ?, '{}') RETURNING *`,
-            [job.company_id, randomUUID()],
-          ),
-          ...csrCallJobAdmittedParts(
-            'call',
-            job.company_id,
-            'https://a/b.mp3',
-            5,
-            { slots: 1000, perHour: 0 },
-            now(),
-          ),
-        ],
-        'SELECT (SELECT count(*) FROM step) AS stepped',
-      ),
-    ),
+  createCallWithJob: running(({ job }) =>
+    createCallWithJob(t.db, {
+      companyId: job.company_id,
+      incoming: {
+        callrailCallId: randomUUID(),
+        recordingUrl: 'https://a/b.mp3',
+        customerPhone: null,
+        customerName: null,
+        durationSeconds: null,
+        direction: null,
+        answered: null,
+        startedAt: null,
+        payload: {},
+      },
+      newLeadId: randomUUID(),
+      maxAttempts: 5,
+      limits: { slots: 1000, perHour: 0 },
+      now: now(),
+      traceparent: null,
+      audit: null,
+    }),
   ),
   admit: {
     jobStatus: 'pending',

@@ -4,16 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobError } from '../../generated/otto/types.gen.ts';
-import { compose, part, run } from '../../src/db/statement.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import type { JobRow, JobStatus, OperationRow } from '../../src/jobs/model.ts';
 import * as transitions from '../../src/jobs/transitions/index.ts';
 import {
   admit,
   allowedPairs,
+  type CallWithJob,
   completeStage,
-  csrCallJobAdmittedParts,
-  csrCallJobPart,
+  createCallWithJob,
   deferStep,
   failStage,
   markSubmitted,
@@ -37,6 +36,29 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.drop();
 });
+
+/** A new CallRail call with a recording through the trigger's statement (D341, D400). */
+const newCall = (companyId: string, limits: { slots: number; perHour: number }) =>
+  createCallWithJob(t.db, {
+    companyId,
+    incoming: {
+      callrailCallId: randomUUID(),
+      recordingUrl: 'https://a/b.mp3',
+      customerPhone: null,
+      customerName: null,
+      durationSeconds: null,
+      direction: null,
+      answered: null,
+      startedAt: null,
+      payload: {},
+    },
+    newLeadId: randomUUID(),
+    maxAttempts: 5,
+    limits,
+    now: new Date(),
+    traceparent: null,
+    audit: null,
+  }) as Promise<CallWithJob>;
 
 const STATUSES: JobStatus[] = ['pending', 'running', 'succeeded', 'failed', 'timeout'];
 const error: JobError = {
@@ -130,7 +152,7 @@ const one = (run: Case['run']): Case[] => [{ stage: 'transcription', run }];
  * batch); a transition whose row has two outcomes runs once for each.
  */
 const RUN: Record<
-  Exclude<TransitionName, 'createCsrCallJob' | 'createSalesVisitJob' | 'csrCallJobAdmittedParts'>,
+  Exclude<TransitionName, 'createCsrCallJob' | 'createSalesVisitJob' | 'createCallWithJob'>,
   Case[]
 > = {
   admit: one(() => admit(t.db, company.id, limits, now())),
@@ -180,42 +202,16 @@ describe('the transition table', () => {
     );
   });
 
-  it('create makes a pending job', async () => {
-    const [row] = await run<{ job_status: JobStatus }>(
-      t.db,
-      compose(
-        [
-          part(
-            'call',
-            `INSERT INTO calls (company_id, callrail_call_id, callrail_payload) VALUES (?, ?, '{}') RETURNING *`,
-            [company.id, randomUUID()],
-          ),
-          csrCallJobPart('job', 'call', 'https://a/b.mp3', 5),
-        ],
-        'SELECT job_status FROM job',
-      ),
-    );
-    expect(row?.job_status).toBe('pending');
+  it('create makes a pending job (the tenant has no free slot)', async () => {
+    const { job } = await newCall(company.id, { slots: 0, perHour: 0 });
+    expect(job?.job_status).toBe('pending');
   });
 
   describe("a CallRail trigger's job, admitted in the trigger's statement (D341)", () => {
     const slots = { slots: 2, perHour: 0 };
     const trigger = async (companyId: string, limits = slots) => {
-      const [row] = await run<{ job: JobRow; stepped: number }>(
-        t.db,
-        compose(
-          [
-            part(
-              'call',
-              `INSERT INTO calls (company_id, callrail_call_id, callrail_payload) VALUES (?, ?, '{}') RETURNING *`,
-              [companyId, randomUUID()],
-            ),
-            ...csrCallJobAdmittedParts('call', companyId, 'https://a/b.mp3', 5, limits, new Date()),
-          ],
-          'SELECT to_jsonb(job) AS job, (SELECT count(*) FROM step)::int AS stepped FROM job',
-        ),
-      );
-      return row as { job: JobRow; stepped: number };
+      const { job, stepped } = await newCall(companyId, limits);
+      return { job: job as JobRow, stepped: stepped as number };
     };
     const runningOf = async (companyId: string) =>
       (await t.db('tenant_admission').where({ company_id: companyId }).first()).running as number;

@@ -92,9 +92,11 @@ export interface Applied {
   slotLeft: boolean;
   /** the inbox row was written */
   inboxed: boolean;
+  /** the domain events the statement wrote, in order (for the completion's span, D196) */
+  events: string[];
 }
 
-type Counts = { moved: number; inboxed: number; free: number; admitted: number };
+type Counts = { moved: number; inboxed: number; free: number; admitted: number; event_types: string[] };
 
 export async function completeStage(db: Db | Tx, r: StageResult): Promise<Applied> {
   const { job, op } = r;
@@ -112,6 +114,7 @@ export async function completeStage(db: Db | Tx, r: StageResult): Promise<Applie
     admitted,
     slotLeft: freedSlot && (r.limits === undefined || admitted < (row?.free ?? 0)),
     inboxed: (row?.inboxed ?? 0) > 0,
+    events: row?.event_types ?? [],
   };
 }
 

@@ -44,8 +44,6 @@ export {
   createCallWithJob,
   createCsrCallJob,
   createSalesVisitJob,
-  csrCallJobAdmittedParts,
-  csrCallJobPart,
 } from './create.ts';
 export { deferStep } from './defer-step.ts';
 export { type Failed, failStage, type StageFailure } from './fail-stage.ts';

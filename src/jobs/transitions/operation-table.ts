@@ -28,7 +28,7 @@ const LIVE_TO = (to: OperationStatus) =>
 
 export const OPERATION_TRANSITIONS = {
   ensureOperation: { pairs: [['new', 'submitting']], meaning: "a job's stage gets its operation" },
-  csrCallJobAdmittedParts: {
+  createCallWithJob: {
     pairs: [['new', 'submitting']],
     meaning: "a trigger's job admitted at once gets its stage's operation, for its step's payload (D341)",
   },

@@ -30,13 +30,13 @@ export const TRANSITIONS = {
     pairs: [['new', 'pending']],
     meaning: 'a trigger creates the job, pending (a repeated delivery that brought the recording, D32)',
   },
-  csrCallJobAdmittedParts: {
+  createCallWithJob: {
     pairs: [
       ['new', 'pending'],
       ['new', 'running'],
     ],
     meaning:
-      'a CallRail trigger creates the job, running at once when the tenant has room, else pending (D341; the statement is createCallWithJob, D400)',
+      'a CallRail trigger creates the job, running at once when the tenant has room, else pending (D341, D400)',
   },
   createSalesVisitJob: { pairs: [['new', 'pending']], meaning: 'a trigger creates the job, pending' },
   admit: { pairs: [['pending', 'running']], meaning: 'pending → running: a slot and the quota allow it' },

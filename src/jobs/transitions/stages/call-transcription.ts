@@ -33,7 +33,7 @@ export const CALL_TRANSCRIPTION = `WITH moved AS (
               jsonb_build_object('call_id', :owner::uuid, 'transcript_id', id, 'confidence_score', :confidence::float8,
                                  'available', true)
        FROM transcript
-       RETURNING id)
+       RETURNING id, event_type)
      , step AS (
        SELECT graphile_worker.add_job(identifier => :advanceTask, payload => json_build_object('job_id', id))
        FROM moved WHERE job_status = 'running')
@@ -46,6 +46,7 @@ export const CALL_TRANSCRIPTION = `WITH moved AS (
               :profile::text, :shunyaJobId::text, :operation::uuid, :job::uuid, 'processed', :httpStatus::int
        FROM moved WHERE :inbox::boolean
        RETURNING id)
-     SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
+     SELECT (SELECT count(*) FROM moved)::int AS moved,
+            ARRAY(SELECT event_type FROM events ORDER BY id) AS event_types, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM step)::int AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
             0 AS free, 0 AS admitted`;

@@ -86,7 +86,7 @@ export const VISIT_ANALYSIS = `WITH moved AS (
          UNION ALL
          SELECT 4, 'shunya.job.succeeded', 'shunya_job', id, :succeeded::jsonb FROM moved) e
        ORDER BY ord
-       RETURNING id)
+       RETURNING id, event_type)
      , inbox AS (
        INSERT INTO webhook_deliveries (received_at, duration_ms, company_id, request_id, headers, body_bytes, body_sha256,
                                        redacted_body, profile, shunya_job_id, operation_id, job_id, verdict, http_status)
@@ -143,7 +143,8 @@ export const VISIT_ANALYSIS = `WITH moved AS (
      ), announced AS (
        ${ADMITTED_EVENTS}
      )
-     SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
+     SELECT (SELECT count(*) FROM moved)::int AS moved,
+            ARRAY(SELECT event_type FROM events ORDER BY id) AS event_types, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM events)::int AS events, 0 AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
             (SELECT n FROM free)::int AS free,
             (SELECT count(*) FROM (SELECT graphile_worker.add_job(identifier => :advanceTask, job_key => 'advance:' || s.id,

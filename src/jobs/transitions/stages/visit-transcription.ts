@@ -37,6 +37,6 @@ export const VISIT_TRANSCRIPTION = `WITH moved AS (
               :profile::text, :shunyaJobId::text, :operation::uuid, :job::uuid, 'processed', :httpStatus::int
        FROM moved WHERE :inbox::boolean
        RETURNING id)
-     SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM unpolled)::int AS unpolled,
+     SELECT (SELECT count(*) FROM moved)::int AS moved, ARRAY[]::text[] AS event_types, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM step)::int AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
             0 AS free, 0 AS admitted`;
