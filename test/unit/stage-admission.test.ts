@@ -1,8 +1,9 @@
-// The last stages' statements admit the tenant's next jobs themselves (D332) with a copy of admission's
-// CTEs, which a reader sees whole in each statement. The copies must not drift from admit.ts: the quota,
-// the choice of due retries and fresh jobs and the start of the chosen ones are admit.ts's word for word.
+// The last stages' statements admit the tenant's next jobs themselves (D332) with admission's own choice
+// (admit.ts's ADMISSION_CHOICE, D402): the quota, the choice of due retries and fresh jobs and the start of
+// the chosen ones are one text. What each statement adds around it (the lock of the admission row with the
+// freed slot, the count of what was started) must be the same in both.
 import { describe, expect, it } from 'vitest';
-import { ADMIT } from '../../src/jobs/transitions/admit.ts';
+import { ADMISSION_CHOICE, ADMIT } from '../../src/jobs/transitions/admit.ts';
 import { CALL_ANALYSIS } from '../../src/jobs/transitions/stages/call-analysis.ts';
 import { VISIT_ANALYSIS } from '../../src/jobs/transitions/stages/visit-analysis.ts';
 
@@ -15,12 +16,14 @@ function between(sql: string, from: string, to: string): string {
   return words(sql.slice(start, end));
 }
 
-describe("the admission inside the last stages' statements (D332)", () => {
+describe("the admission inside the last stages' statements (D332, D402)", () => {
   it.each([
+    ['admission', ADMIT],
     ['call analysis', CALL_ANALYSIS],
     ['visit analysis', VISIT_ANALYSIS],
-  ])("%s: is admit.ts's, from the quota to the started jobs", (_name, sql) => {
-    expect(between(sql, 'seen AS (', '), counted AS (')).toBe(between(ADMIT, 'seen AS (', '), counted AS ('));
+  ])('%s: chooses with ADMISSION_CHOICE, after the lock of the admission row', (_name, sql) => {
+    expect(between(sql, 'seen AS (', '), counted AS (')).toBe(words(ADMISSION_CHOICE));
+    expect(sql.indexOf('cap AS (')).toBeLessThan(sql.indexOf('seen AS ('));
   });
 
   it('is the same in both statements, from the lock of the admission row to the end', () => {

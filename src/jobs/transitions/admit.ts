@@ -9,9 +9,9 @@
 // their attempt rows and their first step, and adds what it admitted to the counts. Every transition out of
 // `running` subtracts in its own statement, and is followed by an admission of the tenant in a statement
 // of its own: a statement cannot see what commits while it waits for a lock, so admission runs after the
-// change that made room (D97). A last stage's completion carries a copy of this statement's CTEs and fills
-// the slot it frees when it sees a job to fill it with; a slot it leaves free is admitted for here (D332;
-// test/unit/stage-admission.test.ts keeps the copies word for word).
+// change that made room (D97). A last stage's completion runs this statement's choice (ADMISSION_CHOICE)
+// and fills the slot it frees when it sees a job to fill it with; a slot it leaves free is admitted for here
+// (D332, D402).
 //
 // A job started with no live operation for its stage (a new job, always) gets it here, and its step's
 // payload carries the job and the operation as this statement left them, so that the step submits without
@@ -67,9 +67,12 @@ export const ADMITTED_EVENTS = jobStateEventsSql(
   'admitted',
 );
 
-export const ADMIT = `WITH cap AS (
-       SELECT running, admitted FROM tenant_admission WHERE company_id = :company FOR UPDATE
-     ), seen AS (
+/**
+ * Admission's choice, from the quota to the jobs it starts and their operations: one text, the quota
+ * computed in one place. ADMIT locks `cap` (the tenant's admission row) before it; the last stages'
+ * statements (D332) lock it with the slot they free counted, and count what was started after it.
+ */
+export const ADMISSION_CHOICE = `seen AS (
        SELECT admitted FROM tenant_admission WHERE company_id = :company
      ), free AS (
        SELECT greatest(0, :slots - coalesce((SELECT running FROM cap), :slots)) AS n
@@ -96,7 +99,11 @@ export const ADMIT = `WITH cap AS (
        INSERT INTO shunya_operations (company_id, job_id, kind)
        SELECT company_id, id, stage FROM started WHERE stage <> 'done'
        ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
-       RETURNING job_id, to_jsonb(shunya_operations) AS op
+       RETURNING job_id, to_jsonb(shunya_operations) AS op`;
+
+export const ADMIT = `WITH cap AS (
+       SELECT running, admitted FROM tenant_admission WHERE company_id = :company FOR UPDATE
+     ), ${ADMISSION_CHOICE}
      ), counted AS (
        UPDATE tenant_admission SET running = running + (SELECT count(*) FROM started),
               admitted = admitted + (SELECT count(*) FROM started WHERE fresh)

@@ -4,7 +4,7 @@
 // appointment), the lead's status for a won or lost deal, the tasks from both action lists (D76) and the key
 // signals; their events are recording_session.analyzed, appointment.outcome_updated, lead.updated, then
 // shunya.job.succeeded. The visit's lead is its appointment's (none without an appointment).
-import { ADMITTED_EVENTS } from '../admit.ts';
+import { ADMISSION_CHOICE, ADMITTED_EVENTS } from '../admit.ts';
 
 export const VISIT_ANALYSIS = `WITH moved AS (
        UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = :outputHash,
@@ -100,39 +100,7 @@ export const VISIT_ANALYSIS = `WITH moved AS (
        SELECT greatest(running - 1, 0) AS running, admitted FROM tenant_admission
        WHERE company_id = :company AND :status::text = 'running' AND (SELECT count(*) FROM events) > 0
        FOR UPDATE
-     ), seen AS (
-       SELECT admitted FROM tenant_admission WHERE company_id = :company
-     ), free AS (
-       SELECT greatest(0, :slots - coalesce((SELECT running FROM cap), :slots)) AS n
-     ), quota AS (
-       SELECT CASE WHEN :perHour = 0 THEN :slots ELSE greatest(0, :perHour
-         - (SELECT count(*) FROM shunya_jobs
-            WHERE company_id = :company AND admitted_at > :now::timestamptz - :window::interval)
-         - ((SELECT admitted FROM cap) - (SELECT admitted FROM seen))) END AS n
-     ), retries AS (
-       SELECT id, COALESCE(next_attempt_at, created_at) AS due, created_at, false AS fresh FROM shunya_jobs
-       WHERE company_id = :company AND job_status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
-         AND admitted_at IS NOT NULL
-       ORDER BY COALESCE(next_attempt_at, created_at), created_at LIMIT (SELECT n FROM free) FOR UPDATE
-     ), fresh AS (
-       SELECT id, COALESCE(next_attempt_at, created_at) AS due, created_at, true AS fresh FROM shunya_jobs
-       WHERE company_id = :company AND job_status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
-         AND admitted_at IS NULL
-       ORDER BY COALESCE(next_attempt_at, created_at), created_at
-       LIMIT least((SELECT n FROM free), (SELECT n FROM quota)) FOR UPDATE
-     ), chosen AS (
-       SELECT id, fresh FROM (SELECT * FROM retries UNION ALL SELECT * FROM fresh) c
-       ORDER BY due, created_at LIMIT (SELECT n FROM free)
-     ), started AS (
-       UPDATE shunya_jobs j SET job_status = 'running', attempts = attempts + 1, next_attempt_at = NULL,
-              admitted_at = COALESCE(admitted_at, :now), updated_at = now()
-       FROM chosen WHERE j.id = chosen.id AND j.job_status = 'pending'
-       RETURNING j.id, j.company_id, j.attempts, j.stage, chosen.fresh, to_jsonb(j) AS job
-     ), op AS (
-       INSERT INTO shunya_operations (company_id, job_id, kind)
-       SELECT company_id, id, stage FROM started WHERE stage <> 'done'
-       ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
-       RETURNING job_id, to_jsonb(shunya_operations) AS op
+     ), ${ADMISSION_CHOICE}
      ), counted AS (
        UPDATE tenant_admission SET running = greatest(running - 1, 0) + (SELECT count(*) FROM started),
               admitted = admitted + (SELECT count(*) FROM started WHERE fresh)
