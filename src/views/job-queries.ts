@@ -96,18 +96,23 @@ export interface JobHistory {
 }
 
 /** One job with every attempt, Shunya operation and webhook delivery; undefined when there is none. */
-export async function readJobHistory(db: Db, id: string): Promise<JobHistory | undefined> {
-  const job = (await db('shunya_jobs').where({ id }).first()) as JobRow | undefined;
-  if (!job) return undefined;
-  const [attempts, operations, deliveries] = await Promise.all([
-    db('shunya_job_attempts').where({ job_id: id }).orderBy('id') as Promise<AttemptRow[]>,
-    db('shunya_operations').where({ job_id: id }).orderBy('created_at') as Promise<OperationRow[]>,
-    db('webhook_deliveries')
-      .where({ job_id: id })
-      .orderBy('received_at')
-      .select('id', 'received_at', 'verdict', 'http_status', 'shunya_job_id', 'profile') as Promise<
-      DeliveryRow[]
-    >,
-  ]);
-  return { job, attempts, operations, deliveries };
+export function readJobHistory(db: Db, id: string): Promise<JobHistory | undefined> {
+  // one snapshot for the five reads (D403): read one after another, a poll committing between the job's
+  // read and the operations' showed an operation's error on a job that had none
+  return db.transaction(
+    async (tx) => {
+      const job = (await tx('shunya_jobs').where({ id }).first()) as JobRow | undefined;
+      if (!job) return undefined;
+      const attempts = (await tx('shunya_job_attempts').where({ job_id: id }).orderBy('id')) as AttemptRow[];
+      const operations = (await tx('shunya_operations')
+        .where({ job_id: id })
+        .orderBy('created_at')) as OperationRow[];
+      const deliveries = (await tx('webhook_deliveries')
+        .where({ job_id: id })
+        .orderBy('received_at')
+        .select('id', 'received_at', 'verdict', 'http_status', 'shunya_job_id', 'profile')) as DeliveryRow[];
+      return { job, attempts, operations, deliveries };
+    },
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
 }
