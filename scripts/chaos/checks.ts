@@ -3,6 +3,7 @@
 // event stream received. A few details (which unique key, which foreign key, which tenant) are reported
 // through `violate` as well.
 import type { Db } from '../../src/db/knex.ts';
+import { OPERATOR_ONLY_EVENTS } from '../../src/domain/outbox.ts';
 import type { ChaosTenant, Item } from './load.ts';
 import type { Received } from './streams.ts';
 
@@ -151,8 +152,10 @@ const streams: Check = {
     for (const t of tenants) {
       const ids = (
         await db.raw(
-          'SELECT position::int AS p FROM outbox_events WHERE company_id = ? AND position IS NOT NULL ORDER BY position',
-          [t.id],
+          // a tenant's stream carries its domain events, never the operator-only ones (D381)
+          `SELECT position::int AS p FROM outbox_events
+           WHERE company_id = ? AND position IS NOT NULL AND event_type <> ALL(?::text[]) ORDER BY position`,
+          [t.id, [...OPERATOR_ONLY_EVENTS]],
         )
       ).rows.map((r: { p: number }) => r.p) as number[];
       const events = received.get(t.id) ?? [];
