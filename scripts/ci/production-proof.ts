@@ -51,8 +51,9 @@ function run(
   env: Record<string, string>,
   argv: string[] = [],
 ): Proc {
-  const [, script = ''] = command;
-  const child = spawn(process.execPath, [script, ...argv], {
+  // the command as compose runs it, node's own flags included (the simulator's heap flags, D372)
+  const [, ...args] = command;
+  const child = spawn(process.execPath, [...args, ...argv], {
     cwd: APP,
     // Only what a deployment would set: no inherited NODE_OPTIONS (tsx), no development variables.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...PRODUCTION_ENV, ...env },
