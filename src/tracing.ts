@@ -182,18 +182,23 @@ export function traceFields(ctx: Context | undefined): { trace_id?: string; span
   return sc ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
 }
 
+export type TraceFields = ReturnType<typeof traceFields>;
+
 /**
  * Dependencies for work under the span `ctx` names: the context to hand on (`trace`) and a logger whose
  * lines carry its trace_id and span_id (D360: without a context manager a logger mixin cannot see the
- * span). The same object when tracing is off or `ctx` names no span.
+ * span). The same object when tracing is off or `ctx` names no span. A `traceSink` is told the ids of the
+ * first span so bound and is not handed further: the worker writes graphile-worker's own lines about the
+ * job with them (D450).
  */
-export function withTrace<D extends { trace?: Context | undefined; logger?: Logger }>(
-  deps: D,
-  ctx: Context | undefined,
-): D {
+export function withTrace<
+  D extends { trace?: Context | undefined; logger?: Logger; traceSink?: (fields: TraceFields) => void },
+>(deps: D, ctx: Context | undefined): D {
   const fields = traceFields(ctx);
   if (!fields.trace_id) return deps;
+  const { traceSink, ...rest } = deps;
+  traceSink?.(fields);
   return (
-    deps.logger ? { ...deps, trace: ctx, logger: deps.logger.child(fields) } : { ...deps, trace: ctx }
+    deps.logger ? { ...rest, trace: ctx, logger: deps.logger.child(fields) } : { ...rest, trace: ctx }
   ) as D;
 }
