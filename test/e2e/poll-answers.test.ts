@@ -32,17 +32,20 @@ async function polledJob(faults: Record<string, unknown>[] = []) {
   return job;
 }
 
+/** The job's journey from the ops API, its transcription and that operation's poll answers in order. */
+async function transcriptionAnswers(jobId: string) {
+  const got = await fetch(`${s.otto.url}/api/v1/ops/jobs/${jobId}/journey`, { headers: TEST_ADMIN });
+  expect(got.status).toBe(200);
+  const j = zJobJourney.parse(await got.json());
+  const transcription = j.operations.find((o) => o.kind === 'transcription');
+  const answers = j.timeline.filter((e) => e.kind === 'poll_answer' && e.operation_id === transcription?.id);
+  return { j, transcription, answers };
+}
+
 describe("each poll's answer", () => {
   it('is kept and listed in the journey, in order, for a job finished by polling', async () => {
     const job = await polledJob();
-
-    const got = await fetch(`${s.otto.url}/api/v1/ops/jobs/${job.id}/journey`, { headers: TEST_ADMIN });
-    expect(got.status).toBe(200);
-    const j = zJobJourney.parse(await got.json());
-    const transcription = j.operations.find((o) => o.kind === 'transcription');
-    const answers = j.timeline.filter(
-      (e) => e.kind === 'poll_answer' && e.operation_id === transcription?.id,
-    );
+    const { j, transcription, answers } = await transcriptionAnswers(job.id);
     const states = answers.map((e) => e.answer);
     // one or more "processing" answers, then the one that found the result, and nothing after it
     expect(states.length).toBeGreaterThanOrEqual(2);
@@ -91,13 +94,7 @@ describe("each poll's answer", () => {
         params: { status: 500, retryable: false, error_code: 'PERMANENT_FAILURE' },
       },
     ]);
-    const got = await fetch(`${s.otto.url}/api/v1/ops/jobs/${job.id}/journey`, { headers: TEST_ADMIN });
-    expect(got.status).toBe(200);
-    const j = zJobJourney.parse(await got.json());
-    const transcription = j.operations.find((o) => o.kind === 'transcription');
-    const answers = j.timeline.filter(
-      (e) => e.kind === 'poll_answer' && e.operation_id === transcription?.id,
-    );
+    const { transcription, answers } = await transcriptionAnswers(job.id);
     const failed = answers.filter((e) => e.answer === 'error');
     expect(failed).toHaveLength(1);
     // Shunya's error envelope names the request it answered: the simulator echoes Otto's X-Request-ID

@@ -1,29 +1,17 @@
 // Log lines carry the trace ids of the work they are written for, handed down without a context manager
 // (D360, D450): the authentication-failure limiter's warnings carry the request's server span, and
 // graphile-worker's own lines about a job (its "Completed task …") carry the span of the step that job ran.
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
 import { buildCompany, callRailPayload, postCallRail } from '../helpers/factories.ts';
+import { capturedLogger } from '../helpers/logs.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp.ts';
 import { type Stack, startStack, terminalJob, waitFor } from '../helpers/stack.ts';
 
-type Line = Record<string, unknown> & { msg?: string; trace_id?: string; span_id?: string };
-
-const lines: Line[] = [];
+const { logger, lines } = capturedLogger('debug');
 let s: Stack;
 let otlp: OtlpReceiver;
 beforeAll(async () => {
   otlp = await startOtlpReceiver();
-  const logger = createLogger(
-    'debug',
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(JSON.parse(String(chunk)));
-        cb();
-      },
-    }),
-  );
   s = await startStack({
     logger,
     contractProxy: false,
