@@ -170,6 +170,19 @@ export function jobSpanOptions(
   return { parent, attributes, links: active ? [{ context: active }] : [] };
 }
 
+/**
+ * Links the span `from` names (a webhook's request) to the span `to` names when they are in different
+ * traces: a job's work linked the request's span on starting (jobSpanOptions), and this makes the request's
+ * trace lead back to the job's, so a webhook found by itself in a tracing backend names its job's trace
+ * (D452). A span can take a link while it is open: the request's is, as it waits for the work.
+ */
+export function linkBack(from: Context | undefined, to: Context): void {
+  const source = spanContextIn(from);
+  const target = spanContextIn(to);
+  if (!source || !target || source.traceId === target.traceId) return;
+  trace.getSpan(from as Context)?.addLink({ context: target });
+}
+
 /** The trace id of a stored `traceparent` (version-traceid-spanid-flags), or null. */
 export function traceIdOf(traceparent: string | null | undefined): string | null {
   const m = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent ?? '');
