@@ -170,6 +170,19 @@ export function jobSpanOptions(
   return { parent, attributes, links: active ? [{ context: active }] : [] };
 }
 
+/**
+ * Links the span `from` names (a webhook's request) to the span `to` names when they are in different
+ * traces: a job's work linked the request's span on starting (jobSpanOptions), and this makes the request's
+ * trace lead back to the job's, so a webhook found by itself in a tracing backend names its job's trace
+ * (D452). A span can take a link while it is open: the request's is, as it waits for the work.
+ */
+export function linkBack(from: Context | undefined, to: Context): void {
+  const source = spanContextIn(from);
+  const target = spanContextIn(to);
+  if (!source || !target || source.traceId === target.traceId) return;
+  trace.getSpan(from as Context)?.addLink({ context: target });
+}
+
 /** The trace id of a stored `traceparent` (version-traceid-spanid-flags), or null. */
 export function traceIdOf(traceparent: string | null | undefined): string | null {
   const m = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent ?? '');
@@ -182,18 +195,23 @@ export function traceFields(ctx: Context | undefined): { trace_id?: string; span
   return sc ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
 }
 
+export type TraceFields = ReturnType<typeof traceFields>;
+
 /**
  * Dependencies for work under the span `ctx` names: the context to hand on (`trace`) and a logger whose
  * lines carry its trace_id and span_id (D360: without a context manager a logger mixin cannot see the
- * span). The same object when tracing is off or `ctx` names no span.
+ * span). The same object when tracing is off or `ctx` names no span. A `traceSink` is told the ids of the
+ * first span so bound and is not handed further: the worker writes graphile-worker's own lines about the
+ * job with them (D450).
  */
-export function withTrace<D extends { trace?: Context | undefined; logger?: Logger }>(
-  deps: D,
-  ctx: Context | undefined,
-): D {
+export function withTrace<
+  D extends { trace?: Context | undefined; logger?: Logger; traceSink?: (fields: TraceFields) => void },
+>(deps: D, ctx: Context | undefined): D {
   const fields = traceFields(ctx);
   if (!fields.trace_id) return deps;
+  const { traceSink, ...rest } = deps;
+  traceSink?.(fields);
   return (
-    deps.logger ? { ...deps, trace: ctx, logger: deps.logger.child(fields) } : { ...deps, trace: ctx }
+    deps.logger ? { ...rest, trace: ctx, logger: deps.logger.child(fields) } : { ...rest, trace: ctx }
   ) as D;
 }

@@ -12,7 +12,7 @@ import type {
   Transcript,
   WebhookEnvelope,
 } from '../shunya/types.ts';
-import type { TraceContext } from '../tracing.ts';
+import type { TraceContext, TraceFields } from '../tracing.ts';
 
 export interface Normalizers {
   transcript(raw: unknown): Normalized<Transcript>;
@@ -51,4 +51,7 @@ export interface PipelineDeps {
   metrics?: PipelineMetrics;
   /** the span the work runs under, handed down explicitly (no context manager, D360); none outside a trace */
   trace?: TraceContext | undefined;
+  /** told the trace ids of the first span the work opens (withTrace): graphile-worker's lines about the
+   * job that runs this work carry them (D450) */
+  traceSink?: ((fields: TraceFields) => void) | undefined;
 }

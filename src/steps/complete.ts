@@ -14,7 +14,7 @@ import { jobError, operationAndJob } from '../jobs/store.ts';
 import { completeStage, type InboxRow, limitsOf, settleFailedOperation } from '../jobs/transitions/index.ts';
 import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
-import { inSpan, jobSpanOptions, type Span, withTrace } from '../tracing.ts';
+import { inSpan, jobSpanOptions, linkBack, type Span, withTrace } from '../tracing.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
 import { type StageResult, stageEffects } from './apply.ts';
 import { attemptFailed } from './failure.ts';
@@ -65,7 +65,7 @@ export async function completeOperation(
 ): Promise<CompletionResult> {
   const first = found ?? (await operationAndJob(deps.db, operationId));
   if (!first) throw new Error(`No operation ${operationId}`);
-  // in the job's trace; a webhook's own request span is linked (D196)
+  // in the job's trace; a webhook's own request span is linked (D196), and links back to it (D452)
   const attributes = {
     ...jobAttributes(first.job, first.op.kind),
     'otto.operation_id': operationId,
@@ -75,6 +75,7 @@ export async function completeOperation(
     `otto.complete ${first.op.kind}`,
     jobSpanOptions(first.job.trace_context, attributes, deps.trace),
     async (span, trace) => {
+      linkBack(deps.trace, trace);
       const r = await completeRounds(
         withTrace(deps, trace),
         span,

@@ -19,6 +19,7 @@ import { sweepTimeouts } from '../jobs/timeouts.ts';
 import type { Logger } from '../logger.ts';
 import { advance } from '../steps/advance.ts';
 import { poll } from '../steps/poll.ts';
+import type { TraceFields } from '../tracing.ts';
 import type { Heartbeat } from './heartbeat.ts';
 import { prune } from './prune.ts';
 
@@ -77,25 +78,67 @@ export function createWorkerPool(url: string, max: number, logger: Logger): pg.P
   return pool;
 }
 
+/**
+ * The trace ids of the step each running job opened, by graphile-worker's job id: graphile-worker logs
+ * its lines about a job (found, completed, failed) itself, outside Otto's spans, and without a context
+ * manager (D360) they are mapped here (D450). An entry is made when the step opens its span and dropped
+ * when graphile-worker is done with the job (`job:complete`, after its last line).
+ */
+export class JobTraces {
+  private readonly byJob = new Map<string, TraceFields>();
+
+  /** The deps for one run of graphile-worker's job `jobId`: its first span is remembered for it. */
+  bind(deps: PipelineDeps, jobId: string): PipelineDeps {
+    // a number at run time when pg reads int8 as one, whatever graphile-worker's types say
+    const key = String(jobId);
+    return { ...deps, traceSink: (fields) => this.byJob.set(key, fields) };
+  }
+
+  of(jobId: string | undefined): TraceFields {
+    return (jobId !== undefined && this.byJob.get(String(jobId))) || {};
+  }
+
+  forget(jobId: string): void {
+    this.byJob.delete(String(jobId));
+  }
+
+  get size(): number {
+    return this.byJob.size;
+  }
+}
+
 /** Otto's tasks, their payloads typed by GraphileWorker.Tasks (queue.ts). */
-export function taskList(deps: PipelineDeps): TaskList {
+export function taskList(base: PipelineDeps, traces = new JobTraces()): TaskList {
+  const d = (helpers: { job: { id: string } }) => traces.bind(base, helpers.job.id);
   const tasks: { [K in keyof GraphileWorker.Tasks]: Task<K> } = {
-    otto_admit: async (p) => {
-      await admitTenant(deps, p.company_id);
+    otto_admit: async (p, helpers) => {
+      await admitTenant(d(helpers), p.company_id);
     },
-    otto_advance: (p, helpers) => advance(deps, p, helpers.job.attempts),
-    otto_poll: (p) => poll(deps, p.operation_id),
-    otto_sweep_timeouts: async () => {
-      await sweepTimeouts(deps);
+    otto_advance: (p, helpers) => advance(d(helpers), p, helpers.job.attempts),
+    otto_poll: (p, helpers) => poll(d(helpers), p.operation_id),
+    otto_sweep_timeouts: async (_p, helpers) => {
+      await sweepTimeouts(d(helpers));
     },
-    otto_admit_all: async () => {
-      await admitAll(deps);
+    otto_admit_all: async (_p, helpers) => {
+      await admitAll(d(helpers));
     },
-    otto_prune: async () => {
-      await prune(deps);
+    otto_prune: async (_p, helpers) => {
+      await prune(d(helpers));
     },
   };
   return tasks;
+}
+
+/** graphile-worker's log lines through Otto's logger; a line about a job (its scope's, or the job in the
+ * line's meta: "Completed task …" is logged by the worker's own scope) carries that job's trace (D450). */
+export function workerLogger(log: Logger, traces: JobTraces): WorkerLogger {
+  return new WorkerLogger((scope) => (level, message, meta) => {
+    // graphile-worker logs every completed job at info: a line per job is debug detail for Otto
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
+    const job = (meta as { job?: { id?: unknown } } | undefined)?.job;
+    const jobId = scope.jobId ?? (job?.id === undefined ? undefined : String(job.id));
+    log[method]({ ...meta, ...traces.of(jobId) }, message);
+  });
 }
 
 export interface RunningWorker {
@@ -116,14 +159,13 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const { heartbeat } = options;
   const log = deps.logger.child({ component: 'graphile-worker' });
-  const logger = new WorkerLogger(() => (level, message, meta) => {
-    // graphile-worker logs every completed job at info: a line per job is debug detail for Otto
-    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
-    log[method](meta ?? {}, message);
-  });
+  const traces = new JobTraces();
+  const logger = workerLogger(log, traces);
   // graphile-worker's ids of this process's workers go into the heartbeat, for crash recovery
   const events: WorkerEvents = new EventEmitter();
   const lockIds = new Set<string>();
+  // emitted after graphile-worker's last line about the job
+  events.on('job:complete', ({ job }) => traces.forget(job.id));
   // graphile-worker 0.17 locks jobs with its pool's id (batched job fetching), older code paths with each
   // worker's id: record both, so a reaper can release whatever this process held
   events.on('pool:create', ({ workerPool }) => {
@@ -142,7 +184,7 @@ export async function startWorker(
     pollInterval: 1000,
     preset: { worker: batching(deps.config.jobs) },
     logger,
-    taskList: taskList(deps),
+    taskList: taskList(deps, traces),
     parsedCronItems: parseCronItems([
       { task: TASK.sweepTimeouts, match: '* * * * *', options: { backfillPeriod: 0 } },
       { task: TASK.admitAll, match: '* * * * *', options: { backfillPeriod: 0 } },

@@ -2,8 +2,10 @@
 // development on loopback, with a real relay and event hub: while idle the page asks nothing of the list
 // endpoint (no polling); a job created after the page opened appears, without a reload, once its first
 // event arrives; a job on screen turns `running` when admitted and `pending` when an operator retries it
-// (operator-only events, D381); a journey on screen turns to `timeout` when the sweep times its job out. Screenshot for
-// README (docs/img/console-live.png is a copy of it).
+// (operator-only events, D381); a journey on screen turns to `timeout` when the sweep times its job out; a
+// journey's and a tenant's webhook inbox ask nothing while idle and show a new delivery after an event of
+// their job or tenant (D451). Screenshots for README (docs/img/console-live.png and
+// docs/img/console-inbox-live.png are copies of them).
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -68,7 +70,28 @@ afterAll(async () => {
   await t?.drop();
 });
 
-const listRequests = () => requests.filter((r) => new URL(r.url()).pathname === '/api/v1/ops/jobs').length;
+const requestsTo = (path: string) => () => requests.filter((r) => new URL(r.url()).pathname === path).length;
+const listRequests = requestsTo('/api/v1/ops/jobs');
+const inboxRequests = requestsTo('/api/v1/ops/webhook-deliveries');
+/** A delivery of `companyId` (and its job) as the receiver stores it, told apart by its size. */
+const delivery = (companyId: string, jobId: string | null, bytes: number) =>
+  t.db('webhook_deliveries').insert({
+    company_id: companyId,
+    job_id: jobId,
+    headers: {},
+    verdict: 'processed',
+    http_status: 200,
+    body_bytes: bytes,
+    body_sha256: `live-${bytes}`,
+  });
+
+/** Past the opening's own (debounced) reload, several of the old 5 s poll periods ask nothing. */
+async function expectIdle(count: () => number) {
+  await page.waitForTimeout(1000);
+  const before = count();
+  await page.waitForTimeout(6000);
+  expect(count()).toBe(before);
+}
 /** A pending job created 25 h ago: the next sweep times it out, a real transition with its event. */
 const oldJob = async (companyId: string) =>
   (await buildCallJob(t.db, companyId, { created_at: new Date(Date.now() - 25 * 3600_000) })).jobId;
@@ -119,7 +142,7 @@ describe('the console, live from the operator event stream', () => {
     const company = await buildCompany(t.db, { name: 'Journey Roofing' });
     const jobId = await oldJob(company.id);
     await page.goto(`${otto.url}/console/#/jobs/${jobId}`);
-    await page.locator('.live[data-live="live"]').waitFor();
+    await page.locator('.view-head .live[data-live="live"]').waitFor();
     await page.locator('main').getByText('pending').first().waitFor();
     expect(await page.getByText('JOB_TIMEOUT').count()).toBe(0);
 
@@ -127,4 +150,30 @@ describe('the console, live from the operator event stream', () => {
     await page.getByText('JOB_TIMEOUT').first().waitFor();
     expect(errors).toEqual([]);
   });
+
+  it("a journey's and a tenant's webhook inbox follow the stream, not a timer (D451)", async () => {
+    const company = await buildCompany(t.db, { name: 'Inbox Live Roofing' });
+    const jobId = await oldJob(company.id);
+    await page.goto(`${otto.url}/console/#/jobs/${jobId}`);
+    const panel = page.locator('.deliveries-panel');
+    await panel.locator('.live[data-live="live"]').waitFor();
+    await panel.getByText('No webhook delivery matches.').waitFor();
+    await expectIdle(inboxRequests);
+
+    await delivery(company.id, jobId, 1234);
+    expect(await sweepTimeouts(pipeline)).toBe(1); // the job's shunya.job.timeout
+    await panel.getByText('1234 B').waitFor();
+    await screenshot(page, 'console-inbox-live');
+
+    await page.goto(`${otto.url}/console/#/inbox?company_id=${company.id}`);
+    await page.locator('.view-head .live[data-live="live"]').waitFor();
+    await page.locator('table.inbox').getByText('1234 B').waitFor();
+    await expectIdle(inboxRequests);
+
+    const other = await oldJob(company.id);
+    await delivery(company.id, other, 4321);
+    expect(await sweepTimeouts(pipeline)).toBe(1); // an event of the tenant
+    await page.locator('table.inbox').getByText('4321 B').waitFor();
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 // Each poll's answer in the journey (issue 20 item 4, D275–D277): with every webhook dropped, the poller
 // finishes the job after "processing" answers, and the journey (the ops API) lists every answer in order,
-// its HTTP status and duration, and nothing of the result body.
+// its HTTP status and duration, and nothing of the result body; a poll the simulator answers with an
+// injected 500 is listed with that status, its error code and Shunya's request id (D382).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zJobJourney } from '../../generated/otto/zod.gen.ts';
 import { prune } from '../../src/worker/prune.ts';
@@ -19,10 +20,11 @@ afterAll(async () => {
   await s?.close();
 });
 
-/** A call whose webhooks are all dropped: the poller finishes it. */
-async function polledJob() {
+/** A call whose webhooks are all dropped: the poller finishes it. `faults`: more of the tenant's. */
+async function polledJob(faults: Record<string, unknown>[] = []) {
   const company = await buildCompany(s.db);
   await s.admin('POST', '/faults', { kind: 'webhook_drop', company_id: company.id, probability: 1 });
+  for (const f of faults) await s.admin('POST', '/faults', { ...f, company_id: company.id });
   const res = await postCallRail(s.otto.url, company, callRailPayload(company));
   expect(res.status).toBe(202);
   const job = await terminalJob(s.db, { call_id: (await res.json()).call_id });
@@ -30,17 +32,20 @@ async function polledJob() {
   return job;
 }
 
+/** The job's journey from the ops API, its transcription and that operation's poll answers in order. */
+async function transcriptionAnswers(jobId: string) {
+  const got = await fetch(`${s.otto.url}/api/v1/ops/jobs/${jobId}/journey`, { headers: TEST_ADMIN });
+  expect(got.status).toBe(200);
+  const j = zJobJourney.parse(await got.json());
+  const transcription = j.operations.find((o) => o.kind === 'transcription');
+  const answers = j.timeline.filter((e) => e.kind === 'poll_answer' && e.operation_id === transcription?.id);
+  return { j, transcription, answers };
+}
+
 describe("each poll's answer", () => {
   it('is kept and listed in the journey, in order, for a job finished by polling', async () => {
     const job = await polledJob();
-
-    const got = await fetch(`${s.otto.url}/api/v1/ops/jobs/${job.id}/journey`, { headers: TEST_ADMIN });
-    expect(got.status).toBe(200);
-    const j = zJobJourney.parse(await got.json());
-    const transcription = j.operations.find((o) => o.kind === 'transcription');
-    const answers = j.timeline.filter(
-      (e) => e.kind === 'poll_answer' && e.operation_id === transcription?.id,
-    );
+    const { j, transcription, answers } = await transcriptionAnswers(job.id);
     const states = answers.map((e) => e.answer);
     // one or more "processing" answers, then the one that found the result, and nothing after it
     expect(states.length).toBeGreaterThanOrEqual(2);
@@ -78,6 +83,29 @@ describe("each poll's answer", () => {
         'shunya_request_id',
       ].sort(),
     );
+  });
+
+  it("of a status other than 200 is listed with that status and Shunya's request id (D382)", async () => {
+    const job = await polledJob([
+      {
+        kind: 'error',
+        operations: ['transcription_status'],
+        count: 1,
+        params: { status: 500, retryable: false, error_code: 'PERMANENT_FAILURE' },
+      },
+    ]);
+    const { transcription, answers } = await transcriptionAnswers(job.id);
+    const failed = answers.filter((e) => e.answer === 'error');
+    expect(failed).toHaveLength(1);
+    // Shunya's error envelope names the request it answered: the simulator echoes Otto's X-Request-ID
+    expect(failed[0]).toMatchObject({
+      http_status: 500,
+      error_code: 'PERMANENT_FAILURE',
+      shunya_request_id: transcription?.request_id,
+    });
+    expect(failed[0]?.title).toBe(`transcription: poll ${answers.indexOf(failed[0] as never) + 1} → error`);
+    // the next poll found the result: the failed one did not end the job
+    expect(answers.at(-1)).toMatchObject({ answer: 'completed', http_status: 200 });
   });
 
   it('is pruned after 30 days (D277), the newer answers kept', async () => {

@@ -165,6 +165,8 @@ describe('one trace per call or visit', () => {
         'otto.attempt': 1,
       });
       expect(Number(request.attributes['http.response.status_code'])).toBeLessThan(300);
+      // Shunya's X-Request-ID of the answer (the simulator echoes the one Otto sent)
+      expect(request.attributes['shunya.request_id']).toBe(request.attributes['otto.request_id']);
       // the traceparent Shunya received names this client span
       const sent = proxy.seen.filter((r) => r.traceparent?.includes(request.spanId));
       expect(sent).toHaveLength(1);
@@ -184,6 +186,12 @@ describe('one trace per call or visit', () => {
         'the linked webhook request',
       );
       expect(webhook.name).toBe('POST /api/v1/shunya/webhook');
+      // and the webhook's trace leads back to the job's: its span links the completion it ran (D452)
+      expect(webhook.links).toContainEqual({ traceId, spanId: done.spanId });
+      // the rows the completion wrote
+      expect(done.attributes['otto.domain_rows']).toEqual(
+        expect.arrayContaining([stage === 'transcription' ? 'transcript' : 'analysis']),
+      );
     }
     const analysed = named(spans, 'otto.complete analysis').find(
       (sp) => sp.attributes['otto.verdict'] === 'processed',
@@ -229,6 +237,7 @@ describe('one trace per call or visit', () => {
       'the upload span',
     );
     expect(root.parentSpanId).toBe('');
+    expect(named(childrenOf(spans, root), 'otto.admission').length).toBeGreaterThanOrEqual(1);
     for (const stage of ['transcription', 'segmentation', 'analysis']) {
       const step = only(named(childrenOf(spans, root), `otto.step ${stage}`), `the ${stage} step`);
       expect(childrenOf(spans, step).filter((sp) => sp.kind === CLIENT).length).toBeGreaterThanOrEqual(1);
@@ -254,6 +263,8 @@ describe('one trace per call or visit', () => {
     expect(attempts.map((a) => a.attributes['otto.attempt'])).toEqual([1, 2]);
     expect(attempts[0]?.attributes['http.response.status_code']).toBe(503);
     expect(attempts[0]?.attributes['error.type']).toBe('503');
+    // the refused attempt names Shunya's request id too: its error envelope's
+    expect(attempts[0]?.attributes['shunya.request_id']).toBe(attempts[0]?.attributes['otto.request_id']);
     expect(Number(attempts[1]?.attributes['http.response.status_code'])).toBeLessThan(300);
     expect(attempts[1]?.attributes['http.request.resend_count']).toBe(1);
   }, 60_000);

@@ -1,70 +1,37 @@
 // The event stream over a real socket and Postgres: per tenant, in order, each event once, resumable,
 // and never skipping an event whose transaction committed late.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import type { Tx } from '../../src/db/knex.ts';
-import { insertEvents, type NewEvent } from '../../src/domain/outbox.ts';
-import { PgListener } from '../../src/events/listener.ts';
-import { startRelay } from '../../src/events/relay.ts';
-import { EventHub } from '../../src/events/stream.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { insertEvents } from '../../src/domain/outbox.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import {
+  leadEvent as event,
+  newLead,
+  ns,
+  type StreamApp,
+  startStreamApp,
+} from '../helpers/event-stream-app.ts';
 import { buildCompany, tenantToken } from '../helpers/factories.ts';
-import { type Listening, listen } from '../helpers/http.ts';
-import { TEST_SECRETS } from '../helpers/secrets.ts';
-import { deferred, openSse, type SseClient } from '../helpers/sse.ts';
+import type { Listening } from '../helpers/http.ts';
+import { deferred, type SseClient } from '../helpers/sse.ts';
 
+let app: StreamApp;
 let t: TestDatabase;
 let otto: Listening;
-let listener: PgListener;
-let relay: { stop(): Promise<void> };
-const clients: SseClient[] = [];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const logger = createLogger('silent');
-  listener = new PgListener(t.url, logger);
-  const hub = new EventHub(t.db, listener);
-  relay = startRelay(t.db, listener, logger, 200);
-  await listener.start();
-  otto = await listen(
-    buildApp({
-      config: loadConfig({ ...TEST_SECRETS }),
-      db: t.db,
-      logger,
-      workerCheck: async () => 'ok',
-      hub,
-    }),
-  );
+  app = await startStreamApp({});
+  ({ t, otto } = app);
 });
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await otto.close();
-  await relay.stop();
-  await listener.stop();
-  await t.drop();
-});
-
-const event = (companyId: string, aggregateId: string, n: number): NewEvent => ({
-  type: 'lead.updated',
-  companyId,
-  aggregateType: 'lead',
-  aggregateId,
-  data: { lead_id: aggregateId, status: 'qualified_unbooked', previous_status: 'new', classification: { n } },
-});
+afterAll(() => app.close());
 
 async function stream(companyId: string, after?: string): Promise<SseClient> {
   const headers: Record<string, string> = { authorization: `Bearer ${await tenantToken(companyId)}` };
   if (after) headers['last-event-id'] = after;
-  const c = await openSse(`${otto.url}/api/v1/events`, headers);
-  clients.push(c);
-  return c;
+  return app.open('/api/v1/events', headers);
 }
 
-const lead = async (companyId: string) =>
-  (await t.db('leads').insert({ company_id: companyId }).returning('id'))[0].id as string;
-const ns = (events: { data: string }[]) => events.map((e) => JSON.parse(e.data).data.classification.n);
+const lead = (companyId: string) => newLead(t.db, companyId);
 
 describe('GET /api/v1/events', () => {
   it("delivers the tenant's events, and only its own, in order, as DomainEvents", async () => {
@@ -178,10 +145,7 @@ describe('GET /api/v1/events', () => {
       headers: { authorization: `Bearer ${await tenantToken(a.id)}`, 'last-event-id': 'abc' },
     });
     expect(bad.status).toBe(400);
-    const viaQuery = await openSse(
-      `${otto.url}/api/v1/events?access_token=${await tenantToken(a.id)}&after=0`,
-    );
-    clients.push(viaQuery);
+    const viaQuery = await app.open(`/api/v1/events?access_token=${await tenantToken(a.id)}&after=0`);
     expect(viaQuery.status).toBe(200);
   });
 });

@@ -4,12 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import { zOperatorEvent } from '../../generated/otto/zod.gen.ts';
-import { loadConfig } from '../../src/config.ts';
 import { insertEvents } from '../../src/domain/outbox.ts';
-import { PgListener } from '../../src/events/listener.ts';
-import { startRelay } from '../../src/events/relay.ts';
-import { EventHub } from '../../src/events/stream.ts';
-import { buildApp } from '../../src/http/app.ts';
 import type { JobRow } from '../../src/jobs/model.ts';
 import {
   admit,
@@ -18,43 +13,20 @@ import {
   requeueLost,
   retryByOperator,
 } from '../../src/jobs/transitions/index.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import { type StreamApp, startStreamApp } from '../helpers/event-stream-app.ts';
 import { buildCallJob, buildCompany, tenantToken } from '../helpers/factories.ts';
-import { type Listening, listen } from '../helpers/http.ts';
-import { TEST_ADMIN, TEST_SECRETS } from '../helpers/secrets.ts';
-import { openSse, type SseClient } from '../helpers/sse.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
+import type { SseClient } from '../helpers/sse.ts';
 
+let app: StreamApp;
 let t: TestDatabase;
-let otto: Listening;
-let listener: PgListener;
-let relay: { stop(): Promise<void> };
-const clients: SseClient[] = [];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const logger = createLogger('silent');
-  listener = new PgListener(t.url, logger);
-  const hub = new EventHub(t.db, listener);
-  relay = startRelay(t.db, listener, logger, 200);
-  await listener.start();
-  otto = await listen(
-    buildApp({
-      config: loadConfig({ ...TEST_SECRETS, NODE_ENV: 'test' }),
-      db: t.db,
-      logger,
-      workerCheck: async () => 'ok',
-      hub,
-    }),
-  );
+  app = await startStreamApp();
+  t = app.t;
 });
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await otto.close();
-  await relay.stop();
-  await listener.stop();
-  await t.drop();
-});
+afterAll(() => app.close());
 
 const error: JobError = {
   error_code: 'UPSTREAM_UNAVAILABLE',
@@ -72,9 +44,8 @@ const loseSteps = (id: string) =>
   t.db.raw(`DELETE FROM graphile_worker._private_jobs WHERE payload->>'job_id' = ?`, [id]);
 
 async function open(path: string, headers: Record<string, string>): Promise<SseClient> {
-  const c = await openSse(`${otto.url}${path}`, headers);
+  const c = await app.open(path, headers);
   expect(c.status).toBe(200);
-  clients.push(c);
   return c;
 }
 

@@ -1,67 +1,33 @@
 // The operator's event stream (D265, D266) over a real socket and Postgres: every tenant's events, with
 // an operator token or a single-use operator ticket, resumable with Last-Event-ID.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { insertEvents, type NewEvent } from '../../src/domain/outbox.ts';
-import { PgListener } from '../../src/events/listener.ts';
-import { startRelay } from '../../src/events/relay.ts';
-import { EventHub } from '../../src/events/stream.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { insertEvents } from '../../src/domain/outbox.ts';
+import type { TestDatabase } from '../helpers/db.ts';
+import {
+  leadEvent as event,
+  newLead,
+  ns,
+  type StreamApp,
+  startStreamApp,
+} from '../helpers/event-stream-app.ts';
 import { buildCompany, tenantToken } from '../helpers/factories.ts';
-import { type Listening, listen } from '../helpers/http.ts';
-import { TEST_ADMIN, TEST_SECRETS } from '../helpers/secrets.ts';
-import { openSse, type SseClient, type SseEvent } from '../helpers/sse.ts';
+import type { Listening } from '../helpers/http.ts';
+import { TEST_ADMIN } from '../helpers/secrets.ts';
+import type { SseClient } from '../helpers/sse.ts';
 
+let app: StreamApp;
 let t: TestDatabase;
 let otto: Listening;
-let listener: PgListener;
-let relay: { stop(): Promise<void> };
-const clients: SseClient[] = [];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const logger = createLogger('silent');
-  listener = new PgListener(t.url, logger);
-  const hub = new EventHub(t.db, listener);
-  relay = startRelay(t.db, listener, logger, 200);
-  await listener.start();
-  otto = await listen(
-    buildApp({
-      // not development: there, a loopback request needs no operator token at all (D118)
-      config: loadConfig({ ...TEST_SECRETS, NODE_ENV: 'test' }),
-      db: t.db,
-      logger,
-      workerCheck: async () => 'ok',
-      hub,
-    }),
-  );
+  app = await startStreamApp();
+  ({ t, otto } = app);
 });
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await otto.close();
-  await relay.stop();
-  await listener.stop();
-  await t.drop();
-});
+afterAll(() => app.close());
 
-const event = (companyId: string, aggregateId: string, n: number): NewEvent => ({
-  type: 'lead.updated',
-  companyId,
-  aggregateType: 'lead',
-  aggregateId,
-  data: { lead_id: aggregateId, status: 'qualified_unbooked', previous_status: 'new', classification: { n } },
-});
-const lead = async (companyId: string) =>
-  (await t.db('leads').insert({ company_id: companyId }).returning('id'))[0].id as string;
-const ns = (events: SseEvent[]) => events.map((e) => JSON.parse(e.data).data.classification.n);
-
-async function open(query = '', headers: Record<string, string> = {}): Promise<SseClient> {
-  const c = await openSse(`${otto.url}/api/v1/ops/events${query}`, headers);
-  clients.push(c);
-  return c;
-}
+const lead = (companyId: string) => newLead(t.db, companyId);
+const open = (query = '', headers: Record<string, string> = {}): Promise<SseClient> =>
+  app.open(`/api/v1/ops/events${query}`, headers);
 
 async function opsTicket(): Promise<string> {
   const res = await fetch(`${otto.url}/api/v1/ops/events/tickets`, { method: 'POST', headers: TEST_ADMIN });

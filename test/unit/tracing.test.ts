@@ -4,7 +4,6 @@
 // each span's context is handed down explicitly (D360).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -19,6 +18,7 @@ import {
   withTrace,
 } from '../../src/tracing.ts';
 import { parseHeaders, samplerOf, tracesUrl } from '../../src/tracing-sdk.ts';
+import { capturedLogger } from '../helpers/logs.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';
 import { ROOT } from '../helpers/spawn.ts';
@@ -176,16 +176,7 @@ describe('the SDK, from the OTEL_* variables', () => {
     });
 
     it('http/json: spans in a tree, log lines carrying trace_id and span_id, the traceparent stored', async () => {
-      const lines: Record<string, unknown>[] = [];
-      const logger = createLogger(
-        'info',
-        new Writable({
-          write(chunk, _enc, cb) {
-            lines.push(JSON.parse(String(chunk)));
-            cb();
-          },
-        }),
-      );
+      const { logger, lines } = capturedLogger('info');
       const tracing = await startTracing(
         { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
         silent,

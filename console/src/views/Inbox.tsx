@@ -1,7 +1,8 @@
 // The webhook inbox (issue 20 item 4; D270–D273): every Shunya webhook delivery, newest first, by tenant,
 // job and verdict (never its body, D85), and "Recover since…": a preview of the jobs whose deliveries Otto
 // refused or failed to apply and that still wait, then one click that has Otto read their results. The
-// same table is a panel of a journey (that job's deliveries, D383); a tenant card links to its inbox.
+// same table is a panel of a journey (that job's deliveries, D383); a tenant card links to its inbox. Both
+// follow the operator event stream, like the Jobs list (D267, D451): no timer reloads them.
 import { useState } from 'preact/hooks';
 import {
   listCompanies,
@@ -11,6 +12,7 @@ import {
 import type { WebhookInbox, WebhookRecoverResult } from '../../../generated/otto/types.gen.ts';
 import { ApiError, call, usePoll } from '../api.ts';
 import { describeError, Empty, ErrorText, Id, Loaded, Time } from '../components.tsx';
+import { LiveIndicator, type StreamEvent, useLive } from '../live.tsx';
 import { href, navigate, type Route } from '../router.ts';
 
 const APPLIED = new Set(['processed', 'already_processed', 'acknowledged', 'deferred']);
@@ -145,15 +147,37 @@ export function Deliveries({ inbox }: { inbox: WebhookInbox }) {
   );
 }
 
+interface InboxFilter {
+  jobId?: string | undefined;
+  companyId?: string | undefined;
+  /** the tenant of `jobId`: its events may be the job's (its call, its lead), as for a journey (D267) */
+  jobCompanyId?: string | undefined;
+}
+
+/**
+ * Whether an event may come with a delivery the filtered inbox shows: a delivery Otto applies writes the
+ * job's events, so the inbox reloads on those (D451). A delivery that writes none (refused, a duplicate)
+ * shows with the next event or reload, as a job's admission did before D381.
+ */
+export function concernsInbox(f: InboxFilter): (e: StreamEvent) => boolean {
+  return (e) => {
+    if (f.companyId && e.company_id !== f.companyId) return false;
+    if (!f.jobId) return true;
+    const data = e.data as { job_id?: unknown } | undefined;
+    return e.aggregate_id === f.jobId || data?.job_id === f.jobId || e.company_id === f.jobCompanyId;
+  };
+}
+
 /** One job's (or one tenant's) latest deliveries, with a link to all of them in the inbox (D383). */
-export function DeliveriesPanel({ jobId, companyId }: { jobId?: string; companyId?: string }) {
-  const inbox = usePoll(
+export function DeliveriesPanel({ jobId, companyId, jobCompanyId }: InboxFilter) {
+  const inbox = useLive(
     () => call(listWebhookDeliveries({ query: { limit: 20, job_id: jobId, company_id: companyId } })),
-    5000,
     [jobId, companyId],
+    concernsInbox({ jobId, companyId, jobCompanyId }),
   );
   return (
     <div class="deliveries-panel">
+      <LiveIndicator updatedAt={inbox.updatedAt} />
       <Loaded what="the webhook deliveries" data={inbox.data} error={inbox.error}>
         {(i: WebhookInbox) => <Deliveries inbox={i} />}
       </Loaded>
@@ -171,20 +195,21 @@ export function Inbox({ route }: { route: Route }) {
   const jobId = route.params.get('job_id') ?? undefined;
   const verdict = route.params.get('verdict') ?? undefined;
   const companies = usePoll(() => call(listCompanies()), 60_000, []);
-  const inbox = usePoll(
+  const inbox = useLive(
     () =>
       call(
         listWebhookDeliveries({
           query: { limit: 100, company_id: companyId, job_id: jobId, verdict: verdict as never },
         }),
       ),
-    5000,
     [companyId, jobId, verdict],
+    concernsInbox({ companyId, jobId }),
   );
   return (
     <section aria-labelledby="inbox-title">
       <div class="view-head">
         <h1 id="inbox-title">Webhook inbox</h1>
+        <LiveIndicator updatedAt={inbox.updatedAt} />
       </div>
       <div class="filters">
         {jobId ? (

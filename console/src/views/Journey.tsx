@@ -236,7 +236,7 @@ function Details({ jr }: { jr: JobJourney }) {
         ))}
       </ul>
       <h2 id="journey-deliveries">Webhook deliveries</h2>
-      <DeliveriesPanel jobId={jr.job.id} />
+      <DeliveriesPanel jobId={jr.job.id} jobCompanyId={jr.job.company_id} />
       <h2>What the frontend reads now</h2>
       <details class="frontend-read" open>
         <summary>

@@ -59,21 +59,28 @@ export class AuthFailureLimiter {
 
   /**
    * Records one failed authentication of `client` on `surface`; answers the error to send: `err` itself,
-   * or a 429 once the client has used up its failures for the window.
+   * or a 429 once the client has used up its failures for the window. `log`: the request's logger, so the
+   * warning carries its request id and trace ids (D450); the limiter's own otherwise.
    */
-  fail(client: string, surface: AuthSurface, reason: string, err: HttpError): HttpError {
+  fail(
+    client: string,
+    surface: AuthSurface,
+    reason: string,
+    err: HttpError,
+    log: Logger = this.opts.logger,
+  ): HttpError {
     const now = this.now();
     const w = this.current(client) ?? this.open(client, now);
     w.failures += 1;
     this.opts.metrics?.authFailures.inc({ surface });
     const retryAfterS = Math.max(1, Math.ceil((w.resetAt - now) / 1000));
     if (w.failures <= this.opts.limit) {
-      this.opts.logger.warn({ client, surface, reason, failures: w.failures }, 'authentication failed');
+      log.warn({ client, surface, reason, failures: w.failures }, 'authentication failed');
       return err;
     }
     this.opts.metrics?.authThrottled.inc({ surface });
     if (w.failures === this.opts.limit + 1)
-      this.opts.logger.warn(
+      log.warn(
         { client, surface, reason, limit: this.opts.limit, retry_after_s: retryAfterS },
         'authentication failures throttled',
       );
@@ -135,7 +142,7 @@ export function authFailed(
 ): HttpError {
   const limiter = ctx.state.authFailures;
   if (!limiter) return err;
-  const answer = limiter.fail(clientOf(ctx), surface, reason, err);
+  const answer = limiter.fail(clientOf(ctx), surface, reason, err, ctx.state.log);
   if (answer.status === 429) ctx.set('Retry-After', String(answer.details.retry_after_s));
   return answer;
 }
