@@ -14,10 +14,22 @@ export const SETTLED = `settled AS (
 /** The settled operation's fallback poll is removed: nothing is left to poll for. */
 export const UNPOLLED = `unpolled AS (SELECT graphile_worker.remove_job('poll:' || id) FROM settled)`;
 
-/** The next stage's step, for a job still running (a pending one gets its step when admitted). */
-export const NEXT_STEP = `step AS (
-       SELECT graphile_worker.add_job(identifier => :advanceTask, payload => json_build_object('job_id', id))
-       FROM moved WHERE job_status = 'running')`;
+/**
+ * The next stage's operation and its step, for a job still running (a pending one gets both when admitted).
+ * The step carries the job as `moved` left it and the new operation, as admission's does (D340), so that
+ * its first run submits without reading them (D421); when the stage already has a live operation (none is
+ * created), the step carries the job id alone and reads, as before.
+ */
+export const NEXT_STEP = `next_op AS (
+       INSERT INTO shunya_operations (company_id, job_id, kind)
+       SELECT :company::uuid, id, stage FROM moved WHERE job_status = 'running'
+       ON CONFLICT (job_id, kind) WHERE status <> 'superseded' DO NOTHING
+       RETURNING job_id, to_jsonb(shunya_operations) AS op)
+     , step AS (
+       SELECT graphile_worker.add_job(identifier => :advanceTask,
+                                      payload => CASE WHEN n.op IS NULL THEN json_build_object('job_id', m.id)
+                                                      ELSE json_build_object('job_id', m.id, 'job', m.job, 'op', n.op) END)
+       FROM moved m LEFT JOIN next_op n ON n.job_id = m.id WHERE m.job_status = 'running')`;
 
 /** The last stage closes the job's attempt. */
 export const ATTEMPT_SUCCEEDED = `attempt AS (

@@ -8,7 +8,7 @@ export const VISIT_SEGMENTATION = `WITH moved AS (
               updated_at = now()
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'segmentation'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))
-       RETURNING id, job_status)
+       RETURNING id, job_status, stage, to_jsonb(shunya_jobs) AS job)
      , ${SETTLED}
      , ${UNPOLLED}
      , ${NEXT_STEP}
