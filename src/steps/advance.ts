@@ -56,9 +56,10 @@ async function submit(deps: PipelineDeps, job: JobRow, op: OperationRow): Promis
 
 /**
  * `attempt`: graphile-worker's count of this step's runs. On its first run, a step admission added carries
- * its job and its new operation (D340): nothing since admission can have submitted that operation, and
- * markSubmitted's guard refuses it if the job stopped running meanwhile. A rerun (the first threw) reads
- * them, as does a step added by any other transition.
+ * its job and its new operation (D340), as does one a stage's completion added for the next stage (D421):
+ * nothing since that statement can have submitted that operation, and markSubmitted's guard refuses it if
+ * the job stopped running meanwhile. A rerun (the first threw) reads them, as does a step added by any
+ * other transition (deferStep, requeueLost, an operator's retry).
  */
 export async function advance(
   deps: PipelineDeps,

@@ -56,7 +56,11 @@ export const OPERATION_TRANSITIONS = {
     meaning: 'Shunya answered the submission with its result (segmentation, D3)',
   },
   pollAgain: { pairs: [['submitted', 'submitted']], meaning: 'still at Shunya: the next poll is scheduled' },
-  completeStage: { pairs: LIVE_TO('completed'), meaning: "the stage's result is applied" },
+  completeStage: {
+    pairs: [...LIVE_TO('completed'), ['new', 'submitting']],
+    meaning:
+      "the stage's result is applied; a running job's next stage gets its operation, for its step's payload (D421)",
+  },
   failStage: { pairs: LIVE_TO('failed'), meaning: "the stage failed, and with it the job's attempt" },
   settleFailedOperation: {
     pairs: LIVE_TO('failed'),

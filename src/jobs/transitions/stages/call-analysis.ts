@@ -7,8 +7,16 @@
 // is closed; a webhook's inbox row is written (D85, D331). A job that was running gives its slot back and
 // the tenant's next due jobs are admitted into the slots then free, in this same statement (D332): the
 // admission row is locked after the job's row (the lock order of D97: running jobs, then the admission row,
-// then pending jobs), and everything after `cap` is admit.ts's statement with the freed slot counted.
-import { ADMISSION_CHOICE, ADMITTED_EVENTS } from '../admit.ts';
+// then pending jobs), and from `cap` on it is admit.ts's choice with the freed slot counted (parts.ts's
+// FREED_SLOT_ADMISSION). The parts every stage shares are parts.ts's named texts (D420).
+import {
+  ADMITTED_STEPS,
+  ATTEMPT_SUCCEEDED,
+  FREED_SLOT_ADMISSION,
+  INBOX,
+  SETTLED,
+  UNPOLLED,
+} from './parts.ts';
 
 export const CALL_ANALYSIS = `WITH moved AS (
        UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = :outputHash,
@@ -16,12 +24,8 @@ export const CALL_ANALYSIS = `WITH moved AS (
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'analysis'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))
        RETURNING id)
-     , settled AS (
-       UPDATE shunya_operations SET status = 'completed', result_hash = :resultHash, completed_at = :now,
-              shunya_job_id = COALESCE(shunya_job_id, :adopt), submitted_at = COALESCE(submitted_at, :adoptedAt),
-              updated_at = now()
-       WHERE id = :operation AND EXISTS (SELECT 1 FROM moved) RETURNING id)
-     , unpolled AS (SELECT graphile_worker.remove_job('poll:' || id) FROM settled)
+     , ${SETTLED}
+     , ${UNPOLLED}
      , analysis AS (
        INSERT INTO call_analyses (company_id, call_id, summary, objections, sentiment_score, sop_stages_completed,
                                   sop_stages_missed, sop_compliance_score, lead_quality, lead_temperature,
@@ -73,9 +77,7 @@ export const CALL_ANALYSIS = `WITH moved AS (
               :address::text
        FROM moved WHERE :address::text IS NOT NULL
        ON CONFLICT (company_id, call_id) DO NOTHING)
-     , attempt AS (
-       UPDATE shunya_job_attempts SET outcome = 'succeeded', error = NULL, finished_at = now()
-       WHERE id = (SELECT max(id) FROM shunya_job_attempts WHERE job_id = :job) AND EXISTS (SELECT 1 FROM moved))
+     , ${ATTEMPT_SUCCEEDED}
      , events AS (
        INSERT INTO outbox_events (company_id, event_type, aggregate_type, aggregate_id, payload)
        SELECT :company::uuid, event_type, aggregate_type, aggregate_id, payload FROM (
@@ -93,35 +95,10 @@ export const CALL_ANALYSIS = `WITH moved AS (
          SELECT 4, 'shunya.job.succeeded', 'shunya_job', id, :succeeded::jsonb FROM moved) e
        ORDER BY ord
        RETURNING id, event_type)
-     , inbox AS (
-       INSERT INTO webhook_deliveries (received_at, duration_ms, company_id, request_id, headers, body_bytes, body_sha256,
-                                       redacted_body, profile, shunya_job_id, operation_id, job_id, verdict, http_status)
-       SELECT :receivedAt::timestamptz,
-              :elapsedMs::float8 + (1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()))::float8,
-              :company::uuid, :requestId::text, :headers::jsonb, :bodyBytes::int, :bodySha256::text, :redactedBody::jsonb,
-              :profile::text, :shunyaJobId::text, :operation::uuid, :job::uuid, 'processed', :httpStatus::int
-       FROM moved WHERE :inbox::boolean
-       RETURNING id)
-     , cap AS (
-       SELECT greatest(running - 1, 0) AS running, admitted FROM tenant_admission
-       WHERE company_id = :company AND :status::text = 'running' AND (SELECT count(*) FROM events) > 0
-       FOR UPDATE
-     ), ${ADMISSION_CHOICE}
-     ), counted AS (
-       UPDATE tenant_admission SET running = greatest(running - 1, 0) + (SELECT count(*) FROM started),
-              admitted = admitted + (SELECT count(*) FROM started WHERE fresh)
-       WHERE company_id = :company AND EXISTS (SELECT 1 FROM cap)
-     ), admitted_attempt AS (
-       INSERT INTO shunya_job_attempts (company_id, job_id, attempt, stage)
-       SELECT company_id, id, attempts, stage FROM started
-     ), announced AS (
-       ${ADMITTED_EVENTS}
-     )
+     , ${INBOX}
+     , ${FREED_SLOT_ADMISSION}
      SELECT (SELECT count(*) FROM moved)::int AS moved,
             ARRAY(SELECT event_type FROM events ORDER BY id) AS event_types, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM events)::int AS events, 0 AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
             (SELECT n FROM free)::int AS free,
-            (SELECT count(*) FROM (SELECT graphile_worker.add_job(identifier => :advanceTask, job_key => 'advance:' || s.id,
-                                     payload => CASE WHEN op.op IS NULL THEN json_build_object('job_id', s.id)
-                                                     ELSE json_build_object('job_id', s.id, 'job', s.job, 'op', op.op) END)
-                                   FROM started s LEFT JOIN op ON op.job_id = s.id) a)::int AS admitted`;
+            ${ADMITTED_STEPS} AS admitted`;

@@ -3,18 +3,16 @@
 // still live; only then is the operation settled, its fallback poll removed, the transcript written (a
 // placeholder left by an earlier failed attempt is replaced, §9.3) with its call.transcribed event, the
 // next step added for a running job, and a webhook's inbox row written (D85, D331).
+import { INBOX, NEXT_STEP, SETTLED, UNPOLLED } from './parts.ts';
+
 export const CALL_TRANSCRIPTION = `WITH moved AS (
        UPDATE shunya_jobs SET stage = 'analysis', output_payload = :output::jsonb, processed_output_hash = :outputHash,
               updated_at = now()
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'transcription'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))
-       RETURNING id, job_status)
-     , settled AS (
-       UPDATE shunya_operations SET status = 'completed', result_hash = :resultHash, completed_at = :now,
-              shunya_job_id = COALESCE(shunya_job_id, :adopt), submitted_at = COALESCE(submitted_at, :adoptedAt),
-              updated_at = now()
-       WHERE id = :operation AND EXISTS (SELECT 1 FROM moved) RETURNING id)
-     , unpolled AS (SELECT graphile_worker.remove_job('poll:' || id) FROM settled)
+       RETURNING id, job_status, stage, to_jsonb(shunya_jobs) AS job)
+     , ${SETTLED}
+     , ${UNPOLLED}
      , transcript AS (
        INSERT INTO call_transcripts (id, company_id, call_id, transcript_text, speaker_labels, confidence_score,
                                      language, word_count, available, uwc_job_id)
@@ -34,18 +32,8 @@ export const CALL_TRANSCRIPTION = `WITH moved AS (
                                  'available', true)
        FROM transcript
        RETURNING id, event_type)
-     , step AS (
-       SELECT graphile_worker.add_job(identifier => :advanceTask, payload => json_build_object('job_id', id))
-       FROM moved WHERE job_status = 'running')
-     , inbox AS (
-       INSERT INTO webhook_deliveries (received_at, duration_ms, company_id, request_id, headers, body_bytes, body_sha256,
-                                       redacted_body, profile, shunya_job_id, operation_id, job_id, verdict, http_status)
-       SELECT :receivedAt::timestamptz,
-              :elapsedMs::float8 + (1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()))::float8,
-              :company::uuid, :requestId::text, :headers::jsonb, :bodyBytes::int, :bodySha256::text, :redactedBody::jsonb,
-              :profile::text, :shunyaJobId::text, :operation::uuid, :job::uuid, 'processed', :httpStatus::int
-       FROM moved WHERE :inbox::boolean
-       RETURNING id)
+     , ${NEXT_STEP}
+     , ${INBOX}
      SELECT (SELECT count(*) FROM moved)::int AS moved,
             ARRAY(SELECT event_type FROM events ORDER BY id) AS event_types, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM step)::int AS step, (SELECT count(*) FROM inbox)::int AS inboxed,

@@ -1,18 +1,16 @@
 // completeStage for a sales visit's transcription (transcription → segmentation; running → running, pending
 // → pending). As a call's (call-transcription.ts), with the session's transcript and no event; in ghost mode
 // (:transcriptId null) no transcript is stored at all (D30, D87).
+import { INBOX, NEXT_STEP, SETTLED, UNPOLLED } from './parts.ts';
+
 export const VISIT_TRANSCRIPTION = `WITH moved AS (
        UPDATE shunya_jobs SET stage = 'segmentation', output_payload = :output::jsonb, processed_output_hash = :outputHash,
               updated_at = now()
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'transcription'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))
-       RETURNING id, job_status)
-     , settled AS (
-       UPDATE shunya_operations SET status = 'completed', result_hash = :resultHash, completed_at = :now,
-              shunya_job_id = COALESCE(shunya_job_id, :adopt), submitted_at = COALESCE(submitted_at, :adoptedAt),
-              updated_at = now()
-       WHERE id = :operation AND EXISTS (SELECT 1 FROM moved) RETURNING id)
-     , unpolled AS (SELECT graphile_worker.remove_job('poll:' || id) FROM settled)
+       RETURNING id, job_status, stage, to_jsonb(shunya_jobs) AS job)
+     , ${SETTLED}
+     , ${UNPOLLED}
      , transcript AS (
        INSERT INTO recording_transcripts (id, company_id, recording_session_id, transcript_text, speaker_labels, confidence_score,
                                      language, word_count, available, uwc_job_id)
@@ -25,18 +23,8 @@ export const VISIT_TRANSCRIPTION = `WITH moved AS (
          word_count = EXCLUDED.word_count, available = EXCLUDED.available, uwc_job_id = EXCLUDED.uwc_job_id
        WHERE recording_transcripts.available = false
        RETURNING id)
-     , step AS (
-       SELECT graphile_worker.add_job(identifier => :advanceTask, payload => json_build_object('job_id', id))
-       FROM moved WHERE job_status = 'running')
-     , inbox AS (
-       INSERT INTO webhook_deliveries (received_at, duration_ms, company_id, request_id, headers, body_bytes, body_sha256,
-                                       redacted_body, profile, shunya_job_id, operation_id, job_id, verdict, http_status)
-       SELECT :receivedAt::timestamptz,
-              :elapsedMs::float8 + (1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()))::float8,
-              :company::uuid, :requestId::text, :headers::jsonb, :bodyBytes::int, :bodySha256::text, :redactedBody::jsonb,
-              :profile::text, :shunyaJobId::text, :operation::uuid, :job::uuid, 'processed', :httpStatus::int
-       FROM moved WHERE :inbox::boolean
-       RETURNING id)
+     , ${NEXT_STEP}
+     , ${INBOX}
      SELECT (SELECT count(*) FROM moved)::int AS moved, ARRAY[]::text[] AS event_types, (SELECT count(*) FROM unpolled)::int AS unpolled,
             (SELECT count(*) FROM step)::int AS step, (SELECT count(*) FROM inbox)::int AS inboxed,
             0 AS free, 0 AS admitted`;
