@@ -10,7 +10,7 @@ import { jobStateEventsSql } from '../../domain/outbox.ts';
 import type { RecordingSessionRow } from '../../domain/recording-sessions.ts';
 import type { JobRow } from '../model.ts';
 import { TASK } from '../queue.ts';
-import { QUOTA_WINDOW_SQL } from '../quota.ts';
+import { QUOTA_WINDOW_SQL, quotaLeftSql } from '../quota.ts';
 import type { AdmissionLimits } from './admit.ts';
 
 /** The call's row, its job (null without a recording), and what the statement read of the tenant's slots. */
@@ -61,9 +61,8 @@ export const CREATE_CALL_WITH_JOB = `WITH lead AS (
        UPDATE tenant_admission SET running = running + 1, admitted = admitted + 1
        WHERE company_id = :company::uuid AND running < :slots::int AND :audioUrl::text IS NOT NULL
          AND EXISTS (SELECT 1 FROM call)
-         AND (:perHour::int = 0 OR :perHour::int
-              - (SELECT count(*) FROM shunya_jobs WHERE company_id = :company::uuid AND admitted_at > :now::timestamptz - :window::interval)
-              - (admitted - (SELECT admitted FROM tenant_admission WHERE company_id = :company::uuid)) > 0)
+         AND (:perHour::int = 0
+              OR ${quotaLeftSql(':company::uuid', 'admitted - (SELECT admitted FROM tenant_admission WHERE company_id = :company::uuid)')} > 0)
          AND NOT EXISTS (SELECT 1 FROM shunya_jobs WHERE company_id = :company::uuid AND job_status = 'pending'
                          AND (next_attempt_at IS NULL OR next_attempt_at <= :now::timestamptz))
        RETURNING company_id
