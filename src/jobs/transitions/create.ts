@@ -13,6 +13,13 @@ import { TASK } from '../queue.ts';
 import { QUOTA_WINDOW_SQL, quotaLeftSql } from '../quota.ts';
 import type { AdmissionLimits } from './admit.ts';
 
+// D411: a job created pending (its tenant had no room) is announced on the operator stream, in the statement
+// that creates it, as D381 announces its admission; a creation that did not happen announces nothing.
+const CREATED_EVENTS = jobStateEventsSql(
+  `(SELECT id, company_id, job_status, stage, next_attempt_at FROM job WHERE job_status = 'pending') s`,
+  'created',
+);
+
 /** The call's row, its job (null without a recording), and what the statement read of the tenant's slots. */
 export interface CallWithJob {
   call: CallRow;
@@ -39,8 +46,8 @@ export interface CallWithJob {
  * `call`), as every trigger does; a tenant whose slots are all taken is not locked at all (the snapshot's
  * row fails the condition before any lock), and its triggers do not queue. The quota is read as admit.ts
  * reads it: the jobs admitted in the window as of this statement's snapshot, plus what the counter gained
- * since (an UPDATE's condition sees the row's latest version). A job admitted here is announced on the
- * operator stream (D381). :trace is the trigger's span, which the job's work joins (D196; handed down, D360).
+ * since (an UPDATE's condition sees the row's latest version, D410). A job admitted here is announced on
+ * the operator stream (D381), one left pending too (D411). :trace is the trigger's span, which the job's work joins (D196; handed down, D360).
  */
 export const CREATE_CALL_WITH_JOB = `WITH lead AS (
        INSERT INTO leads (company_id, customer_phone, customer_name)
@@ -93,6 +100,8 @@ export const CREATE_CALL_WITH_JOB = `WITH lead AS (
           WHERE job_status = 'running') s`,
          'admitted',
        )}
+     ), waiting AS (
+       ${CREATED_EVENTS}
      ), audit AS (
        INSERT INTO audit_log (actor, actor_kind, action, target_type, target_id, company_id, details, request_id)
        SELECT :auditActor, :auditActorKind, :auditAction, 'job', id::text, company_id,
@@ -162,12 +171,17 @@ export async function createCallWithJob(
 }
 
 /** A CSR call's job for a call that exists already (a repeated delivery brought its recording, D32). */
-const CREATE_CSR_CALL_JOB = `INSERT INTO shunya_jobs (company_id, job_type, call_id, input_payload, max_attempts, trace_context)
-     SELECT company_id, 'csr_call', id,
-            jsonb_build_object('call_id', id, 'shunya_call_id', shunya_call_id, 'audio_url', :audioUrl::text, 'call_type', 'csr_call'),
-            :maxAttempts::int, :trace::text
-     FROM calls WHERE company_id = :company AND id = :call
-     RETURNING *`;
+const CREATE_CSR_CALL_JOB = `WITH job AS (
+       INSERT INTO shunya_jobs (company_id, job_type, call_id, input_payload, max_attempts, trace_context)
+       SELECT company_id, 'csr_call', id,
+              jsonb_build_object('call_id', id, 'shunya_call_id', shunya_call_id, 'audio_url', :audioUrl::text, 'call_type', 'csr_call'),
+              :maxAttempts::int, :trace::text
+       FROM calls WHERE company_id = :company AND id = :call
+       RETURNING *
+     ), waiting AS (
+       ${CREATED_EVENTS}
+     )
+     SELECT * FROM job`;
 
 export async function createCsrCallJob(
   tx: Db | Tx,
@@ -189,8 +203,13 @@ export async function createCsrCallJob(
   return res.rows[0] as JobRow;
 }
 
-const CREATE_SALES_VISIT_JOB = `INSERT INTO shunya_jobs (company_id, job_type, recording_session_id, input_payload, max_attempts, trace_context)
-     VALUES (:company, 'sales_visit', :session, :input::jsonb, :maxAttempts, :trace) RETURNING *`;
+const CREATE_SALES_VISIT_JOB = `WITH job AS (
+       INSERT INTO shunya_jobs (company_id, job_type, recording_session_id, input_payload, max_attempts, trace_context)
+       VALUES (:company, 'sales_visit', :session, :input::jsonb, :maxAttempts, :trace) RETURNING *
+     ), waiting AS (
+       ${CREATED_EVENTS}
+     )
+     SELECT * FROM job`;
 
 export async function createSalesVisitJob(
   tx: Db | Tx,
