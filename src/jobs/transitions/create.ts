@@ -49,9 +49,15 @@ export interface CallWithJob {
  * since (an UPDATE's condition sees the row's latest version, D410). A job admitted here is announced on
  * the operator stream (D381), one left pending too (D411). :trace is the trigger's span, which the job's work joins (D196; handed down, D360).
  */
-export const CREATE_CALL_WITH_JOB = `WITH lead AS (
+export const CREATE_CALL_WITH_JOB = `WITH tenant AS (
+       SELECT id FROM companies
+       WHERE id = :company::uuid AND disabled_at IS NULL
+         AND (:keyHash::text IS NULL OR (callrail_signature_algorithm = :algorithm::text
+              AND sha256(convert_to(callrail_signing_key, 'UTF8')) = decode(:keyHash::text, 'hex')))
+     ), lead AS (
        INSERT INTO leads (company_id, customer_phone, customer_name)
        SELECT :company::uuid, :leadPhone::text, :name::text WHERE :leadPhone::text IS NOT NULL
+         AND EXISTS (SELECT 1 FROM tenant)
        ON CONFLICT (company_id, customer_phone) DO UPDATE SET customer_name = COALESCE(leads.customer_name, EXCLUDED.customer_name)
        RETURNING id
      ), call AS (
@@ -59,6 +65,7 @@ export const CREATE_CALL_WITH_JOB = `WITH lead AS (
                           direction, answered, started_at, callrail_payload, lead_id)
        SELECT :company::uuid, :callrailCall, :recordingUrl, :phone, :name, :duration::int, :direction, :answered::boolean,
               :startedAt::timestamptz, :payload::jsonb, COALESCE((SELECT id FROM lead), :newLead::uuid)
+       WHERE EXISTS (SELECT 1 FROM tenant)
        ON CONFLICT (company_id, callrail_call_id) DO NOTHING
        RETURNING *
      ), own_lead AS (
@@ -109,10 +116,27 @@ export const CREATE_CALL_WITH_JOB = `WITH lead AS (
        FROM job WHERE :auditAction::text IS NOT NULL
        RETURNING id
      )
-     SELECT to_jsonb(call) AS call, (SELECT to_jsonb(job) FROM job) AS job,
+     SELECT EXISTS (SELECT 1 FROM tenant) AS tenant_current, to_jsonb(call) AS call,
+            (SELECT to_jsonb(job) FROM job) AS job,
             (SELECT running FROM tenant_admission WHERE company_id = call.company_id) AS running,
             CASE WHEN :audioUrl::text IS NULL THEN NULL ELSE (SELECT count(*) FROM step)::int END AS stepped
-     FROM call`;
+     FROM (SELECT 1) one LEFT JOIN call ON true`;
+
+/**
+ * What the API process's cached tenant row (D412) assumed of the tenant when it checked the call's signature:
+ * the key (its SHA-256, hex: the key itself is not a statement parameter) and the algorithm.
+ */
+export interface TenantSeen {
+  keySha256: string;
+  algorithm: string;
+}
+
+/** The tenant was disabled or re-keyed since the caller read it: nothing was written (D412). */
+export class TenantChanged extends Error {
+  constructor(readonly companyId: string) {
+    super(`Company ${companyId} was disabled or re-keyed since it was read`);
+  }
+}
 
 /** Who asks for an operator's trigger, for its audit entry (D150). */
 export interface CreationAudit {
@@ -122,7 +146,11 @@ export interface CreationAudit {
   requestId: string | null;
 }
 
-/** See CREATE_CALL_WITH_JOB; undefined for a CallRail call already known (a repeated delivery). */
+/**
+ * See CREATE_CALL_WITH_JOB; undefined for a CallRail call already known (a repeated delivery). Throws
+ * TenantChanged, having written nothing, when the tenant is disabled or, with `tenant`, no longer has the
+ * key and algorithm the caller checked the signature with (D412).
+ */
 export async function createCallWithJob(
   db: Db | Tx,
   c: {
@@ -134,6 +162,7 @@ export async function createCallWithJob(
     now: Date;
     traceparent: string | null;
     audit: CreationAudit | null;
+    tenant?: TenantSeen;
   },
 ): Promise<CallWithJob | undefined> {
   const i = c.incoming;
@@ -164,10 +193,15 @@ export async function createCallWithJob(
       auditActorKind: c.audit?.actorKind ?? null,
       auditAction: c.audit?.action ?? null,
       auditRequest: c.audit?.requestId ?? null,
+      keyHash: c.tenant?.keySha256 ?? null,
+      algorithm: c.tenant?.algorithm ?? null,
     }),
     CREATE_CALL_WITH_JOB,
   );
-  return res.rows[0] as CallWithJob | undefined;
+  const row = res.rows[0] as Omit<CallWithJob, 'call'> & { call: CallRow | null; tenant_current: boolean };
+  if (!row.tenant_current) throw new TenantChanged(c.companyId);
+  if (!row.call) return undefined;
+  return { call: row.call, job: row.job, running: row.running, stepped: row.stepped };
 }
 
 /** A CSR call's job for a call that exists already (a repeated delivery brought its recording, D32). */
