@@ -967,8 +967,9 @@ occurred_at: string
 data: ShunyaJobStateChangedData
 }
 /**
- * A job changed state in Otto's queue without a domain event of its own (D381): `admitted` (pending →
- * running), `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
+ * A job changed state in Otto's queue without a domain event of its own (D381): `created` (a new job,
+ * pending: its tenant had no room to start it at once, D411), `admitted` (pending → running),
+ * `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
  * `retry_scheduled` (running → pending after a failed attempt, due at `next_attempt_at`), `deferred`
  * (running, its step put off to `next_attempt_at` by flow control), `requeued_lost` (running →
  * pending: its step was lost). The job's state after the change.
@@ -984,6 +985,6 @@ job_status: ("pending" | "running" | "succeeded" | "failed" | "timeout")
  * The step a job is at (or stopped at).
  */
 stage: ("transcription" | "analysis" | "segmentation" | "done")
-reason: ("admitted" | "retried_by_operator" | "retry_scheduled" | "deferred" | "requeued_lost")
+reason: ("created" | "admitted" | "retried_by_operator" | "retry_scheduled" | "deferred" | "requeued_lost")
 next_attempt_at: (string | null)
 }

@@ -955,8 +955,9 @@ export type OperatorEvent = {
 };
 
 /**
- * A job changed state in Otto's queue without a domain event of its own (D381): `admitted` (pending →
- * running), `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
+ * A job changed state in Otto's queue without a domain event of its own (D381): `created` (a new job,
+ * pending: its tenant had no room to start it at once, D411), `admitted` (pending → running),
+ * `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
  * `retry_scheduled` (running → pending after a failed attempt, due at `next_attempt_at`), `deferred`
  * (running, its step put off to `next_attempt_at` by flow control), `requeued_lost` (running →
  * pending: its step was lost). The job's state after the change.
@@ -966,7 +967,7 @@ export type ShunyaJobStateChangedData = {
     job_id: Uuid;
     job_status: JobStatus;
     stage: JobStage;
-    reason: 'admitted' | 'retried_by_operator' | 'retry_scheduled' | 'deferred' | 'requeued_lost';
+    reason: 'created' | 'admitted' | 'retried_by_operator' | 'retry_scheduled' | 'deferred' | 'requeued_lost';
     next_attempt_at: DateTime | null;
 };
 

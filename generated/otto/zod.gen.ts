@@ -944,8 +944,9 @@ export const zDomainEvent = z.object({
 export const zOperatorEventType = z.enum(['shunya.job.state_changed']);
 
 /**
- * A job changed state in Otto's queue without a domain event of its own (D381): `admitted` (pending →
- * running), `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
+ * A job changed state in Otto's queue without a domain event of its own (D381): `created` (a new job,
+ * pending: its tenant had no room to start it at once, D411), `admitted` (pending → running),
+ * `retried_by_operator` (failed | timeout → pending, alone or in a bulk retry),
  * `retry_scheduled` (running → pending after a failed attempt, due at `next_attempt_at`), `deferred`
  * (running, its step put off to `next_attempt_at` by flow control), `requeued_lost` (running →
  * pending: its step was lost). The job's state after the change.
@@ -956,6 +957,7 @@ export const zShunyaJobStateChangedData = z.strictObject({
     job_status: zJobStatus,
     stage: zJobStage,
     reason: z.enum([
+        'created',
         'admitted',
         'retried_by_operator',
         'retry_scheduled',

@@ -1,6 +1,6 @@
 // The triggers (§3.1 steps 1-2, §3.2 steps 1-2): the business rows and the ShunyaJob are written together
 // or not at all, then the tenant's admission runs (D97), which starts the job when a slot and the quota allow.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db/knex.ts';
 import { retryConflicts, transaction } from '../db/tx.ts';
 import { type Actor, type AuditAction, recordAudit } from '../domain/audit-log.ts';
@@ -16,6 +16,7 @@ import {
   createCsrCallJob,
   createSalesVisitJob,
   limitsOf,
+  TenantChanged,
 } from '../jobs/transitions/index.ts';
 import { inSpan, traceparentOf } from '../tracing.ts';
 
@@ -45,6 +46,13 @@ export interface CallAccepted {
   duplicate: boolean;
 }
 
+export { TenantChanged };
+
+/**
+ * A CallRail call for `company`, as the caller read it and checked the call's signature with. The statement
+ * writes only if the tenant is still enabled with that key and algorithm, else throws TenantChanged having
+ * written nothing, so that a caller holding a cached row (D412) re-reads it and answers as the row now says.
+ */
 export async function acceptCallRailCall(
   db: Db,
   company: CompanyRow,
@@ -67,6 +75,10 @@ export async function acceptCallRailCall(
       limits: limitsOf(deps.config),
       now: deps.clock.now(),
       traceparent: traceparentOf(deps.trace),
+      tenant: {
+        keySha256: createHash('sha256').update(company.callrail_signing_key, 'utf8').digest('hex'),
+        algorithm: company.callrail_signature_algorithm,
+      },
       audit: audit
         ? {
             actor: audit.actor.name,

@@ -68,13 +68,17 @@ describe('createCallWithJob', () => {
     expect(await t.db('leads').where({ id: call.lead_id }).first()).toMatchObject({ customer_name: 'Ann' });
   });
 
-  it('leaves the job pending, with no operation and no event, when the slots are taken', async () => {
+  it('leaves the job pending, with no operation, announced as created, when the slots are taken', async () => {
     const c = await buildCompany(t.db);
     const r = (await create(c.id, incoming(), 0)) as CallWithJob;
     expect(r.job).toMatchObject({ job_status: 'pending', attempts: 0 });
     expect(r.stepped).toBe(0);
     expect(await t.db('shunya_operations').where({ job_id: r.job?.id })).toEqual([]);
-    expect(await t.db('outbox_events').where({ aggregate_id: r.job?.id })).toEqual([]);
+    // D411: the operator stream hears of the waiting job at once
+    const events = await t.db('outbox_events').where({ aggregate_id: r.job?.id });
+    expect(events.map((e) => [e.event_type, e.payload.reason, e.payload.job_status])).toEqual([
+      ['shunya.job.state_changed', 'created', 'pending'],
+    ]);
   });
 
   it('writes the call and its own lead only, without a recording; nothing for a repeated delivery', async () => {

@@ -1,6 +1,7 @@
 // A job's moves in Otto's queue reach the operator stream as they happen (D381): admission, a retry by an
 // operator, a retry scheduled after a failed attempt, a step deferred, a lost step requeued. Each is
 // written in the statement that moves the job, and no tenant's stream carries one.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import { zOperatorEvent } from '../../generated/otto/zod.gen.ts';
@@ -15,7 +16,13 @@ import {
 } from '../../src/jobs/transitions/index.ts';
 import type { TestDatabase } from '../helpers/db.ts';
 import { type StreamApp, startStreamApp } from '../helpers/event-stream-app.ts';
-import { buildCallJob, buildCompany, tenantToken } from '../helpers/factories.ts';
+import {
+  buildCallJob,
+  buildCompany,
+  callRailPayload,
+  postCallRail,
+  tenantToken,
+} from '../helpers/factories.ts';
 import { TEST_ADMIN } from '../helpers/secrets.ts';
 import type { SseClient } from '../helpers/sse.ts';
 
@@ -121,5 +128,47 @@ describe('shunya.job.state_changed', () => {
     expect(await deferStep(t.db, jobId, error, new Date())).toBe(false);
     expect(await admit(t.db, a.id, limits, new Date())).toEqual([]);
     expect(await count()).toBe(0);
+  });
+
+  it('announces a job created pending, by either trigger, and nothing for a repeated delivery (D411)', async () => {
+    const a = await buildCompany(t.db);
+    const ops = await open('/api/v1/ops/events', TEST_ADMIN);
+    // every slot taken: each trigger's job waits, pending
+    await t.db('tenant_admission').where({ company_id: a.id }).update({ running: 1000 });
+    const payload = callRailPayload(a);
+    const call = await (await postCallRail(app.otto.url, a, payload)).json();
+    expect(call).toMatchObject({ status: 'queued', duplicate: false });
+    const again = await (await postCallRail(app.otto.url, a, payload)).json();
+    expect(again).toMatchObject({ job_id: call.job_id, duplicate: true });
+    // a first delivery without its recording, then the repeat that brings it (D32): the job is created then
+    const late = callRailPayload(a, { recording: null });
+    expect((await (await postCallRail(app.otto.url, a, late)).json()).job_id).toBeNull();
+    const brought = await (
+      await postCallRail(app.otto.url, a, { ...late, recording: 'https://recordings.example.com/late.mp3' })
+    ).json();
+    expect(brought).toMatchObject({ status: 'queued', duplicate: true });
+    const token = await tenantToken(a.id, { role: 'sales_rep' });
+    const visit = await (
+      await fetch(`${app.otto.url}/api/v1/recording-sessions/${randomUUID()}/upload-audio`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ audio_url: 'https://uploads.example.com/visit.m4a', duration_seconds: 60 }),
+      })
+    ).json();
+    expect(visit).toMatchObject({ status: 'pending', duplicate: false });
+
+    const events = (await ops.waitFor(3)).map((e) => ({
+      frame: e.event,
+      ...zOperatorEvent.parse(JSON.parse(e.data)),
+    }));
+    expect(events.map((e) => [e.aggregate_id, e.frame, e.data.reason, e.data.job_status])).toEqual([
+      [call.job_id, 'shunya.job.state_changed', 'created', 'pending'],
+      [brought.job_id, 'shunya.job.state_changed', 'created', 'pending'],
+      [visit.job_id, 'shunya.job.state_changed', 'created', 'pending'],
+    ]);
+    expect(events.every((e) => e.company_id === a.id && e.data.next_attempt_at === null)).toBe(true);
+    expect(events.map((e) => e.data.stage)).toEqual(['transcription', 'transcription', 'transcription']);
+    // the repeated delivery that created nothing announced nothing
+    expect(await t.db('outbox_events').where({ company_id: a.id }).count({ n: '*' })).toEqual([{ n: 3 }]);
   });
 });

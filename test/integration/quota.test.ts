@@ -8,6 +8,7 @@ import { admitTenant } from '../../src/jobs/admission.ts';
 import { systemClock } from '../../src/jobs/deps.ts';
 import type { JobRow } from '../../src/jobs/model.ts';
 import { expectedStarts } from '../../src/jobs/quota.ts';
+import { admit } from '../../src/jobs/transitions/admit.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildCallJob, buildCompany } from '../helpers/factories.ts';
 import { TEST_SECRETS } from '../helpers/secrets.ts';
@@ -131,5 +132,37 @@ describe("a waiting job's expected start (D98)", () => {
     const starts = await expectedStarts(t.db, jobs, 3, now);
     expect(starts.get(retry as string)?.getTime()).toBe(due.getTime());
     expect(starts.get(done as string)).toBeNull();
+  });
+});
+
+describe('admission and the forecast, one quota (issue 19, D410)', () => {
+  it('starts exactly the jobs the forecast says start now', async () => {
+    const company = await buildCompany(t.db);
+    const now = new Date();
+    // one of the 3 admissions per hour used 20 minutes ago; a due retry and one not yet due (first admitted 61
+    // minutes ago: no longer counted), five new jobs
+    await pendingJobs(company, 1, {
+      job_status: 'succeeded',
+      admitted_at: new Date(now.getTime() - 20 * 60_000),
+    });
+    const [due] = await pendingJobs(company, 1, {
+      admitted_at: new Date(now.getTime() - 61 * 60_000),
+      attempts: 1,
+    });
+    await pendingJobs(company, 1, {
+      admitted_at: new Date(now.getTime() - 61 * 60_000),
+      attempts: 1,
+      next_attempt_at: new Date(now.getTime() + 60_000),
+    });
+    await pendingJobs(company, 5);
+    const jobs = (await t
+      .db('shunya_jobs')
+      .where({ company_id: company.id, job_status: 'pending' })) as JobRow[];
+    const starts = await expectedStarts(t.db, jobs, 3, now);
+    const startNow = jobs.filter((j) => starts.get(j.id)?.getTime() === now.getTime()).map((j) => j.id);
+    const admitted = await admit(t.db, company.id, { slots: 100, perHour: 3 }, now);
+    expect(admitted.sort()).toEqual(startNow.sort());
+    expect(admitted).toContain(due);
+    expect(admitted).toHaveLength(3);
   });
 });

@@ -3,7 +3,9 @@
 // the chosen ones are one text. What each statement adds around it (the lock of the admission row with the
 // freed slot, the count of what was started) must be the same in both.
 import { describe, expect, it } from 'vitest';
+import { FORECAST, quotaLeftSql } from '../../src/jobs/quota.ts';
 import { ADMISSION_CHOICE, ADMIT } from '../../src/jobs/transitions/admit.ts';
+import { CREATE_CALL_WITH_JOB } from '../../src/jobs/transitions/create.ts';
 import { CALL_ANALYSIS } from '../../src/jobs/transitions/stages/call-analysis.ts';
 import { VISIT_ANALYSIS } from '../../src/jobs/transitions/stages/visit-analysis.ts';
 
@@ -30,5 +32,14 @@ describe("the admission inside the last stages' statements (D332, D402)", () => 
     expect(words(CALL_ANALYSIS.slice(CALL_ANALYSIS.indexOf(', cap AS (')))).toBe(
       words(VISIT_ANALYSIS.slice(VISIT_ANALYSIS.indexOf(', cap AS ('))),
     );
+  });
+});
+
+describe("the quota's arithmetic, one text (issue 19, D410)", () => {
+  it('is what admission, the trigger and the forecast each count with', () => {
+    const left = (company: string) => words(quotaLeftSql(company, '')).replace(/ - \(\)$/, '');
+    expect(words(ADMISSION_CHOICE)).toContain(left(':company'));
+    expect(words(CREATE_CALL_WITH_JOB)).toContain(left(':company::uuid'));
+    expect(words(FORECAST)).toContain(left('r.company_id'));
   });
 });

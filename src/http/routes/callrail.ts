@@ -1,13 +1,15 @@
 // POST /webhooks/callrail/call.completed (§3.1 step 1): CallRail's post-call webhook.
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { zCallRailCallCompleted } from '../../../generated/otto/zod.gen.ts';
 import { callRailSignature } from '../../../wire/callrail.ts';
 import { safeEqual } from '../../../wire/hmac.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/knex.ts';
 import type { IncomingCall } from '../../domain/calls.ts';
-import { type CompanyRow, findCompanyByCallRailId } from '../../domain/companies.ts';
-import { acceptCallRailCall } from '../../intake/triggers.ts';
+import type { CompanyRow } from '../../domain/companies.ts';
+import { TenantCache } from '../../intake/tenant-cache.ts';
+import { acceptCallRailCall, type CallAccepted, TenantChanged } from '../../intake/triggers.ts';
 import type { Clock } from '../../jobs/deps.ts';
 import { redactPersonal } from '../../util/redact.ts';
 import { unstorable } from '../../util/storable.ts';
@@ -80,8 +82,34 @@ export function verifyCallRailSignature(company: CompanyRow, raw: Buffer, signat
   return safeEqual(expected, signature.trim());
 }
 
+/** A refusal, thrown when the call is answered: a failure counts against the client's limit then (D130). */
+type Refusal = () => Error;
+
+/**
+ * `company` when the call is accepted for it, else why it is refused. An unknown company cannot be
+ * authenticated: answered like a bad signature (D13). Disabled only after the signature: only the tenant's
+ * own sender learns that it is disabled (D263).
+ */
+function accepted(
+  ctx: Context & { state: AppState },
+  company: CompanyRow | undefined,
+  signature: string,
+  raw: Buffer,
+): CompanyRow | Refusal {
+  const refuse = (reason: string, code: string, message: string) => () =>
+    authFailed(ctx, 'callrail', reason, unauthorized(code, message));
+  if (!company)
+    return refuse('unknown company', 'INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
+  if (!signature) return refuse('missing signature', 'MISSING_SIGNATURE', 'The Signature header is required');
+  if (!verifyCallRailSignature(company, raw, signature))
+    return refuse('bad signature', 'INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
+  if (company.disabled_at) return tenantDisabled;
+  return company;
+}
+
 export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: TenantGate): Router<AppState> {
   const router = new Router<AppState>();
+  const tenants = new TenantCache(db);
   router.post('/webhooks/callrail/call.completed', jsonBody(), async (ctx) => {
     const body = ctx.request.body;
     if (!body || typeof body !== 'object' || Array.isArray(body))
@@ -89,45 +117,50 @@ export function callRailRoutes(config: Config, db: Db, clock: Clock, gate: Tenan
     const b = body as Body;
     const companyRef = str(b.company_id) ?? str(b.company_resource_id);
     if (!companyRef) throw badRequest('VALIDATION_ERROR', 'company_id (or company_resource_id) is required');
-    // no CallRail company id holds U+0000 (Postgres could not even compare it) or an unpaired surrogate
-    const find = (ref: string) => (unstorable(ref) ? undefined : findCompanyByCallRailId(db, ref));
-    const company =
-      (await find(companyRef)) ??
-      (str(b.company_resource_id) ? await find(str(b.company_resource_id) as string) : undefined);
-    // An unknown company cannot be authenticated: answered like a bad signature (decision D13).
-    // each failure counts against the client's failure limit (D130)
-    const refuse = (reason: string, code: string, message: string) =>
-      authFailed(ctx, 'callrail', reason, unauthorized(code, message));
-    if (!company)
-      throw refuse('unknown company', 'INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
+    const ref = { companyId: companyRef, resourceId: str(b.company_resource_id) };
     const signature = ctx.get('signature');
-    if (!signature)
-      throw refuse('missing signature', 'MISSING_SIGNATURE', 'The Signature header is required');
-    if (!verifyCallRailSignature(company, ctx.state.rawBody ?? Buffer.alloc(0), signature))
-      throw refuse('bad signature', 'INVALID_SIGNATURE', 'Unknown CallRail company or invalid signature');
-
-    // after the signature: only the tenant's own sender learns that it is disabled (D263)
-    if (company.disabled_at) throw tenantDisabled();
+    const raw = ctx.state.rawBody ?? Buffer.alloc(0);
+    const found = await tenants.find(ref);
+    let verdict = accepted(ctx, found.row, signature, raw);
+    // a cached row refuses nothing on its own: the tenant may have been re-keyed or enabled since (D412)
+    if (typeof verdict === 'function' && found.cached)
+      verdict = accepted(ctx, (await tenants.find(ref, true)).row, signature, raw);
+    if (typeof verdict === 'function') throw verdict();
+    let company = verdict;
     validate(zCallRailCallCompleted, b);
     // stored as jsonb: no U+0000, and no nesting JSON.stringify cannot write (CallRail's payload is flat)
     const bad = unstorable(b, MAX_PAYLOAD_DEPTH);
     if (bad) throw badRequest('VALIDATION_ERROR', `The body ${bad}, which Otto cannot store`);
     const incoming = toIncomingCall(b);
     if (incoming.recordingUrl) checkAudioUrl(incoming.recordingUrl, config.audio);
-    const accepted = await gate.run(company.id, () =>
-      acceptCallRailCall(db, company, incoming, { config, clock, trace: ctx.state.trace }),
-    );
+    const accept = (tenant: CompanyRow) =>
+      gate.run(tenant.id, () =>
+        acceptCallRailCall(db, tenant, incoming, { config, clock, trace: ctx.state.trace }),
+      );
+    let done: CallAccepted | undefined;
+    for (let tries = 1; !done; tries++) {
+      try {
+        done = await accept(company);
+      } catch (e) {
+        // the tenant changed since its row was read (another process disabled or re-keyed it): nothing was
+        // written; the call is answered as the row now says (D412)
+        if (!(e instanceof TenantChanged) || tries >= 3) throw e;
+        const now = accepted(ctx, (await tenants.find(ref, true)).row, signature, raw);
+        if (typeof now === 'function') throw now();
+        company = now;
+      }
+    }
     ctx.state.log.info(
       {
         company_id: company.id,
-        call_id: accepted.call_id,
-        job_id: accepted.job_id,
-        duplicate: accepted.duplicate,
+        call_id: done.call_id,
+        job_id: done.job_id,
+        duplicate: done.duplicate,
       },
       'callrail call accepted',
     );
     ctx.status = 202;
-    ctx.body = accepted;
+    ctx.body = done;
   });
   return router;
 }

@@ -21,7 +21,7 @@ import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
 import { jobStateEventsSql } from '../../domain/outbox.ts';
 import { TASK } from '../queue.ts';
-import { QUOTA_WINDOW_SQL } from '../quota.ts';
+import { QUOTA_WINDOW_SQL, quotaLeftSql } from '../quota.ts';
 
 export interface AdmissionLimits {
   /** jobs of a tenant running at once (TENANT_MAX_CONCURRENT) */
@@ -77,10 +77,7 @@ export const ADMISSION_CHOICE = `seen AS (
      ), free AS (
        SELECT greatest(0, :slots - coalesce((SELECT running FROM cap), :slots)) AS n
      ), quota AS (
-       SELECT CASE WHEN :perHour = 0 THEN :slots ELSE greatest(0, :perHour
-         - (SELECT count(*) FROM shunya_jobs
-            WHERE company_id = :company AND admitted_at > :now::timestamptz - :window::interval)
-         - ((SELECT admitted FROM cap) - (SELECT admitted FROM seen))) END AS n
+       SELECT CASE WHEN :perHour = 0 THEN :slots ELSE greatest(0, ${quotaLeftSql(':company', '(SELECT admitted FROM cap) - (SELECT admitted FROM seen)')}) END AS n
      ), retries AS (
        SELECT id, COALESCE(next_attempt_at, created_at) AS due, created_at, false AS fresh FROM shunya_jobs
        WHERE ${DUE} AND admitted_at IS NOT NULL ${ORDER} LIMIT (SELECT n FROM free) FOR UPDATE

@@ -10,8 +10,15 @@ import { jobStateEventsSql } from '../../domain/outbox.ts';
 import type { RecordingSessionRow } from '../../domain/recording-sessions.ts';
 import type { JobRow } from '../model.ts';
 import { TASK } from '../queue.ts';
-import { QUOTA_WINDOW_SQL } from '../quota.ts';
+import { QUOTA_WINDOW_SQL, quotaLeftSql } from '../quota.ts';
 import type { AdmissionLimits } from './admit.ts';
+
+// D411: a job created pending (its tenant had no room) is announced on the operator stream, in the statement
+// that creates it, as D381 announces its admission; a creation that did not happen announces nothing.
+const CREATED_EVENTS = jobStateEventsSql(
+  `(SELECT id, company_id, job_status, stage, next_attempt_at FROM job WHERE job_status = 'pending') s`,
+  'created',
+);
 
 /** The call's row, its job (null without a recording), and what the statement read of the tenant's slots. */
 export interface CallWithJob {
@@ -39,12 +46,18 @@ export interface CallWithJob {
  * `call`), as every trigger does; a tenant whose slots are all taken is not locked at all (the snapshot's
  * row fails the condition before any lock), and its triggers do not queue. The quota is read as admit.ts
  * reads it: the jobs admitted in the window as of this statement's snapshot, plus what the counter gained
- * since (an UPDATE's condition sees the row's latest version). A job admitted here is announced on the
- * operator stream (D381). :trace is the trigger's span, which the job's work joins (D196; handed down, D360).
+ * since (an UPDATE's condition sees the row's latest version, D410). A job admitted here is announced on
+ * the operator stream (D381), one left pending too (D411). :trace is the trigger's span, which the job's work joins (D196; handed down, D360).
  */
-export const CREATE_CALL_WITH_JOB = `WITH lead AS (
+export const CREATE_CALL_WITH_JOB = `WITH tenant AS (
+       SELECT id FROM companies
+       WHERE id = :company::uuid AND disabled_at IS NULL
+         AND (:keyHash::text IS NULL OR (callrail_signature_algorithm = :algorithm::text
+              AND sha256(convert_to(callrail_signing_key, 'UTF8')) = decode(:keyHash::text, 'hex')))
+     ), lead AS (
        INSERT INTO leads (company_id, customer_phone, customer_name)
        SELECT :company::uuid, :leadPhone::text, :name::text WHERE :leadPhone::text IS NOT NULL
+         AND EXISTS (SELECT 1 FROM tenant)
        ON CONFLICT (company_id, customer_phone) DO UPDATE SET customer_name = COALESCE(leads.customer_name, EXCLUDED.customer_name)
        RETURNING id
      ), call AS (
@@ -52,6 +65,7 @@ export const CREATE_CALL_WITH_JOB = `WITH lead AS (
                           direction, answered, started_at, callrail_payload, lead_id)
        SELECT :company::uuid, :callrailCall, :recordingUrl, :phone, :name, :duration::int, :direction, :answered::boolean,
               :startedAt::timestamptz, :payload::jsonb, COALESCE((SELECT id FROM lead), :newLead::uuid)
+       WHERE EXISTS (SELECT 1 FROM tenant)
        ON CONFLICT (company_id, callrail_call_id) DO NOTHING
        RETURNING *
      ), own_lead AS (
@@ -61,9 +75,8 @@ export const CREATE_CALL_WITH_JOB = `WITH lead AS (
        UPDATE tenant_admission SET running = running + 1, admitted = admitted + 1
        WHERE company_id = :company::uuid AND running < :slots::int AND :audioUrl::text IS NOT NULL
          AND EXISTS (SELECT 1 FROM call)
-         AND (:perHour::int = 0 OR :perHour::int
-              - (SELECT count(*) FROM shunya_jobs WHERE company_id = :company::uuid AND admitted_at > :now::timestamptz - :window::interval)
-              - (admitted - (SELECT admitted FROM tenant_admission WHERE company_id = :company::uuid)) > 0)
+         AND (:perHour::int = 0
+              OR ${quotaLeftSql(':company::uuid', 'admitted - (SELECT admitted FROM tenant_admission WHERE company_id = :company::uuid)')} > 0)
          AND NOT EXISTS (SELECT 1 FROM shunya_jobs WHERE company_id = :company::uuid AND job_status = 'pending'
                          AND (next_attempt_at IS NULL OR next_attempt_at <= :now::timestamptz))
        RETURNING company_id
@@ -94,6 +107,8 @@ export const CREATE_CALL_WITH_JOB = `WITH lead AS (
           WHERE job_status = 'running') s`,
          'admitted',
        )}
+     ), waiting AS (
+       ${CREATED_EVENTS}
      ), audit AS (
        INSERT INTO audit_log (actor, actor_kind, action, target_type, target_id, company_id, details, request_id)
        SELECT :auditActor, :auditActorKind, :auditAction, 'job', id::text, company_id,
@@ -101,10 +116,27 @@ export const CREATE_CALL_WITH_JOB = `WITH lead AS (
        FROM job WHERE :auditAction::text IS NOT NULL
        RETURNING id
      )
-     SELECT to_jsonb(call) AS call, (SELECT to_jsonb(job) FROM job) AS job,
+     SELECT EXISTS (SELECT 1 FROM tenant) AS tenant_current, to_jsonb(call) AS call,
+            (SELECT to_jsonb(job) FROM job) AS job,
             (SELECT running FROM tenant_admission WHERE company_id = call.company_id) AS running,
             CASE WHEN :audioUrl::text IS NULL THEN NULL ELSE (SELECT count(*) FROM step)::int END AS stepped
-     FROM call`;
+     FROM (SELECT 1) one LEFT JOIN call ON true`;
+
+/**
+ * What the API process's cached tenant row (D412) assumed of the tenant when it checked the call's signature:
+ * the key (its SHA-256, hex: the key itself is not a statement parameter) and the algorithm.
+ */
+export interface TenantSeen {
+  keySha256: string;
+  algorithm: string;
+}
+
+/** The tenant was disabled or re-keyed since the caller read it: nothing was written (D412). */
+export class TenantChanged extends Error {
+  constructor(readonly companyId: string) {
+    super(`Company ${companyId} was disabled or re-keyed since it was read`);
+  }
+}
 
 /** Who asks for an operator's trigger, for its audit entry (D150). */
 export interface CreationAudit {
@@ -114,7 +146,11 @@ export interface CreationAudit {
   requestId: string | null;
 }
 
-/** See CREATE_CALL_WITH_JOB; undefined for a CallRail call already known (a repeated delivery). */
+/**
+ * See CREATE_CALL_WITH_JOB; undefined for a CallRail call already known (a repeated delivery). Throws
+ * TenantChanged, having written nothing, when the tenant is disabled or, with `tenant`, no longer has the
+ * key and algorithm the caller checked the signature with (D412).
+ */
 export async function createCallWithJob(
   db: Db | Tx,
   c: {
@@ -126,6 +162,7 @@ export async function createCallWithJob(
     now: Date;
     traceparent: string | null;
     audit: CreationAudit | null;
+    tenant?: TenantSeen;
   },
 ): Promise<CallWithJob | undefined> {
   const i = c.incoming;
@@ -156,19 +193,29 @@ export async function createCallWithJob(
       auditActorKind: c.audit?.actorKind ?? null,
       auditAction: c.audit?.action ?? null,
       auditRequest: c.audit?.requestId ?? null,
+      keyHash: c.tenant?.keySha256 ?? null,
+      algorithm: c.tenant?.algorithm ?? null,
     }),
     CREATE_CALL_WITH_JOB,
   );
-  return res.rows[0] as CallWithJob | undefined;
+  const row = res.rows[0] as Omit<CallWithJob, 'call'> & { call: CallRow | null; tenant_current: boolean };
+  if (!row.tenant_current) throw new TenantChanged(c.companyId);
+  if (!row.call) return undefined;
+  return { call: row.call, job: row.job, running: row.running, stepped: row.stepped };
 }
 
 /** A CSR call's job for a call that exists already (a repeated delivery brought its recording, D32). */
-const CREATE_CSR_CALL_JOB = `INSERT INTO shunya_jobs (company_id, job_type, call_id, input_payload, max_attempts, trace_context)
-     SELECT company_id, 'csr_call', id,
-            jsonb_build_object('call_id', id, 'shunya_call_id', shunya_call_id, 'audio_url', :audioUrl::text, 'call_type', 'csr_call'),
-            :maxAttempts::int, :trace::text
-     FROM calls WHERE company_id = :company AND id = :call
-     RETURNING *`;
+const CREATE_CSR_CALL_JOB = `WITH job AS (
+       INSERT INTO shunya_jobs (company_id, job_type, call_id, input_payload, max_attempts, trace_context)
+       SELECT company_id, 'csr_call', id,
+              jsonb_build_object('call_id', id, 'shunya_call_id', shunya_call_id, 'audio_url', :audioUrl::text, 'call_type', 'csr_call'),
+              :maxAttempts::int, :trace::text
+       FROM calls WHERE company_id = :company AND id = :call
+       RETURNING *
+     ), waiting AS (
+       ${CREATED_EVENTS}
+     )
+     SELECT * FROM job`;
 
 export async function createCsrCallJob(
   tx: Db | Tx,
@@ -190,8 +237,13 @@ export async function createCsrCallJob(
   return res.rows[0] as JobRow;
 }
 
-const CREATE_SALES_VISIT_JOB = `INSERT INTO shunya_jobs (company_id, job_type, recording_session_id, input_payload, max_attempts, trace_context)
-     VALUES (:company, 'sales_visit', :session, :input::jsonb, :maxAttempts, :trace) RETURNING *`;
+const CREATE_SALES_VISIT_JOB = `WITH job AS (
+       INSERT INTO shunya_jobs (company_id, job_type, recording_session_id, input_payload, max_attempts, trace_context)
+       VALUES (:company, 'sales_visit', :session, :input::jsonb, :maxAttempts, :trace) RETURNING *
+     ), waiting AS (
+       ${CREATED_EVENTS}
+     )
+     SELECT * FROM job`;
 
 export async function createSalesVisitJob(
   tx: Db | Tx,

@@ -44,6 +44,8 @@ export {
   createCallWithJob,
   createCsrCallJob,
   createSalesVisitJob,
+  TenantChanged,
+  type TenantSeen,
 } from './create.ts';
 export { deferStep } from './defer-step.ts';
 export { type Failed, failStage, type StageFailure } from './fail-stage.ts';
