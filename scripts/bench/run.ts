@@ -20,7 +20,8 @@
 // Every phase records Postgres's top statements by time, planning included; with --profile, Otto's V8
 // CPU profile per phase too, into bench/results/<time>-profiles/ (D292).
 // Not in the default list: `tracing` (D201) and `batching` (graphile-worker's batching off and on, D291).
-// With --baseline, only the target phase, for the baseline and the working tree alternately (ab.ts).
+// With --baseline, the target phase and then the half-reached phase (5 s with --quick), for the baseline and
+// the working tree alternately (ab.ts, D430).
 // Writes bench/results/<timestamp>.json, .md and .svg.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,7 +30,7 @@ import { createDb } from '../../src/db/knex.ts';
 import { type Machine, thisMachine } from '../lib/machine.ts';
 import { ROOT } from '../lib/procs.ts';
 import { describeLayout, layoutOf, migrate, type PgServer, startPostgres } from '../lib/stack.ts';
-import { type AbResult, prepareBaseline, runAb } from './ab.ts';
+import { type AbResult, halfReachedRate, prepareBaseline, runAb } from './ab.ts';
 import { type BatchingAbResult, batchingMarkdown, runBatchingAb } from './batching.ts';
 import { type FairnessResult, runFairness } from './fairness.ts';
 import { type PhaseResult, progressBar, runPhase } from './phase.ts';
@@ -153,7 +154,7 @@ async function loadPhases(pg: PgServer, result: BenchResult): Promise<void> {
     if (target) result.phases.push(target);
     // the pipeline's own overhead where Otto is not saturated: half of the throughput it reached
     if (wants('half-reached') && target) {
-      const r = Math.max(2, Math.round(target.throughputCallsPerS / 2));
+      const r = halfReachedRate(target);
       result.phases.push(await runPhase(sys, 'half of reached', r, Math.min(seconds, 30), progressBar));
     }
     if (wants('sla')) await slaPhase(sys, result);
@@ -284,6 +285,7 @@ async function main() {
           rounds: Number(args.rounds),
           rate: settings.rate,
           seconds: settings.seconds,
+          halfSeconds: quick ? 5 : Math.min(settings.seconds, 30),
           tenants: settings.tenants,
           concurrency: settings.workerConcurrency,
           layout: settings.layout,
