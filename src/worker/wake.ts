@@ -9,8 +9,8 @@
 // It asks Postgres (one statement) only when something may have changed what is due: a job was inserted
 // (graphile-worker's `jobs:insert` notification, at most once per `checkMs`), a job of this process failed
 // and was scheduled again, the reaper released dead workers' jobs, its listener reconnected, or its timer
-// fired. So a scheduled job starts at its run_at, or at most `checkMs` after its insertion when its
-// run_at was sooner than that: no later than with a poll every `checkMs`.
+// fired; never twice within `checkMs`. So a scheduled job starts at most `checkMs` after its run_at (and
+// after its insertion): no later than with a poll every `checkMs`, for one statement per `checkMs` at most.
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
 
@@ -57,8 +57,10 @@ export function startWaker(db: Db, logger: Logger, o: WakerOptions): Waker {
   let again = false;
   let stopped = false;
 
+  // every look, the timer's too, is at least checkMs after the previous one: with many jobs scheduled
+  // close together (a fallback poll per operation under load) the waker stays one statement per checkMs
   const schedule = (inMs: number) => {
-    const at = Date.now() + Math.max(0, inMs);
+    const at = Math.max(Date.now() + Math.max(0, inMs), lastLookAt + o.checkMs);
     if (timer && at >= timerAt) return;
     if (timer) clearTimeout(timer);
     timerAt = at;
@@ -105,7 +107,7 @@ export function startWaker(db: Db, logger: Logger, o: WakerOptions): Waker {
       again = true;
       return;
     }
-    schedule(lastLookAt + o.checkMs - Date.now());
+    schedule(0);
   };
 
   look();
