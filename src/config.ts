@@ -92,6 +92,10 @@ const EnvSchema = z.object({
     .default(0),
   /** graphile-worker's batched completion and failure (D291): ms to gather them; -1 writes each at once. */
   WORKER_BATCH_DELAY_MS: int(-1, -1),
+  /** graphile-worker's pollInterval: each idle worker's own look for work, a last resort (D432). */
+  WORKER_POLL_INTERVAL_MS: int(60_000, 100),
+  /** Otto's waker (D432): the shortest time between two looks for scheduled jobs, the bound on their start. */
+  WORKER_WAKE_CHECK_MS: int(1000, 10),
   WORKER_HEARTBEAT_MS: int(5000, 100),
   WORKER_DEAD_AFTER_MS: int(20_000, 500),
   OUTBOX_RETENTION_HOURS: int(168, 1),
@@ -221,6 +225,8 @@ function build(e: ParsedEnv, otel: Record<string, string> = {}) {
       workerConcurrency: e.WORKER_CONCURRENCY,
       localQueueSize: e.WORKER_LOCAL_QUEUE_SIZE,
       batchDelayMs: e.WORKER_BATCH_DELAY_MS,
+      pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+      wakeCheckMs: e.WORKER_WAKE_CHECK_MS,
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
       deadAfterMs: e.WORKER_DEAD_AFTER_MS,
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,

@@ -2,7 +2,9 @@
 // this working tree, alternately (baseline, working tree, baseline, working tree, …), each round on a
 // fresh database of the same durable Postgres, with a fresh simulator and Otto processes, the same
 // settings and the same load. The throughput ratio new ÷ baseline is `abRatio`, from the means of the
-// rounds' sustained throughput; both sides' statements and CPU per call are reported with it.
+// rounds' sustained throughput; both sides' statements and CPU per call are reported with it. Each round
+// then runs the half-reached phase on the same system (half of the throughput that round's target phase
+// reached, D430): the bar on statements per call at half load is measured in the same run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -19,15 +21,22 @@ export interface AbSide {
   ref: string;
   commit: string;
   rounds: PhaseResult[];
+  /** each round's half-reached phase, in the order of `rounds` (D430) */
+  halfRounds: PhaseResult[];
   meanSustainedCallsPerS: number;
   meanStatementsPerCall: number;
+  /** statements per call in the half-reached phases (mean over the rounds) */
+  meanHalfStatementsPerCall: number;
   meanCpuMsPerCall: Record<string, number>;
+  meanHalfCpuMsPerCall: Record<string, number>;
 }
 
 export interface AbResult {
   layout: string;
   rate: number;
   seconds: number;
+  /** how long each round's half-reached phase sends */
+  halfSeconds: number;
   tenants: number;
   concurrency: number;
   order: string[];
@@ -60,20 +69,36 @@ export async function prepareBaseline(ref: string): Promise<{ root: string; comm
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 
-function side(label: AbSide['label'], ref: string, commit: string, rounds: PhaseResult[]): AbSide {
+const meanCpu = (rounds: PhaseResult[]) => {
   const keys = [...new Set(rounds.flatMap((r) => Object.keys(r.cpuMsPerCall)))];
+  return Object.fromEntries(keys.map((k) => [k, mean(rounds.map((r) => r.cpuMsPerCall[k] ?? 0))]));
+};
+
+function side(
+  label: AbSide['label'],
+  ref: string,
+  commit: string,
+  rounds: { target: PhaseResult; half: PhaseResult }[],
+): AbSide {
+  const target = rounds.map((r) => r.target);
+  const half = rounds.map((r) => r.half);
   return {
     label,
     ref,
     commit,
-    rounds,
-    meanSustainedCallsPerS: mean(rounds.map((r) => r.sustainedCallsPerS)),
-    meanStatementsPerCall: mean(rounds.map((r) => r.sqlStatementsPerCall)),
-    meanCpuMsPerCall: Object.fromEntries(
-      keys.map((k) => [k, mean(rounds.map((r) => r.cpuMsPerCall[k] ?? 0))]),
-    ),
+    rounds: target,
+    halfRounds: half,
+    meanSustainedCallsPerS: mean(target.map((r) => r.sustainedCallsPerS)),
+    meanStatementsPerCall: mean(target.map((r) => r.sqlStatementsPerCall)),
+    meanHalfStatementsPerCall: mean(half.map((r) => r.sqlStatementsPerCall)),
+    meanCpuMsPerCall: meanCpu(target),
+    meanHalfCpuMsPerCall: meanCpu(half),
   };
 }
+
+/** The half-reached phase's rate: half of what the target phase completed per second, as run.ts has it. */
+export const halfReachedRate = (target: PhaseResult) =>
+  Math.max(2, Math.round(target.throughputCallsPerS / 2));
 
 export async function runAb(
   pg: PgServer,
@@ -82,6 +107,8 @@ export async function runAb(
     rounds: number;
     rate: number;
     seconds: number;
+    /** the half-reached phase's sending time (short with --quick) */
+    halfSeconds: number;
     tenants: number;
     concurrency: number;
     layout: Layout;
@@ -95,7 +122,10 @@ export async function runAb(
     root: ROOT,
     commit: `${git('rev-parse', 'HEAD')}${git('status', '--porcelain') ? '+changes' : ''}`,
   };
-  const results: Record<'baseline' | 'workingTree', PhaseResult[]> = { baseline: [], workingTree: [] };
+  const results: Record<'baseline' | 'workingTree', { target: PhaseResult; half: PhaseResult }[]> = {
+    baseline: [],
+    workingTree: [],
+  };
   const order: string[] = [];
   for (let round = 1; round <= o.rounds; round++) {
     for (const which of ['baseline', 'workingTree'] as const) {
@@ -116,9 +146,12 @@ export async function runAb(
       try {
         await runPhase(sys, `${name} warm-up`, 40, o.warmupSeconds, progress);
         const r = await runPhase(sys, name, o.rate, o.seconds, progress);
-        results[which].push(r);
+        const rate = halfReachedRate(r);
+        const half = await runPhase(sys, `${name}, half of reached`, rate, o.halfSeconds, progress);
+        results[which].push({ target: r, half });
         console.log(
-          `  ${r.sustainedCallsPerS.toFixed(1)} calls/s sustained, ${r.sqlStatementsPerCall.toFixed(1)} statements per call`,
+          `  ${r.sustainedCallsPerS.toFixed(1)} calls/s sustained, ${r.sqlStatementsPerCall.toFixed(1)} statements per call; ` +
+            `at ${rate} calls/s (half of reached) ${half.sqlStatementsPerCall.toFixed(1)} statements per call`,
         );
       } finally {
         await sys.stop();
@@ -132,6 +165,7 @@ export async function runAb(
     layout: describeLayout(o.layout),
     rate: o.rate,
     seconds: o.seconds,
+    halfSeconds: o.halfSeconds,
     tenants: o.tenants,
     concurrency: o.concurrency,
     order,

@@ -127,9 +127,18 @@ function fairnessLines(runs: FairnessResult[]): string[] {
   ];
 }
 
+const AB_CPU_KEYS = ['otto', 'simulator', 'postgres', 'loadGenerator'];
+const sideName = (s: AbSide) => `${s.label} (${s.ref}, ${s.commit.replace(/^(\w{10})\w*/, '$1')})`;
+
 function abSideRow(s: AbSide): string {
-  const keys = ['otto', 'simulator', 'postgres', 'loadGenerator'];
-  return `| ${s.label} (${s.ref}, ${s.commit.replace(/^(\w{10})\w*/, '$1')}) | ${s.rounds.map((r) => f(r.sustainedCallsPerS)).join(', ')} | ${f(s.meanSustainedCallsPerS)} | ${f(s.meanStatementsPerCall)} | ${keys.map((k) => f(s.meanCpuMsPerCall[k] ?? Number.NaN)).join(' / ')} | ${s.rounds.map((r) => d(r.endToEndMs)).join('; ')} |`;
+  return `| ${sideName(s)} | ${s.rounds.map((r) => f(r.sustainedCallsPerS)).join(', ')} | ${f(s.meanSustainedCallsPerS)} | ${f(s.meanStatementsPerCall)} | ${AB_CPU_KEYS.map((k) => f(s.meanCpuMsPerCall[k] ?? Number.NaN)).join(' / ')} | ${s.rounds.map((r) => d(r.endToEndMs)).join('; ')} |`;
+}
+
+/** Statements per call at both loads of each round (D430): the issue's two bars side by side. */
+function abHalfRow(s: AbSide): string {
+  // results written before D430 have no half phase
+  const half = s.halfRounds ?? [];
+  return `| ${sideName(s)} | ${s.rounds.map((r) => f(r.sqlStatementsPerCall)).join(', ')} | ${f(s.meanStatementsPerCall)} | ${half.map((r) => f(r.offeredRate, 0)).join(', ')} | ${half.map((r) => f(r.sqlStatementsPerCall)).join(', ')} | ${f(s.meanHalfStatementsPerCall ?? Number.NaN)} | ${AB_CPU_KEYS.map((k) => f(s.meanHalfCpuMsPerCall?.[k] ?? Number.NaN)).join(' / ')} |`;
 }
 
 function abLines(ab: AbResult): string[] {
@@ -137,7 +146,7 @@ function abLines(ab: AbResult): string[] {
     '## A/B',
     '',
     `${ab.rate} calls/s offered for ${ab.seconds} s over ${ab.tenants} tenants, ${ab.layout}, graphile-worker concurrency ${ab.concurrency}; ` +
-      `rounds in this order: ${ab.order.join(', ')}. Each round: a fresh database, simulator and Otto, a 40 calls/s warm-up, then the target-load phase.`,
+      `rounds in this order: ${ab.order.join(', ')}. Each round: a fresh database, simulator and Otto, a 40 calls/s warm-up, the target-load phase, then ${f(ab.halfSeconds ?? Number.NaN, 0)} s at half of the throughput that round's target phase reached (its half-reached phase).`,
     '',
     `**abRatio (throughput new ÷ baseline) = ${f(ab.abRatio, 2)}**`,
     '',
@@ -145,6 +154,13 @@ function abLines(ab: AbResult): string[] {
     '|---|---|---|---|---|---|',
     abSideRow(ab.baseline),
     abSideRow(ab.workingTree),
+    '',
+    'SQL statements per call at target load and at half of the load reached, by round:',
+    '',
+    '| side | target: statements per call by round | target: mean | half of reached: calls/s offered by round | half of reached: statements per call by round | half of reached: mean | half of reached: CPU ms per call, Otto / simulator / Postgres / load generator |',
+    '|---|---|---|---|---|---|---|',
+    abHalfRow(ab.baseline),
+    abHalfRow(ab.workingTree),
     '',
   ];
 }
@@ -196,7 +212,7 @@ export function renderMarkdown(r: BenchResult, svg: string): string {
     `![completions per second](${svg})`,
     '',
     ...(r.ab || r.phases.length > 0 ? ['## Profiles per phase', ''] : []),
-    ...profileLines(r.ab ? [...r.ab.baseline.rounds, ...r.ab.workingTree.rounds] : r.phases),
+    ...profileLines(r.ab ? abPhases(r.ab) : r.phases),
   ];
   return lines.join('\n');
 }
@@ -240,6 +256,13 @@ ${paths}
 </svg>
 `;
 }
+
+const abPhases = (ab: AbResult) => [
+  ...ab.baseline.rounds,
+  ...(ab.baseline.halfRounds ?? []),
+  ...ab.workingTree.rounds,
+  ...(ab.workingTree.halfRounds ?? []),
+];
 
 function findRound(ab: AbResult, label: string): PhaseResult {
   return [...ab.baseline.rounds, ...ab.workingTree.rounds].find((p) => p.label === label) as PhaseResult;

@@ -7,6 +7,8 @@
 // Drives CSR calls through CallRail's trigger against Otto and the Shunya simulator, each in its own
 // process (Otto as one process, or as M API and N worker processes), on an embedded Postgres with its
 // durable defaults (fsync and synchronous commit on), and measures (scripts/bench/phase.ts):
+//   - idle:          no calls for 30 s (10 with --quick) after the warm-up: Otto's statements per second
+//                    when nothing happens, by statement (idle.ts, D431; not in the default list);
 //   - half:          zero simulated latency, half the target rate;
 //   - target:        zero simulated latency, the target rate for `seconds`: sustained throughput, per-stage
 //                    latency, SQL statements and CPU per call, Otto's RSS;
@@ -20,7 +22,8 @@
 // Every phase records Postgres's top statements by time, planning included; with --profile, Otto's V8
 // CPU profile per phase too, into bench/results/<time>-profiles/ (D292).
 // Not in the default list: `tracing` (D201) and `batching` (graphile-worker's batching off and on, D291).
-// With --baseline, only the target phase, for the baseline and the working tree alternately (ab.ts).
+// With --baseline, the target phase and then the half-reached phase (5 s with --quick), for the baseline and
+// the working tree alternately (ab.ts, D430).
 // Writes bench/results/<timestamp>.json, .md and .svg.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,9 +32,11 @@ import { createDb } from '../../src/db/knex.ts';
 import { type Machine, thisMachine } from '../lib/machine.ts';
 import { ROOT } from '../lib/procs.ts';
 import { describeLayout, layoutOf, migrate, type PgServer, startPostgres } from '../lib/stack.ts';
-import { type AbResult, prepareBaseline, runAb } from './ab.ts';
+import { type AbResult, halfReachedRate, prepareBaseline, runAb } from './ab.ts';
 import { type BatchingAbResult, batchingMarkdown, runBatchingAb } from './batching.ts';
 import { type FairnessResult, runFairness } from './fairness.ts';
+import { type IdleResult, idleMarkdown, runIdle } from './idle.ts';
+import { quiesce } from './measure.ts';
 import { type PhaseResult, progressBar, runPhase } from './phase.ts';
 import { PhaseProfiler } from './profile.ts';
 import { noopJobsPerSecond } from './reference.ts';
@@ -82,6 +87,7 @@ const settings = {
 };
 // `tracing` (D201) is not in the default list: it asks for its own runs
 const PHASES = [
+  'idle',
   'half',
   'target',
   'half-reached',
@@ -101,6 +107,8 @@ export interface BenchResult {
   machine: Machine;
   settings: Record<string, unknown> & { rate: number; seconds: number; tenants: number };
   phases: PhaseResult[];
+  /** statements per second with no calls (--phases idle, D431) */
+  idle?: IdleResult[];
   sla?: { shunyaProcessingMsP50: number; timeScale: number };
   fairness: FairnessResult[];
   reference?: { graphileNoopJobsPerS: number; ottoCallsPerS: number; ratio: number };
@@ -139,11 +147,17 @@ const systemOf = (pg: PgServer, database: string, env: Record<string, string> = 
 
 async function loadPhases(pg: PgServer, result: BenchResult): Promise<void> {
   const { rate, seconds } = settings;
-  if (!['half', 'target', 'half-reached', 'sla'].some(wants)) return;
+  if (!['idle', 'half', 'target', 'half-reached', 'sla'].some(wants)) return;
   const sys = await systemOf(pg, 'otto_bench');
   try {
     console.log('Warm-up');
     await runPhase(sys, 'warm-up', 40, quick ? 3 : 5, progressBar);
+    if (wants('idle')) {
+      const s = quick ? 10 : 30;
+      console.log(`Idle: no calls for ${s} s`);
+      await quiesce(sys.db, 120_000, () => {});
+      result.idle = [await runIdle(sys, 'after the warm-up', s)];
+    }
     console.log('Zero simulated latency');
     if (wants('half'))
       result.phases.push(await runPhase(sys, 'half load', rate / 2, Math.min(seconds, 30), progressBar));
@@ -153,7 +167,7 @@ async function loadPhases(pg: PgServer, result: BenchResult): Promise<void> {
     if (target) result.phases.push(target);
     // the pipeline's own overhead where Otto is not saturated: half of the throughput it reached
     if (wants('half-reached') && target) {
-      const r = Math.max(2, Math.round(target.throughputCallsPerS / 2));
+      const r = halfReachedRate(target);
       result.phases.push(await runPhase(sys, 'half of reached', r, Math.min(seconds, 30), progressBar));
     }
     if (wants('sla')) await slaPhase(sys, result);
@@ -284,6 +298,7 @@ async function main() {
           rounds: Number(args.rounds),
           rate: settings.rate,
           seconds: settings.seconds,
+          halfSeconds: quick ? 5 : Math.min(settings.seconds, 30),
           tenants: settings.tenants,
           concurrency: settings.workerConcurrency,
           layout: settings.layout,
@@ -343,7 +358,8 @@ async function main() {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(path.join(dir, `${stamp}.svg`), renderSvg(result));
-  const markdown = `${renderMarkdown(result, `${stamp}.svg`)}${result.tracing ? `\n${tracingMarkdown(result.tracing)}` : ''}${result.batching ? `\n${batchingMarkdown(result.batching)}` : ''}`;
+  const idle = result.idle ? `\n${idleMarkdown(result.idle).join('\n')}` : '';
+  const markdown = `${renderMarkdown(result, `${stamp}.svg`)}${idle}${result.tracing ? `\n${tracingMarkdown(result.tracing)}` : ''}${result.batching ? `\n${batchingMarkdown(result.batching)}` : ''}`;
   await writeFile(path.join(dir, `${stamp}.md`), markdown);
   console.log(`\n${markdown}\nWritten to bench/results/${stamp}.{json,md,svg}`);
 }

@@ -24,6 +24,8 @@ export interface Heartbeat {
   addWorkerId(id: string): void;
   /** One reaping pass (also run on a timer): releases the locks of dead processes; returns how many. */
   reap(): Promise<number>;
+  /** Called after a pass released some process's jobs: they are due at once, and no NOTIFY says so (D432). */
+  onReaped(listener: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startHeartbeat(
   const deadAfterMs = opts.deadAfterMs ?? 20_000;
   const processId = randomUUID();
   const workerIds = new Set<string>();
+  const reapedListeners: (() => void)[] = [];
   /**
    * Since when this process has reached the database at every beat: reset by a failed beat, and by a gap
    * between two beats of more than two intervals (a beat can hang in the pool's reconnecting for the
@@ -101,7 +104,9 @@ export async function startHeartbeat(
   };
   const reap = async () => {
     try {
-      return await reapDeadWorkers(db, deadAfterMs, logger);
+      const n = await reapDeadWorkers(db, deadAfterMs, logger);
+      if (n > 0) for (const l of reapedListeners) l();
+      return n;
     } catch (e) {
       logger.warn({ err: e }, 'reaping dead workers failed');
       return 0;
@@ -127,6 +132,9 @@ export async function startHeartbeat(
       track(beat());
     },
     reap,
+    onReaped(listener) {
+      reapedListeners.push(listener);
+    },
     async stop() {
       stopping = true;
       clearInterval(timer);

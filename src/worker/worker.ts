@@ -22,6 +22,7 @@ import { poll } from '../steps/poll.ts';
 import type { TraceFields } from '../tracing.ts';
 import type { Heartbeat } from './heartbeat.ts';
 import { prune } from './prune.ts';
+import { startWaker, type Waker } from './wake.ts';
 
 // graphile-worker 0.17 retries its own bookkeeping queries (completing or failing a job) only on a few
 // error codes; during a Postgres restart it met refused and reset connections, gave up, and let the
@@ -176,12 +177,14 @@ export async function startWorker(
     lockIds.add(worker.workerId);
     heartbeat?.addWorkerId(worker.workerId);
   });
+  const waker = wakeOnDue(deps, events);
   const runner = await run({
     pgPool: pool,
     events,
     concurrency: deps.config.jobs.workerConcurrency,
     noHandleSignals: true,
-    pollInterval: 1000,
+    // idle workers poll rarely: the waker starts scheduled jobs (D432)
+    pollInterval: deps.config.jobs.pollIntervalMs,
     preset: { worker: batching(deps.config.jobs) },
     logger,
     taskList: taskList(deps, traces),
@@ -191,14 +194,60 @@ export async function startWorker(
       { task: TASK.prune, match: '17 * * * *', options: { backfillPeriod: 0 } },
     ]),
   });
+  waker.start();
+  heartbeat?.onReaped(() => waker.poke());
   return {
     runner,
     async stop() {
+      await waker.stop();
       await runner.stop();
       await settle(pool, [...lockIds], options.settleTimeoutMs ?? 30_000, log);
     },
   };
 }
+
+/**
+ * The waker (wake.ts, D432), fed by graphile-worker's events: a new job's notification, a reconnected
+ * listener, and a failed job of this process once its failure (and so its next run_at) is written.
+ */
+function wakeOnDue(
+  deps: PipelineDeps,
+  events: WorkerEvents,
+): { start(): void; poke(): void; stop(): Promise<void> } {
+  let pool: { nudge(n: number): void } | null = null;
+  let waker: Waker | null = null;
+  const failed = new Set<string>();
+  const poke = () => waker?.poke();
+  events.on('pool:create', ({ workerPool }) => {
+    pool = workerPool;
+  });
+  events.on('pool:listen:notification', ({ message }) => {
+    if (message.channel === 'jobs:insert') poke();
+  });
+  events.on('pool:listen:success', poke);
+  events.on('job:error', ({ job }) => failed.add(job.id));
+  events.on('job:complete', ({ job }) => {
+    if (failed.delete(job.id)) poke();
+  });
+  return {
+    start() {
+      waker = startWaker(deps.db, deps.logger.child({ component: 'waker' }), {
+        checkMs: deps.config.jobs.wakeCheckMs,
+        maxSleepMs: Math.min(WAKE_SAFETY_NET_MS, deps.config.jobs.pollIntervalMs),
+        tasks: Object.values(TASK),
+        nudge: (n) => pool?.nudge(n),
+      });
+    },
+    poke,
+    async stop() {
+      await waker?.stop();
+    },
+  };
+}
+
+/** The waker's longest sleep: a job made due unseen (another process's graceful stop, graphile-worker's
+ * four-hour lock expiry) starts within this (D432). */
+const WAKE_SAFETY_NET_MS = 10_000;
 
 /** graphile-worker's batching, off unless configured (D291): a SIGKILLed process's locally queued and
  * completed-but-unwritten jobs stay locked by its pool's id, which its heartbeat carries, so the reaper
