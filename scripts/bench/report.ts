@@ -4,6 +4,7 @@ import type { FairnessResult } from './fairness.ts';
 import type { Dist } from './measure.ts';
 import type { PhaseResult } from './phase.ts';
 import type { BenchResult } from './run.ts';
+import type { SimMemory as SimSoakMemory } from './simsoak.ts';
 
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const d = (x: Dist) => `${f(x.p50)} / ${f(x.p90)} / ${f(x.p99)}`;
@@ -108,6 +109,29 @@ function simSoakLines(r: BenchResult): string[] {
       (x) =>
         `| ${x.retentionS} | ${x.calls} | ${x.failed} | ${f(x.seconds, 0)} | ${f(x.rssMb, 0)} | ${x.jobsHeld} | ${x.idempotencyKeys} | ${x.webhookLog} |`,
     ),
+    '',
+    ...simMemoryLines(r.simSoak),
+  ];
+}
+
+/** Where the RSS is (D440): the kernel's split, V8's heap, and the same after a full collection. */
+function simMemoryLines(runs: NonNullable<BenchResult['simSoak']>): string[] {
+  const read = runs.filter((x) => x.memory);
+  if (read.length === 0) return [];
+  const row = (x: (typeof read)[number], when: string, m: NonNullable<SimSoakMemory['afterGc']>) => {
+    const old = m.heapSpaces.old_space;
+    return `| ${x.retentionS} | ${when} | ${f(m.rssMb, 0)} | ${f(m.rssFileMb, 0)} | ${f(m.rssAnonMb, 0)} | ${f(m.heapTotalMb, 1)} | ${f(m.heapUsedMb, 1)} | ${old ? `${f(old.sizeMb, 1)} / ${f(old.usedMb, 1)}` : '—'} | ${f(m.externalMb, 1)} | ${f(m.rssAnonMb - m.heapTotalMb, 0)} | ${m.threads} |`;
+  };
+  const env = Object.entries(runs[0]?.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  return [
+    `Where the simulator's RSS is, read inside it after the figures above, then after two full collections${env.length ? ` (environment: ${env.join(' ')})` : ''}:`,
+    '',
+    "| window s | when | RSS MB | file-backed (the node binary) | anonymous | V8 heap total | V8 heap used | old space size / used | external | anonymous outside V8's heap | threads |",
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...read.flatMap((x) => {
+      const m = x.memory as SimSoakMemory;
+      return [row(x, 'as it ran', m.before), ...(m.afterGc ? [row(x, 'after full GC', m.afterGc)] : [])];
+    }),
     '',
   ];
 }

@@ -4,9 +4,11 @@
 // retention window and with a short one, so the result shows what the window holds and what the sweep
 // frees. Straight at the simulator, not through Otto: 20,000 calls take a minute, not six.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SignJWT } from 'jose';
 import { DEV_SECRETS, SIMULATOR_NODE_FLAGS } from '../../simulator/options.ts';
 import { DEFAULT_RETENTION_S } from '../../simulator/retention.ts';
@@ -17,6 +19,8 @@ export interface SimSoakRun {
   retentionS: number;
   /** Node's flags for the simulator's process (SIMULATOR_NODE_FLAGS, D372) */
   nodeFlags: string[];
+  /** environment the simulator was given beyond the window (e.g. glibc's malloc settings) */
+  env?: Record<string, string>;
   calls: number;
   failed: number;
   seconds: number;
@@ -25,7 +29,35 @@ export interface SimSoakRun {
   jobsHeld: number;
   idempotencyKeys: number;
   webhookLog: number;
+  /** where the RSS is, read inside the simulator after the RSS above, then after a full collection (D440) */
+  memory?: SimMemory;
 }
+
+interface MemoryReading {
+  rssMb: number;
+  rssAnonMb: number;
+  rssFileMb: number;
+  threads: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+  mallocedMb: number;
+  heapSpaces: Record<string, { sizeMb: number; usedMb: number }>;
+}
+export interface SimMemory {
+  before: MemoryReading;
+  afterGc: MemoryReading | null;
+}
+
+export interface SimSoakOptions {
+  /** Node's flags for the simulator (SIMULATOR_NODE_FLAGS by default) */
+  nodeFlags?: string[];
+  /** extra environment for the simulator (e.g. glibc's MALLOC_ARENA_MAX) */
+  env?: Record<string, string>;
+}
+
+const PRELOAD = path.join(import.meta.dirname, 'simmem-preload.mjs');
 
 const TENANTS = 200;
 const CONCURRENCY = 32;
@@ -33,7 +65,14 @@ const CONCURRENCY = 32;
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
-export async function simSoak(calls: number, retentionS: number, progress: Progress): Promise<SimSoakRun> {
+export async function simSoak(
+  calls: number,
+  retentionS: number,
+  progress: Progress,
+  o: SimSoakOptions = {},
+): Promise<SimSoakRun> {
+  const nodeFlags = o.nodeFlags ?? SIMULATOR_NODE_FLAGS;
+  const memFile = path.join(tmpdir(), `simmem-${process.pid}-${Date.now()}.json`);
   const receiver = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -45,7 +84,9 @@ export async function simSoak(calls: number, retentionS: number, progress: Progr
   const sim = await startSimulator({
     webhookUrl: hookUrl,
     argv: ['--preset', 'happy', '--time-scale', '1', '--seed', '1', '--signature-required', 'false'],
-    env: { SIMULATOR_RETENTION_S: String(retentionS) },
+    env: { SIMULATOR_RETENTION_S: String(retentionS), SIMMEM_FILE: memFile, ...o.env },
+    // the reading's preload and a callable gc, both idle until signalled: the RSS is read before either acts
+    nodeArgs: [...nodeFlags, '--expose-gc', '--import', PRELOAD],
   });
   try {
     const tokens = new Map<string, string>();
@@ -123,22 +164,33 @@ export async function simSoak(calls: number, retentionS: number, progress: Progr
       idempotency: { keys: number };
     }>('/stats');
     const log = await sim.admin<{ deliveries: unknown[] }>('/webhooks');
+    const rss = rssMb(sim.proc.child.pid as number);
     return {
       retentionS,
-      nodeFlags: SIMULATOR_NODE_FLAGS,
+      nodeFlags,
+      ...(o.env ? { env: o.env } : {}),
       calls,
       failed,
       seconds,
-      rssMb: rssMb(sim.proc.child.pid as number),
+      rssMb: rss,
       jobsHeld: stats.jobs.total,
       idempotencyKeys: stats.idempotency.keys,
       webhookLog: log.deliveries.length,
+      memory: await readMemory(sim.proc.child.pid as number, memFile),
     };
   } finally {
+    rmSync(memFile, { force: true });
     sim.proc.child.kill('SIGTERM');
     await sim.proc.exited;
     receiver.close();
   }
+}
+
+async function readMemory(pid: number, file: string): Promise<SimMemory> {
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 300 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!existsSync(file)) throw new Error(`the simulator wrote no memory reading to ${file} within 30 s`);
+  return JSON.parse(readFileSync(file, 'utf8')) as SimMemory;
 }
 
 export const SOAK_RETENTIONS = [DEFAULT_RETENTION_S, 30];

@@ -21,7 +21,13 @@ export const PRODUCTION_COMMANDS = {
   otto: ['node', 'dist/src/main.js'],
   migrate: ['node', 'dist/scripts/db-migrate.js'],
   // its heap sized to what it holds (SIMULATOR_NODE_FLAGS, D372)
-  simulator: ['node', '--max-semi-space-size=2', '--heap-growing-percent=10', 'dist/simulator/main.js'],
+  simulator: [
+    'node',
+    '--max-semi-space-size=2',
+    '--heap-growing-percent=10',
+    '--optimize-for-size',
+    'dist/simulator/main.js',
+  ],
 } as const;
 
 const secret = () => randomBytes(32).toString('base64url');
