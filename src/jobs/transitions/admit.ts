@@ -22,6 +22,7 @@ import { prepared } from '../../db/statement.ts';
 import { jobStateEventsSql } from '../../domain/outbox.ts';
 import { TASK } from '../queue.ts';
 import { QUOTA_WINDOW_SQL, quotaLeftSql } from '../quota.ts';
+import { stepPayload } from './step-payload.ts';
 
 export interface AdmissionLimits {
   /** jobs of a tenant running at once (TENANT_MAX_CONCURRENT) */
@@ -112,6 +113,5 @@ export const ADMIT = `WITH cap AS (
        ${ADMITTED_EVENTS}
      )
      SELECT s.id, graphile_worker.add_job(identifier => :task, job_key => 'advance:' || s.id,
-              payload => CASE WHEN op.op IS NULL THEN json_build_object('job_id', s.id)
-                              ELSE json_build_object('job_id', s.id, 'job', s.job, 'op', op.op) END)
+              payload => ${stepPayload('s.id', 's.job', 'op.op')})
      FROM started s LEFT JOIN op ON op.job_id = s.id`;

@@ -3,6 +3,7 @@
 // part goes and reads it here once; a writer changes it once. Each is a whole CTE, `name AS (…)`, that
 // reads `moved` (the job's guarded move, which differs per stage) and the statement's named parameters.
 import { ADMISSION_CHOICE, ADMITTED_EVENTS } from '../admit.ts';
+import { stepPayload } from '../step-payload.ts';
 
 /** The stage's operation is settled (completed), Shunya's id adopted when the webhook outran the answer (D36). */
 export const SETTLED = `settled AS (
@@ -27,8 +28,7 @@ export const NEXT_STEP = `next_op AS (
        RETURNING job_id, to_jsonb(shunya_operations) AS op)
      , step AS (
        SELECT graphile_worker.add_job(identifier => :advanceTask,
-                                      payload => CASE WHEN n.op IS NULL THEN json_build_object('job_id', m.id)
-                                                      ELSE json_build_object('job_id', m.id, 'job', m.job, 'op', n.op) END)
+                                      payload => ${stepPayload('m.id', 'm.job', 'n.op')})
        FROM moved m LEFT JOIN next_op n ON n.job_id = m.id WHERE m.job_status = 'running')`;
 
 /** The last stage closes the job's attempt. */
@@ -74,6 +74,5 @@ export const FREED_SLOT_ADMISSION = `cap AS (
 
 /** The steps of the jobs FREED_SLOT_ADMISSION started, each carrying its job and new operation (D340); their count. */
 export const ADMITTED_STEPS = `(SELECT count(*) FROM (SELECT graphile_worker.add_job(identifier => :advanceTask, job_key => 'advance:' || s.id,
-                                     payload => CASE WHEN op.op IS NULL THEN json_build_object('job_id', s.id)
-                                                     ELSE json_build_object('job_id', s.id, 'job', s.job, 'op', op.op) END)
+                                     payload => ${stepPayload('s.id', 's.job', 'op.op')})
                                    FROM started s LEFT JOIN op ON op.job_id = s.id) a)::int`;
