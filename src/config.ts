@@ -99,6 +99,8 @@ const EnvSchema = z.object({
   WORKER_HEARTBEAT_MS: int(5000, 100),
   WORKER_DEAD_AFTER_MS: int(20_000, 500),
   OUTBOX_RETENTION_HOURS: int(168, 1),
+  /** The outbox relay: notifications within this many ms make one pass (D461); 0 runs one per wake-up. */
+  RELAY_COALESCE_MS: int(10, 0),
   SSE_MAX_BUFFER_BYTES: int(1_048_576, 16_384),
   SSE_SLOW_READER_TIMEOUT_MS: int(10_000, 100),
   /** One tenant's open event streams per process (D147). */
@@ -232,6 +234,7 @@ function build(e: ParsedEnv, otel: Record<string, string> = {}) {
       outboxRetentionHours: e.OUTBOX_RETENTION_HOURS,
     },
     events: {
+      relayCoalesceMs: e.RELAY_COALESCE_MS,
       maxBufferBytes: e.SSE_MAX_BUFFER_BYTES,
       slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS,
       maxStreamsPerTenant: e.SSE_MAX_STREAMS_PER_TENANT,

@@ -102,7 +102,9 @@ export async function startOtto(
     },
   };
 
-  const relay = api ? startRelay(db, listener, logger) : undefined;
+  const relay = api
+    ? startRelay(db, listener, logger, { coalesceMs: config.events.relayCoalesceMs })
+    : undefined;
   await listener.start();
   let heartbeat: Heartbeat | undefined;
   let runningWorker: RunningWorker | undefined;

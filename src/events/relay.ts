@@ -3,104 +3,106 @@
 // aggregate a later commit always has a larger id; publishing visible events in id order therefore keeps
 // commit order per aggregate. Positions are gap-free and assigned at publication, so a reader resuming
 // after position N misses nothing, whatever order transactions commit in. One relay at a time.
+// A pass is one statement in autocommit, `otto_relay_pass` (migration 0013, D460), and the notifications
+// that arrive within `coalesceMs` of each other make one pass (D461).
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
 import type { PgListener } from './listener.ts';
 
-const RELAY_LOCK = 740_123_001;
 const BATCH = 500;
 /** a failed pass runs again this soon, not at the next idle tick (D433) */
 const RETRY_MS = 500;
+/** how long a notification waits for others to share its pass (D461) */
+export const DEFAULT_COALESCE_MS = 10;
 
 export async function relayOnce(db: Db): Promise<{ published: number; companies: string[] }> {
-  return db.transaction(async (tx) => {
-    const lock = await tx.raw('SELECT pg_try_advisory_xact_lock(?) AS ok', [RELAY_LOCK]);
-    if (!lock.rows[0].ok) return { published: 0, companies: [] };
-    // a new statement, hence a snapshot taken after the lock: what a previous relay assigned is visible
-    const res = await tx.raw(
-      `WITH ready AS (
-         SELECT id, row_number() OVER (ORDER BY id) AS rn
-         FROM outbox_events
-         WHERE position IS NULL
-         ORDER BY id
-         LIMIT ?
-       ),
-       state AS (SELECT last_position FROM outbox_relay WHERE id = 1),
-       assigned AS (
-         UPDATE outbox_events e SET position = (SELECT last_position FROM state) + r.rn, published_at = now()
-         FROM ready r WHERE e.id = r.id AND e.position IS NULL
-         RETURNING e.company_id
-       ),
-       bump AS (
-         UPDATE outbox_relay SET last_position = last_position + (SELECT count(*) FROM ready)
-         WHERE id = 1 AND EXISTS (SELECT 1 FROM ready)
-       )
-       SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT company_id::text), '{}') AS companies FROM assigned`,
-      [BATCH],
-    );
-    const row = res.rows[0] as { n: number; companies: string[] };
-    if (row.n > 0) {
-      const payload = JSON.stringify(row.companies);
-      await tx.raw('SELECT pg_notify(?, ?)', ['otto_events', payload.length < 7900 ? payload : '"*"']);
-    }
-    return { published: row.n, companies: row.companies };
-  });
+  const res = await db.raw('SELECT published, companies FROM otto_relay_pass(?)', [BATCH]);
+  const row = res.rows[0] as { published: number; companies: string[] };
+  return { published: row.published, companies: row.companies };
 }
 
-/** Whether an event waits for its position (one index-only statement; the relay's own is four). */
+/** Whether an event waits for its position (one index-only statement). */
 export async function anyUnpublished(db: Db): Promise<boolean> {
   const res = await db.raw('SELECT EXISTS (SELECT 1 FROM outbox_events WHERE position IS NULL) AS any');
   return res.rows[0].any === true;
 }
 
+export interface RelayOptions {
+  /** the safety net's period (D342, D433) */
+  idleMs?: number;
+  /** notifications within this many ms of the first one waiting make one pass (D461) */
+  coalesceMs?: number;
+}
+
 /**
- * Runs the relay on every outbox notification, and every `idleMs` as a safety net. The safety net's tick
- * first asks whether anything waits (D342): a whole relay pass is four statements (BEGIN, the lock, the
- * assignment, COMMIT) twice a second in every API process, work that did not scale down with the load.
- * Every insert into the outbox notifies every API process and a reconnected listener runs a pass, so the
- * tick only covers what no notification announced; it runs every 5 s, and a failed pass is retried after
- * `RETRY_MS` on its own (D433).
+ * Runs the relay on outbox notifications, and every `idleMs` as a safety net. The safety net's tick
+ * first asks whether anything waits (D342). Every insert into the outbox notifies every API process and a
+ * reconnected listener runs a pass, so the tick only covers what no notification announced; it runs every
+ * 5 s, and a failed pass is retried after `RETRY_MS` on its own (D433). A notification starts a pass at most
+ * `coalesceMs` after it arrived, and every notification that arrives meanwhile is served by that pass; one
+ * that arrives during a pass gets the next one, at most `coalesceMs` after it arrived (D461).
  */
 export function startRelay(
   db: Db,
   listener: PgListener,
   logger: Logger,
-  idleMs = 5000,
+  opts: RelayOptions = {},
 ): { stop(): Promise<void> } {
+  const idleMs = opts.idleMs ?? 5000;
+  const coalesceMs = opts.coalesceMs ?? DEFAULT_COALESCE_MS;
   let running: Promise<void> | null = null;
-  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+  /** when the oldest notification no pass has served yet arrived */
+  let waitingSince: number | null = null;
   let stopped = false;
-  const run = (tick = false) => {
-    if (stopped) return;
-    if (running) {
-      if (!tick) again = true;
-      return;
-    }
-    running = (async () => {
-      try {
-        if (tick && !(await anyUnpublished(db))) return;
-        do {
-          again = false;
-          const r = await relayOnce(db);
-          if (r.published === BATCH) again = true;
-        } while (again && !stopped);
-      } catch (e) {
-        logger.warn({ err: e }, 'outbox relay failed; will retry');
-        setTimeout(() => run(), RETRY_MS).unref();
-      } finally {
-        running = null;
-      }
-    })();
+
+  const schedule = (delayMs: number) => {
+    if (stopped || timer || running) return;
+    timer = setTimeout(() => {
+      timer = null;
+      pass(false);
+    }, delayMs);
+    timer.unref();
   };
-  listener.on('otto_outbox', () => run());
-  listener.onConnect(() => run());
-  const timer = setInterval(() => run(true), idleMs);
-  timer.unref();
-  run();
+  /** a pass is owed: within `coalesceMs` of now, or at once for `now` */
+  const owe = (now = false) => {
+    waitingSince ??= Date.now() - (now ? coalesceMs : 0);
+    schedule(now ? 0 : coalesceMs);
+  };
+  /** one pass (or the tick's question); whether the batch was full */
+  const relay = async (tick: boolean): Promise<boolean> => {
+    try {
+      if (tick && waitingSince === null && !(await anyUnpublished(db))) return false;
+      waitingSince = null;
+      return (await relayOnce(db)).published === BATCH;
+    } catch (e) {
+      logger.warn({ err: e }, 'outbox relay failed; will retry');
+      // retried after RETRY_MS, not sooner, even if notifications arrived meanwhile
+      waitingSince = Math.max(waitingSince ?? 0, Date.now() - coalesceMs + RETRY_MS);
+      return false;
+    }
+  };
+  const pass = (tick: boolean) => {
+    // a tick while a pass is owed leaves it to the pass
+    if (stopped || running || (tick && timer)) return;
+    running = relay(tick).then((full) => {
+      running = null;
+      if (full) schedule(0);
+      else if (waitingSince !== null) schedule(Math.max(0, waitingSince + coalesceMs - Date.now()));
+    });
+  };
+
+  listener.on('otto_outbox', () => owe());
+  // notifications may have been missed while disconnected, and events written before the start
+  listener.onConnect(() => owe(true));
+  const tick = setInterval(() => pass(true), idleMs);
+  tick.unref();
+  owe(true);
   return {
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      clearInterval(tick);
+      if (timer) clearTimeout(timer);
       await running;
     },
   };

@@ -54,7 +54,7 @@ beforeAll(async () => {
   };
   listener = new PgListener(t.url, logger);
   const hub = new EventHub(t.db, listener);
-  relay = startRelay(t.db, listener, logger, 200);
+  relay = startRelay(t.db, listener, logger, { idleMs: 200 });
   await listener.start();
   otto = await listen(buildApp({ config, db: t.db, logger, pipeline, hub, workerCheck: async () => 'ok' }));
   browser = await launchBrowser();

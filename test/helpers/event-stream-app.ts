@@ -29,7 +29,7 @@ export async function startStreamApp(env: Record<string, string> = { NODE_ENV: '
   const logger = createLogger('silent');
   const listener = new PgListener(t.url, logger);
   const hub = new EventHub(t.db, listener);
-  const relay = startRelay(t.db, listener, logger, 200);
+  const relay = startRelay(t.db, listener, logger, { idleMs: 200 });
   await listener.start();
   const otto = await listen(
     buildApp({

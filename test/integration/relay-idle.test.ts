@@ -47,7 +47,7 @@ describe('the outbox relay when idle', () => {
     const company = await buildCompany(t.db);
     const logger = createLogger('silent');
     const listener = new PgListener(t.url, logger);
-    const relay = startRelay(t.db, listener, logger, 50);
+    const relay = startRelay(t.db, listener, logger, { idleMs: 50 });
     try {
       const id = await silentEvent(company.id);
       let position: unknown = null;

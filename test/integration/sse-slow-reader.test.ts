@@ -36,7 +36,7 @@ beforeAll(async () => {
   listener = new PgListener(t.url, logger);
   hub = new EventHub(t.db, listener);
   metrics = createMetrics(t.db, { subscribers: () => hub.size, streamBuffers: () => hub.bufferedBytes() });
-  relay = startRelay(t.db, listener, logger, 200);
+  relay = startRelay(t.db, listener, logger, { idleMs: 200 });
   await listener.start();
   const config = loadConfig({
     ...TEST_SECRETS,

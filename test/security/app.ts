@@ -36,7 +36,7 @@ export async function startApp(t: TestDatabase, env: Record<string, string> = {}
   const logger = createLogger('silent');
   const listener = new PgListener(t.url, logger);
   const hub = new EventHub(t.db, listener);
-  const relay = startRelay(t.db, listener, logger, 200);
+  const relay = startRelay(t.db, listener, logger, { idleMs: 200 });
   await listener.start();
   const http = await listen(buildApp({ config, db: t.db, logger, workerCheck: async () => 'ok', hub }));
   return {
