@@ -92,5 +92,66 @@ describe('graphile-worker batching and a SIGKILLed worker', () => {
     expect(
       (await t.db('worker_heartbeats').where({ process_id: beat.process_id }).first()).stopped_at,
     ).not.toBeNull();
+    // the next case's jobs are for its own worker alone
+    await ottos.pop()?.close();
+  }, 120_000);
+
+  it("with Otto's defaults, recovers a killed worker's running job and the jobs its local queue held (D462)", async () => {
+    const queue = loadConfig({}).jobs.localQueueSize;
+    const doomed = await start(process.execPath, ['--import', 'tsx', 'src/main.ts'], /"msg":"otto started"/, {
+      env: await env({ OTTO_ROLE: 'worker', LOG_LEVEL: 'info', WORKER_CONCURRENCY: '1' }),
+      timeoutMs: 60_000,
+    });
+    procs.push(doomed);
+    // the one worker's job waits on a lock this test holds until the worker is dead
+    const blocker = await t.db.transaction();
+    let poolIds: string[] = [];
+    try {
+      await blocker.raw('LOCK TABLE shunya_jobs, tenant_admission IN ACCESS EXCLUSIVE MODE');
+      // in one transaction, so the worker's fetch sees all of them
+      await t.db.raw(
+        `SELECT graphile_worker.add_job('otto_admit_all', '{}'::json) FROM generate_series(1, ?)`,
+        [JOBS],
+      );
+      await waitFor(
+        async () =>
+          (
+            await t.db.raw(
+              `SELECT count(*)::int AS n FROM pg_locks
+               WHERE NOT granted AND relation IN ('shunya_jobs'::regclass, 'tenant_admission'::regclass)`,
+            )
+          ).rows[0].n > 0,
+        'the worker to be running a job',
+        30_000,
+      );
+      // its pool's id, as its heartbeat carries it (for the reaper, D104)
+      const beat = await t
+        .db('worker_heartbeats')
+        .where({ pid: doomed.child.pid })
+        .whereNull('stopped_at')
+        .first();
+      poolIds = beat.graphile_worker_ids as string[];
+      // what the kill strands: the running job and what the local queue fetched with it, locked by the pool
+      const stranded = (
+        await t.db.raw(`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE locked_by = ANY(?)`, [
+          poolIds,
+        ])
+      ).rows[0].n as number;
+      expect(stranded).toBe(Math.max(queue, 1));
+      expect(await left()).toBe(JOBS);
+
+      process.kill(-(doomed.child.pid as number), 'SIGKILL');
+      await exited(doomed);
+    } finally {
+      if (!blocker.isCompleted()) await blocker.rollback();
+    }
+
+    const rescuer = await startOtto(
+      loadConfig(await env({ OTTO_ROLE: 'worker', LOG_LEVEL: 'silent' })),
+      createLogger('silent'),
+    );
+    ottos.push(rescuer);
+    await waitFor(async () => (await left()) === 0, 'the stranded jobs to be released and run again', 60_000);
+    expect(await held(poolIds)).toBe(0);
   }, 120_000);
 });
