@@ -3,6 +3,7 @@
 // and whatever the plan does not cover is left to knex, errors included.
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/knex.ts';
 import { prepared } from '../../src/db/statement.ts';
 import { FORECAST } from '../../src/jobs/quota.ts';
 import { ADMIT } from '../../src/jobs/transitions/admit.ts';
@@ -12,7 +13,9 @@ import { CALL_TRANSCRIPTION } from '../../src/jobs/transitions/stages/call-trans
 import { VISIT_ANALYSIS } from '../../src/jobs/transitions/stages/visit-analysis.ts';
 
 const db = knexFactory({ client: 'pg' });
-afterAll(() => db.destroy());
+/** Otto's own set-up (never connected here: toSQL needs no connection) */
+const otto = createDb('postgres://nobody@127.0.0.1:9/none');
+afterAll(() => Promise.all([db.destroy(), otto.destroy()]));
 
 type Native = { sql: string; bindings: unknown[] };
 const native = (raw: Knex.Raw): Native => raw.toSQL().toNative() as Native;
@@ -92,5 +95,16 @@ describe('prepared: named bindings placed by a plan', () => {
       (prepared(db.raw('SELECT :m', { m: 2 }), 'SELECT :m').toSQL() as { options: { name: string } }).options
         .name,
     ).not.toBe(name);
+  });
+});
+
+describe('createDb: positions kept per text (D481)', () => {
+  it('sends the $n text knex makes, for long texts run again and short ones', () => {
+    const long = `SELECT ?, '\\?' AS q, ${'x, '.repeat(200)}? AS last, ?`;
+    const ask = (k: Knex, text: string, b: unknown[]) => native(k.raw(text, b as never));
+    for (let run = 0; run < 3; run++)
+      expect(ask(otto, long, [1, 'a', run])).toEqual(ask(db, long, [1, 'a', run]));
+    expect(ask(otto, long, [1, 'a', 2]).sql).toMatch(/^SELECT \$1, '\?' AS q, .* \$2 AS last, \$3$/);
+    expect(ask(otto, 'SELECT ?', [5])).toEqual({ sql: 'SELECT $1', bindings: [5] });
   });
 });
