@@ -83,10 +83,8 @@ export function redactPersonal(value: unknown, key: string | null = null, depth 
   }
   if (Array.isArray(value)) return value.map((v) => redactPersonal(v, key, depth + 1));
   if (value && typeof value === 'object') {
-    // keys, not entries: no pair array per member (a stored result is walked once per webhook, D482)
-    const o = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) out[k] = redactPersonal(o[k], k, depth + 1);
+    for (const [k, v] of Object.entries(value)) out[k] = redactPersonal(v, k, depth + 1);
     return out;
   }
   return value;
