@@ -79,6 +79,7 @@ interface Slot {
 }
 
 const plans = new Map<string, Plan>();
+const PLANS_MAX = 2000;
 /** knex 3's own expression for `:name`, `:name:` (an identifier) and `\:name` (escaped), unchanged */
 const NAMED = /\\?(:(\w+):(?=::)|:(\w+):(?!:)|:(\w+))/g;
 
@@ -91,7 +92,9 @@ function planOf(text: string): Plan {
     sql: '',
     bound: new Set(),
   };
-  plans.set(text, plan);
+  // texts handed to prepared() are fixed (each is a prepared statement on every connection); the bound
+  // only keeps a mistaken caller from growing the map
+  if (plans.size < PLANS_MAX) plans.set(text, plan);
   return plan;
 }
 
