@@ -16,7 +16,7 @@ export type Tx = Knex.Transaction;
  */
 export function createDb(url: string, poolMax = 10, logger?: Logger): Db {
   const log = logger?.child({ component: 'knex' });
-  return knexFactory({
+  const db = knexFactory({
     client: 'pg',
     connection: url,
     pool: { min: 0, max: poolMax },
@@ -31,6 +31,37 @@ export function createDb(url: string, poolMax = 10, logger?: Logger): Db {
       },
     }),
   });
+  rememberPositions(db.client as PositionBindings);
+  return db;
+}
+
+interface PositionBindings {
+  positionBindings(sql: string): string;
+}
+
+/** Texts whose `$n` form is kept: the statements Otto runs are a few hundred fixed texts. */
+const POSITIONED_MAX = 2000;
+/** Shorter texts are positioned again at each run: scanning them costs less than looking them up. */
+const POSITIONED_MIN_LENGTH = 256;
+
+/**
+ * knex turns every statement's `?` into `$1, $2, …` with a regular expression over the whole text, at every
+ * run; the transitions' texts are several kilobytes and always the same, so their `$n` form is kept (D481).
+ * The result is the dialect's own function's, a pure function of the text; a text met once too often
+ * beyond the bound (SQL built with inline values) is simply positioned again.
+ */
+function rememberPositions(client: PositionBindings): void {
+  const position = client.positionBindings.bind(client);
+  const kept = new Map<string, string>();
+  client.positionBindings = (sql: string) => {
+    if (sql.length < POSITIONED_MIN_LENGTH) return position(sql);
+    let out = kept.get(sql);
+    if (out === undefined) {
+      out = position(sql);
+      if (kept.size < POSITIONED_MAX) kept.set(sql, out);
+    }
+    return out;
+  };
 }
 
 const firstLine = (m: unknown): string => String(m).split('\n')[0] ?? '';
