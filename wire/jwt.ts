@@ -97,7 +97,9 @@ function verifySignature(token: string, secret: string): JwtClaims {
   return decodePart(parts[1], 'ERR_JWT_INVALID');
 }
 
-function checkTimes(claims: JwtClaims, o: VerifyOptions): void {
+/** The claims' times and required claims (the second half of verifyJwtHs256), for claims whose signature
+ * verified before. */
+export function checkTimes(claims: JwtClaims, o: VerifyOptions): void {
   const now = o.nowS ?? Math.floor(Date.now() / 1000);
   for (const name of o.requiredClaims ?? [])
     if (claims[name] === undefined)

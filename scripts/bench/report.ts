@@ -101,13 +101,17 @@ function simSoakLines(r: BenchResult): string[] {
   return [
     '## The simulator after a long run',
     '',
-    `Whole CSR calls as Otto makes them, straight at a simulator process (32 at a time over 200 tenants; Node flags: ${r.simSoak[0]?.nodeFlags?.join(' ') || 'none'}), then its RSS once a sweep has run:`,
+    `Whole CSR calls as Otto makes them, straight at a simulator process (32 at a time over 200 tenants; Node flags: ${r.simSoak[0]?.nodeFlags?.join(' ') || 'none'}; environment: ${
+      Object.entries(r.simSoak[0]?.env ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || 'none'
+    }; ${r.simSoak[0]?.main ? `compiled, ${r.simSoak[0].main}` : 'from source under tsx'}), then its RSS once a sweep has run:`,
     '',
-    '| retention window s | calls | failed | seconds | simulator RSS MB | jobs held | idempotency keys held | webhook log entries |',
-    '|---|---|---|---|---|---|---|---|',
+    '| retention window s | calls | failed | seconds | simulator RSS MB | simulator CPU ms per call | jobs held | idempotency keys held | webhook log entries |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...r.simSoak.map(
       (x) =>
-        `| ${x.retentionS} | ${x.calls} | ${x.failed} | ${f(x.seconds, 0)} | ${f(x.rssMb, 0)} | ${x.jobsHeld} | ${x.idempotencyKeys} | ${x.webhookLog} |`,
+        `| ${x.retentionS} | ${x.calls} | ${x.failed} | ${f(x.seconds, 0)} | ${f(x.rssMb, 0)} | ${x.cpuMsPerCall === undefined ? '—' : f(x.cpuMsPerCall, 2)} | ${x.jobsHeld} | ${x.idempotencyKeys} | ${x.webhookLog} |`,
     ),
     '',
     ...simMemoryLines(r.simSoak),

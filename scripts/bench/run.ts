@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { createDb } from '../../src/db/knex.ts';
 import { type Machine, thisMachine } from '../lib/machine.ts';
 import { ROOT } from '../lib/procs.ts';
+import { compiledSimulator } from '../lib/simulator-js.ts';
 import { describeLayout, layoutOf, migrate, type PgServer, startPostgres } from '../lib/stack.ts';
 import { type AbResult, halfReachedRate, prepareBaseline, runAb } from './ab.ts';
 import { type BatchingAbResult, batchingMarkdown, runBatchingAb } from './batching.ts';
@@ -265,7 +266,9 @@ async function simSoakPhase(result: BenchResult): Promise<void> {
       throw new Error(`--soak-windows: ${args['soak-windows']} is not a list of positive seconds`);
   for (const retentionS of windows) {
     console.log(`Simulator soak: ${quick ? 5000 : 20_000} calls, retention ${retentionS} s`);
-    result.simSoak.push(await simSoak(quick ? 5000 : 20_000, retentionS, progressBar));
+    result.simSoak.push(
+      await simSoak(quick ? 5000 : 20_000, retentionS, progressBar, { main: compiledSimulator() }),
+    );
   }
 }
 

@@ -10,9 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
-import { DEV_SECRETS, SIMULATOR_NODE_FLAGS } from '../../simulator/options.ts';
+import { DEV_SECRETS, SIMULATOR_ENV, SIMULATOR_NODE_FLAGS } from '../../simulator/options.ts';
 import { DEFAULT_RETENTION_S } from '../../simulator/retention.ts';
 import { startSimulator } from '../lib/stack.ts';
+import { treeCpu } from './cpu.ts';
 import type { Progress } from './phase.ts';
 
 export interface SimSoakRun {
@@ -24,6 +25,10 @@ export interface SimSoakRun {
   calls: number;
   failed: number;
   seconds: number;
+  /** the compiled simulator it ran (D490), or its source under tsx when absent */
+  main?: string;
+  /** the simulator's CPU (user + system) while it served the calls, ms per call */
+  cpuMsPerCall: number;
   /** RSS once the calls finished and a sweep had time to run */
   rssMb: number;
   jobsHeld: number;
@@ -55,6 +60,8 @@ export interface SimSoakOptions {
   nodeFlags?: string[];
   /** extra environment for the simulator (e.g. glibc's MALLOC_ARENA_MAX) */
   env?: Record<string, string>;
+  /** the compiled simulator's main.js (compileSimulator, D490): the bench runs it as production does */
+  main?: string;
 }
 
 const PRELOAD = path.join(import.meta.dirname, 'simmem-preload.mjs');
@@ -87,7 +94,9 @@ export async function simSoak(
     env: { SIMULATOR_RETENTION_S: String(retentionS), SIMMEM_FILE: memFile, ...o.env },
     // the reading's preload and a callable gc, both idle until signalled: the RSS is read before either acts
     nodeArgs: [...nodeFlags, '--expose-gc', '--import', PRELOAD],
+    ...(o.main ? { main: o.main } : {}),
   });
+  const pid = sim.proc.child.pid as number;
   try {
     const tokens = new Map<string, string>();
     const tenantToken = async (company: string) => {
@@ -108,6 +117,7 @@ export async function simSoak(
     let done = 0;
     let failed = 0;
     const t0 = Date.now();
+    const cpu0 = treeCpu(pid);
     const one = async (n: number) => {
       const company = `soak-${n % TENANTS}`;
       const h = {
@@ -155,6 +165,7 @@ export async function simSoak(
       }),
     );
     const seconds = (Date.now() - t0) / 1000;
+    const cpuMsPerCall = ((treeCpu(pid) - cpu0) * 1000) / calls;
     // the webhooks of the last calls land, and a sweep (every tenth of the window, at most a minute) runs
     const sweepEveryMs = Math.min(60_000, Math.max(1000, retentionS * 100));
     const settleMs = retentionS < 600 ? retentionS * 1000 + sweepEveryMs + 1000 : 2000;
@@ -164,11 +175,13 @@ export async function simSoak(
       idempotency: { keys: number };
     }>('/stats');
     const log = await sim.admin<{ deliveries: unknown[] }>('/webhooks');
-    const rss = rssMb(sim.proc.child.pid as number);
+    const rss = rssMb(pid);
     return {
       retentionS,
       nodeFlags,
-      ...(o.env ? { env: o.env } : {}),
+      env: { ...SIMULATOR_ENV, ...o.env },
+      ...(o.main ? { main: path.relative(process.cwd(), o.main) } : {}),
+      cpuMsPerCall,
       calls,
       failed,
       seconds,
@@ -176,7 +189,7 @@ export async function simSoak(
       jobsHeld: stats.jobs.total,
       idempotencyKeys: stats.idempotency.keys,
       webhookLog: log.deliveries.length,
-      memory: await readMemory(sim.proc.child.pid as number, memFile),
+      memory: await readMemory(pid, memFile),
     };
   } finally {
     rmSync(memFile, { force: true });

@@ -4,6 +4,7 @@
 // phases measure goes through here: pids for CPU, the database for statements and timings.
 import { createDb, type Db } from '../../src/db/knex.ts';
 import { ROOT } from '../lib/procs.ts';
+import { compiledSimulator } from '../lib/simulator-js.ts';
 import {
   type Fleet,
   type Layout,
@@ -60,6 +61,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     webhookUrl: 'http://127.0.0.1:9/unused',
     argv: ['--preset', 'happy', '--time-scale', '1', '--seed', '1'],
     ...(o.simEnv ? { env: o.simEnv } : {}),
+    // compiled, as production runs it (D490): the simulator's CPU per call is part of the result
+    main: compiledSimulator(),
   });
   const fleet = await startFleet({
     layout: o.layout,

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../../src/util/net.ts';
-import { PRODUCTION_COMMANDS, productionEnv } from './production-settings.ts';
+import { PRODUCTION_COMMANDS, PRODUCTION_SIMULATOR_ENV, productionEnv } from './production-settings.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const STOP_DEADLINE_MS = 30_000;
@@ -175,7 +175,7 @@ const procs: Proc[] = [];
 let failed = false;
 try {
   await migrateTwiceAtOnce();
-  const sim = run('simulator', PRODUCTION_COMMANDS.simulator, {}, [
+  const sim = run('simulator', PRODUCTION_COMMANDS.simulator, { ...PRODUCTION_SIMULATOR_ENV }, [
     '--port',
     String(simPort),
     '--webhook-url',

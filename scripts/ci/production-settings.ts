@@ -30,6 +30,9 @@ export const PRODUCTION_COMMANDS = {
   ],
 } as const;
 
+/** The simulator's environment beyond its secrets: glibc's arenas capped (SIMULATOR_ENV, D491). */
+export const PRODUCTION_SIMULATOR_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+
 const secret = () => randomBytes(32).toString('base64url');
 
 /** Production-grade values: distinct random 43-character secrets, issuer and audience set. */

@@ -29,12 +29,19 @@ export interface StartNodeOptions {
   nodeArgs?: string[];
   /** The source tree to run from (default: this repository). */
   cwd?: string;
+  /** false: `file` is compiled JavaScript, run without tsx's loader (the simulator in the bench, D490). */
+  tsx?: boolean;
 }
 
 export function startNode(name: string, file: string, opts: StartNodeOptions): Promise<NodeProcess> {
   const child = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', file, ...(opts.argv ?? [])],
+    [
+      ...(opts.nodeArgs ?? []),
+      ...(opts.tsx === false ? [] : ['--import', 'tsx']),
+      file,
+      ...(opts.argv ?? []),
+    ],
     { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;

@@ -9,7 +9,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { SIMULATOR_NODE_FLAGS } from '../../simulator/options.ts';
+import { SIMULATOR_ENV, SIMULATOR_NODE_FLAGS } from '../../simulator/options.ts';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { withDatabase } from '../../src/db/url.ts';
 import { freePort } from '../../src/util/net.ts';
@@ -129,12 +129,15 @@ export async function startSimulator(o: {
   env?: Record<string, string>;
   /** Node's flags for the simulator's process; SIMULATOR_NODE_FLAGS (its heap sized to what it holds, D372) by default. */
   nodeArgs?: string[];
+  /** The compiled simulator's main.js (compileSimulator, D490); its TypeScript source under tsx when absent. */
+  main?: string;
 }): Promise<Simulator> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = await startNode('simulator', 'simulator/main.ts', {
+  const proc = await startNode('simulator', o.main ?? 'simulator/main.ts', {
     nodeArgs: o.nodeArgs ?? SIMULATOR_NODE_FLAGS,
-    env: { LOG_LEVEL: o.logLevel ?? 'warn', ...o.env },
+    tsx: o.main === undefined,
+    env: { ...SIMULATOR_ENV, LOG_LEVEL: o.logLevel ?? 'warn', ...o.env },
     argv: ['--port', String(port), '--webhook-url', o.webhookUrl, ...(o.argv ?? [])],
     ready: /listening on/,
     logFile: o.logFile,

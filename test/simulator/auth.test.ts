@@ -71,6 +71,20 @@ describe('JWT (§7.1)', () => {
     );
   });
 
+  it('checks the times of a known token again on every request (D492: its signature is verified once)', async () => {
+    // expired 10 s ago: accepted only within the 30 s leeway, which strict_clock takes away
+    const tok = await token('clock-co', { iat: now() - 300, exp: now() - 10 });
+    expect((await withToken(tok, 'clock-co')).status).toBe(404);
+    expect((await withToken(tok, 'clock-co')).status).toBe(404);
+    const a = admin(h.url);
+    expect((await a.config({ tenants: { 'clock-co': { variations: ['strict_clock'] } } })).status).toBe(200);
+    try {
+      expectAuthError(await withToken(tok, 'clock-co'), 401, 'TOKEN_EXPIRED');
+    } finally {
+      await a.config({ tenants: { 'clock-co': null } });
+    }
+  });
+
   it('refuses a token signed with another secret', async () => {
     expectAuthError(
       await withToken(await token('acme', { secret: 'some-other-secret-0123456789' })),

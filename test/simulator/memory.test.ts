@@ -5,8 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PRODUCTION_COMMANDS } from '../../scripts/ci/production-settings.ts';
-import { SIMULATOR_NODE_FLAGS } from '../../simulator/options.ts';
+import YAML from 'yaml';
+import { PRODUCTION_COMMANDS, PRODUCTION_SIMULATOR_ENV } from '../../scripts/ci/production-settings.ts';
+import { SIMULATOR_ENV, SIMULATOR_NODE_FLAGS } from '../../simulator/options.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -36,11 +37,17 @@ describe("the simulator's memory", () => {
     expect(p.bytesPerCallByPart.retentionQueue).toBeLessThan(600);
   }, 300_000);
 
-  it('starts its own process with the heap flags everywhere it is started as one (package.json, compose.yaml)', () => {
+  it('starts its own process with the heap flags and the environment everywhere it is started as one (package.json, compose.yaml, the stacks)', () => {
+    const env = Object.entries(SIMULATOR_ENV).map(([k, v]) => `${k}=${v}`);
     const scripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
     expect(scripts['start:simulator']).toBe(
-      `node ${SIMULATOR_NODE_FLAGS.join(' ')} --import tsx simulator/main.ts`,
+      `${env.join(' ')} node ${SIMULATOR_NODE_FLAGS.join(' ')} --import tsx simulator/main.ts`,
     );
+    expect(PRODUCTION_SIMULATOR_ENV).toEqual(SIMULATOR_ENV);
+    const compose = YAML.parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8'));
+    expect(compose.services.simulator.environment).toMatchObject(SIMULATOR_ENV);
+    const stack = readFileSync(path.join(ROOT, 'scripts/lib/stack.ts'), 'utf8');
+    expect(stack).toContain('env: { ...SIMULATOR_ENV,');
     // compose.yaml runs this command (test/unit/container-artefacts.test.ts)
     expect(PRODUCTION_COMMANDS.simulator).toEqual([
       'node',
