@@ -67,6 +67,9 @@ function confidences(v: Any, out: [string, number][] = [], key = ''): [string, n
 const without = (o: Any, keys: string[]): Any =>
   JSON.parse(JSON.stringify(o, (k, v) => (keys.includes(k) ? undefined : v)));
 const VOLATILE = ['task_id', 'job_id', 'transcript_id', 'created_at', 'completed_at'];
+/** The deadline of a test that runs tens or hundreds of calls: CPU-bound in this process, so a loaded
+ * machine stretches it well past the default 30 s (D501). */
+const MANY_CALLS_MS = 180_000;
 
 function checkTranscript(t: Any) {
   expect(validate('Transcript', t)).toEqual([]);
@@ -197,7 +200,9 @@ describe('deterministic content', () => {
     }
   });
 
-  it('holds its invariants over many calls of both types, in the handoff shape', async () => {
+  it('holds its invariants over many calls of both types, in the handoff shape', {
+    timeout: MANY_CALLS_MS,
+  }, async () => {
     for (let id = 1000; id < 1030; id++) {
       const type = id % 3 === 0 ? 'sales_call' : 'csr_call';
       const r = await run(h.url, 'acme', id, type);
@@ -236,7 +241,9 @@ describe('deterministic content', () => {
     expect(orderingViolations(strictDoc, schema, [actions[2], actions[1]])).toHaveLength(1);
   });
 
-  it('holds its invariants in Shunya’s shape (SPEAKER_0n, nested fields, 0-1 compliance)', async () => {
+  it('holds its invariants in Shunya’s shape (SPEAKER_0n, nested fields, 0-1 compliance)', {
+    timeout: MANY_CALLS_MS,
+  }, async () => {
     await a.config({ tenants: { shunya_co: { payload_shape: 'shunya' } } });
     for (let id = 1; id < 16; id++) {
       const r = await run(h.url, 'shunya_co', id, id % 2 ? 'csr_call' : 'sales_call');
@@ -326,7 +333,7 @@ describe('long calls', () => {
     checkSegmentation(r.transcript, r.segmentation);
   });
 
-  it('seeds some calls close to 2 hours without any override', async () => {
+  it('seeds some calls close to 2 hours without any override', { timeout: MANY_CALLS_MS }, async () => {
     const c = otto(h.url, 'longco');
     for (let id = 1; id <= 300; id++) expect((await c.transcribe(id)).status).toBe(202);
     await a.advance(3600);
