@@ -105,13 +105,13 @@ function simSoakLines(r: BenchResult): string[] {
       Object.entries(r.simSoak[0]?.env ?? {})
         .map(([k, v]) => `${k}=${v}`)
         .join(' ') || 'none'
-    }; ${r.simSoak[0]?.main ? `compiled, ${r.simSoak[0].main}` : 'from source under tsx'}), then its RSS once a sweep has run:`,
+    }; ${r.simSoak[0]?.main ? `compiled, ${r.simSoak[0].main}` : 'from source under tsx'}), then its RSS once a sweep has run, and again after 30 s with no request (at rest):`,
     '',
-    '| retention window s | calls | failed | seconds | simulator RSS MB | simulator CPU ms per call | jobs held | idempotency keys held | webhook log entries |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| retention window s | calls | failed | seconds | simulator RSS MB | RSS MB at rest | simulator CPU ms per call | jobs held | idempotency keys held | webhook log entries |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...r.simSoak.map(
       (x) =>
-        `| ${x.retentionS} | ${x.calls} | ${x.failed} | ${f(x.seconds, 0)} | ${f(x.rssMb, 0)} | ${x.cpuMsPerCall === undefined ? '—' : f(x.cpuMsPerCall, 2)} | ${x.jobsHeld} | ${x.idempotencyKeys} | ${x.webhookLog} |`,
+        `| ${x.retentionS} | ${x.calls} | ${x.failed} | ${f(x.seconds, 0)} | ${f(x.rssMb, 0)} | ${x.rssAtRestMb === undefined ? '—' : f(x.rssAtRestMb, 0)} | ${x.cpuMsPerCall === undefined ? '—' : f(x.cpuMsPerCall, 2)} | ${x.jobsHeld} | ${x.idempotencyKeys} | ${x.webhookLog} |`,
     ),
     '',
     ...simMemoryLines(r.simSoak),

@@ -31,6 +31,8 @@ export interface SimSoakRun {
   cpuMsPerCall: number;
   /** RSS once the calls finished and a sweep had time to run */
   rssMb: number;
+  /** RSS `REST_MS` later with no request in between (absent in results before D494) */
+  rssAtRestMb?: number;
   jobsHeld: number;
   idempotencyKeys: number;
   webhookLog: number;
@@ -66,6 +68,8 @@ export interface SimSoakOptions {
 
 const PRELOAD = path.join(import.meta.dirname, 'simmem-preload.mjs');
 
+/** how long the simulator sits idle before the at-rest reading (V8's memory reducer acts within it) */
+const REST_MS = 30_000;
 const TENANTS = 200;
 const CONCURRENCY = 32;
 
@@ -170,12 +174,18 @@ export async function simSoak(
     const sweepEveryMs = Math.min(60_000, Math.max(1000, retentionS * 100));
     const settleMs = retentionS < 600 ? retentionS * 1000 + sweepEveryMs + 1000 : 2000;
     await new Promise((r) => setTimeout(r, settleMs));
+    // read before the soak's own admin reads: `/webhooks` answers with the whole delivery log (tens of
+    // thousands of entries), garbage that is the probe's, not the simulator's (D494)
+    const rss = rssMb(pid);
+    // and once more after REST_MS with no request at all: what an operator sees once a burst is over
+    await new Promise((r) => setTimeout(r, REST_MS));
+    const rssAtRest = rssMb(pid);
+    const memory = await readMemory(pid, memFile);
     const stats = await sim.admin<{
       jobs: { total: number };
       idempotency: { keys: number };
     }>('/stats');
     const log = await sim.admin<{ deliveries: unknown[] }>('/webhooks');
-    const rss = rssMb(pid);
     return {
       retentionS,
       nodeFlags,
@@ -186,10 +196,11 @@ export async function simSoak(
       failed,
       seconds,
       rssMb: rss,
+      rssAtRestMb: rssAtRest,
       jobsHeld: stats.jobs.total,
       idempotencyKeys: stats.idempotency.keys,
       webhookLog: log.deliveries.length,
-      memory: await readMemory(pid, memFile),
+      memory,
     };
   } finally {
     rmSync(memFile, { force: true });
