@@ -34,10 +34,14 @@ export async function runBatchingAb(
   // graphile-worker's advice: a local queue at least as large as the concurrency; a completion delay of a
   // small fraction of a second (its docs start from 250 ms; Otto's next job never waits for it)
   // BENCH_BATCHING_ONLY_COMPLETIONS=<ms>: the completion batching alone, no local queue (issue 21's next step)
+  // BENCH_BATCHING_ONLY_QUEUE=<size>: the local queue alone, no completion delay (D462's candidate)
   const onlyCompletions = process.env.BENCH_BATCHING_ONLY_COMPLETIONS;
+  const onlyQueue = process.env.BENCH_BATCHING_ONLY_QUEUE;
   const env: Record<string, string> = onlyCompletions
     ? { WORKER_BATCH_DELAY_MS: onlyCompletions }
-    : { WORKER_LOCAL_QUEUE_SIZE: String(o.concurrency), WORKER_BATCH_DELAY_MS: '100' };
+    : onlyQueue
+      ? { WORKER_LOCAL_QUEUE_SIZE: onlyQueue }
+      : { WORKER_LOCAL_QUEUE_SIZE: String(o.concurrency), WORKER_BATCH_DELAY_MS: '100' };
   const rounds: BatchingRound[] = [];
   for (let round = 1; round <= o.rounds; round++) {
     for (const batching of ['off', 'on'] as const) {
