@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { cpuDelta, cpuSnapshot } from './cpu.ts';
 import { openLoop } from './load.ts';
 import { type Dist, dist, drain, quiesce, readPhase } from './measure.ts';
+import { type PgCpuResult, PgCpuSampler } from './pgcpu.ts';
 import type { ProfileSummary } from './profile.ts';
 import {
   resetStatements,
@@ -56,6 +57,8 @@ export interface PhaseResult {
   simulator?: { rssMb: number; transcriptionsSinceStart: number; jobsHeld: number; idempotencyKeys: number };
   /** Otto's V8 CPU profile over the phase (--profile, D292) */
   profile?: ProfileSummary;
+  /** Postgres's CPU by process group, WAL, checkpoints, autovacuum and backend churn over the phase (D530) */
+  postgres?: PgCpuResult;
 }
 
 export type Progress = (label: string, done: number, total: number) => void;
@@ -96,6 +99,8 @@ export async function runPhase(
   const rssTimer = setInterval(() => rss.push(rssMb(sys.fleet.pids())), 500);
   const t0 = Date.now();
   sys.profiler?.start(sys.fleet.pids());
+  const pgCpu = new PgCpuSampler(sys.pgAdminUrl, sys.pids().postgres?.[0] ?? 0, sys.dbName);
+  await pgCpu.start();
   const cpu0 = cpuSnapshot(sys.pids());
   const own0 = ownCpu();
   const sent = await openLoop(sys.fleet.apiUrls, sys.load, rate, seconds, (n, total) =>
@@ -106,6 +111,7 @@ export async function runPhase(
   const missing = await drain(db, ids, 120_000, (done) => progress(`${label}: completing`, done, ids.length));
   const cpu = { ...cpuDelta(cpu0, cpuSnapshot(sys.pids())), loadGenerator: ownCpu() - own0 };
   const wall = (Date.now() - t0) / 1000;
+  const pgEnd = await pgCpu.stop();
   clearInterval(rssTimer);
   const profile = await sys.profiler?.stop(label);
   const simulator = await simulatorFigures(sys);
@@ -157,6 +163,7 @@ export async function runPhase(
     topStatementsByTime: byTime.map((t) => ({ ...t, perCall: per(t.calls) })),
     ...(simulator ? { simulator } : {}),
     ...(profile ? { profile } : {}),
+    postgres: pgCpu.result(pgEnd, succeeded),
   };
 }
 

@@ -2,6 +2,7 @@
 import type { AbResult, AbSide } from './ab.ts';
 import type { FairnessResult } from './fairness.ts';
 import type { Dist } from './measure.ts';
+import type { PgCpuResult } from './pgcpu.ts';
 import type { PhaseResult } from './phase.ts';
 import type { BenchResult } from './run.ts';
 import type { SimMemory as SimSoakMemory } from './simsoak.ts';
@@ -61,7 +62,7 @@ function profileLines(phases: PhaseResult[]): string[] {
     );
   for (const p of phases.filter((x) => !/warm-up/.test(x.label))) {
     const top = (p.topStatementsByTime ?? []).slice(0, 8);
-    if (top.length === 0 && !p.profile) continue;
+    if (top.length === 0 && !p.profile && !p.postgres) continue;
     out.push(`### Profile: ${p.label}`, '');
     if (top.length > 0)
       out.push(
@@ -75,6 +76,7 @@ function profileLines(phases: PhaseResult[]): string[] {
         ),
         '',
       );
+    if (p.postgres) out.push(...postgresCpuLines(p.postgres));
     if (p.profile) {
       const pr = p.profile;
       out.push(
@@ -94,6 +96,42 @@ function profileLines(phases: PhaseResult[]): string[] {
     }
   }
   return out;
+}
+
+/** Postgres's CPU by process group and the server's own work over one phase (D530). */
+export function postgresCpuLines(pg: PgCpuResult): string[] {
+  const total = Object.values(pg.msPerCall).reduce((a, b) => a + b, 0);
+  const groups = Object.entries(pg.msPerCall).sort((a, b) => b[1] - a[1]);
+  const tables = Object.entries(pg.tuplesPerCall)
+    .map(([t, x]) => ({ t, ...x, ...(pg.autovacuum[t] ?? { vacuums: 0, analyzes: 0 }) }))
+    .sort((a, b) => b.ins + b.upd + b.del - (a.ins + a.upd + a.del))
+    .slice(0, 10);
+  return [
+    `Postgres CPU by process (${f(total, 2)} ms per call; backends started ${pg.backendsStarted}, ended ${pg.backendsEnded}; ` +
+      `WAL ${f(pg.walBytesPerCall / 1024, 1)} kB, ${f(pg.walRecordsPerCall, 0)} records and ${f(pg.walFpiPerCall, 1)} full-page images per call; ` +
+      `checkpoints ${pg.checkpoints.timed} timed, ${pg.checkpoints.requested} requested):`,
+    '',
+    '| process | CPU ms per call | share | processes |',
+    '|---|---|---|---|',
+    ...groups.map(
+      ([g, ms]) =>
+        `| ${g} | ${f(ms, 2)} | ${f((ms / (total || 1)) * 100, 0)} % | ${pg.backends[g] ?? (g === 'postmaster' ? 1 : '—')} |`,
+    ),
+    '',
+    ...(tables.length > 0
+      ? [
+          'Rows written per call and autovacuum runs during the phase, by table:',
+          '',
+          '| table | inserted | updated (HOT) | deleted | autovacuums | autoanalyzes |',
+          '|---|---|---|---|---|---|',
+          ...tables.map(
+            (x) =>
+              `| ${x.t} | ${f(x.ins, 2)} | ${f(x.upd, 2)} (${f(x.hot, 2)}) | ${f(x.del, 2)} | ${x.vacuums} | ${x.analyzes} |`,
+          ),
+          '',
+        ]
+      : []),
+  ];
 }
 
 function simSoakLines(r: BenchResult): string[] {

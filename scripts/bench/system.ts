@@ -15,6 +15,7 @@ import {
   startSimulator,
 } from '../lib/stack.ts';
 import { createTenants, type Tenant, webhookRoutes } from '../lib/tenants.ts';
+import { BENCH_APP } from './pgcpu.ts';
 import { type PhaseProfiler, PRELOAD } from './profile.ts';
 
 export const ADMIN = 'bench-admin-token';
@@ -41,6 +42,8 @@ export interface SystemOptions {
 export interface System {
   db: Db;
   dbName: string;
+  /** the server's maintenance database, where the Postgres CPU sampler sits (D530) */
+  pgAdminUrl: string;
   sim: Simulator;
   fleet: Fleet;
   load: Tenant[];
@@ -53,7 +56,8 @@ export interface System {
 
 export async function startSystem(o: SystemOptions): Promise<System> {
   const url = await o.pg.createDatabase(o.database);
-  const db = createDb(url, 6);
+  // the bench's own connections name themselves: their CPU is told apart from Otto's (D530)
+  const db = createDb(withAppName(url, BENCH_APP), 6);
   await db.raw('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   await migrate(url, o.root ?? ROOT);
   // the simulator needs a webhook URL before Otto's ports are known: per-tenant routes replace it below
@@ -89,6 +93,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   return {
     db,
     dbName: o.database,
+    pgAdminUrl: o.pg.adminUrl,
     sim,
     fleet,
     load: tenants.slice(0, o.tenants),
@@ -107,4 +112,10 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       await db.destroy();
     },
   };
+}
+
+function withAppName(url: string, name: string): string {
+  const u = new URL(url);
+  u.searchParams.set('application_name', name);
+  return u.toString();
 }
