@@ -104,6 +104,8 @@ export interface PgCounters {
   autovacuum: Record<string, { vacuums: number; analyzes: number }>;
   /** rows inserted, updated (HOT among them), deleted, by table (the tables with any) */
   tuples: Record<string, { ins: number; upd: number; hot: number; del: number }>;
+  /** scans of each index, and the table it belongs to */
+  indexScans: Record<string, { table: string; scans: number }>;
 }
 
 export interface PgCpuResult {
@@ -120,6 +122,9 @@ export interface PgCpuResult {
   checkpoints: { timed: number; requested: number };
   autovacuum: Record<string, { vacuums: number; analyzes: number }>;
   tuplesPerCall: Record<string, { ins: number; upd: number; hot: number; del: number }>;
+  /** indexes no statement scanned during the phase on tables the phase wrote: each write maintained them
+   * for no read of this phase (a read outside the bench's path may still need them) */
+  unscannedIndexes: { table: string; index: string }[];
 }
 
 const num = (v: unknown) => Number(v ?? 0);
@@ -135,6 +140,14 @@ async function counters(c: pg.Client, databaseUrl: string): Promise<PgCounters> 
        FROM pg_stat_user_tables`,
     ),
   );
+  const indexes = await withClient(databaseUrl, (t) =>
+    t.query(
+      `SELECT schemaname || '.' || relname AS t, schemaname || '.' || indexrelname AS i, idx_scan AS n
+       FROM pg_stat_user_indexes`,
+    ),
+  );
+  const indexScans: PgCounters['indexScans'] = {};
+  for (const r of indexes.rows) indexScans[r.i] = { table: r.t, scans: num(r.n) };
   const autovacuum: PgCounters['autovacuum'] = {};
   const tuples: PgCounters['tuples'] = {};
   for (const r of tables.rows) {
@@ -149,6 +162,7 @@ async function counters(c: pg.Client, databaseUrl: string): Promise<PgCounters> 
     checkpointsRequested: num(cp.num_requested),
     autovacuum,
     tuples,
+    indexScans,
   };
 }
 
@@ -257,6 +271,12 @@ export class PgCpuSampler {
     const exitedLives = (pm?.children ?? 0) - this.postmaster0.children;
     add('exited backends, after their last sample', exitedLives - exitedSeen);
     const c0 = this.counters0 as PgCounters;
+    const tuplesPerCall = diffBy(c1.tuples, c0.tuples, (a, b) => ({
+      ins: per(a.ins - (b?.ins ?? 0)),
+      upd: per(a.upd - (b?.upd ?? 0)),
+      hot: per(a.hot - (b?.hot ?? 0)),
+      del: per(a.del - (b?.del ?? 0)),
+    }));
     return {
       msPerCall: ms,
       backends,
@@ -273,14 +293,22 @@ export class PgCpuSampler {
         vacuums: a.vacuums - (b?.vacuums ?? 0),
         analyzes: a.analyzes - (b?.analyzes ?? 0),
       })),
-      tuplesPerCall: diffBy(c1.tuples, c0.tuples, (a, b) => ({
-        ins: per(a.ins - (b?.ins ?? 0)),
-        upd: per(a.upd - (b?.upd ?? 0)),
-        hot: per(a.hot - (b?.hot ?? 0)),
-        del: per(a.del - (b?.del ?? 0)),
-      })),
+      tuplesPerCall,
+      unscannedIndexes: unscanned(c0.indexScans, c1.indexScans, tuplesPerCall),
     };
   }
+}
+
+/** The indexes of written tables that no scan used between the two samples. */
+export function unscanned(
+  before: PgCounters['indexScans'],
+  after: PgCounters['indexScans'],
+  written: PgCpuResult['tuplesPerCall'],
+): { table: string; index: string }[] {
+  return Object.entries(after)
+    .filter(([i, x]) => x.scans === (before[i]?.scans ?? 0) && written[x.table] !== undefined)
+    .map(([index, x]) => ({ table: x.table, index }))
+    .sort((a, b) => a.table.localeCompare(b.table) || a.index.localeCompare(b.index));
 }
 
 const unnamed = (pid: number): ActivityRow => ({

@@ -131,6 +131,12 @@ export function postgresCpuLines(pg: PgCpuResult): string[] {
           '',
         ]
       : []),
+    ...(pg.unscannedIndexes?.length
+      ? [
+          `Indexes of these tables that no statement scanned during the phase: ${pg.unscannedIndexes.map((x) => `\`${x.index}\``).join(', ')}.`,
+          '',
+        ]
+      : []),
   ];
 }
 

@@ -291,7 +291,15 @@ async function main() {
       ? `Otto A/B benchmark: ${args.baseline} against the working tree, ${args.rounds} rounds each, ${settings.rate} calls/s for ${settings.seconds} s, ${describeLayout(settings.layout)}`
       : `Otto benchmark (${quick ? 'quick' : 'full'}): ${settings.rate} calls/s for ${settings.seconds} s over ${settings.tenants} tenants, ${describeLayout(settings.layout)}`,
   );
-  const pg = await startPostgres({ durable: true, statements: true });
+  // BENCH_EXPLAIN_LOG=<file>: the slow statements' plans as they ran (auto_explain, D531); it slows them
+  const explainLog = process.env.BENCH_EXPLAIN_LOG;
+  const pg = await startPostgres({
+    durable: true,
+    statements: true,
+    ...(explainLog
+      ? { explain: { file: explainLog, minMs: Number(process.env.BENCH_EXPLAIN_MIN_MS ?? 2) } }
+      : {}),
+  });
   try {
     if (args.baseline) {
       const ab = await runAb(

@@ -4,7 +4,7 @@
 // supervised (restarted when they die, as a process manager would). Otto can run from another source
 // tree than this one (the benchmark's A/B runs a baseline copy of the repository).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,8 @@ export interface PostgresOptions {
   /** Loads pg_stat_statements (the benchmark counts statements per call). */
   statements?: boolean;
   maxConnections?: number;
+  /** auto_explain: statements slower than `minMs` logged with EXPLAIN (ANALYZE, BUFFERS) to `file` (D531) */
+  explain?: { file: string; minMs: number };
 }
 
 export async function startPostgres(o: PostgresOptions): Promise<PgServer> {
@@ -58,7 +60,9 @@ export async function startPostgres(o: PostgresOptions): Promise<PgServer> {
       ...(o.statements
         ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on' }
         : {}),
+      ...(o.explain ? explainSettings(o.statements === true, o.explain.minMs) : {}),
     },
+    ...(o.explain ? { onLog: appendTo(o.explain.file) } : {}),
   };
   let server = await startEmbeddedPostgres(options);
   const adminUrl = server.adminUrl;
@@ -84,6 +88,22 @@ export async function startPostgres(o: PostgresOptions): Promise<PgServer> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** auto_explain's settings: the plans actually run, with their parameters' effect, rows and buffers. */
+const explainSettings = (statements: boolean, minMs: number) => ({
+  shared_preload_libraries: statements ? 'pg_stat_statements,auto_explain' : 'auto_explain',
+  'auto_explain.log_min_duration': `${minMs}ms`,
+  'auto_explain.log_analyze': 'on',
+  'auto_explain.log_buffers': 'on',
+  'auto_explain.log_triggers': 'on',
+  'auto_explain.log_nested_statements': 'on',
+  'auto_explain.log_format': 'text',
+});
+
+function appendTo(file: string): (line: string) => void {
+  const out = createWriteStream(file, { flags: 'a' });
+  return (line) => out.write(line.endsWith('\n') ? line : `${line}\n`);
 }
 
 async function adminQuery(url: string, sql: string): Promise<void> {
