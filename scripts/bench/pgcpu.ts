@@ -10,13 +10,14 @@ import { withDatabase } from '../../src/db/url.ts';
 const TICKS = 100; // USER_HZ on Linux
 
 /** utime + stime (own), cutime + cstime (exited children waited for), in seconds; null when gone. */
-function procTimes(pid: number): { own: number; children: number; ppid: number } | null {
+function procTimes(pid: number): { own: number; sys: number; children: number; ppid: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const x = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return {
       ppid: Number(x[1]),
       own: (Number(x[11]) + Number(x[12])) / TICKS,
+      sys: Number(x[12]) / TICKS,
       children: (Number(x[13]) + Number(x[14])) / TICKS,
     };
   } catch {
@@ -24,13 +25,13 @@ function procTimes(pid: number): { own: number; children: number; ppid: number }
   }
 }
 
-/** CPU seconds of each live child of `parent`. */
-function childrenCpu(parent: number): Map<number, number> {
-  const out = new Map<number, number>();
+/** CPU seconds of each live child of `parent`: in all, and in the kernel (system time). */
+function childrenCpu(parent: number): Map<number, { all: number; sys: number }> {
+  const out = new Map<number, { all: number; sys: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const t = procTimes(Number(entry));
-    if (t && t.ppid === parent) out.set(Number(entry), t.own + t.children);
+    if (t && t.ppid === parent) out.set(Number(entry), { all: t.own + t.children, sys: t.sys });
   }
   return out;
 }
@@ -90,6 +91,8 @@ interface Seen {
   /** the CPU seconds at the phase's start (0 when it started during the phase) and when last seen */
   cpu0: number;
   cpuLast: number;
+  sys0: number;
+  sysLast: number;
   alive: boolean;
   isNew: boolean;
 }
@@ -98,6 +101,8 @@ export interface PgCounters {
   walRecords: number;
   walFpi: number;
   walBytes: number;
+  walWrites: number;
+  walSyncs: number;
   checkpointsTimed: number;
   checkpointsRequested: number;
   /** autovacuum and autoanalyze runs of this database's tables, by table */
@@ -111,6 +116,11 @@ export interface PgCounters {
 export interface PgCpuResult {
   /** CPU milliseconds per call by process group (sums to the Postgres figure of cpuMsPerCall) */
   msPerCall: Record<string, number>;
+  /** of which in the kernel (system time: WAL writes and fsyncs, sockets, signals), by live process group */
+  systemMsPerCall?: Record<string, number>;
+  /** WAL writes and syncs (fdatasync at each flush) per call */
+  walWritesPerCall?: number;
+  walSyncsPerCall?: number;
   /** backends per group (seen alive at some sample during the phase) */
   backends: Record<string, number>;
   backendsStarted: number;
@@ -130,7 +140,8 @@ export interface PgCpuResult {
 const num = (v: unknown) => Number(v ?? 0);
 
 async function counters(c: pg.Client, databaseUrl: string): Promise<PgCounters> {
-  const wal = (await c.query('SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal')).rows[0];
+  const wal = (await c.query('SELECT wal_records, wal_fpi, wal_bytes, wal_write, wal_sync FROM pg_stat_wal'))
+    .rows[0];
   const cp = (await c.query('SELECT num_timed, num_requested FROM pg_stat_checkpointer')).rows[0];
   // pg_stat_user_tables is per database: the sampler sits in `postgres`, so this one asks the bench's
   const tables = await withClient(databaseUrl, (t) =>
@@ -158,6 +169,8 @@ async function counters(c: pg.Client, databaseUrl: string): Promise<PgCounters> 
     walRecords: num(wal.wal_records),
     walFpi: num(wal.wal_fpi),
     walBytes: num(wal.wal_bytes),
+    walWrites: num(wal.wal_write),
+    walSyncs: num(wal.wal_sync),
     checkpointsTimed: num(cp.num_timed),
     checkpointsRequested: num(cp.num_requested),
     autovacuum,
@@ -219,15 +232,25 @@ export class PgCpuSampler {
     ).rows as ActivityRow[];
     const byPid = new Map(rows.map((r) => [r.pid, r]));
     for (const s of this.seen.values()) s.alive = cpu.has(s.row.pid);
-    for (const [pid, seconds] of cpu) {
+    for (const [pid, { all: seconds, sys }] of cpu) {
       const row = byPid.get(pid) ?? unnamed(pid);
       let s = this.seen.get(pid);
       if (!s) {
-        s = { row, tags: new Map(), cpu0: first ? seconds : 0, cpuLast: seconds, alive: true, isNew: !first };
+        s = {
+          row,
+          tags: new Map(),
+          cpu0: first ? seconds : 0,
+          cpuLast: seconds,
+          sys0: first ? sys : 0,
+          sysLast: sys,
+          alive: true,
+          isNew: !first,
+        };
         this.seen.set(pid, s);
       }
       if (byPid.has(pid)) s.row = row;
       s.cpuLast = seconds;
+      s.sysLast = sys;
       const tag = queryTag(row.query ?? '');
       if (tag) s.tags.set(tag, (s.tags.get(tag) ?? 0) + 1);
     }
@@ -251,6 +274,7 @@ export class PgCpuSampler {
     const per = (x: number) => x / Math.max(calls, 1);
     const ms: Record<string, number> = {};
     const backends: Record<string, number> = {};
+    const systemMs: Record<string, number> = {};
     const add = (k: string, seconds: number) => (ms[k] = (ms[k] ?? 0) + per(seconds * 1000));
     add('postmaster', (pm?.own ?? 0) - this.postmaster0.own);
     // an exited child's whole life is in the postmaster's cutime; what it used before its last sample is
@@ -267,6 +291,7 @@ export class PgCpuSampler {
         exitedSeen += s.cpuLast;
       }
       add(group, s.cpuLast - s.cpu0);
+      systemMs[group] = (systemMs[group] ?? 0) + per((s.sysLast - s.sys0) * 1000);
     }
     const exitedLives = (pm?.children ?? 0) - this.postmaster0.children;
     add('exited backends, after their last sample', exitedLives - exitedSeen);
@@ -279,7 +304,10 @@ export class PgCpuSampler {
     }));
     return {
       msPerCall: ms,
+      systemMsPerCall: systemMs,
       backends,
+      walWritesPerCall: per(c1.walWrites - c0.walWrites),
+      walSyncsPerCall: per(c1.walSyncs - c0.walSyncs),
       backendsStarted: started,
       backendsEnded: ended,
       walBytesPerCall: per(c1.walBytes - c0.walBytes),

@@ -109,13 +109,14 @@ export function postgresCpuLines(pg: PgCpuResult): string[] {
   return [
     `Postgres CPU by process (${f(total, 2)} ms per call; backends started ${pg.backendsStarted}, ended ${pg.backendsEnded}; ` +
       `WAL ${f(pg.walBytesPerCall / 1024, 1)} kB, ${f(pg.walRecordsPerCall, 0)} records and ${f(pg.walFpiPerCall, 1)} full-page images per call; ` +
+      `${pg.walSyncsPerCall === undefined ? '' : `${f(pg.walSyncsPerCall, 1)} WAL syncs per call; `}` +
       `checkpoints ${pg.checkpoints.timed} timed, ${pg.checkpoints.requested} requested):`,
     '',
-    '| process | CPU ms per call | share | processes |',
-    '|---|---|---|---|',
+    '| process | CPU ms per call | of which system | share | processes |',
+    '|---|---|---|---|---|',
     ...groups.map(
       ([g, ms]) =>
-        `| ${g} | ${f(ms, 2)} | ${f((ms / (total || 1)) * 100, 0)} % | ${pg.backends[g] ?? (g === 'postmaster' ? 1 : '—')} |`,
+        `| ${g} | ${f(ms, 2)} | ${pg.systemMsPerCall?.[g] === undefined ? '—' : f(pg.systemMsPerCall[g], 2)} | ${f((ms / (total || 1)) * 100, 0)} % | ${pg.backends[g] ?? (g === 'postmaster' ? 1 : '—')} |`,
     ),
     '',
     ...(tables.length > 0

@@ -75,6 +75,8 @@ describe('bench Postgres CPU breakdown', () => {
   it('reports the groups by CPU, with their shares, and the tables by rows written', () => {
     const lines = postgresCpuLines({
       msPerCall: { 'autovacuum worker': 1, "client: Otto's pool": 3 },
+      systemMsPerCall: { 'autovacuum worker': 0.25, "client: Otto's pool": 1.5 },
+      walSyncsPerCall: 4,
       backends: { 'autovacuum worker': 2, "client: Otto's pool": 5 },
       backendsStarted: 2,
       backendsEnded: 2,
@@ -94,9 +96,10 @@ describe('bench Postgres CPU breakdown', () => {
     expect(text).toContain('WAL 2.0 kB, 30 records and 1.5 full-page images per call');
     const rows = lines.filter((l) => l.startsWith('| client') || l.startsWith('| autovacuum'));
     expect(rows).toEqual([
-      "| client: Otto's pool | 3.00 | 75 % | 5 |",
-      '| autovacuum worker | 1.00 | 25 % | 2 |',
+      "| client: Otto's pool | 3.00 | 1.50 | 75 % | 5 |",
+      '| autovacuum worker | 1.00 | 0.25 | 25 % | 2 |',
     ]);
+    expect(text).toContain('4.0 WAL syncs per call');
     const tables = lines.filter((l) => /^\| (public|graphile_worker)\./.test(l));
     expect(tables[0]).toBe('| graphile_worker._private_jobs | 2.00 | 2.00 (1.00) | 2.00 | 3 | 1 |');
     expect(tables[1]).toBe('| public.calls | 1.00 | 0.00 (0.00) | 0.00 | 0 | 0 |');
