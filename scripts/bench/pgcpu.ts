@@ -348,12 +348,17 @@ const unnamed = (pid: number): ActivityRow => ({
 });
 
 /** A child pg_stat_activity does not list (the logger, a backend not yet registered): its process title. */
+export function titleGroup(cmdline: string): string {
+  const t = cmdline.replace(/\0/g, ' ').trim();
+  // a child just forked still carries the postmaster's command line, before it names itself
+  if (!t.startsWith('postgres: ')) return 'just forked (no title yet)';
+  if (/\(\d+\)/.test(t)) return 'client backend (not yet registered)';
+  return t.slice('postgres: '.length) || 'unknown';
+}
+
 function processTitle(pid: number): string {
   try {
-    const t = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-    return /^postgres: (?:\S+ \S+ \S+\(\d+\)|)/.test(t) && /\(\d+\)/.test(t)
-      ? 'client backend (not yet registered)'
-      : t.replace(/^postgres: /, '') || 'unknown';
+    return titleGroup(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
   } catch {
     return 'unknown';
   }

@@ -1,7 +1,14 @@
 // The bench's Postgres CPU breakdown (D530): which connection a client backend is, from its application
 // name or, for Otto's unnamed connections, from the queries it was seen running; and the report's table.
 import { describe, expect, it } from 'vitest';
-import { BENCH_APP, groupOf, queryTag, SAMPLER_APP, unscanned } from '../../scripts/bench/pgcpu.ts';
+import {
+  BENCH_APP,
+  groupOf,
+  queryTag,
+  SAMPLER_APP,
+  titleGroup,
+  unscanned,
+} from '../../scripts/bench/pgcpu.ts';
 import { postgresCpuLines } from '../../scripts/bench/report.ts';
 
 const client = (application_name = '', datname = 'otto_bench') => ({
@@ -104,6 +111,14 @@ describe('bench Postgres CPU breakdown', () => {
     expect(tables[0]).toBe('| graphile_worker._private_jobs | 2.00 | 2.00 (1.00) | 2.00 | 3 | 1 |');
     expect(tables[1]).toBe('| public.calls | 1.00 | 0.00 (0.00) | 0.00 | 0 | 0 |');
     expect(text).toContain('no statement scanned during the phase: `public.calls_created_idx`.');
+  });
+
+  it('names a child pg_stat_activity does not list by its process title', () => {
+    expect(titleGroup('/opt/pg/bin/postgres\0-D\0/tmp/data\0-p\x2c32\0')).toBe('just forked (no title yet)');
+    expect(titleGroup('postgres: postgres otto_bench 127.0.0.1(41234) authentication')).toBe(
+      'client backend (not yet registered)',
+    );
+    expect(titleGroup('postgres: logger ')).toBe('logger');
   });
 
   it('lists the indexes of written tables that no scan used between the samples', () => {
