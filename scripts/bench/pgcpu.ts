@@ -47,6 +47,7 @@ export interface ActivityRow {
 /** The bench's own connections name themselves (D530); Otto's do not, so their queries tell them apart. */
 export const BENCH_APP = 'otto-bench';
 export const SAMPLER_APP = 'otto-bench-pgcpu';
+export const SAMPLER_GROUP = 'client: the bench (pg_stat_activity sampler)';
 
 /**
  * What one sampled query says about the connection that ran it. graphile-worker's own SQL is lower case
@@ -69,7 +70,7 @@ export function groupOf(
   database: string,
 ): string {
   if (a.backend_type !== 'client backend') return a.backend_type;
-  if (a.application_name === SAMPLER_APP) return 'client: the bench (pg_stat_activity sampler)';
+  if (a.application_name === SAMPLER_APP) return SAMPLER_GROUP;
   if (a.application_name === BENCH_APP) return 'client: the bench';
   if (a.datname !== database) return `client: database ${a.datname ?? '?'}`;
   if (a.application_name) return `client: ${a.application_name}`;
