@@ -63,15 +63,18 @@ function alternate(lines: Line[]): Line[] {
 }
 
 const wordCache = new Map<string, number>();
-/** Seconds a line takes at `wps` words per second, with a short pause. Lines repeat a lot: cache. */
-const naturalSeconds = (text: string, wps: number) => {
+/** The words of a line (runs of non-space), as `split(/\s+/)` counts them. Lines repeat a lot: cache. */
+export function lineWords(text: string): number {
   let n = wordCache.get(text);
   if (n === undefined) {
     n = words(text);
     if (wordCache.size < 5000) wordCache.set(text, n);
   }
-  return n / wps + 0.4;
-};
+  return n;
+}
+
+/** Seconds a line takes at `wps` words per second, with a short pause. */
+const naturalSeconds = (text: string, wps: number) => lineWords(text) / wps + 0.4;
 
 export function renderConversation(p: CallPlan, durationS: number): Conversation {
   const wps = p.wordsPerSecond;

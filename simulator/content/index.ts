@@ -7,7 +7,7 @@ import type { components as tolerant } from '../../generated/shunya-tolerant/sch
 import type { PayloadShape } from '../config.ts';
 import type { Scenario } from '../scenarios.ts';
 import { type AnalysisContext, type AnyCompleteAnalysis, renderAnalysis } from './analysis.ts';
-import { type Conversation, renderConversation } from './conversation.ts';
+import { type Conversation, lineWords, renderConversation } from './conversation.ts';
 import { deriveFacts, type Facts } from './facts.ts';
 import { type CallPlan, type CallType, planCall } from './plan.ts';
 import { round } from './prng.ts';
@@ -65,7 +65,9 @@ export class ContentCache {
       conversation,
       facts: deriveFacts(plan, conversation),
       text,
-      wordCount: text.split(/\s+/).filter(Boolean).length,
+      // the turns' words summed: joined by a space, no word spans two turns; the lines' counts are cached,
+      // where splitting the whole text made an array of every word per call (D541)
+      wordCount: conversation.turns.reduce((n, t) => n + lineWords(t.text), 0),
     };
     this.cache.set(key, content);
     if (this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value!);

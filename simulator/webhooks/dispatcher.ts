@@ -21,6 +21,7 @@ import type { Job } from '../jobs/store.ts';
 import type { Owner, Retention } from '../retention.ts';
 import type { Stats } from '../stats.ts';
 import { serialize, sign, type WebhookBody } from './payload.ts';
+import { postWebhook } from './post.ts';
 
 export interface Attempt {
   n: number;
@@ -316,9 +317,9 @@ export class WebhookDispatcher {
     const started = performance.now();
     let timedOut = false;
     try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
+      const res = await postWebhook(
+        d.url,
+        {
           'content-type': deviates('webhook_content_type_text') ? 'text/plain' : 'application/json',
           'user-agent': 'shunya-simulator',
           'x-shunya-signature': signature,
@@ -328,12 +329,12 @@ export class WebhookDispatcher {
             : { 'x-shunya-task-id': deviates('webhook_task_id_mismatch') ? `${d.job_id}-other` : d.job_id }),
         },
         body,
-        signal: AbortSignal.timeout(s.webhook_retry.timeout_ms),
-      });
+        s.webhook_retry.timeout_ms,
+      );
       attempt.status = res.status;
-      attempt.response_body = (await res.text()).slice(0, 300);
-      const retryAfter = res.headers.get('retry-after');
-      if (retryAfter !== null && /^[0-9]+$/.test(retryAfter)) attempt.retry_after = Number(retryAfter);
+      attempt.response_body = (await res.text).slice(0, 300);
+      if (res.retryAfter !== null && /^[0-9]+$/.test(res.retryAfter))
+        attempt.retry_after = Number(res.retryAfter);
     } catch (err) {
       timedOut = err instanceof Error && err.name === 'TimeoutError';
       attempt.error =

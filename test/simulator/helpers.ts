@@ -139,6 +139,10 @@ export function admin(base: string) {
 
 export interface Received {
   headers: IncomingHttpHeaders;
+  /** the header lines as sent, names and values alternating */
+  rawHeaders: string[];
+  /** the sender's port: the same for two requests on one kept-alive connection */
+  remotePort: number | undefined;
   raw: string;
   // biome-ignore lint/suspicious/noExplicitAny: webhook bodies are inspected field by field in tests
   body: any;
@@ -156,7 +160,14 @@ export async function receiver(respond: (n: number, r: Received) => Answer = () 
     req.setEncoding('utf8');
     req.on('data', (d) => (raw += d));
     req.on('end', () => {
-      const r: Received = { headers: req.headers, raw, body: JSON.parse(raw), at: Date.now() };
+      const r: Received = {
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        remotePort: req.socket.remotePort,
+        raw,
+        body: JSON.parse(raw),
+        at: Date.now(),
+      };
       received.push(r);
       const answer = respond(received.length, r);
       const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;

@@ -196,6 +196,57 @@ describe('the delivery policy of the contract (x-webhook-delivery, D48)', () => 
     },
   );
 
+  it.each([301, 307, 308])(
+    'a %i with a Location is not followed: the attempt counts as failed and is retried (D540)',
+    async (status) => {
+      expect(entry(status).retry).toBe(true);
+      respond = (n, r) => (n === 1 ? { status, headers: { location: rx.url } } : ottoLike(r));
+      const { taskId } = await transcribe();
+      await a.advance(0.001);
+      for (let i = 0; i < 4; i++) await a.advance(2);
+      const d = await delivery(`?job_id=${taskId}`);
+      expect(d.attempts.map((x) => x.status)).toEqual([status, 200]);
+      expect(d.state).toBe('delivered');
+    },
+  );
+
+  it('sends the header lines fetch sent, in its order, and reuses the connection (D540)', async () => {
+    const { taskId } = await transcribe();
+    await a.advance(0.001);
+    await a.advance(2);
+    await transcribe();
+    await a.advance(0.001);
+    await a.advance(2);
+    const [first, second] = rx.received;
+    expect(first?.rawHeaders.filter((_, i) => i % 2 === 0)).toEqual([
+      'host',
+      'connection',
+      'content-type',
+      'user-agent',
+      'x-shunya-signature',
+      'x-shunya-timestamp',
+      'x-shunya-task-id',
+      'accept',
+      'accept-language',
+      'sec-fetch-mode',
+      'accept-encoding',
+      'content-length',
+    ]);
+    expect(first?.headers).toMatchObject({
+      host: new URL(rx.url).host,
+      connection: 'keep-alive',
+      'content-type': 'application/json',
+      'user-agent': 'shunya-simulator',
+      'x-shunya-task-id': taskId,
+      accept: '*/*',
+      'accept-language': '*',
+      'sec-fetch-mode': 'cors',
+      'accept-encoding': 'gzip, deflate',
+      'content-length': String(Buffer.byteLength(first?.raw ?? '')),
+    });
+    expect(second?.remotePort).toBe(first?.remotePort);
+  });
+
   it('states every answer Otto gives, timeouts and connection errors included', () => {
     for (const k of ['2xx', '400', '401', '403', '404', '5xx', 'timeout', 'connection_error'])
       expect(typeof POLICY.answers[k]?.retry, k).toBe('boolean');
@@ -261,7 +312,9 @@ describe('at-least-once delivery', () => {
     const { taskId } = await transcribe();
     const step = 0.25;
     await a.advance(0.001);
-    for (let t = 0; t < 16; t += step) await a.advance(step);
+    // 20 s hold five attempts whatever the jitter draws (at most 1.2 × 15 s apart, a sixth at least
+    // 0.8 × 31 s after the first): 16 s held five only for the draws of the tests before this one
+    for (let t = 0; t < 20; t += step) await a.advance(step);
     const d = await delivery(`?job_id=${taskId}`);
     expect(d.state).toBe('retrying');
     const at = d.attempts.map((x) => Date.parse(x.at) / 1000) as number[];
