@@ -21,6 +21,7 @@ import { type Endpoint, endpointLabel, MUTATING } from './endpoints.ts';
 import { classifyOutcome } from './error-mapping.ts';
 import { ShunyaCircuitOpenError, type ShunyaError } from './errors.ts';
 import { retryDelayMs } from './retry-policy.ts';
+import type { HeaderReader } from './transport.ts';
 import type { RequestOptions } from './types.ts';
 
 /** Headers Otto sends (§4.5), split into the contract's header parameters and the rest. */
@@ -37,10 +38,11 @@ export interface AttemptHeaders {
   other: { Authorization?: string; Accept: string; traceparent?: string; tracestate?: string };
 }
 
+/** An answer as the executor reads it: the body chosen by `answerBody` (transport.ts). */
 export interface WireResponse {
-  response: Response;
-  data?: unknown;
-  error?: unknown;
+  status: number;
+  headers: HeaderReader;
+  body: unknown;
 }
 
 export interface Operation {
@@ -227,18 +229,10 @@ async function attemptOnce(
   }, s.timeoutMs);
   const signal = op.opts.signal ? AbortSignal.any([op.opts.signal, timeout.signal]) : timeout.signal;
   try {
-    const { response, data, error } = await op.send(headers, signal);
+    const response = await op.send(headers, signal);
     const shunyaRequestId = response.headers.get('x-request-id');
     if (span && shunyaRequestId) span.setAttribute('shunya.request_id', shunyaRequestId);
-    const c = classifyOutcome(
-      {
-        kind: 'response',
-        status: response.status,
-        headers: response.headers,
-        body: response.ok ? data : error,
-      },
-      ctx,
-    );
+    const c = classifyOutcome({ kind: 'response', ...response }, ctx);
     // Shunya's X-Request-ID of a success is kept with what the answer said (a poll's answer, D382)
     return c.ok
       ? { kind: 'ok', status: c.status, body: c.body, shunyaRequestId }
