@@ -175,8 +175,27 @@ function headersFor(op: Operation, s: ExecutorSettings): AttemptHeaders {
   if (MUTATING.has(op.endpoint.method))
     contract['Idempotency-Key'] = op.opts.idempotencyKey ?? op.opts.requestId;
   const other: AttemptHeaders['other'] = { Accept: 'application/json' };
-  if (op.companyId !== null) other.Authorization = `Bearer ${mintJwt(s.jwt, op.companyId, now)}`;
+  if (op.companyId !== null) other.Authorization = `Bearer ${tokenFor(s.jwt, op.companyId, now)}`;
   return { contract, other };
+}
+
+/** Per settings, each tenant's token of the current second. */
+const tokens = new WeakMap<JwtSettings, Map<string, { second: number; token: string }>>();
+
+/**
+ * The tenant's JWT for this attempt. A token is a pure function of the settings, the tenant and the second
+ * (`iat`), so the one minted earlier in the same second is byte for byte the token minting again would
+ * give: kept instead of signed again (D551). A tenant's entry is replaced when the second moves on.
+ */
+export function tokenFor(jwt: JwtSettings, companyId: string, nowMs: number): string {
+  const second = Math.floor(nowMs / 1000);
+  let byTenant = tokens.get(jwt);
+  if (byTenant === undefined) tokens.set(jwt, (byTenant = new Map()));
+  const kept = byTenant.get(companyId);
+  if (kept?.second === second) return kept.token;
+  const token = mintJwt(jwt, companyId, nowMs);
+  byTenant.set(companyId, { second, token });
+  return token;
 }
 
 /** Each attempt is a client span of its own (a retry is a new span), in the trace of the work that asks (D197). */
