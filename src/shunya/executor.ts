@@ -190,7 +190,10 @@ const tokens = new WeakMap<JwtSettings, Map<string, { second: number; token: str
 export function tokenFor(jwt: JwtSettings, companyId: string, nowMs: number): string {
   const second = Math.floor(nowMs / 1000);
   let byTenant = tokens.get(jwt);
-  if (byTenant === undefined) tokens.set(jwt, (byTenant = new Map()));
+  if (byTenant === undefined) {
+    byTenant = new Map();
+    tokens.set(jwt, byTenant);
+  }
   const kept = byTenant.get(companyId);
   if (kept?.second === second) return kept.token;
   const token = mintJwt(jwt, companyId, nowMs);
