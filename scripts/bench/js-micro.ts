@@ -19,10 +19,13 @@ import { ADMIT } from '../../src/jobs/transitions/admit.ts';
 import { CREATE_CALL_WITH_JOB } from '../../src/jobs/transitions/create.ts';
 import { CALL_ANALYSIS } from '../../src/jobs/transitions/stages/call-analysis.ts';
 import { CALL_TRANSCRIPTION } from '../../src/jobs/transitions/stages/call-transcription.ts';
+import { tokenFor } from '../../src/shunya/executor.ts';
 import { answerBody, httpTransport } from '../../src/shunya/transport.ts';
 import { stableStringify } from '../../src/util/hash.ts';
 import { unstorable } from '../../src/util/storable.ts';
+import { mintJwt } from '../../wire/jwt.ts';
 
+const jwt = { secret: 'a-secret-of-32-characters-0123456', issuer: 'otto-backend', audience: 'uwc' };
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const rounds = Number(process.argv[2] ?? 5);
 
@@ -99,6 +102,16 @@ const cases: [string, number, () => void, () => void][] = [
   ],
   ['stableStringify (18 payload samples)', 2000, each(oldStable), each(stableStringify)],
   ['unstorable (18 payload samples)', 2000, each(oldUnstorable), each(unstorable)],
+  [
+    "a tenant's JWT, 20 tenants, 5 attempts each in one second (D551)",
+    2000,
+    () => {
+      for (let i = 0; i < 100; i++) mintJwt(jwt, `company_${i % 20}`, 1_765_137_600_000 + i);
+    },
+    () => {
+      for (let i = 0; i < 100; i++) tokenFor(jwt, `company_${i % 20}`, 1_765_137_600_000 + i);
+    },
+  ],
 ];
 
 console.log('| what | previous µs CPU per run | present µs | present ÷ previous |\n|---|---:|---:|---:|');
