@@ -232,6 +232,29 @@ describe('the node:http transport answers as fetch did (D550)', () => {
   });
 });
 
+describe("the keep-alive agent and a server's Keep-Alive timeout (D550)", () => {
+  it('a slow answer on a reused connection, and a request after the server closed an idle one, both succeed', async () => {
+    const slow = http.createServer((req, res) => {
+      setTimeout(() => res.end('{"ok":true}'), req.url === '/slow' ? 1500 : 0);
+    });
+    slow.keepAliveTimeout = 500; // announced as Keep-Alive: timeout=0.5 s; the slow answer takes longer
+    slow.listen(0, '127.0.0.1');
+    await once(slow, 'listening');
+    const at = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const t = httpTransport();
+    const get = async (path: string) => (await t(request('', { url: `${at}${path}` }))).text;
+    try {
+      expect(await get('/fast')).toBe('{"ok":true}');
+      expect(await get('/slow')).toBe('{"ok":true}');
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await get('/fast')).toBe('{"ok":true}');
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+});
+
 describe('the whole client over node:http and over fetch (D550)', () => {
   const options = (over: Partial<ShunyaClientOptions>): ShunyaClientOptions => ({
     baseUrl: `${base}/`,
