@@ -20,7 +20,8 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { MetricsHistory } from './metrics-history.ts';
 import { shunyaClientFromConfig } from './shunya/client.ts';
-import { instrumentedFetch } from './shunya/instrument.ts';
+import { instrumentedTransport } from './shunya/instrument.ts';
+import { fetchTransport, httpTransport } from './shunya/transport.ts';
 import type { ShunyaClient } from './shunya/types.ts';
 import { shunyaNormalizers } from './steps/normalizers.ts';
 import { startTracing } from './tracing.ts';
@@ -81,7 +82,7 @@ export async function startOtto(
   });
   const breakers = shareBreakers(db, listener, logger);
   client = shunyaClientFromConfig(config, {
-    fetch: instrumentedFetch(metrics, opts.fetch ?? fetch),
+    transport: instrumentedTransport(metrics, opts.fetch ? fetchTransport(opts.fetch) : httpTransport()),
     logger: logger.child({ component: 'shunya-client' }),
     onBreakerOpen: (endpoint, companyId, untilMs) => {
       metrics.breakerOpens.inc({ endpoint });

@@ -2,20 +2,30 @@
 // cut changed (D480–D482), the previous form against the present one, in one process and with CPU time
 // (process.cpuUsage), so a machine loaded by others moves both sides alike: what knex makes of the
 // transitions' statements (named bindings, $n positions, the prepared statement's name), stableStringify,
-// and unstorable over Shunya's published payload samples. Rounds alternate old and new.
+// and unstorable over Shunya's published payload samples. Rounds alternate old and new. Then one Shunya
+// attempt (D550): openapi-fetch over fetch as before, against node:http, both to a server in a child process
+// (so its CPU is not counted), each a POST with §4.5's headers and a body, and its answer read.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import createClient from 'openapi-fetch';
+import type { paths } from '../../generated/shunya/schema.d.ts';
 import { createDb } from '../../src/db/knex.ts';
 import { prepared } from '../../src/db/statement.ts';
 import { ADMIT } from '../../src/jobs/transitions/admit.ts';
 import { CREATE_CALL_WITH_JOB } from '../../src/jobs/transitions/create.ts';
 import { CALL_ANALYSIS } from '../../src/jobs/transitions/stages/call-analysis.ts';
 import { CALL_TRANSCRIPTION } from '../../src/jobs/transitions/stages/call-transcription.ts';
+import { tokenFor } from '../../src/shunya/executor.ts';
+import { answerBody, httpTransport } from '../../src/shunya/transport.ts';
 import { stableStringify } from '../../src/util/hash.ts';
 import { unstorable } from '../../src/util/storable.ts';
+import { mintJwt } from '../../wire/jwt.ts';
 
+const jwt = { secret: 'a-secret-of-32-characters-0123456', issuer: 'otto-backend', audience: 'uwc' };
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const rounds = Number(process.argv[2] ?? 5);
 
@@ -92,6 +102,16 @@ const cases: [string, number, () => void, () => void][] = [
   ],
   ['stableStringify (18 payload samples)', 2000, each(oldStable), each(stableStringify)],
   ['unstorable (18 payload samples)', 2000, each(oldUnstorable), each(unstorable)],
+  [
+    "a tenant's JWT, 20 tenants, 5 attempts each in one second (D551)",
+    2000,
+    () => {
+      for (let i = 0; i < 100; i++) mintJwt(jwt, `company_${i % 20}`, 1_765_137_600_000 + i);
+    },
+    () => {
+      for (let i = 0; i < 100; i++) tokenFor(jwt, `company_${i % 20}`, 1_765_137_600_000 + i);
+    },
+  ],
 ];
 
 console.log('| what | previous µs CPU per run | present µs | present ÷ previous |\n|---|---:|---:|---:|');
@@ -109,3 +129,71 @@ for (const [name, n, before, after] of cases) {
   );
 }
 await Promise.all([plain.destroy(), otto.destroy()]);
+
+// ---- one Shunya attempt: openapi-fetch over fetch (before D550) against node:http ----
+const SERVER = `const s = require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => {
+  res.writeHead(202, { 'content-type': 'application/json', 'x-request-id': 'shunya-1' });
+  res.end('{"success":true,"task_id":"t1","transcript_id":7,"job_id":"j1","message":"ok"}'); }); });
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+
+async function shunyaAttempts(): Promise<void> {
+  const child: ChildProcess = spawn(process.execPath, ['-e', SERVER], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [port] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  const base = `http://127.0.0.1:${String(port).trim()}`;
+  const body = JSON.stringify({ call_id: 1, audio_url: 'https://s3.example/a.mp3', call_type: 'csr_call' });
+  const contract = {
+    'X-Company-ID': 'company_1',
+    'X-Request-ID': '0b7f3c2e-5f0a-4a4e-9d1e-1c2b3a4d5e6f',
+    'X-UWC-Version': 'v1' as const,
+    'X-UWC-Timestamp': '2026-12-07T20:00:00.000Z',
+    'X-Signature': 'a'.repeat(64),
+    'Idempotency-Key': '0b7f3c2e-5f0a-4a4e-9d1e-1c2b3a4d5e6f',
+  };
+  const other = { Accept: 'application/json', Authorization: `Bearer ${'x'.repeat(180)}` };
+  const api = createClient<paths>({ baseUrl: base });
+  const before = async () => {
+    const r = await api.POST('/api/v1/transcription/transcribe', {
+      params: { header: contract },
+      headers: other,
+      parseAs: 'text',
+      signal: AbortSignal.timeout(10_000),
+      body: JSON.parse(body),
+      bodySerializer: () => body,
+    });
+    r.response.headers.get('x-request-id');
+  };
+  const send = httpTransport();
+  const after = async () => {
+    const a = await send({
+      method: 'POST',
+      url: `${base}/api/v1/transcription/transcribe`,
+      headers: { ...other, ...contract },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    answerBody('POST', a);
+    a.headers.get('x-request-id');
+  };
+  const cpuUsAsync = async (n: number, fn: () => Promise<void>) => {
+    const start = process.cpuUsage();
+    for (let i = 0; i < n; i++) await fn();
+    const u = process.cpuUsage(start);
+    return (u.user + u.system) / n;
+  };
+  const n = 1000;
+  await cpuUsAsync(n, before);
+  await cpuUsAsync(n, after);
+  let a = 0;
+  let b = 0;
+  for (let r = 0; r < rounds; r++) {
+    a += await cpuUsAsync(n, before);
+    b += await cpuUsAsync(n, after);
+  }
+  console.log(
+    `| one Shunya attempt (a POST and its answer; fetch before, node:http now) | ${(a / rounds).toFixed(1)} | ${(b / rounds).toFixed(1)} | ${(b / a).toFixed(2)} |`,
+  );
+  child.kill();
+}
+await shunyaAttempts();

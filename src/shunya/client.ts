@@ -1,10 +1,8 @@
-// Otto's UWC client (§4): the only importer of the generated Shunya client. Every request carries the
+// Otto's UWC client (§4), over the generated Shunya contract's paths (endpoints.ts). Every request carries the
 // headers of §4.5; bodies are serialised once and those exact bytes are signed and sent (D15); retries,
 // timeouts and circuit breakers are in executor.ts and breakers.ts (D16).
 import { setTimeout as delay } from 'node:timers/promises';
-import createClient from 'openapi-fetch';
 import pino from 'pino';
-import type { paths } from '../../generated/shunya/schema.d.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { BreakerRegistry } from './breakers.ts';
@@ -17,6 +15,7 @@ import {
 } from './executor.ts';
 import { asRecord, get, text } from './normalize/coerce.ts';
 import { polledStatus, type ResultContext, toSegmentationAnswer, toSubmitted } from './results.ts';
+import { answerBody, fetchTransport, httpTransport, type Transport } from './transport.ts';
 import type { RequestOptions, ShunyaClient } from './types.ts';
 
 export interface ShunyaClientOptions {
@@ -36,6 +35,9 @@ export interface ShunyaClientOptions {
   breakerCooldownMs: number;
   /** Default 60 s: a longer Retry-After ends the in-process retries (the job layer waits instead). */
   maxRetryAfterMs?: number;
+  /** How each attempt is sent; node:http by default (D550). */
+  transport?: Transport;
+  /** A fetch to send with instead (tests' scripted answers, Prism); ignored when `transport` is given. */
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
@@ -47,14 +49,22 @@ export interface ShunyaClientOptions {
 
 export type ShunyaClientDeps = Pick<
   ShunyaClientOptions,
-  'fetch' | 'sleep' | 'now' | 'random' | 'logger' | 'maxRetryAfterMs' | 'onBreakerOpen'
+  'transport' | 'fetch' | 'sleep' | 'now' | 'random' | 'logger' | 'maxRetryAfterMs' | 'onBreakerOpen'
 >;
 
 /** Non-blocking: a timer, cancelled by the signal. */
 const timerSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {});
 
 type Send = (h: AttemptHeaders, signal: AbortSignal) => Promise<WireResponse>;
-type Api = ReturnType<typeof createClient<paths>>;
+
+/** Sends one attempt: the endpoint's template filled with the call id, the attempt's headers, the body's bytes. */
+type Api = (
+  endpoint: Endpoint,
+  h: AttemptHeaders,
+  signal: AbortSignal,
+  callId?: number,
+  bytes?: string,
+) => Promise<WireResponse>;
 
 /** Runs one operation through the executor (headers, signature, retries, breakers) and labels its answer. */
 type Run = (
@@ -100,26 +110,37 @@ function runner(settings: ExecutorSettings): Run {
   };
 }
 
-// Every call asks for the body as text: classifyOutcome parses it, so a non-JSON 2xx is a typed error.
-const common = (h: AttemptHeaders, signal: AbortSignal) => ({
-  params: { header: h.contract },
-  headers: h.other,
-  parseAs: 'text' as const,
-  signal,
-});
+/** The attempt's headers as one record, undefined values left out (as openapi-fetch merged them before D550). */
+function headerRecord(...parts: Record<string, string | undefined>[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of parts) for (const k in part) if (part[k] !== undefined) out[k] = part[k] as string;
+  return out;
+}
 
-/** A request whose only parameter is the call, in the path (every status and result read). */
-const byCall = (h: AttemptHeaders, signal: AbortSignal, callId: number) => ({
-  ...common(h, signal),
-  params: { header: h.contract, path: { call_id: callId } },
-});
-
-/** A JSON body, serialised once: those exact bytes are signed and sent (D15). */
-const jsonBody = <B>(h: AttemptHeaders, signal: AbortSignal, body: B, bytes: string) => ({
-  ...common(h, signal),
-  body,
-  bodySerializer: () => bytes,
-});
+/**
+ * Every call reads the body as text: classifyOutcome parses it, so a non-JSON 2xx is a typed error. The
+ * body's bytes are the ones serialised once, signed and sent (D15).
+ */
+function apiOver(baseUrl: string, transport: Transport): Api {
+  const base = baseUrl.endsWith('/') ? baseUrl.slice(0, -1) : baseUrl;
+  return async (endpoint, h, signal, callId, bytes) => {
+    const path =
+      callId === undefined
+        ? endpoint.path
+        : endpoint.path.replace('{call_id}', encodeURIComponent(String(callId)));
+    const { 'X-Company-ID': company, ...contract } = h.contract;
+    // unauthenticated (no tenant, the health check): no X-Company-ID
+    const tenant = endpoint === shunyaEndpoints.health ? {} : { 'X-Company-ID': company };
+    const a = await transport({
+      method: endpoint.method,
+      url: `${base}${path}`,
+      headers: headerRecord(h.other, tenant, contract),
+      signal,
+      ...(bytes === undefined ? {} : { body: bytes }),
+    });
+    return { status: a.status, headers: a.headers, body: answerBody(endpoint.method, a) };
+  };
+}
 
 type Transcription = Pick<ShunyaClient, 'transcribe' | 'getTranscriptionStatus' | 'getTranscript'>;
 
@@ -135,25 +156,18 @@ function transcriptionCalls(api: Api, run: Run): Transcription {
         model: 'default',
       };
       const bytes = JSON.stringify(body);
-      const r = await run(
-        shunyaEndpoints.transcribe,
-        companyId,
-        opts,
-        (h, s) => api.POST('/api/v1/transcription/transcribe', jsonBody(h, s, body, bytes)),
-        bytes,
-      );
+      const e = shunyaEndpoints.transcribe;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, undefined, bytes), bytes);
       return toSubmitted(r.body, r.ctx);
     },
     async getTranscriptionStatus(companyId, callId, opts) {
-      const r = await run(shunyaEndpoints.transcriptionStatus, companyId, opts, (h, s) =>
-        api.GET('/api/v1/transcription/status/{call_id}', byCall(h, s, callId)),
-      );
+      const e = shunyaEndpoints.transcriptionStatus;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, callId));
       return polledStatus(r.body, r.ctx);
     },
     async getTranscript(companyId, callId, opts) {
-      const r = await run(shunyaEndpoints.transcript, companyId, opts, (h, s) =>
-        api.GET('/api/v1/transcription/transcript/{call_id}', byCall(h, s, callId)),
-      );
+      const e = shunyaEndpoints.transcript;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, callId));
       return r.body ?? null;
     },
   };
@@ -165,21 +179,18 @@ function analysisCalls(api: Api, run: Run): Analysis {
   return {
     async startAnalysis(companyId, callId, opts) {
       // §4.2: no body; the call is in the path. Hence no X-Signature.
-      const r = await run(shunyaEndpoints.startAnalysis, companyId, opts, (h, s) =>
-        api.POST('/api/v1/analysis/start/{call_id}', byCall(h, s, callId)),
-      );
+      const e = shunyaEndpoints.startAnalysis;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, callId));
       return toSubmitted(r.body, r.ctx);
     },
     async getAnalysisStatus(companyId, callId, opts) {
-      const r = await run(shunyaEndpoints.analysisStatus, companyId, opts, (h, s) =>
-        api.GET('/api/v1/analysis/status/{call_id}', byCall(h, s, callId)),
-      );
+      const e = shunyaEndpoints.analysisStatus;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, callId));
       return polledStatus(r.body, r.ctx);
     },
     async getCompleteAnalysis(companyId, callId, opts) {
-      const r = await run(shunyaEndpoints.completeAnalysis, companyId, opts, (h, s) =>
-        api.GET('/api/v1/analysis/complete/{call_id}', byCall(h, s, callId)),
-      );
+      const e = shunyaEndpoints.completeAnalysis;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, callId));
       return r.body ?? null;
     },
   };
@@ -195,25 +206,18 @@ function segmentationCalls(api: Api, run: Run): Segmentation {
     async analyzeSegmentation(companyId, input, opts) {
       const body = { call_id: input.call_id, analysis_type: input.analysis_type ?? 'full' }; // §4.4
       const bytes = JSON.stringify(body);
-      const r = await run(
-        shunyaEndpoints.segmentationAnalyze,
-        companyId,
-        opts,
-        (h, s) => api.POST('/api/v1/meeting-segmentation/analyze', jsonBody(h, s, body, bytes)),
-        bytes,
-      );
+      const e = shunyaEndpoints.segmentationAnalyze;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, undefined, bytes), bytes);
       return toSegmentationAnswer(r.body, r.ctx);
     },
     async getSegmentationStatus(companyId, callId, opts) {
-      const r = await run(shunyaEndpoints.segmentationStatus, companyId, opts, (h, s) =>
-        api.GET('/api/v1/meeting-segmentation/status/{call_id}', byCall(h, s, callId)),
-      );
+      const e = shunyaEndpoints.segmentationStatus;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, callId));
       return polledStatus(r.body, r.ctx);
     },
     async getSegmentationAnalysis(companyId, callId, opts) {
-      const r = await run(shunyaEndpoints.segmentationAnalysis, companyId, opts, (h, s) =>
-        api.GET('/api/v1/meeting-segmentation/analysis/{call_id}', byCall(h, s, callId)),
-      );
+      const e = shunyaEndpoints.segmentationAnalysis;
+      const r = await run(e, companyId, opts, (h, s) => api(e, h, s, callId));
       return r.body ?? null;
     },
   };
@@ -222,17 +226,16 @@ function segmentationCalls(api: Api, run: Run): Segmentation {
 function healthCall(api: Api, run: Run): ShunyaClient['health'] {
   return async (opts) => {
     // Unauthenticated (no tenant): no JWT, no X-Company-ID.
-    const r = await run(shunyaEndpoints.health, null, opts, (h, signal) => {
-      const { 'X-Company-ID': _omit, ...contract } = h.contract;
-      return api.GET('/health', { headers: { ...contract, ...h.other }, parseAs: 'text', signal });
-    });
+    const e = shunyaEndpoints.health;
+    const r = await run(e, null, opts, (h, signal) => api(e, h, signal));
     // Any 2xx means up; a body without a status (e.g. 204) reads as healthy.
     return { status: text(get(asRecord(r.body), 'status')) ?? 'healthy' };
   };
 }
 
 export function createShunyaClient(o: ShunyaClientOptions): ShunyaClient {
-  const api = createClient<paths>({ baseUrl: o.baseUrl, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  const transport = o.transport ?? (o.fetch ? fetchTransport(o.fetch) : httpTransport());
+  const api = apiOver(o.baseUrl, transport);
   const breakers = new BreakerRegistry(o.breakerThreshold, o.breakerCooldownMs, o.onBreakerOpen);
   const run = runner(executorSettings(o, breakers));
   return {

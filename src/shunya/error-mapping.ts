@@ -14,12 +14,13 @@ import {
 } from './errors.ts';
 import { asRecord, get, num } from './normalize/coerce.ts';
 import { normalizeError } from './normalize/error.ts';
+import type { HeaderReader } from './transport.ts';
 
 export type WireOutcome =
   | {
       kind: 'response';
       status: number;
-      headers: Headers /** text, parsed JSON, or undefined */;
+      headers: HeaderReader /** text, parsed JSON, or undefined */;
       body: unknown;
     }
   | { kind: 'exception'; error: unknown; timedOut: boolean };
@@ -34,7 +35,7 @@ export type Classified = { ok: true; status: number; body: unknown } | { ok: fal
 
 /** Retry-After in ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3); details.retry_after (s) as fallback. */
 export function retryAfterMs(
-  headers: Headers | null,
+  headers: HeaderReader | null,
   details: Record<string, unknown>,
   now: number,
 ): number | null {

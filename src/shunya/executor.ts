@@ -21,6 +21,7 @@ import { type Endpoint, endpointLabel, MUTATING } from './endpoints.ts';
 import { classifyOutcome } from './error-mapping.ts';
 import { ShunyaCircuitOpenError, type ShunyaError } from './errors.ts';
 import { retryDelayMs } from './retry-policy.ts';
+import type { HeaderReader } from './transport.ts';
 import type { RequestOptions } from './types.ts';
 
 /** Headers Otto sends (§4.5), split into the contract's header parameters and the rest. */
@@ -37,10 +38,11 @@ export interface AttemptHeaders {
   other: { Authorization?: string; Accept: string; traceparent?: string; tracestate?: string };
 }
 
+/** An answer as the executor reads it: the body chosen by `answerBody` (transport.ts). */
 export interface WireResponse {
-  response: Response;
-  data?: unknown;
-  error?: unknown;
+  status: number;
+  headers: HeaderReader;
+  body: unknown;
 }
 
 export interface Operation {
@@ -173,8 +175,30 @@ function headersFor(op: Operation, s: ExecutorSettings): AttemptHeaders {
   if (MUTATING.has(op.endpoint.method))
     contract['Idempotency-Key'] = op.opts.idempotencyKey ?? op.opts.requestId;
   const other: AttemptHeaders['other'] = { Accept: 'application/json' };
-  if (op.companyId !== null) other.Authorization = `Bearer ${mintJwt(s.jwt, op.companyId, now)}`;
+  if (op.companyId !== null) other.Authorization = `Bearer ${tokenFor(s.jwt, op.companyId, now)}`;
   return { contract, other };
+}
+
+/** Per settings, each tenant's token of the current second. */
+const tokens = new WeakMap<JwtSettings, Map<string, { second: number; token: string }>>();
+
+/**
+ * The tenant's JWT for this attempt. A token is a pure function of the settings, the tenant and the second
+ * (`iat`), so the one minted earlier in the same second is byte for byte the token minting again would
+ * give: kept instead of signed again (D551). A tenant's entry is replaced when the second moves on.
+ */
+export function tokenFor(jwt: JwtSettings, companyId: string, nowMs: number): string {
+  const second = Math.floor(nowMs / 1000);
+  let byTenant = tokens.get(jwt);
+  if (byTenant === undefined) {
+    byTenant = new Map();
+    tokens.set(jwt, byTenant);
+  }
+  const kept = byTenant.get(companyId);
+  if (kept?.second === second) return kept.token;
+  const token = mintJwt(jwt, companyId, nowMs);
+  byTenant.set(companyId, { second, token });
+  return token;
 }
 
 /** Each attempt is a client span of its own (a retry is a new span), in the trace of the work that asks (D197). */
@@ -227,18 +251,10 @@ async function attemptOnce(
   }, s.timeoutMs);
   const signal = op.opts.signal ? AbortSignal.any([op.opts.signal, timeout.signal]) : timeout.signal;
   try {
-    const { response, data, error } = await op.send(headers, signal);
+    const response = await op.send(headers, signal);
     const shunyaRequestId = response.headers.get('x-request-id');
     if (span && shunyaRequestId) span.setAttribute('shunya.request_id', shunyaRequestId);
-    const c = classifyOutcome(
-      {
-        kind: 'response',
-        status: response.status,
-        headers: response.headers,
-        body: response.ok ? data : error,
-      },
-      ctx,
-    );
+    const c = classifyOutcome({ kind: 'response', ...response }, ctx);
     // Shunya's X-Request-ID of a success is kept with what the answer said (a poll's answer, D382)
     return c.ok
       ? { kind: 'ok', status: c.status, body: c.body, shunyaRequestId }
