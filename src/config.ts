@@ -101,6 +101,8 @@ const EnvSchema = z.object({
   OUTBOX_RETENTION_HOURS: int(168, 1),
   /** The outbox relay: notifications within this many ms make one pass (D461); 0 runs one per wake-up. */
   RELAY_COALESCE_MS: int(10, 0),
+  /** The outbox relay: a notification's pass starts at least this many ms after the previous one (D520). */
+  RELAY_MIN_INTERVAL_MS: int(200, 0),
   SSE_MAX_BUFFER_BYTES: int(1_048_576, 16_384),
   SSE_SLOW_READER_TIMEOUT_MS: int(10_000, 100),
   /** One tenant's open event streams per process (D147). */
@@ -235,6 +237,7 @@ function build(e: ParsedEnv, otel: Record<string, string> = {}) {
     },
     events: {
       relayCoalesceMs: e.RELAY_COALESCE_MS,
+      relayMinIntervalMs: e.RELAY_MIN_INTERVAL_MS,
       maxBufferBytes: e.SSE_MAX_BUFFER_BYTES,
       slowReaderTimeoutMs: e.SSE_SLOW_READER_TIMEOUT_MS,
       maxStreamsPerTenant: e.SSE_MAX_STREAMS_PER_TENANT,

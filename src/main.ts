@@ -104,7 +104,10 @@ export async function startOtto(
   };
 
   const relay = api
-    ? startRelay(db, listener, logger, { coalesceMs: config.events.relayCoalesceMs })
+    ? startRelay(db, listener, logger, {
+        coalesceMs: config.events.relayCoalesceMs,
+        minIntervalMs: config.events.relayMinIntervalMs,
+      })
     : undefined;
   await listener.start();
   let heartbeat: Heartbeat | undefined;

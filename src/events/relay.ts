@@ -4,7 +4,8 @@
 // commit order per aggregate. Positions are gap-free and assigned at publication, so a reader resuming
 // after position N misses nothing, whatever order transactions commit in. One relay at a time.
 // A pass is one statement in autocommit, `otto_relay_pass` (migration 0013, D460), and the notifications
-// that arrive within `coalesceMs` of each other make one pass (D461).
+// that arrive within `coalesceMs` of each other make one pass (D461); passes start at most once every
+// `minIntervalMs` (D520).
 import type { Db } from '../db/knex.ts';
 import type { Logger } from '../logger.ts';
 import type { PgListener } from './listener.ts';
@@ -14,6 +15,8 @@ const BATCH = 500;
 const RETRY_MS = 500;
 /** how long a notification waits for others to share its pass (D461) */
 export const DEFAULT_COALESCE_MS = 10;
+/** the shortest time between the starts of two passes a notification asks for (D520) */
+export const DEFAULT_MIN_INTERVAL_MS = 200;
 
 export async function relayOnce(db: Db): Promise<{ published: number; companies: string[] }> {
   const res = await db.raw('SELECT published, companies FROM otto_relay_pass(?)', [BATCH]);
@@ -32,6 +35,8 @@ export interface RelayOptions {
   idleMs?: number;
   /** notifications within this many ms of the first one waiting make one pass (D461) */
   coalesceMs?: number;
+  /** a notification's pass starts no sooner than this many ms after the previous pass started (D520) */
+  minIntervalMs?: number;
 }
 
 /**
@@ -40,7 +45,10 @@ export interface RelayOptions {
  * reconnected listener runs a pass, so the tick only covers what no notification announced; it runs every
  * 5 s, and a failed pass is retried after `RETRY_MS` on its own (D433). A notification starts a pass at most
  * `coalesceMs` after it arrived, and every notification that arrives meanwhile is served by that pass; one
- * that arrives during a pass gets the next one, at most `coalesceMs` after it arrived (D461).
+ * that arrives during a pass gets the next one, at most `coalesceMs` after it arrived (D461). Under load the
+ * notifications come closer together than `coalesceMs` can gather, and every pass is a statement whatever
+ * it finds, so a notification's pass also waits until `minIntervalMs` after the previous pass started: the
+ * passes are as many as the events at a trickle and at most 1000 / `minIntervalMs` a second under load (D520).
  */
 export function startRelay(
   db: Db,
@@ -50,6 +58,8 @@ export function startRelay(
 ): { stop(): Promise<void> } {
   const idleMs = opts.idleMs ?? 5000;
   const coalesceMs = opts.coalesceMs ?? DEFAULT_COALESCE_MS;
+  const minIntervalMs = opts.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+  let lastPassAt = Number.NEGATIVE_INFINITY;
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
   /** when the oldest notification no pass has served yet arrived */
@@ -64,16 +74,28 @@ export function startRelay(
     }, delayMs);
     timer.unref();
   };
-  /** a pass is owed: within `coalesceMs` of now, or at once for `now` */
+  /** how long the pass owed since `waitingSince` still waits: for its company, and for its turn */
+  const dueIn = () =>
+    Math.max(0, (waitingSince ?? 0) + coalesceMs - Date.now(), lastPassAt + minIntervalMs - Date.now());
+  /** a pass is owed: within `coalesceMs` of now (and its turn), or at once for `now` */
   const owe = (now = false) => {
-    waitingSince ??= Date.now() - (now ? coalesceMs : 0);
-    schedule(now ? 0 : coalesceMs);
+    if (now) {
+      waitingSince = Date.now() - coalesceMs;
+      lastPassAt = Number.NEGATIVE_INFINITY;
+    } else waitingSince ??= Date.now();
+    // a pass scheduled later than the one now owed is brought forward
+    if (now && timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    schedule(dueIn());
   };
   /** one pass (or the tick's question); whether the batch was full */
   const relay = async (tick: boolean): Promise<boolean> => {
     try {
       if (tick && waitingSince === null && !(await anyUnpublished(db))) return false;
       waitingSince = null;
+      lastPassAt = Date.now();
       return (await relayOnce(db)).published === BATCH;
     } catch (e) {
       logger.warn({ err: e }, 'outbox relay failed; will retry');
@@ -88,7 +110,7 @@ export function startRelay(
     running = relay(tick).then((full) => {
       running = null;
       if (full) schedule(0);
-      else if (waitingSince !== null) schedule(Math.max(0, waitingSince + coalesceMs - Date.now()));
+      else if (waitingSince !== null) schedule(dueIn());
     });
   };
 

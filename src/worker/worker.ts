@@ -21,6 +21,7 @@ import { advance } from '../steps/advance.ts';
 import { poll } from '../steps/poll.ts';
 import type { TraceFields } from '../tracing.ts';
 import type { Heartbeat } from './heartbeat.ts';
+import { nudgeIdleFirst } from './nudge.ts';
 import { prune } from './prune.ts';
 import { startWaker, type Waker } from './wake.ts';
 
@@ -177,6 +178,8 @@ export async function startWorker(
     lockIds.add(worker.workerId);
     heartbeat?.addWorkerId(worker.workerId);
   });
+  // one fresh fetch per announced job, not one per busy worker (D521)
+  nudgeIdleFirst(events);
   const waker = wakeOnDue(deps, events);
   const runner = await run({
     pgPool: pool,

@@ -119,4 +119,35 @@ describe('the outbox relay pass', () => {
       await listener.stop();
     }
   });
+  it('starts a pass no sooner than the minimum interval after the previous one (D520)', async () => {
+    const company = await buildCompany(t.db);
+    await relayOnce(relays);
+    const logger = createLogger('silent');
+    const listener = new PgListener(t.url, logger);
+    // no coalescing: without the interval every notification, 300 ms apart, would have a pass of its own
+    const relay = startRelay(relays, listener, logger, { coalesceMs: 0, minIntervalMs: 5000 });
+    await listener.start();
+    try {
+      const aggregate = randomUUID();
+      for (let seq = 0; seq < 5; seq++) {
+        await commitEvent(company.id, aggregate, seq);
+        await new Promise((res) => setTimeout(res, 300));
+      }
+      let rows: { position: string | null; published_at: Date | null }[] = [];
+      for (let i = 0; i < 200; i++) {
+        rows = await t
+          .db('outbox_events')
+          .where({ aggregate_id: aggregate })
+          .select('position', 'published_at');
+        if (rows.every((r) => r.position !== null)) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(rows.every((r) => r.position !== null)).toBe(true);
+      // the start's pass ran just before: the five events wait for the next turn and share it
+      expect(new Set(rows.map((r) => r.published_at?.toISOString())).size).toBe(1);
+    } finally {
+      await relay.stop();
+      await listener.stop();
+    }
+  });
 });
