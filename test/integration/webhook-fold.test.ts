@@ -127,7 +127,9 @@ describe('a webhook that completes a CSR call stage (D510)', () => {
     expect(first.sent).toHaveLength(1);
     expect(await job(jobId)).toMatchObject({ job_status: 'running', stage: 'analysis' });
 
-    const second = await statementsOf(delivery(company.id, await submit(company, jobId, 'analysis'), ANALYSIS));
+    const second = await statementsOf(
+      delivery(company.id, await submit(company, jobId, 'analysis'), ANALYSIS),
+    );
     expect(second.answer).toEqual({ verdict: 'processed', ack: 'processed' });
     // the freed slot, with no job waiting, is offered by an admission of its own (D332)
     expect(second.sent).toHaveLength(2);
@@ -146,7 +148,13 @@ describe('a webhook that completes a CSR call stage (D510)', () => {
 
     const norm = shunyaNormalizers.analysis(ANALYSIS);
     if (!norm.ok) throw new Error('the test analysis does not normalise');
-    const expected = csrStageEffects('analysis', company.id, callId, norm.value as CompleteAnalysis, analysisId);
+    const expected = csrStageEffects(
+      'analysis',
+      company.id,
+      callId,
+      norm.value as CompleteAnalysis,
+      analysisId,
+    );
     const rowsOf = (k: 'tasks' | 'signals') =>
       (expected.domain.find((d) => d.row === k) as { rows: Record<string, string>[] }).rows;
     const taskKeys = rowsOf('tasks').map((r) => r.task_key);
@@ -178,7 +186,9 @@ describe('a webhook that completes a CSR call stage (D510)', () => {
     // both stages in the payload, redacted (D88), and its hash is the stored payload's (D511)
     const done = await job(jobId);
     expect(Object.keys(done.output_payload ?? {}).sort()).toEqual(['analysis', 'transcription']);
-    expect((done.output_payload?.analysis as { summary: { summary: string } }).summary.summary).toBe('[redacted]');
+    expect(
+      (done.output_payload as { analysis: { summary: { summary: string } } }).analysis.summary.summary,
+    ).toBe('[redacted]');
     const text = (
       await t.db.raw('SELECT output_payload::text AS text FROM shunya_jobs WHERE id = ?', [jobId])
     ).rows[0].text as string;
