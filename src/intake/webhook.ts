@@ -1,4 +1,5 @@
-// Shunya's webhook (§8): authenticate, find the operation, hand the result to the one completion path, and
+// Shunya's webhook (§8): authenticate, find the operation, hand the result to the one completion path (the
+// common case, a CSR call's stage, finds and completes in one statement, D510), and
 // keep every delivery in the inbox with its verdict: its size and hash, and its body only redacted of
 // personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85), and only when it authenticated (D130).
 import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';

@@ -6,6 +6,8 @@
 // tenant's next admissions too, D332; for a webhook, its inbox row, D331). When the job moved
 // between the read and the write, the transition writes nothing and the decision is made again from a new
 // read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
+// A webhook's completed CSR stage is first tried as one statement with its lookup (completeByWebhook, D510);
+// whatever that statement does not apply comes here with the rows it found.
 import { retryConflicts } from '../db/tx.ts';
 import { admitTenant } from '../jobs/admission.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
