@@ -289,19 +289,22 @@ export async function completeByWebhook(
     'otto.job_ended': applied.ended,
     'otto.admitted': applied.admitted,
   };
+  // what followed the statement is in the span, as it is on the two-statement path (its admission too)
   await inSpan(
     `otto.complete ${kind}`,
     { ...jobSpanOptions(target.trace_context, attributes, deps.trace), startTime: started },
-    async (_span, trace) => linkBack(deps.trace, trace),
-  );
-  if (applied.ended) deps.logger.info({ job_id: target.job, job_type: 'csr_call' }, 'job succeeded');
-  if (applied.slotLeft) await admitTenant(deps, target.company);
-  const unmapped = (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? [];
-  reportUnmapped(
-    deps,
-    { id: target.job } as JobRow,
-    { request_id: target.request_id } as OperationRow,
-    unmapped,
+    async (_span, trace) => {
+      linkBack(deps.trace, trace);
+      if (applied.ended) deps.logger.info({ job_id: target.job, job_type: 'csr_call' }, 'job succeeded');
+      if (applied.slotLeft) await admitTenant(withTrace(deps, trace), target.company);
+      const unmapped = (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? [];
+      reportUnmapped(
+        deps,
+        { id: target.job } as JobRow,
+        { request_id: target.request_id } as OperationRow,
+        unmapped,
+      );
+    },
   );
   return { applied: true, result: { verdict: 'processed', inboxed: applied.inboxed } };
 }
