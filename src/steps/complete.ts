@@ -264,16 +264,19 @@ export async function completeByWebhook(
   const effects = csrStageEffects(kind, companyId, OWNER_KEY, norm.value, shunyaJobId);
   const started = Date.now();
   const now = deps.clock.now();
-  const r = await completeFoldedStage(deps.db, {
-    lookup,
-    kind,
-    resultHash: sha256Hex(stableStringify(norm.value)),
-    output: storedOutput(effects.output, kind === 'analysis'),
-    domain: effects.domain,
-    limits: limitsOf(deps.config),
-    inbox,
-    now,
-  });
+  // a deadlock or serialization failure is sent again, as the two-statement path's completion is
+  const r = await retryConflicts(() =>
+    completeFoldedStage(deps.db, {
+      lookup,
+      kind,
+      resultHash: sha256Hex(stableStringify(norm.value)),
+      output: storedOutput(effects.output, kind === 'analysis'),
+      domain: effects.domain,
+      limits: limitsOf(deps.config),
+      inbox,
+      now,
+    }),
+  );
   if (!r.applied) return r;
   const { target, result: applied } = r;
   // the completion's span, in the job's trace, now that the statement has named the job (D196, D510)
