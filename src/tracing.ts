@@ -76,6 +76,8 @@ export interface SpanOptions {
   links?: Link[];
   /** make a span only inside a trace (cron work, probes: no root span of their own) */
   onlyInTrace?: boolean;
+  /** when the work began, for a span made after it (epoch ms; a webhook's folded completion, D510) */
+  startTime?: number;
 }
 
 const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -92,7 +94,11 @@ export async function inSpan<T>(
 ): Promise<T> {
   const parent = o.parent ?? ROOT_CONTEXT;
   if (!enabled || (o.onlyInTrace && !inTrace(parent))) return fn(NOT_RECORDING, parent);
-  const span = tracer().startSpan(name, { kind: o.kind, attributes: o.attributes, links: o.links }, parent);
+  const span = tracer().startSpan(
+    name,
+    { kind: o.kind, attributes: o.attributes, links: o.links, startTime: o.startTime },
+    parent,
+  );
   try {
     return await fn(span, trace.setSpan(parent, span));
   } catch (e) {

@@ -1,4 +1,5 @@
-// Shunya's webhook (§8): authenticate, find the operation, hand the result to the one completion path, and
+// Shunya's webhook (§8): authenticate, find the operation, hand the result to the one completion path (the
+// common case, a CSR call's stage, finds and completes in one statement, D510), and
 // keep every delivery in the inbox with its verdict: its size and hash, and its body only redacted of
 // personal data, for WEBHOOK_BODY_RETENTION_HOURS (D85), and only when it authenticated (D130).
 import type { WebhookVerdict } from '../../generated/otto/types.gen.ts';
@@ -6,10 +7,16 @@ import { safeEqual } from '../../wire/hmac.ts';
 import { handoffWebhookSignature, shunyaWebhookSignature } from '../../wire/signatures.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
 import type { OperationRow } from '../jobs/model.ts';
-import { findWebhookOperations, type OperationAndJob, pollNow, recordEarlyWebhook } from '../jobs/store.ts';
+import {
+  findWebhookOperations,
+  type OperationAndJob,
+  pollNow,
+  recordEarlyWebhook,
+  type WebhookLookup,
+} from '../jobs/store.ts';
 import type { InboxRow } from '../jobs/transitions/index.ts';
 import type { OperationKind, WebhookEnvelope } from '../shunya/types.ts';
-import { completeOperation } from '../steps/complete.ts';
+import { completeByWebhook, completeOperation } from '../steps/complete.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { redactPersonal } from '../util/redact.ts';
 import { unstorable } from '../util/storable.ts';
@@ -171,7 +178,17 @@ async function decide(
   const shunyaJobId = env.shunya_job_id ?? headerId ?? null;
   note(profile, shunyaJobId, null);
 
-  const found = shunyaJobId ? await operationFor(deps, env, shunyaJobId) : ({ kind: 'none' } as const);
+  // the common case completes its stage in one statement with the lookup; any other, as below (D510)
+  let looked: Looked | undefined;
+  const folding = shunyaJobId ? foldable(env, shunyaJobId) : null;
+  if (folding) {
+    const r = await completeByWebhook(deps, folding, env.result, inboxFor(profile, shunyaJobId));
+    if (r.applied) return { ...answer(r.result.verdict), inboxed: r.result.inboxed };
+    looked = r.found ?? undefined;
+  }
+  const found = shunyaJobId
+    ? await operationFor(deps, env, shunyaJobId, looked)
+    : ({ kind: 'none' } as const);
   if (found.kind === 'mismatch') {
     note(profile, shunyaJobId, found.op);
     return reject('company_mismatch', 'COMPANY_MISMATCH', 'company_id does not own this job');
@@ -223,6 +240,24 @@ async function decide(
   return answer(r.verdict);
 }
 
+type Looked = Awaited<ReturnType<typeof findWebhookOperations>>;
+
+/** The lookup of a completed result that may complete a CSR call's stage with it (D510); else null. */
+function foldable(
+  env: WebhookEnvelope,
+  shunyaJobId: string,
+): (WebhookLookup & { companyId: string; kind: 'transcription' | 'analysis' }) | null {
+  const kind = inferKind(env);
+  const companyId = companyOf(env);
+  if (env.status !== 'completed' || env.result === undefined || env.result === null) return null;
+  if (companyId === null || (kind !== 'transcription' && kind !== 'analysis')) return null;
+  return { shunyaJobId, companyId, shunyaCallId: callIdOf(env), kind };
+}
+
+// a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
+const companyOf = (env: WebhookEnvelope) =>
+  UUID.test(env.company_id ?? '') ? (env.company_id as string) : null;
+
 type Found =
   | { kind: 'op'; op: OperationRow; job: OperationAndJob['job']; adopt?: { shunyaJobId: string } }
   | { kind: 'mismatch'; op: OperationRow }
@@ -237,13 +272,18 @@ type Found =
  * has a submission of that kind in flight, it is recorded for that submission, which polls at once after
  * committing its id (`deferred`). The second lookup covers a submission that committed in between.
  */
-async function operationFor(deps: PipelineDeps, env: WebhookEnvelope, shunyaJobId: string): Promise<Found> {
-  // a company_id that is not a UUID names no tenant (and Postgres would refuse it as a uuid)
-  const companyId = UUID.test(env.company_id ?? '') ? (env.company_id as string) : null;
+async function operationFor(
+  deps: PipelineDeps,
+  env: WebhookEnvelope,
+  shunyaJobId: string,
+  /** the lookup's answer when a folded completion already made it and wrote nothing (D510) */
+  looked?: Looked,
+): Promise<Found> {
+  const companyId = companyOf(env);
   const kind = inferKind(env);
   const shunyaCallId = callIdOf(env);
   const lookup = () => findWebhookOperations(deps.db, { shunyaJobId, companyId, shunyaCallId, kind });
-  let found = await lookup();
+  let found = looked ?? (await lookup());
   const nothing = () => found.byId.length === 0 && !found.adoptable;
   if (nothing() && companyId && (kind === null || shunyaCallId === null)) {
     if (!(await recordEarlyWebhook(deps.db, companyId, shunyaJobId, kind))) return { kind: 'none' };

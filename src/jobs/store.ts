@@ -58,7 +58,7 @@ export async function operationAndJob(
 }
 
 /** When no operation carries the id: the tenant's still-submitting one for this Shunya call id (SQL). */
-const ADOPTABLE = `
+const ADOPTABLE = `adoptable AS (
   SELECT to_jsonb(o) AS op, to_jsonb(j) AS job, true AS adopt FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
   WHERE NOT EXISTS (SELECT 1 FROM by_id) AND o.company_id = :company AND o.kind = :kind AND o.status = 'submitting' AND o.job_id IN (
     SELECT j.id FROM calls c JOIN shunya_jobs j ON j.company_id = c.company_id AND j.call_id = c.id
@@ -66,12 +66,48 @@ const ADOPTABLE = `
     UNION ALL
     SELECT j.id FROM recording_sessions r JOIN shunya_jobs j ON j.company_id = r.company_id AND j.recording_session_id = r.id
     WHERE r.shunya_call_id = :call AND r.company_id = :company)
-  LIMIT 1`;
+  LIMIT 1)`;
 
-const BY_ID = `WITH by_id AS (
+const BY_ID = `by_id AS (
     SELECT to_jsonb(o) AS op, to_jsonb(j) AS job, false AS adopt FROM shunya_operations o JOIN shunya_jobs j ON j.id = o.job_id
-    WHERE o.shunya_job_id = :id)
-  SELECT * FROM by_id`;
+    WHERE o.shunya_job_id = :id)`;
+
+export interface WebhookLookup {
+  shunyaJobId: string;
+  companyId: string | null;
+  shunyaCallId: number | null;
+  kind: OperationKind | null;
+}
+
+/**
+ * The lookup's CTEs, `by_id` and (when the webhook can adopt) `adoptable`, and the expression of the rows
+ * they found (op, job, adopt), for findWebhookOperations and for the completion that carries the lookup
+ * with it (D510); their named parameters are `:id`, `:company`, `:kind` and `:call`.
+ */
+export function webhookLookup(q: WebhookLookup): {
+  ctes: string;
+  rows: string;
+  params: Record<string, unknown>;
+} {
+  const canAdopt = q.companyId !== null && q.shunyaCallId !== null && q.kind !== null;
+  return canAdopt
+    ? {
+        ctes: `${BY_ID}, ${ADOPTABLE}`,
+        rows: 'SELECT * FROM by_id UNION ALL SELECT * FROM adoptable',
+        params: { id: q.shunyaJobId, company: q.companyId, kind: q.kind, call: q.shunyaCallId },
+      }
+    : { ctes: BY_ID, rows: 'SELECT * FROM by_id', params: { id: q.shunyaJobId } };
+}
+
+/** The rows of webhookLookup, as findWebhookOperations answers them. */
+export function webhookOperations(rows: (OperationAndJob & { adopt: boolean })[]): {
+  byId: OperationAndJob[];
+  adoptable: OperationAndJob | null;
+} {
+  const strip = ({ op, job }: OperationAndJob) => ({ op, job });
+  const adoptable = rows.find((r) => r.adopt);
+  return { byId: rows.filter((r) => !r.adopt).map(strip), adoptable: adoptable ? strip(adoptable) : null };
+}
 
 export type OperationAndJob = { op: OperationRow; job: JobRow };
 
@@ -100,30 +136,12 @@ export async function operationHolding(
  */
 export async function findWebhookOperations(
   db: Db,
-  q: {
-    shunyaJobId: string;
-    companyId: string | null;
-    shunyaCallId: number | null;
-    kind: OperationKind | null;
-  },
+  q: WebhookLookup,
 ): Promise<{ byId: OperationAndJob[]; adoptable: OperationAndJob | null }> {
-  const canAdopt = q.companyId !== null && q.shunyaCallId !== null && q.kind !== null;
-  const sql = canAdopt ? `${BY_ID} UNION ALL (${ADOPTABLE})` : BY_ID;
-  const res = await prepared(
-    db.raw(
-      sql,
-      canAdopt
-        ? { id: q.shunyaJobId, company: q.companyId, kind: q.kind, call: q.shunyaCallId }
-        : { id: q.shunyaJobId },
-    ),
-    sql,
-  );
-  const rows = res.rows as (OperationAndJob & { adopt: boolean })[];
-  const strip = ({ op, job }: OperationAndJob) => ({ op, job });
-  return {
-    byId: rows.filter((r) => !r.adopt).map(strip),
-    adoptable: rows.find((r) => r.adopt) ? strip(rows.find((r) => r.adopt) as OperationAndJob) : null,
-  };
+  const lookup = webhookLookup(q);
+  const sql = `WITH ${lookup.ctes} ${lookup.rows}`;
+  const res = await prepared(db.raw(sql, lookup.params), sql);
+  return webhookOperations(res.rows as (OperationAndJob & { adopt: boolean })[]);
 }
 
 /**

@@ -4,7 +4,7 @@
 // is keyed, so that applying the same result twice changes nothing.
 import { randomUUID } from 'node:crypto';
 import { type Source, signalRows, taskRows } from '../domain/followups.ts';
-import type { CsrCallJob, JobRow, OperationRow, SalesVisitJob } from '../jobs/model.ts';
+import type { JobRow, OperationRow, SalesVisitJob } from '../jobs/model.ts';
 import type { DomainRow } from '../jobs/transitions/index.ts';
 import { mergePendingActions } from '../shunya/normalize/analysis-items.ts';
 import type { CompleteAnalysis, Segmentation, Transcript } from '../shunya/types.ts';
@@ -24,15 +24,29 @@ export function stageEffects(job: JobRow, op: OperationRow, result: StageResult)
     job.job_type === 'sales_visit' && job.input_payload.ghost_mode
       ? withoutConversation(op.kind, result)
       : result;
-  if (job.job_type === 'csr_call') {
-    if (op.kind === 'transcription') return transcript(value as Transcript, uwcJobId);
-    if (op.kind === 'analysis') return csrAnalysis(job, value as CompleteAnalysis, uwcJobId);
-  } else {
+  if (job.job_type === 'csr_call' && op.kind !== 'segmentation')
+    return csrStageEffects(op.kind, job.company_id, job.input_payload.call_id, value, uwcJobId);
+  if (job.job_type === 'sales_visit') {
     if (op.kind === 'transcription') return visitTranscript(job, value as Transcript, uwcJobId);
     if (op.kind === 'segmentation') return { output: { segmentation: value }, domain: [] };
     if (op.kind === 'analysis') return visitAnalysis(job, value as CompleteAnalysis, uwcJobId);
   }
   throw new Error(`No stage ${job.job_type}/${op.kind}`);
+}
+
+/**
+ * A CSR call's stage, from the result alone: the job gives only its company and call id, which a webhook's
+ * folded completion passes as the webhook's company and OWNER_KEY, put in place by SQL (D510).
+ */
+export function csrStageEffects(
+  kind: 'transcription' | 'analysis',
+  companyId: string,
+  callId: string,
+  result: StageResult,
+  uwcJobId: string | null,
+): StageEffects {
+  if (kind === 'transcription') return transcript(result as Transcript, uwcJobId);
+  return csrAnalysis(companyId, callId, result as CompleteAnalysis, uwcJobId);
 }
 
 function transcript(t: Transcript, uwcJobId: string | null): StageEffects {
@@ -56,9 +70,12 @@ function visitTranscript(job: SalesVisitJob, t: Transcript, uwcJobId: string | n
   return transcript(t, uwcJobId);
 }
 
-function csrAnalysis(job: CsrCallJob, a: CompleteAnalysis, uwcJobId: string | null): StageEffects {
-  const callId = job.input_payload.call_id;
-  const companyId = job.company_id;
+function csrAnalysis(
+  companyId: string,
+  callId: string,
+  a: CompleteAnalysis,
+  uwcJobId: string | null,
+): StageEffects {
   const q = a.qualification;
   const source: Source = { companyId, callId, recordingSessionId: null };
   const domain: DomainRow[] = [

@@ -6,17 +6,28 @@
 // tenant's next admissions too, D332; for a webhook, its inbox row, D331). When the job moved
 // between the read and the write, the transition writes nothing and the decision is made again from a new
 // read. Whatever the order or number of deliveries, polls, retries and crashes, the domain effects happen once.
+// A webhook's completed CSR stage is first tried as one statement with its lookup (completeByWebhook, D510);
+// whatever that statement does not apply comes here with the rows it found.
 import { retryConflicts } from '../db/tx.ts';
 import { admitTenant } from '../jobs/admission.ts';
 import type { PipelineDeps } from '../jobs/deps.ts';
 import { isTerminal, type JobRow, jobAttributes, type OperationRow } from '../jobs/model.ts';
+import type { OperationAndJob, WebhookLookup } from '../jobs/store.ts';
 import { jobError, operationAndJob } from '../jobs/store.ts';
-import { completeStage, type InboxRow, limitsOf, settleFailedOperation } from '../jobs/transitions/index.ts';
+import { storedOutput } from '../jobs/stored-output.ts';
+import {
+  completeFoldedStage,
+  completeStage,
+  type InboxRow,
+  limitsOf,
+  OWNER_KEY,
+  settleFailedOperation,
+} from '../jobs/transitions/index.ts';
 import { isUncataloguedShunyaCode } from '../shunya/catalogue.ts';
 import type { Normalized, ShunyaErrorInfo, UnmappedValue } from '../shunya/types.ts';
 import { inSpan, jobSpanOptions, linkBack, type Span, withTrace } from '../tracing.ts';
 import { sha256Hex, stableStringify } from '../util/hash.ts';
-import { type StageResult, stageEffects } from './apply.ts';
+import { csrStageEffects, type StageResult, stageEffects } from './apply.ts';
 import { attemptFailed } from './failure.ts';
 
 export type Outcome =
@@ -228,4 +239,75 @@ function reportUnmapped(deps: PipelineDeps, job: JobRow, op: OperationRow, value
       "Shunya sent a value outside Otto's vocabulary; stored as received",
     );
   }
+}
+
+/**
+ * A webhook's completed result, applied with its lookup in ONE statement when it is the common case (D510):
+ * the operation carrying its Shunya id, of its tenant, live, its CSR call job at this stage. Otherwise
+ * nothing is written and the lookup's rows come back, for the two-statement path (decide, then
+ * completeOperation), which takes every rarer case: adoption, an early webhook, a mismatch, a result already
+ * applied, a superseded operation, a sales visit, an incomplete result.
+ */
+export async function completeByWebhook(
+  deps: PipelineDeps,
+  lookup: WebhookLookup & { companyId: string; kind: 'transcription' | 'analysis' },
+  result: unknown,
+  inbox: InboxRow,
+): Promise<
+  | { applied: true; result: CompletionResult }
+  /** found: null when the statement was not tried (the result is incomplete: the usual path says so) */
+  | { applied: false; found: { byId: OperationAndJob[]; adoptable: OperationAndJob | null } | null }
+> {
+  const { kind, companyId, shunyaJobId } = lookup;
+  const norm = kind === 'transcription' ? deps.normalize.transcript(result) : deps.normalize.analysis(result);
+  if (!norm.ok) return { applied: false, found: null };
+  const effects = csrStageEffects(kind, companyId, OWNER_KEY, norm.value, shunyaJobId);
+  const started = Date.now();
+  const now = deps.clock.now();
+  // a deadlock or serialization failure is sent again, as the two-statement path's completion is
+  const r = await retryConflicts(() =>
+    completeFoldedStage(deps.db, {
+      lookup,
+      kind,
+      resultHash: sha256Hex(stableStringify(norm.value)),
+      output: storedOutput(effects.output, kind === 'analysis'),
+      domain: effects.domain,
+      limits: limitsOf(deps.config),
+      inbox,
+      now,
+    }),
+  );
+  if (!r.applied) return r;
+  const { target, result: applied } = r;
+  // the completion's span, in the job's trace, now that the statement has named the job (D196, D510)
+  const job = { id: target.job, company_id: target.company, job_type: 'csr_call', attempts: target.attempts };
+  const attributes = {
+    ...jobAttributes(job as JobRow, kind),
+    'otto.operation_id': target.operation,
+    'otto.source': 'webhook',
+    'otto.verdict': 'processed',
+    'otto.domain_writes': effects.domain.length,
+    'otto.domain_rows': effects.domain.map((d) => d.row),
+    'otto.events': applied.events,
+    'otto.job_ended': applied.ended,
+    'otto.admitted': applied.admitted,
+  };
+  // what followed the statement is in the span, as it is on the two-statement path (its admission too)
+  await inSpan(
+    `otto.complete ${kind}`,
+    { ...jobSpanOptions(target.trace_context, attributes, deps.trace), startTime: started },
+    async (_span, trace) => {
+      linkBack(deps.trace, trace);
+      if (applied.ended) deps.logger.info({ job_id: target.job, job_type: 'csr_call' }, 'job succeeded');
+      if (applied.slotLeft) await admitTenant(withTrace(deps, trace), target.company);
+      const unmapped = (norm.value as { unmapped_values?: UnmappedValue[] }).unmapped_values ?? [];
+      reportUnmapped(
+        deps,
+        { id: target.job } as JobRow,
+        { request_id: target.request_id } as OperationRow,
+        unmapped,
+      );
+    },
+  );
+  return { applied: true, result: { verdict: 'processed', inboxed: applied.inboxed } };
 }

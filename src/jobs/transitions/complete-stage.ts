@@ -18,10 +18,10 @@ import type {
   Segmentation,
   Transcript,
 } from '../../shunya/types.ts';
-import { sha256Hex, stableStringify } from '../../util/hash.ts';
 import { type JobRow, nextStage, type OperationRow } from '../model.ts';
 import { TASK } from '../queue.ts';
 import { QUOTA_WINDOW_SQL } from '../quota.ts';
+import { type OperationAndJob, type WebhookLookup, webhookLookup, webhookOperations } from '../store.ts';
 import { storedOutput } from '../stored-output.ts';
 import type { AdmissionLimits } from './admit.ts';
 import { CALL_ANALYSIS } from './stages/call-analysis.ts';
@@ -136,28 +136,36 @@ function paramsOf(r: StageResult, last: boolean): Record<string, unknown> {
   return {
     job: job.id,
     status: job.job_status,
-    company: job.company_id,
     owner: job.call_id ?? job.recording_session_id,
     operation: op.id,
     // the whole payload, as stored (D88): the guard says nothing else wrote it since it was read
     output: JSON.stringify(storedOutput(output, last)),
-    outputHash: sha256Hex(stableStringify(output)),
-    resultHash: r.resultHash,
-    now: r.now,
     adopt: r.adoptShunyaJobId,
     adoptedAt: r.adoptShunyaJobId ? r.now : null,
-    advanceTask: TASK.advance,
-    slots: r.limits?.slots ?? 0,
-    perHour: r.limits?.perHour ?? 0,
-    window: QUOTA_WINDOW_SQL,
     succeeded: JSON.stringify({
       job_id: job.id,
       job_type: job.job_type,
       call_id: job.call_id,
       recording_session_id: job.recording_session_id,
     }),
-    ...inboxParams(r.inbox ?? null),
+    ...sharedParams({ ...r, company: job.company_id }),
     ...domainParams(r.domain, job.call_id ?? job.recording_session_id),
+  };
+}
+
+/** The parameters that do not depend on the job as read. */
+function sharedParams(
+  r: Pick<StageResult, 'resultHash' | 'now' | 'limits' | 'inbox'> & { company: string },
+): Record<string, unknown> {
+  return {
+    company: r.company,
+    resultHash: r.resultHash,
+    now: r.now,
+    advanceTask: TASK.advance,
+    slots: r.limits?.slots ?? 0,
+    perHour: r.limits?.perHour ?? 0,
+    window: QUOTA_WINDOW_SQL,
+    ...inboxParams(r.inbox ?? null),
   };
 }
 
@@ -230,5 +238,100 @@ function analyzedPayload(a: CompleteAnalysis, visit: RowOf<'visit'> | undefined,
     lead_quality: a.qualification.lead_quality,
     sentiment_score: a.sentiment_score,
     sop_compliance_score: a.compliance.compliance_score,
+  };
+}
+
+// --- a webhook's completion with its lookup (D510) ------------------------------------------------
+
+/** The call id's place in a folded statement's task and signal keys, replaced by the call's id in SQL. */
+export const OWNER_KEY = '{owner}';
+
+/** A CSR call's stage completed by a webhook, with nothing read before: the statement finds the job. */
+export interface FoldedStage extends Pick<StageResult, 'resultHash' | 'domain' | 'limits' | 'inbox' | 'now'> {
+  lookup: WebhookLookup & { companyId: string };
+  kind: 'transcription' | 'analysis';
+  /** what the stage adds to the job's output_payload, already as stored (D88); SQL merges it (D510) */
+  output: Record<string, unknown>;
+}
+
+/** The job and operation a folded completion applied to. */
+export interface FoldedTarget {
+  job: string;
+  company: string;
+  status: 'running' | 'pending';
+  operation: string;
+  trace_context: string | null;
+  request_id: string | null;
+  attempts: number;
+}
+
+export type FoldedOutcome =
+  | { applied: true; result: Applied; target: FoldedTarget }
+  /** nothing written: the lookup's rows, as findWebhookOperations answers them, for the two-statement path */
+  | { applied: false; found: { byId: OperationAndJob[]; adoptable: OperationAndJob | null } };
+
+/**
+ * The stage statement with its lookup in front (D510): `found` is the lookup's operation when it is the
+ * common case (found by its Shunya id, of this tenant, live, its CSR job running or pending at this stage),
+ * and the job's id, status, owner and operation, which the two-statement path binds as read, are taken from
+ * it; output_payload is the stored one merged with the stage's, by the UPDATE itself. When nothing moved, the
+ * statement answers the lookup's rows instead.
+ */
+function foldedText(kind: FoldedStage['kind'], lookup: ReturnType<typeof webhookLookup>): string {
+  const stage = kind === 'transcription' ? CALL_TRANSCRIPTION : CALL_ANALYSIS;
+  const found = `found AS (
+       SELECT (job->>'id')::uuid AS job, job->>'job_status' AS status, (job->>'call_id')::uuid AS owner,
+              (op->>'id')::uuid AS operation, job->>'trace_context' AS trace_context, op->>'request_id' AS request_id,
+              (job->>'attempts')::int AS attempts
+       FROM by_id
+       WHERE op->>'company_id' = :company::text AND job->>'job_type' = 'csr_call' AND op->>'kind' = '${kind}'
+         AND job->>'stage' = '${kind}' AND op->>'status' IN ('submitting', 'submitted')
+         AND job->>'job_status' IN ('running', 'pending'))`;
+  const body = stage
+    .replace(/^WITH /, `WITH ${lookup.ctes}, ${found}, `)
+    .replace(/(?<!:):(job|status|owner|operation)\b|:output::jsonb/g, (_m, name?: string) =>
+      name ? `(SELECT ${name} FROM found)` : `(coalesce(output_payload, '{}'::jsonb) || :output::jsonb)`,
+    );
+  return `${body},
+            (SELECT jsonb_build_object('job', job, 'company', :company::text, 'status', status, 'operation', operation,
+                                       'trace_context', trace_context, 'request_id', request_id, 'attempts', attempts)
+             FROM found) AS target,
+            CASE WHEN NOT EXISTS (SELECT 1 FROM moved)
+                 THEN (SELECT coalesce(jsonb_agg(l), '[]'::jsonb) FROM (${lookup.rows}) l) END AS lookup`;
+}
+
+const folded = new Map<string, string>();
+
+export async function completeFoldedStage(db: Db | Tx, r: FoldedStage): Promise<FoldedOutcome> {
+  const lookup = webhookLookup(r.lookup);
+  const key = `${r.kind}:${lookup.rows}`;
+  const sql = folded.get(key) ?? foldedText(r.kind, lookup);
+  folded.set(key, sql);
+  const params = {
+    ...lookup.params,
+    output: JSON.stringify(r.output),
+    adopt: null,
+    adoptedAt: null,
+    ...sharedParams({ ...r, company: r.lookup.companyId }),
+    ...domainParams(r.domain, null),
+  };
+  const res = await prepared(db.raw(sql, params), sql);
+  const row = res.rows[0] as Counts & { target: FoldedTarget | null; lookup: unknown[] | null };
+  if (!row.moved) return { applied: false, found: webhookOperations((row.lookup ?? []) as never) };
+  const last = r.kind === 'analysis';
+  const target = row.target as FoldedTarget;
+  const freedSlot = last && target.status === 'running';
+  return {
+    applied: true,
+    target,
+    result: {
+      applied: true,
+      ended: last,
+      freedSlot,
+      admitted: row.admitted,
+      slotLeft: freedSlot && (r.limits === undefined || row.admitted < row.free),
+      inboxed: row.inboxed > 0,
+      events: row.event_types,
+    },
   };
 }

@@ -33,9 +33,13 @@
 export { type AdmissionLimits, admit, limitsOf } from './admit.ts';
 export {
   type Applied,
+  completeFoldedStage,
   completeStage,
   type DomainRow,
+  type FoldedOutcome,
+  type FoldedStage,
   type InboxRow,
+  OWNER_KEY,
   type StageResult,
 } from './complete-stage.ts';
 export {

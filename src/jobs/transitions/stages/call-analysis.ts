@@ -14,12 +14,13 @@ import {
   ATTEMPT_SUCCEEDED,
   FREED_SLOT_ADMISSION,
   INBOX,
+  OUTPUT_HASH,
   SETTLED,
   UNPOLLED,
 } from './parts.ts';
 
 export const CALL_ANALYSIS = `WITH moved AS (
-       UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = :outputHash,
+       UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = ${OUTPUT_HASH},
               job_status = 'succeeded', next_attempt_at = NULL, completed_at = now(), updated_at = now()
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'analysis'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))
@@ -55,7 +56,7 @@ export const CALL_ANALYSIS = `WITH moved AS (
      , tasks AS (
        INSERT INTO tasks (company_id, task_key, source, lead_id, call_id, recording_session_id, action_type, title,
                           due_at, priority, contact_method, assignee_role)
-       SELECT :company::uuid, r.task_key, 'pending_action',
+       SELECT :company::uuid, replace(r.task_key, '{owner}', :owner::text), 'pending_action',
               (SELECT lead_id FROM calls WHERE company_id = :company AND id = :owner), :owner::uuid, NULL,
               r.action_type, r.title, r.due_at, r.priority, r.contact_method, r.assignee_role
        FROM jsonb_to_recordset(:tasks::jsonb) AS r(task_key text, action_type text, title text, due_at timestamptz,
@@ -65,7 +66,7 @@ export const CALL_ANALYSIS = `WITH moved AS (
      , signals AS (
        INSERT INTO key_signals (company_id, signal_key, signal_type, severity, title, details, lead_id, call_id,
                                 recording_session_id)
-       SELECT :company::uuid, r.signal_key, r.signal_type, r.severity, r.title, r.details,
+       SELECT :company::uuid, replace(r.signal_key, '{owner}', :owner::text), r.signal_type, r.severity, r.title, r.details,
               (SELECT lead_id FROM calls WHERE company_id = :company AND id = :owner), :owner::uuid, NULL
        FROM jsonb_to_recordset(:signals::jsonb) AS r(signal_key text, signal_type text, severity text, title text,
                                                      details jsonb)
@@ -82,7 +83,7 @@ export const CALL_ANALYSIS = `WITH moved AS (
        INSERT INTO outbox_events (company_id, event_type, aggregate_type, aggregate_id, payload)
        SELECT :company::uuid, event_type, aggregate_type, aggregate_id, payload FROM (
          SELECT 1 AS ord, 'call.analyzed'::text AS event_type, 'call'::text AS aggregate_type, :owner::uuid AS aggregate_id,
-                :analyzed::jsonb || jsonb_build_object('analysis_id', id) AS payload FROM analysis
+                :analyzed::jsonb || jsonb_build_object('analysis_id', id, 'call_id', :owner::uuid) AS payload FROM analysis
          UNION ALL
          SELECT 2, 'lead.updated', 'lead', id,
                 jsonb_build_object('lead_id', id, 'status', :leadStatus::text, 'previous_status', previous,
@@ -92,7 +93,9 @@ export const CALL_ANALYSIS = `WITH moved AS (
                 jsonb_build_object('appointment_id', id, 'lead_id', lead_id, 'call_id', :owner::uuid,
                                    'scheduled_at', :appointmentAt::text) FROM appointment
          UNION ALL
-         SELECT 4, 'shunya.job.succeeded', 'shunya_job', id, :succeeded::jsonb FROM moved) e
+         SELECT 4, 'shunya.job.succeeded', 'shunya_job', id,
+                jsonb_build_object('job_id', id, 'job_type', 'csr_call', 'call_id', :owner::uuid, 'recording_session_id', NULL)
+         FROM moved) e
        ORDER BY ord
        RETURNING id, event_type)
      , ${INBOX}

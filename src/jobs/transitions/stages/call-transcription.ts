@@ -3,10 +3,10 @@
 // still live; only then is the operation settled, its fallback poll removed, the transcript written (a
 // placeholder left by an earlier failed attempt is replaced, §9.3) with its call.transcribed event, the
 // next step added for a running job, and a webhook's inbox row written (D85, D331).
-import { INBOX, NEXT_STEP, SETTLED, UNPOLLED } from './parts.ts';
+import { INBOX, NEXT_STEP, OUTPUT_HASH, SETTLED, UNPOLLED } from './parts.ts';
 
 export const CALL_TRANSCRIPTION = `WITH moved AS (
-       UPDATE shunya_jobs SET stage = 'analysis', output_payload = :output::jsonb, processed_output_hash = :outputHash,
+       UPDATE shunya_jobs SET stage = 'analysis', output_payload = :output::jsonb, processed_output_hash = ${OUTPUT_HASH},
               updated_at = now()
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'transcription'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))

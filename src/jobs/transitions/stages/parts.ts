@@ -5,6 +5,13 @@
 import { ADMISSION_CHOICE, ADMITTED_EVENTS } from '../admit.ts';
 import { stepPayload } from '../step-payload.ts';
 
+/**
+ * The job's processed_output_hash: SHA-256 of the output_payload it stores, as jsonb writes it (keys sorted
+ * and unique, so the same payload has one text), computed where the payload is, so that a completion whose
+ * payload is merged in SQL (D510) hashes what it stored (D511).
+ */
+export const OUTPUT_HASH = `encode(sha256(convert_to((:output::jsonb)::text, 'UTF8')), 'hex')`;
+
 /** The stage's operation is settled (completed), Shunya's id adopted when the webhook outran the answer (D36). */
 export const SETTLED = `settled AS (
        UPDATE shunya_operations SET status = 'completed', result_hash = :resultHash, completed_at = :now,

@@ -9,12 +9,13 @@ import {
   ATTEMPT_SUCCEEDED,
   FREED_SLOT_ADMISSION,
   INBOX,
+  OUTPUT_HASH,
   SETTLED,
   UNPOLLED,
 } from './parts.ts';
 
 export const VISIT_ANALYSIS = `WITH moved AS (
-       UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = :outputHash,
+       UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = ${OUTPUT_HASH},
               job_status = 'succeeded', next_attempt_at = NULL, completed_at = now(), updated_at = now()
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'analysis'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))

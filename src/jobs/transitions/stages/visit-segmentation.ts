@@ -1,10 +1,10 @@
 // completeStage for a sales visit's segmentation (segmentation → analysis; running → running, pending →
 // pending): the segmentation is kept in the job's output only (the visit's analysis stores it), so the
 // statement is the job's move, the operation, the next step and a webhook's inbox row (D85, D331).
-import { INBOX, NEXT_STEP, SETTLED, UNPOLLED } from './parts.ts';
+import { INBOX, NEXT_STEP, OUTPUT_HASH, SETTLED, UNPOLLED } from './parts.ts';
 
 export const VISIT_SEGMENTATION = `WITH moved AS (
-       UPDATE shunya_jobs SET stage = 'analysis', output_payload = :output::jsonb, processed_output_hash = :outputHash,
+       UPDATE shunya_jobs SET stage = 'analysis', output_payload = :output::jsonb, processed_output_hash = ${OUTPUT_HASH},
               updated_at = now()
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'segmentation'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))

@@ -1,10 +1,10 @@
 // completeStage for a sales visit's transcription (transcription → segmentation; running → running, pending
 // → pending). As a call's (call-transcription.ts), with the session's transcript and no event; in ghost mode
 // (:transcriptId null) no transcript is stored at all (D30, D87).
-import { INBOX, NEXT_STEP, SETTLED, UNPOLLED } from './parts.ts';
+import { INBOX, NEXT_STEP, OUTPUT_HASH, SETTLED, UNPOLLED } from './parts.ts';
 
 export const VISIT_TRANSCRIPTION = `WITH moved AS (
-       UPDATE shunya_jobs SET stage = 'segmentation', output_payload = :output::jsonb, processed_output_hash = :outputHash,
+       UPDATE shunya_jobs SET stage = 'segmentation', output_payload = :output::jsonb, processed_output_hash = ${OUTPUT_HASH},
               updated_at = now()
        WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'transcription'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))
