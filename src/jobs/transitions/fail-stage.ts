@@ -16,7 +16,7 @@ const FAIL_STAGE = `WITH moved AS (
        UPDATE shunya_jobs SET job_status = CASE WHEN :retryAt::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
               next_attempt_at = :retryAt::timestamptz, last_error = :error::jsonb, updated_at = now(),
               completed_at = CASE WHEN :retryAt::timestamptz IS NULL THEN now() ELSE completed_at END
-       WHERE id = :job AND job_status = 'running' AND stage = :stage
+       WHERE id = :job AND company_id = :company AND job_status = 'running' AND stage = :stage
          AND (:operation::uuid IS NULL OR EXISTS (SELECT 1 FROM shunya_operations
                                                   WHERE id = :operation AND status IN ('submitting', 'submitted')))
        RETURNING id, job_status)

@@ -8,7 +8,7 @@ import { INBOX, NEXT_STEP, OUTPUT_HASH, SETTLED, UNPOLLED } from './parts.ts';
 export const CALL_TRANSCRIPTION = `WITH moved AS (
        UPDATE shunya_jobs SET stage = 'analysis', output_payload = :output::jsonb, processed_output_hash = ${OUTPUT_HASH},
               updated_at = now()
-       WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'transcription'
+       WHERE id = :job AND company_id = :company AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'transcription'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))
        RETURNING id, job_status, stage, to_jsonb(shunya_jobs) AS job)
      , ${SETTLED}

@@ -2,6 +2,8 @@
 // interpolates (D420, as admission's choice is one text, D402): a reader of a statement sees where each
 // part goes and reads it here once; a writer changes it once. Each is a whole CTE, `name AS (…)`, that
 // reads `moved` (the job's guarded move, which differs per stage) and the statement's named parameters.
+// Every `moved` is guarded by the job's tenant as well (`company_id = :company`): the events and inbox row
+// the parts write take `:company`, and no foreign key per event checks it any more (D570).
 import { ADMISSION_CHOICE, ADMITTED_EVENTS } from '../admit.ts';
 import { stepPayload } from '../step-payload.ts';
 

@@ -17,7 +17,7 @@ import {
 export const VISIT_ANALYSIS = `WITH moved AS (
        UPDATE shunya_jobs SET stage = 'done', output_payload = :output::jsonb, processed_output_hash = ${OUTPUT_HASH},
               job_status = 'succeeded', next_attempt_at = NULL, completed_at = now(), updated_at = now()
-       WHERE id = :job AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'analysis'
+       WHERE id = :job AND company_id = :company AND job_status = :status AND job_status IN ('running', 'pending') AND stage = 'analysis'
          AND EXISTS (SELECT 1 FROM shunya_operations WHERE id = :operation AND status IN ('submitting', 'submitted'))
        RETURNING id)
      , ${SETTLED}
