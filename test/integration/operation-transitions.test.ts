@@ -14,6 +14,7 @@ import {
   allowedOperationPairs,
   completeStage,
   createCallWithJob,
+  deferStep,
   ensureOperation,
   failStage,
   markSubmitted,
@@ -218,7 +219,7 @@ describe("the operation's table", () => {
 
 // A fallback poll scheduled ahead is noticed as such after its job's notification (D580), so that Otto's
 // worker pools fetch nothing for it before the waker finds it due; a poll due at once is not.
-describe("the fallback poll's notice", () => {
+describe('the notice of a job scheduled ahead (a fallback poll, a deferred step)', () => {
   const notices = async (run: () => Promise<unknown>) => {
     const client = new pg.Client({ connectionString: t.url });
     await client.connect();
@@ -256,6 +257,15 @@ describe("the fallback poll's notice", () => {
       expect(seen.map((n) => n.count)).toEqual(noticed ? [1, 0] : [1]);
       expect(seen.filter((n) => n.ahead === 1)).toHaveLength(noticed);
     }
+  });
+
+  it('follows deferStep', async () => {
+    const { job } = await operationIn('submitting', 'running');
+    const seen = await notices(() => deferStep(t.db, job.id, error, later()));
+    expect(seen.map((n) => [n.count, n.ahead ?? null])).toEqual([
+      [1, null],
+      [0, 1],
+    ]);
   });
 
   it('follows pollAgain', async () => {
