@@ -111,6 +111,7 @@ const isCallId = (n: unknown): n is number => typeof n === 'number' && Number.is
 async function decide(
   deps: PipelineDeps,
   d: WebhookDelivery,
+  delivered: DeliveryBody,
   /** the delivery's inbox row for a completion, as it would be kept if the completion applies */
   inboxFor: (profile: Profile, shunyaJobId: string | null) => InboxRow,
   note: (
@@ -136,21 +137,7 @@ async function decide(
   if (!/^[0-9a-f]{64}$/.test(signature))
     return reject('bad_signature', 'INVALID_SIGNATURE', 'Signature does not match');
 
-  let parsedBody: unknown;
-  let parseError = false;
-  const parsed = () => {
-    if (parsedBody === undefined && !parseError) {
-      try {
-        parsedBody = JSON.parse(d.rawBody.toString('utf8'));
-      } catch (e) {
-        parseError = true;
-        throw e;
-      }
-    }
-    if (parseError) throw new Error('invalid JSON');
-    return parsedBody;
-  };
-  const profile = verifySignature(deps, timestamp, signature, d.rawBody, parsed);
+  const profile = verifySignature(deps, timestamp, signature, d.rawBody, delivered.parsed);
   if (!profile) return reject('bad_signature', 'INVALID_SIGNATURE', 'Signature does not match');
   note(profile, null, null);
 
@@ -158,10 +145,12 @@ async function decide(
   try {
     // authenticated, but JSON is UTF-8: bytes that are not are refused, never read as U+FFFD (D129)
     decodeUtf8(d.rawBody);
-    body = parsed();
+    body = delivered.parsed();
   } catch {
     return reject('invalid_json', 'INVALID_JSON', 'Request body is not valid JSON');
   }
+  // what the inbox keeps of it is taken now, before anything reads the parsed body further (D581)
+  delivered.inbox(true);
   if (!body || typeof body !== 'object' || Array.isArray(body))
     return reject('invalid_payload', 'INVALID_PAYLOAD', 'The body must be a JSON object');
   const bad = unstorable(body);
@@ -316,11 +305,11 @@ const KEPT_HEADERS = [
  * What the inbox keeps of a body (D85): its size and hash always; the body redacted, if kept at all, and
  * only when the delivery authenticated: anyone can send the rest, and would fill the disk (D130).
  */
-function inboxBody(deps: PipelineDeps, raw: Buffer, authenticated: boolean) {
+function inboxBody(deps: PipelineDeps, raw: Buffer, authenticated: boolean, strict: () => unknown) {
   let redacted: unknown = null;
   if (authenticated && deps.config.webhook.bodyRetentionHours > 0)
     try {
-      redacted = redactPersonal(JSON.parse(decodeUtf8(raw)));
+      redacted = redactPersonal(strict());
     } catch {
       // not JSON: nothing to keep but its size and hash
     }
@@ -332,7 +321,49 @@ function inboxBody(deps: PipelineDeps, raw: Buffer, authenticated: boolean) {
   };
 }
 
-const inboxColumns = (b: ReturnType<typeof inboxBody>) => ({
+type InboxBody = ReturnType<typeof inboxBody>;
+
+/**
+ * A delivery's body, parsed once (D581): the signature check, the completion and the inbox read the same
+ * parse, and what the inbox keeps of it (hash, redacted copy) is made once. `parsed` reads the bytes as
+ * Buffer#toString does (a Shunya-profile signature is checked over that text); `strict` is the inbox's
+ * reading, refusing what is not UTF-8: on bytes that are UTF-8 and parse, both are the same value (a
+ * leading BOM, which the strict decoder drops, makes the lenient parse fail, and so is parsed apart).
+ */
+interface DeliveryBody {
+  parsed(): unknown;
+  inbox(authenticated: boolean): InboxBody;
+}
+
+function deliveryBody(deps: PipelineDeps, raw: Buffer): DeliveryBody {
+  let lenient: { ok: true; value: unknown } | { ok: false } | undefined;
+  const kept: Partial<Record<'true' | 'false', InboxBody>> = {};
+  const parsed = () => {
+    if (lenient === undefined)
+      try {
+        lenient = { ok: true, value: JSON.parse(raw.toString('utf8')) };
+      } catch (e) {
+        lenient = { ok: false };
+        throw e;
+      }
+    if (!lenient.ok) throw new Error('invalid JSON');
+    return lenient.value;
+  };
+  const strict = () => {
+    const text = decodeUtf8(raw);
+    return lenient?.ok ? lenient.value : JSON.parse(text);
+  };
+  return {
+    parsed,
+    inbox: (authenticated) => {
+      const key = authenticated ? 'true' : 'false';
+      kept[key] ??= inboxBody(deps, raw, authenticated, strict);
+      return kept[key];
+    },
+  };
+}
+
+const inboxColumns = (b: InboxBody) => ({
   body_bytes: b.bodyBytes,
   body_sha256: b.bodySha256,
   redacted_body: b.redactedBody,
@@ -354,19 +385,20 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
     shunyaJobId: null,
     op: null,
   };
+  const read = deliveryBody(deps, d.rawBody);
   const inboxFor = (profile: Profile, shunyaJobId: string | null): InboxRow => ({
     receivedAt,
     startedAt: started,
     requestId: d.requestId,
     headers: keptHeaders(d),
-    ...inboxBody(deps, d.rawBody, true),
+    ...read.inbox(true),
     profile,
     shunyaJobId,
     httpStatus: d.statusOf('processed'),
   });
   let result: WebhookAnswer;
   try {
-    result = await decide(deps, d, inboxFor, (profile, shunyaJobId, op, error) => {
+    result = await decide(deps, d, read, inboxFor, (profile, shunyaJobId, op, error) => {
       seen.profile = profile;
       seen.shunyaJobId = shunyaJobId ?? seen.shunyaJobId;
       seen.op = op ?? seen.op;
@@ -392,7 +424,7 @@ export async function receiveWebhook(deps: PipelineDeps, d: WebhookDelivery): Pr
       company_id: attributed ? seen.op?.company_id : null,
       request_id: d.requestId,
       headers: JSON.stringify(keptHeaders(d)),
-      ...inboxColumns(inboxBody(deps, d.rawBody, authenticated)),
+      ...inboxColumns(read.inbox(authenticated)),
       profile: seen.profile,
       shunya_job_id: seen.shunyaJobId,
       operation_id: attributed ? seen.op?.id : null,

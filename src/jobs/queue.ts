@@ -59,3 +59,18 @@ export async function enqueue<T extends TaskName>(
     ],
   );
 }
+
+/**
+ * SQL: Otto's notice that the job `job` (graphile-worker's `_private_jobs` row that `add_job` returned) was
+ * scheduled ahead, and so that the `jobs:insert` notification its insertion sent announced nothing due
+ * (D580). Sent only when add_job notified (a new row: revision 0) and the job is not due yet; after that
+ * notification, since it reads add_job's result. `count` 0: graphile-worker nudges for it nothing (it nudges
+ * for a positive count); `r` keeps two notices of one transaction apart (Postgres folds equal ones).
+ * Evaluate it once per added job, from a MATERIALIZED CTE, so that add_job runs once.
+ */
+export const aheadNotice = (job: string): string =>
+  `CASE WHEN (${job}).revision = 0 AND (${job}).run_at > now()
+        THEN pg_notify('jobs:insert', '{"count":0,"${AHEAD_KEY}":1,"r":' || random()::text || '}') END`;
+
+/** the key of the notice's payload that says a job was scheduled ahead (D580) */
+export const AHEAD_KEY = 'ahead';

@@ -12,7 +12,14 @@
 // other job instead drops the mark, so it is handed on. Jobs left over when every worker runs a job need
 // nothing: each worker fetches after its job, after the commit. That is what graphile-worker's walk
 // guarantees, with one marked worker where it marked them all.
+//
+// A job scheduled ahead (a fallback poll) is announced by the same notification as a due one, so the pool
+// holds back what notifications announce until the current turn of the event loop ends, by the backend that
+// sent them, and takes off what Otto's notices of jobs scheduled ahead (queue.ts aheadNotice, sent after the
+// job's notification in the same transaction) say was not due (D580). The waker starts those when they fall
+// due, as it starts every scheduled job (wake.ts, D432).
 import type { Worker, WorkerEvents } from 'graphile-worker';
+import { AHEAD_KEY } from '../jobs/queue.ts';
 
 export function nudgeIdleFirst(events: WorkerEvents): void {
   /** waiting for their poll timer or a nudge: `nudge()` wakes them at once */
@@ -52,8 +59,12 @@ export function nudgeIdleFirst(events: WorkerEvents): void {
     idle.delete(worker);
     if (stop(worker)) nudge(1);
   });
+  const announced = announcements();
+  events.on('pool:listen:notification', ({ message }) => {
+    if (message.channel === 'jobs:insert') announced.notified(message.processId, message.payload);
+  });
   events.on('pool:create', ({ workerPool }) => {
-    nudge = (count: number) => {
+    const wake = (count: number) => {
       if (workerPool._shuttingDown) return;
       let left = count;
       for (const worker of [...idle]) {
@@ -70,6 +81,82 @@ export function nudgeIdleFirst(events: WorkerEvents): void {
         left--;
       }
     };
-    workerPool.nudge = nudge;
+    nudge = wake;
+    workerPool.nudge = (count: number) => announced.nudged(count, wake);
   });
+}
+
+/**
+ * What graphile-worker's `jobs:insert` notifications announce, by the backend that sent them (D580). It
+ * nudges its pool for a notification right after emitting `pool:listen:notification`, within the same call:
+ * that nudge is held back to the end of this turn of the event loop (every notification of one socket read
+ * is handled in it), less the jobs Otto's notices from the same backend said were scheduled ahead. A notice
+ * only takes off what its backend announced before it, never below 0; one whose notification was already
+ * let through (read in an earlier turn) takes nothing off: a fetch too many, as before.
+ */
+function announcements() {
+  const held = new Map<number, number>();
+  /** the backend whose notification graphile-worker is about to nudge for */
+  let announcing: number | null = null;
+  let flushing = false;
+  let wake: (count: number) => void = () => {};
+
+  const flush = () => {
+    flushing = false;
+    let total = 0;
+    for (const n of held.values()) total += n;
+    held.clear();
+    if (total > 0) wake(total);
+  };
+  return {
+    notified(pid: number, payload: string | undefined) {
+      const p = parse(payload);
+      const ahead = aheadIn(p);
+      if (ahead > 0) {
+        const n = held.get(pid);
+        if (n !== undefined) held.set(pid, Math.max(0, n - ahead));
+        return;
+      }
+      // graphile-worker's rule (main.js handleNotification): a count, 1 when none is given, nudged if positive
+      if (Number(p?.count ?? 1) > 0) {
+        announcing = pid;
+        // it nudges within this call; should it not, no later nudge is taken for this one's
+        queueMicrotask(() => {
+          announcing = null;
+        });
+      }
+    },
+    nudged(count: number, w: (count: number) => void) {
+      wake = w;
+      const pid = announcing;
+      announcing = null;
+      if (pid === null) return w(count);
+      held.set(pid, (held.get(pid) ?? 0) + count);
+      if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
+    },
+  };
+}
+
+/** How many jobs a `jobs:insert` payload says were scheduled ahead: Otto's notice (D580), else 0. */
+export function aheadNotified(payload: string | undefined): number {
+  return aheadIn(parse(payload));
+}
+
+function aheadIn(p: Record<string, unknown> | null): number {
+  const n = Number(p?.[AHEAD_KEY] ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function parse(payload: string | undefined): Record<string, unknown> | null {
+  if (!payload) return null;
+  try {
+    const v: unknown = JSON.parse(payload);
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  } catch {
+    // graphile-worker reads an unreadable payload as a count of 1, and so does this
+    return null;
+  }
 }

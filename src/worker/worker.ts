@@ -21,7 +21,7 @@ import { advance } from '../steps/advance.ts';
 import { poll } from '../steps/poll.ts';
 import type { TraceFields } from '../tracing.ts';
 import type { Heartbeat } from './heartbeat.ts';
-import { nudgeIdleFirst } from './nudge.ts';
+import { aheadNotified, nudgeIdleFirst } from './nudge.ts';
 import { prune } from './prune.ts';
 import { startWaker, type Waker } from './wake.ts';
 
@@ -225,7 +225,8 @@ function wakeOnDue(
     pool = workerPool;
   });
   events.on('pool:listen:notification', ({ message }) => {
-    if (message.channel === 'jobs:insert') poke();
+    // a notice of jobs scheduled ahead follows their own notification, which poked already (D580)
+    if (message.channel === 'jobs:insert' && aheadNotified(message.payload) === 0) poke();
   });
   events.on('pool:listen:success', poke);
   events.on('job:error', ({ job }) => failed.add(job.id));

@@ -3,6 +3,7 @@
 // (and the status of any operation it creates) is checked against its row. From a status its row does not
 // list, the operation must stay as it was.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobError } from '../../generated/otto/types.gen.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
@@ -13,6 +14,7 @@ import {
   allowedOperationPairs,
   completeStage,
   createCallWithJob,
+  deferStep,
   ensureOperation,
   failStage,
   markSubmitted,
@@ -213,4 +215,65 @@ describe("the operation's table", () => {
       }
     });
   }
+});
+
+// A fallback poll scheduled ahead is noticed as such after its job's notification (D580), so that Otto's
+// worker pools fetch nothing for it before the waker finds it due; a poll due at once is not.
+describe('the notice of a job scheduled ahead (a fallback poll, a deferred step)', () => {
+  const notices = async (run: () => Promise<unknown>) => {
+    const client = new pg.Client({ connectionString: t.url });
+    await client.connect();
+    const seen: string[] = [];
+    client.on('notification', (m) => seen.push(m.payload ?? ''));
+    try {
+      await client.query('LISTEN "jobs:insert"');
+      await run();
+      // a round trip after the commit: every notification sent before it has arrived
+      await client.query('SELECT 1');
+      return seen.map((p) => JSON.parse(p) as { count: number; ahead?: number });
+    } finally {
+      await client.end();
+    }
+  };
+  const later = () => new Date(Date.now() + 60_000);
+
+  it('follows markSubmitted when the poll is ahead, and not when it is due', async () => {
+    for (const [firstPoll, noticed] of [
+      [later(), 1],
+      [new Date(Date.now() - 1000), 0],
+    ] as const) {
+      const { job, op } = await operationIn('submitting', 'running');
+      const seen = await notices(() =>
+        markSubmitted(t.db, {
+          operationId: op.id,
+          companyId: company.id,
+          jobId: job.id,
+          shunyaJobId: `s-${op.id}`,
+          transcriptId: null,
+          now: now(),
+          firstPoll,
+        }),
+      );
+      expect(seen.map((n) => n.count)).toEqual(noticed ? [1, 0] : [1]);
+      expect(seen.filter((n) => n.ahead === 1)).toHaveLength(noticed);
+    }
+  });
+
+  it('follows deferStep', async () => {
+    const { job } = await operationIn('submitting', 'running');
+    const seen = await notices(() => deferStep(t.db, job.id, error, later()));
+    expect(seen.map((n) => [n.count, n.ahead ?? null])).toEqual([
+      [1, null],
+      [0, 1],
+    ]);
+  });
+
+  it('follows pollAgain', async () => {
+    const { op } = await operationIn('submitted', 'running');
+    const seen = await notices(() => pollAgain(t.db, op, later(), null));
+    expect(seen.map((n) => [n.count, n.ahead ?? null])).toEqual([
+      [1, null],
+      [0, 1],
+    ]);
+  });
 });

@@ -2,7 +2,7 @@
 // headers, verdict, ids and timing, the body's size and SHA-256 always, and the body itself only redacted
 // of personal data and only for WEBHOOK_BODY_RETENTION_HOURS, after which the prune cron clears it.
 import { createHash, createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { CompanyRow } from '../../src/domain/companies.ts';
 import { webhookError, webhookStatus } from '../../src/http/errors.ts';
@@ -104,6 +104,40 @@ describe('the webhook inbox', () => {
     });
     expect(JSON.stringify(row)).not.toMatch(/Dana|Whitfield|217-555-0144|dana@example|Elm St/);
     expect(row.headers['x-shunya-signature']).toBe(d.headers['x-shunya-signature']);
+  });
+
+  it('parses the body once, the inbox copy included (D581)', async () => {
+    const company = await buildCompany(t.db);
+    const { raw, d } = delivery(company.id);
+    const text = raw.toString('utf8');
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      await receiveWebhook(deps(), d);
+      expect(parse.mock.calls.filter(([s]) => s === text)).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
+    expect((await stored()).redacted_body.result.transcript_text).toBe('[redacted]');
+  });
+
+  it('keeps the redacted body of a signed body behind a BOM, which it refuses as not JSON (D581)', async () => {
+    const company = await buildCompany(t.db);
+    const { raw } = delivery(company.id);
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), raw]);
+    const timestamp = String(Date.now());
+    const signature = createHmac('sha256', TEST_SECRETS.UWC_HMAC_SECRET)
+      .update(Buffer.concat([Buffer.from(`${timestamp}.`), bom]))
+      .digest('hex');
+    const { d } = delivery(company.id);
+    const answer = await receiveWebhook(deps(), {
+      ...d,
+      headers: { ...d.headers, 'x-shunya-timestamp': timestamp, 'x-shunya-signature': signature },
+      rawBody: bom,
+    });
+    expect(answer.verdict).toBe('invalid_json');
+    const row = await stored();
+    expect(row.body_bytes).toBe(bom.length);
+    expect(row.redacted_body.result.transcript_text).toBe('[redacted]');
   });
 
   it('keeps no body at all with WEBHOOK_BODY_RETENTION_HOURS=0', async () => {

@@ -3,10 +3,11 @@
 // in one statement; unless a webhook that outran the answer has completed (adopted) the operation already.
 // A webhook recorded earlier with nothing but this id (D78) is claimed in the same statement, and the
 // poll then runs at once (D103). A step that submitted without reading its job (D340) may be stale: a job
-// that stopped running meanwhile (timed out, failed) leaves its operation as it was.
+// that stopped running meanwhile (timed out, failed) leaves its operation as it was. A poll scheduled ahead
+// is noticed as such, so that no worker fetches for it before it is due (D580).
 import type { Db, Tx } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
-import { TASK } from '../queue.ts';
+import { aheadNotice, TASK } from '../queue.ts';
 
 const MARK_SUBMITTED = `WITH submitted AS (
        UPDATE shunya_operations SET status = 'submitted', shunya_job_id = :shunyaJob, transcript_id = :transcript,
@@ -20,10 +21,12 @@ const MARK_SUBMITTED = `WITH submitted AS (
        DELETE FROM early_webhooks WHERE company_id = :company AND shunya_job_id = :shunyaJob
          AND EXISTS (SELECT 1 FROM submitted)
        RETURNING 1)
-     SELECT graphile_worker.add_job(identifier => :task, payload => json_build_object('operation_id', id),
-                                    run_at => CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN now() ELSE :firstPoll::timestamptz END,
-                                    job_key => 'poll:' || id)
-     FROM submitted`;
+     , polled AS MATERIALIZED (
+       SELECT graphile_worker.add_job(identifier => :task, payload => json_build_object('operation_id', id),
+                                      run_at => CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN now() ELSE :firstPoll::timestamptz END,
+                                      job_key => 'poll:' || id) AS job
+       FROM submitted)
+     SELECT ${aheadNotice('job')} FROM polled`;
 
 export async function markSubmitted(
   db: Db | Tx,

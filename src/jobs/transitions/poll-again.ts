@@ -3,12 +3,13 @@
 // last error, and an answer Otto could not read adds to the count of such answers in a row (a readable
 // answer resets it). The poll's answer is kept in the same statement (shunya_poll_answers, D275). One
 // statement, guarded by the operation still waiting and not polled meanwhile; returns the count of
-// unreadable answers in a row, or null when the operation no longer waits.
+// unreadable answers in a row, or null when the operation no longer waits. The next poll is noticed as
+// scheduled ahead (D580).
 import type { JobError } from '../../../generated/otto/types.gen.ts';
 import type { Db } from '../../db/knex.ts';
 import { prepared } from '../../db/statement.ts';
 import type { OperationRow } from '../model.ts';
-import { TASK } from '../queue.ts';
+import { aheadNotice, TASK } from '../queue.ts';
 import { ANSWER_COLUMNS, answerParams, type PollAnswer } from './record-poll-answer.ts';
 
 // `failed`: the poll failed (its error is :error); `unreadable`: Shunya's answer could not be read. After a
@@ -30,9 +31,11 @@ const POLL_AGAIN = `WITH waiting AS (
      , noted AS (
        UPDATE shunya_jobs SET last_error = :error::jsonb, updated_at = now()
        WHERE :failed::boolean AND id = (SELECT job_id FROM waiting) AND job_status IN ('running', 'pending'))
-     SELECT unreadable_answers, graphile_worker.add_job(identifier => :task, payload => json_build_object('operation_id', id),
-                                                        run_at => :runAt::timestamptz, job_key => 'poll:' || id)
-     FROM waiting`;
+     , polled AS MATERIALIZED (
+       SELECT unreadable_answers, graphile_worker.add_job(identifier => :task, payload => json_build_object('operation_id', id),
+                                                          run_at => :runAt::timestamptz, job_key => 'poll:' || id) AS job
+       FROM waiting)
+     SELECT unreadable_answers, ${aheadNotice('job')} FROM polled`;
 
 export async function pollAgain(
   db: Db,
