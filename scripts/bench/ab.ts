@@ -97,6 +97,15 @@ function side(
 }
 
 /** The half-reached phase's rate: half of what the target phase completed per second, as run.ts has it. */
+/** `k=v,k=v` as settings (none when unset). */
+const settingsOf = (text: string | undefined): Record<string, string> =>
+  Object.fromEntries(
+    (text ?? '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => kv.split('=', 2).map((x) => x.trim()) as [string, string]),
+  );
+
 export const halfReachedRate = (target: PhaseResult) =>
   Math.max(2, Math.round(target.throughputCallsPerS / 2));
 
@@ -141,6 +150,10 @@ export async function runAb(
         layout: o.layout,
         concurrency: o.concurrency,
         tenants: o.tenants,
+        // the baseline's Otto as it was: over loopback TCP (D562)
+        overTcp: which === 'baseline',
+        // BENCH_AB_DB_SETTINGS=k=v,…: server settings for the working tree's database only (D563)
+        ...(which === 'workingTree' ? { dbSettings: settingsOf(process.env.BENCH_AB_DB_SETTINGS) } : {}),
         ...(o.profiler ? { profiler: o.profiler } : {}),
       });
       try {

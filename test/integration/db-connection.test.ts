@@ -1,0 +1,68 @@
+// How Otto's connections reach Postgres and what they carry (D560-D562): over the embedded server's Unix
+// socket, with generic plans for its prepared statements, and pools that keep their connections warm.
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { socketDirectory } from '../../src/db/embedded.ts';
+import { createDb, type Db } from '../../src/db/knex.ts';
+import { run } from '../../src/db/statement.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createWorkerPool } from '../../src/worker/worker.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let t: TestDatabase;
+let db: Db;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = createDb(t.url, { max: 3, min: 3 });
+  pool = createWorkerPool(t.url, 4, createLogger('silent'), 4);
+});
+afterAll(async () => {
+  await pool.end();
+  await db.destroy();
+  await t.drop();
+});
+
+/** inet_server_addr() is null on a Unix-domain socket, the server's address over TCP. */
+const SOCKET = 'SELECT inet_server_addr() IS NULL AS unix';
+
+describe("Otto's connections to the embedded Postgres", () => {
+  it('go over its Unix-domain socket: knex, and graphile-worker pool', async () => {
+    if (process.env.DATABASE_URL) return; // a user's server: the URL decides
+    const viaKnex = await db.raw(SOCKET);
+    expect(viaKnex.rows[0].unix).toBe(true);
+    const viaWorker = await pool.query(SOCKET);
+    expect(viaWorker.rows[0].unix).toBe(true);
+  });
+
+  it('plan prepared statements once, generically (knex connections)', async () => {
+    const setting = await db.raw(`SELECT current_setting('plan_cache_mode') AS mode`);
+    expect(setting.rows[0].mode).toBe('force_generic_plan');
+    // a prepared statement run once is already a generic plan: Postgres counts it in the view
+    const text = `SELECT count(*)::int AS n FROM pg_class WHERE relname = :name /* ${t.name} */`;
+    await run(db, { sql: text, bindings: { name: 'pg_class' } as never });
+    const plans = await db.raw(
+      `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE ?`,
+      [`%${t.name}%`],
+    );
+    expect(plans.rows).toEqual([{ generic_plans: 1, custom_plans: 0 }]);
+  });
+
+  it('keep a floor of connections open when idle (knex and graphile-worker pools)', () => {
+    const knexPool = (db.client as { pool: { min: number; max: number } }).pool;
+    expect([knexPool.min, knexPool.max]).toEqual([3, 3]);
+    expect((pool as unknown as { options: { min: number; max: number } }).options).toMatchObject({
+      min: 4,
+      max: 4,
+    });
+  });
+});
+
+describe('socketDirectory', () => {
+  it("is the data directory while the socket's path fits sun_path, none beyond", () => {
+    expect(socketDirectory('/tmp/otto/pg', 54329)).toBe('/tmp/otto/pg');
+    const deep = `/tmp/${'d'.repeat(90)}`; // + /.s.PGSQL.54329 = 111 bytes
+    expect(socketDirectory(deep, 54329)).toBeNull();
+  });
+});
