@@ -32,6 +32,9 @@ import { startWaker, type Waker } from './wake.ts';
 const DATABASE_RESTART = { minDelay: 500, maxDelay: 10_000 };
 for (const code of [
   'ECONNREFUSED',
+  // a Unix-domain socket's file is gone while Postgres is down (D562); graphile-worker's queries are
+  // the only connects here, so the code is no other file's absence
+  'ENOENT',
   'ECONNRESET',
   'EPIPE',
   '57P01',

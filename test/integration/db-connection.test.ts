@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketDirectory } from '../../src/db/embedded.ts';
+import { isDatabaseUnavailable } from '../../src/db/errors.ts';
 import { createDb, type Db } from '../../src/db/knex.ts';
 import { run } from '../../src/db/statement.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -56,6 +57,22 @@ describe("Otto's connections to the embedded Postgres", () => {
       min: 4,
       max: 4,
     });
+  });
+});
+
+describe('a Postgres that is down, reached over its socket', () => {
+  it('is "unavailable" (503 and retried), not a bug: its socket file is gone, connect fails ENOENT', async () => {
+    const gone = createDb(`postgres://postgres:postgres@127.0.0.1:5432/otto?host=/tmp/${t.name}-none`, 1);
+    try {
+      const e = await gone.raw('SELECT 1').then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e).toMatchObject({ code: 'ENOENT', syscall: 'connect' });
+      expect(isDatabaseUnavailable(e)).toBe(true);
+    } finally {
+      await gone.destroy();
+    }
   });
 });
 
