@@ -135,6 +135,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     max_connections: '200',
     // the socket in the data directory only: the build's default (/tmp) is shared by every cluster
     unix_socket_directories: socketDir ?? '',
+    // group commit: with 3 or more other transactions open, a commit waits up to 1 ms for theirs and one
+    // WAL flush serves them all; each COMMIT still returns only once its WAL is flushed (D563)
+    commit_delay: '1000',
+    commit_siblings: '3',
     ...options.settings,
   };
   const server = new EmbeddedPostgres({
