@@ -41,6 +41,11 @@ const EnvSchema = z.object({
   OTTO_DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: int(54329, 1),
   DB_POOL_MAX: int(20, 1),
+  /** plan_cache_mode sent in each knex connection's startup packet (D560); `off` sends none (a pooler
+   * that refuses startup options). */
+  DB_PLAN_CACHE_MODE: z
+    .enum(['force_generic_plan', 'auto', 'force_custom_plan', 'off'])
+    .default('force_generic_plan'),
   /** Connections kept open when idle (D561); unset: all of DB_POOL_MAX. */
   DB_POOL_MIN: z.coerce.number().int().min(0).optional(),
   /** Production runs the embedded Postgres only when this is true (D137). */
@@ -189,6 +194,7 @@ function build(e: ParsedEnv, otel: Record<string, string> = {}) {
       generatedPassword: e.NODE_ENV === 'production',
       poolMax: e.DB_POOL_MAX,
       poolMin: Math.min(e.DB_POOL_MIN ?? e.DB_POOL_MAX, e.DB_POOL_MAX),
+      planCacheMode: e.DB_PLAN_CACHE_MODE === 'off' ? null : e.DB_PLAN_CACHE_MODE,
     },
     uwc: {
       baseUrl: e.UWC_BASE_URL.replace(/\/+$/, ''),

@@ -15,14 +15,17 @@ export type Tx = Knex.Transaction;
  * once per connection serves every run. Postgres's default (`auto`) plans each one five times with the
  * run's values before it tries the generic plan, and keeps planning custom when the generic one's estimate
  * is higher: the stage completions (64-71 parameters) were planned at 1-15 ms a time (D560). Sent as a
- * startup option so that it holds on a user's own Postgres too; an `options` in DATABASE_URL wins.
+ * startup option so that it holds on a user's own Postgres too; an `options` in DATABASE_URL wins, and
+ * DB_PLAN_CACHE_MODE=off sends none (a pooler that refuses startup options).
  */
-export const PLAN_CACHE_OPTIONS = '-c plan_cache_mode=force_generic_plan';
+export const DEFAULT_PLAN_CACHE_MODE = 'force_generic_plan';
 
 export interface PoolSize {
   max: number;
   /** connections kept open when idle: a new backend parses and plans every statement again (D561) */
   min?: number;
+  /** plan_cache_mode for the pool's connections (null: the server's own) */
+  planCacheMode?: string | null;
 }
 
 /**
@@ -31,10 +34,14 @@ export interface PoolSize {
  */
 export function createDb(url: string, pool: number | PoolSize = 10, logger?: Logger): Db {
   const log = logger?.child({ component: 'knex' });
-  const size = typeof pool === 'number' ? { max: pool } : pool;
+  const size: PoolSize = typeof pool === 'number' ? { max: pool } : pool;
+  const planCacheMode = size.planCacheMode === undefined ? DEFAULT_PLAN_CACHE_MODE : size.planCacheMode;
   const db = knexFactory({
     client: 'pg',
-    connection: { connectionString: url, options: PLAN_CACHE_OPTIONS },
+    connection: {
+      connectionString: url,
+      ...(planCacheMode ? { options: `-c plan_cache_mode=${planCacheMode}` } : {}),
+    },
     pool: { min: Math.min(size.min ?? 0, size.max), max: size.max },
     acquireConnectionTimeout: 30_000,
     ...(log && {

@@ -50,6 +50,16 @@ describe("Otto's connections to the embedded Postgres", () => {
     expect(plans.rows).toEqual([{ generic_plans: 1, custom_plans: 0 }]);
   });
 
+  it("send no plan_cache_mode when told not to (DB_PLAN_CACHE_MODE=off): the server's own holds", async () => {
+    const plain = createDb(t.url, { max: 1, planCacheMode: null });
+    try {
+      const setting = await plain.raw(`SELECT current_setting('plan_cache_mode') AS mode`);
+      expect(setting.rows[0].mode).toBe('auto');
+    } finally {
+      await plain.destroy();
+    }
+  });
+
   it('keep a floor of connections open when idle (knex and graphile-worker pools)', () => {
     const knexPool = (db.client as { pool: { min: number; max: number } }).pool;
     expect([knexPool.min, knexPool.max]).toEqual([3, 3]);

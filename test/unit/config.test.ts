@@ -84,6 +84,8 @@ describe("graphile-worker's batching settings (D291)", () => {
     });
     expect([c.db.poolMin, c.db.poolMax]).toEqual([2, 8]);
     expect([c.jobs.workerPoolMin, c.jobs.workerPoolMax]).toEqual([0, 8]);
+    expect(d.db.planCacheMode).toBe('force_generic_plan');
+    expect(loadConfig({ DB_PLAN_CACHE_MODE: 'off' }).db.planCacheMode).toBeNull();
     // a floor above the pool's size is the size
     expect(loadConfig({ DB_POOL_MAX: '5', DB_POOL_MIN: '9' }).db.poolMin).toBe(5);
   });
