@@ -1,12 +1,16 @@
 // How Otto's connections reach Postgres and what they carry (D560-D562): over the embedded server's Unix
 // socket, with generic plans for its prepared statements, and pools that keep their connections warm.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socketDirectory } from '../../src/db/embedded.ts';
+import { socketDirectory, startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { isDatabaseUnavailable } from '../../src/db/errors.ts';
 import { createDb, type Db } from '../../src/db/knex.ts';
 import { run } from '../../src/db/statement.ts';
 import { createLogger } from '../../src/logger.ts';
+import { freePort } from '../../src/util/net.ts';
 import { createWorkerPool } from '../../src/worker/worker.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -72,7 +76,11 @@ describe("Otto's connections to the embedded Postgres", () => {
 
 describe('a Postgres that is down, reached over its socket', () => {
   it('is "unavailable" (503 and retried), not a bug: its socket file is gone, connect fails ENOENT', async () => {
-    const gone = createDb(`postgres://postgres:postgres@127.0.0.1:5432/otto?host=/tmp/${t.name}-none`, 1);
+    const gone = createDb(
+      `postgres://postgres:postgres@127.0.0.1:5432/otto?host=/tmp/${t.name}-none`,
+      1,
+      createLogger('silent'),
+    );
     try {
       const e = await gone.raw('SELECT 1').then(
         () => null,
@@ -91,5 +99,28 @@ describe('socketDirectory', () => {
     expect(socketDirectory('/tmp/otto/pg', 54329)).toBe('/tmp/otto/pg');
     const deep = `/tmp/${'d'.repeat(90)}`; // + /.s.PGSQL.54329 = 111 bytes
     expect(socketDirectory(deep, 54329)).toBeNull();
+  });
+});
+
+describe('a second process starting the same embedded Postgres', () => {
+  it('shares the running server and its socket (as `npm run db:migrate` beside `npm start`)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'otto-pg-share-'));
+    await chmod(dir, 0o755); // as root, Postgres runs as another OS user that must enter it
+    const options = { dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'otto' };
+    const first = await startEmbeddedPostgres(options);
+    try {
+      const second = await startEmbeddedPostgres(options);
+      expect(second.url).toBe(first.url);
+      expect(new URL(second.url).searchParams.get('host')).toBe(path.join(dir, 'pg'));
+      const shared = createDb(second.url, 1);
+      try {
+        expect((await shared.raw(SOCKET)).rows[0].unix).toBe(true);
+      } finally {
+        await shared.destroy();
+      }
+    } finally {
+      await first.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -72,6 +72,9 @@ describe("graphile-worker's batching settings (D291)", () => {
     expect(() => loadConfig({ WORKER_LOCAL_QUEUE_SIZE: '1' })).toThrow(/WORKER_LOCAL_QUEUE_SIZE/);
     expect(() => loadConfig({ WORKER_BATCH_DELAY_MS: '-5' })).toThrow(/WORKER_BATCH_DELAY_MS/);
   });
+});
+
+describe("Otto's connections (D560, D561)", () => {
   it('keeps every pooled connection warm by default, and takes a lower floor (D561)', () => {
     const d = loadConfig({});
     expect([d.db.poolMin, d.db.poolMax]).toEqual([20, 20]);
