@@ -41,6 +41,13 @@ const EnvSchema = z.object({
   OTTO_DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: int(54329, 1),
   DB_POOL_MAX: int(20, 1),
+  /** plan_cache_mode sent in each knex connection's startup packet (D560); `off` sends none (a pooler
+   * that refuses startup options). */
+  DB_PLAN_CACHE_MODE: z
+    .enum(['force_generic_plan', 'auto', 'force_custom_plan', 'off'])
+    .default('force_generic_plan'),
+  /** Connections kept open when idle (D561); unset: all of DB_POOL_MAX. */
+  DB_POOL_MIN: z.coerce.number().int().min(0).optional(),
   /** Production runs the embedded Postgres only when this is true (D137). */
   OTTO_EMBEDDED_POSTGRES: boolText.optional(),
 
@@ -82,6 +89,8 @@ const EnvSchema = z.object({
   /** §11.2: jobs a tenant may start in any hour; 0 turns the quota off (D98). */
   TENANT_JOBS_PER_HOUR: int(1000, 0),
   WORKER_CONCURRENCY: int(20, 1),
+  /** graphile-worker's pool's connections kept open when idle (D561); unset: all of its WORKER_CONCURRENCY + 4. */
+  WORKER_POOL_MIN: z.coerce.number().int().min(0).optional(),
   /** graphile-worker's local queue (D291): jobs fetched and locked per fetch; 0 fetches one job at a time. */
   WORKER_LOCAL_QUEUE_SIZE: z.coerce
     .number()
@@ -184,6 +193,8 @@ function build(e: ParsedEnv, otel: Record<string, string> = {}) {
       /** Production's embedded superuser gets a generated password instead of `postgres` (D137). */
       generatedPassword: e.NODE_ENV === 'production',
       poolMax: e.DB_POOL_MAX,
+      poolMin: Math.min(e.DB_POOL_MIN ?? e.DB_POOL_MAX, e.DB_POOL_MAX),
+      planCacheMode: e.DB_PLAN_CACHE_MODE === 'off' ? null : e.DB_PLAN_CACHE_MODE,
     },
     uwc: {
       baseUrl: e.UWC_BASE_URL.replace(/\/+$/, ''),
@@ -227,6 +238,9 @@ function build(e: ParsedEnv, otel: Record<string, string> = {}) {
       tenantMaxConcurrent: e.TENANT_MAX_CONCURRENT,
       jobsPerHour: e.TENANT_JOBS_PER_HOUR,
       workerConcurrency: e.WORKER_CONCURRENCY,
+      /** graphile-worker's pool: its size, and how many stay open when idle (D561) */
+      workerPoolMax: e.WORKER_CONCURRENCY + 4,
+      workerPoolMin: Math.min(e.WORKER_POOL_MIN ?? e.WORKER_CONCURRENCY + 4, e.WORKER_CONCURRENCY + 4),
       localQueueSize: e.WORKER_LOCAL_QUEUE_SIZE,
       batchDelayMs: e.WORKER_BATCH_DELAY_MS,
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,

@@ -57,7 +57,11 @@ export async function startOtto(
   // before anything makes a span; the SDK is imported only when OTEL_* ask for export (D195)
   const tracing = await startTracing(config.otel, logger);
   const database = await openDatabase(config, (line) => logger.debug({ postgres: line.trim() }));
-  const db = createDb(database.url, config.db.poolMax, logger);
+  const db = createDb(
+    database.url,
+    { max: config.db.poolMax, min: config.db.poolMin, planCacheMode: config.db.planCacheMode },
+    logger,
+  );
   if (opts.migrate ?? true) {
     const applied = await migrateAll(db, database.url);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -114,7 +118,7 @@ export async function startOtto(
   let runningWorker: RunningWorker | undefined;
   let workerPool: pg.Pool | undefined;
   if (worker) {
-    workerPool = createWorkerPool(database.url, config.jobs.workerConcurrency + 4, logger);
+    workerPool = createWorkerPool(database.url, config.jobs.workerPoolMax, logger, config.jobs.workerPoolMin);
     heartbeat = await startHeartbeat(db, logger, {
       intervalMs: config.jobs.heartbeatMs,
       deadAfterMs: config.jobs.deadAfterMs,

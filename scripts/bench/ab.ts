@@ -96,6 +96,15 @@ function side(
   };
 }
 
+/** `k=v,k=v` as settings (none when unset). */
+const settingsOf = (text: string | undefined): Record<string, string> =>
+  Object.fromEntries(
+    (text ?? '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => kv.split('=', 2).map((x) => x.trim()) as [string, string]),
+  );
+
 /** The half-reached phase's rate: half of what the target phase completed per second, as run.ts has it. */
 export const halfReachedRate = (target: PhaseResult) =>
   Math.max(2, Math.round(target.throughputCallsPerS / 2));
@@ -141,6 +150,11 @@ export async function runAb(
         layout: o.layout,
         concurrency: o.concurrency,
         tenants: o.tenants,
+        // the baseline's Otto as it was: over loopback TCP (D562), unless BENCH_AB_BASELINE_SOCKET=1 (both
+        // sides on the socket, to compare one setting alone)
+        overTcp: which === 'baseline' && process.env.BENCH_AB_BASELINE_SOCKET !== '1',
+        // BENCH_AB_DB_SETTINGS=k=v,…: server settings for the working tree's database only (D563)
+        ...(which === 'workingTree' ? { dbSettings: settingsOf(process.env.BENCH_AB_DB_SETTINGS) } : {}),
         ...(o.profiler ? { profiler: o.profiler } : {}),
       });
       try {

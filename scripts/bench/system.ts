@@ -2,7 +2,9 @@
 // by the source tree under test (this repository, or a baseline copy), the simulator (zero latency, no
 // faults) and Otto's processes in the layout asked for, plus the tenants the load uses. Everything the
 // phases measure goes through here: pids for CPU, the database for statements and timings.
+import pg from 'pg';
 import { createDb, type Db } from '../../src/db/knex.ts';
+import { withoutSocket } from '../../src/db/url.ts';
 import { ROOT } from '../lib/procs.ts';
 import { compiledSimulator } from '../lib/simulator-js.ts';
 import {
@@ -37,6 +39,12 @@ export interface SystemOptions {
   profiler?: PhaseProfiler;
   /** the simulator's environment (e.g. SIMULATOR_RETENTION_S) */
   simEnv?: Record<string, string>;
+  /** Otto reaches Postgres over loopback TCP, as before the embedded server's Unix socket (the A/B's
+   * baseline: D562) */
+  overTcp?: boolean;
+  /** server settings for this database only (`ALTER DATABASE … SET`): e.g. group commit for one side of
+   * an A/B (D563) */
+  dbSettings?: Record<string, string>;
 }
 
 export interface System {
@@ -59,6 +67,11 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   // the bench's own connections name themselves: their CPU is told apart from Otto's (D530)
   const db = createDb(withAppName(url, BENCH_APP), 6);
   await db.raw('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  // a utility statement takes no bind parameters: the name and value are quoted here
+  for (const [k, v] of Object.entries(o.dbSettings ?? {}))
+    await db.raw(
+      `ALTER DATABASE ${pg.escapeIdentifier(o.database)} SET ${pg.escapeIdentifier(k)} = ${pg.escapeLiteral(v)}`,
+    );
   await migrate(url, o.root ?? ROOT);
   // the simulator needs a webhook URL before Otto's ports are known: per-tenant routes replace it below
   const sim = await startSimulator({
@@ -70,7 +83,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   });
   const fleet = await startFleet({
     layout: o.layout,
-    dbUrl: url,
+    dbUrl: o.overTcp ? withoutSocket(url) : url,
     root: o.root,
     env: {
       UWC_BASE_URL: sim.url,

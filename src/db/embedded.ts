@@ -53,6 +53,23 @@ const DEFAULT_PASSWORD = 'postgres';
 const baseUrl = (password: string, port: number) =>
   `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
 
+/** A Unix-domain socket's path must fit `sun_path` (108 bytes with its terminating NUL). */
+const SUN_PATH_MAX = 107;
+
+/**
+ * The directory Postgres puts its Unix-domain socket in: the data directory, when the socket's path fits.
+ * Over the socket a round trip skips the kernel's TCP stack: 9 % less of Postgres's kernel time per call
+ * in the benchmark (D562). A data directory too deep for sun_path keeps TCP only.
+ */
+export function socketDirectory(dataDir: string, port: number): string | null {
+  return Buffer.byteLength(path.join(dataDir, `.s.PGSQL.${port}`)) <= SUN_PATH_MAX ? dataDir : null;
+}
+
+/** The URL's `host` parameter sends pg (and every client built on it) over the socket; the TCP address
+ * stays in the URL for tools that ignore the parameter. */
+const viaSocket = (url: string, dir: string | null) =>
+  dir === null ? url : `${url}?host=${encodeURIComponent(dir)}`;
+
 /** True when our embedded server already answers on this port (e.g. `npm start` is running). */
 async function alreadyRunning(base: string): Promise<boolean> {
   const c = new pg.Client({
@@ -100,13 +117,29 @@ async function rotatePassword(port: number, password: string, previous: string):
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const password = options.password ?? DEFAULT_PASSWORD;
   const base = baseUrl(password, options.port);
-  if (options.persistent !== false && (await alreadyRunning(base))) {
-    // Another process of ours runs it: share it, and leave stopping it to that process.
-    await ensureDatabase(base, options.database);
-    return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop: async () => {} };
-  }
   const dataDir = path.resolve(options.dataDir);
-  const settings = { max_connections: '200', ...options.settings };
+  const socketDir = socketDirectory(dataDir, options.port);
+  if (options.persistent !== false && (await alreadyRunning(base))) {
+    // Another process of ours runs it: share it, and leave stopping it to that process; its socket is
+    // used when it made one (an older start may not have)
+    await ensureDatabase(base, options.database);
+    const dir = socketDir && existsSync(path.join(socketDir, `.s.PGSQL.${options.port}`)) ? socketDir : null;
+    return {
+      url: viaSocket(`${base}/${options.database}`, dir),
+      adminUrl: viaSocket(`${base}/postgres`, dir),
+      stop: async () => {},
+    };
+  }
+  const settings = {
+    max_connections: '200',
+    // the socket in the data directory only: the build's default (/tmp) is shared by every cluster
+    unix_socket_directories: socketDir ?? '',
+    // group commit: with 3 or more other transactions open, a commit waits up to 1 ms for theirs and one
+    // WAL flush serves them all; each COMMIT still returns only once its WAL is flushed (D563)
+    commit_delay: '1000',
+    commit_siblings: '3',
+    ...options.settings,
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -136,8 +169,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await rotatePassword(options.port, password, options.previousPassword);
   await ensureDatabase(base, options.database);
   return {
-    url: `${base}/${options.database}`,
-    adminUrl: `${base}/postgres`,
+    url: viaSocket(`${base}/${options.database}`, socketDir),
+    adminUrl: viaSocket(`${base}/postgres`, socketDir),
     async stop() {
       await server.stop();
       if (child) running.delete(child);

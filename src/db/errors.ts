@@ -35,6 +35,7 @@ function anyCause(e: unknown, pred: (err: ErrorLike) => boolean, depth = 0): boo
 
 interface ErrorLike {
   code?: unknown;
+  syscall?: unknown;
   name?: unknown;
   message?: unknown;
   cause?: unknown;
@@ -45,6 +46,8 @@ export function isDatabaseUnavailable(e: unknown): boolean {
   return anyCause(e, (err) => {
     const code = typeof err.code === 'string' ? err.code : '';
     if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code)) return true;
+    // over a Unix-domain socket a server that is down has no socket file: connect fails ENOENT (D562)
+    if (code === 'ENOENT' && err.syscall === 'connect') return true;
     if (err.name === 'KnexTimeoutError') return true; // no pooled connection could be had in time
     return typeof err.message === 'string' && MESSAGES.some((m) => m.test(err.message as string));
   });

@@ -11,15 +11,38 @@ export type Db = Knex;
 export type Tx = Knex.Transaction;
 
 /**
+ * Otto's statements are fixed texts run as named prepared statements (statement.ts): a generic plan made
+ * once per connection serves every run. Postgres's default (`auto`) plans each one five times with the
+ * run's values before it tries the generic plan, and keeps planning custom when the generic one's estimate
+ * is higher: the stage completions (64-71 parameters) were planned at 1-15 ms a time (D560). Sent as a
+ * startup option so that it holds on a user's own Postgres too; an `options` in DATABASE_URL wins, and
+ * DB_PLAN_CACHE_MODE=off sends none (a pooler that refuses startup options).
+ */
+export const DEFAULT_PLAN_CACHE_MODE = 'force_generic_plan';
+
+export interface PoolSize {
+  max: number;
+  /** connections kept open when idle: a new backend parses and plans every statement again (D561) */
+  min?: number;
+  /** plan_cache_mode for the pool's connections (null: the server's own) */
+  planCacheMode?: string | null;
+}
+
+/**
  * With a logger, knex's own warnings (a connection lost or refused while Postgres restarts) go to it as
  * structured lines instead of to the console; the query that met the error fails and is handled (D40).
  */
-export function createDb(url: string, poolMax = 10, logger?: Logger): Db {
+export function createDb(url: string, pool: number | PoolSize = 10, logger?: Logger): Db {
   const log = logger?.child({ component: 'knex' });
+  const size: PoolSize = typeof pool === 'number' ? { max: pool } : pool;
+  const planCacheMode = size.planCacheMode === undefined ? DEFAULT_PLAN_CACHE_MODE : size.planCacheMode;
   const db = knexFactory({
     client: 'pg',
-    connection: url,
-    pool: { min: 0, max: poolMax },
+    connection: {
+      connectionString: url,
+      ...(planCacheMode ? { options: `-c plan_cache_mode=${planCacheMode}` } : {}),
+    },
+    pool: { min: Math.min(size.min ?? 0, size.max), max: size.max },
     acquireConnectionTimeout: 30_000,
     ...(log && {
       log: {

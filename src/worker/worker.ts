@@ -32,6 +32,9 @@ import { startWaker, type Waker } from './wake.ts';
 const DATABASE_RESTART = { minDelay: 500, maxDelay: 10_000 };
 for (const code of [
   'ECONNREFUSED',
+  // a Unix-domain socket's file is gone while Postgres is down (D562); graphile-worker's queries are
+  // the only connects here, so the code is no other file's absence
+  'ENOENT',
   'ECONNRESET',
   'EPIPE',
   '57P01',
@@ -57,9 +60,14 @@ export function markConnectionLoss(e: unknown): unknown {
   return e;
 }
 
-/** graphile-worker's own pool: the errors of its connects and of its clients' queries pass through markConnectionLoss. */
-export function createWorkerPool(url: string, max: number, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
+/**
+ * graphile-worker's own pool: the errors of its connects and of its clients' queries pass through
+ * markConnectionLoss. `min` connections stay open when idle (pg-pool closes the others after 10 s): its
+ * workers fetch in bursts, and each new backend prepares and plans graphile-worker's statements again
+ * (D561).
+ */
+export function createWorkerPool(url: string, max: number, logger: Logger, min = 0): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, min: Math.min(min, max) });
   const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown;
   pool.connect = ((...args: unknown[]) =>
     args.length > 0

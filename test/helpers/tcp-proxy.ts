@@ -37,6 +37,8 @@ export async function tcpProxy(targetUrl: string): Promise<TcpProxy> {
   const port = (server.address() as net.AddressInfo).port;
   const url = new URL(targetUrl);
   url.port = String(port);
+  // through the proxy, not the embedded server's Unix socket (D562)
+  url.searchParams.delete('host');
   const cut = () => {
     for (const s of sockets) s.destroy();
   };

@@ -73,3 +73,23 @@ describe("graphile-worker's batching settings (D291)", () => {
     expect(() => loadConfig({ WORKER_BATCH_DELAY_MS: '-5' })).toThrow(/WORKER_BATCH_DELAY_MS/);
   });
 });
+
+describe("Otto's connections (D560, D561)", () => {
+  it('keeps every pooled connection warm by default, and takes a lower floor (D561)', () => {
+    const d = loadConfig({});
+    expect([d.db.poolMin, d.db.poolMax]).toEqual([20, 20]);
+    expect([d.jobs.workerPoolMin, d.jobs.workerPoolMax]).toEqual([24, 24]);
+    const c = loadConfig({
+      DB_POOL_MAX: '8',
+      DB_POOL_MIN: '2',
+      WORKER_CONCURRENCY: '4',
+      WORKER_POOL_MIN: '0',
+    });
+    expect([c.db.poolMin, c.db.poolMax]).toEqual([2, 8]);
+    expect([c.jobs.workerPoolMin, c.jobs.workerPoolMax]).toEqual([0, 8]);
+    expect(d.db.planCacheMode).toBe('force_generic_plan');
+    expect(loadConfig({ DB_PLAN_CACHE_MODE: 'off' }).db.planCacheMode).toBeNull();
+    // a floor above the pool's size is the size
+    expect(loadConfig({ DB_POOL_MAX: '5', DB_POOL_MIN: '9' }).db.poolMin).toBe(5);
+  });
+});
