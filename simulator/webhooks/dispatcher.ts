@@ -80,8 +80,9 @@ export interface DispatcherDeps {
   hmacSecret: string;
   settings(): Settings;
   target(companyId: string): { url: string; profile: WebhookProfile };
-  /** The payload for a settled job in a profile (result or error, payload faults applied). */
-  payload(job: Job, profile: WebhookProfile): WebhookBody;
+  /** The payload for a settled job in a profile (result or error, payload faults applied), and its
+   * serialisation in that profile. */
+  message(job: Job, profile: WebhookProfile): { payload: WebhookBody; body: string };
   /** Whether the tenant has a deliberate contract deviation on (deviations.ts). */
   deviates(companyId: string, d: Deviation): boolean;
   /** Whether the tenant has an allowed variation on (deviations.ts). */
@@ -122,8 +123,7 @@ export class WebhookDispatcher {
     const { url, profile } = this.deps.target(job.companyId);
     const rules = faults.select({ companyId: job.companyId, tags: ['webhook', job.kind] }, isWebhookFault);
     const has = (k: FaultKind) => rules.find((r) => r.kind === k);
-    const payload = this.deps.payload(job, profile);
-    const body = serialize(profile, payload);
+    const { payload, body } = this.deps.message(job, profile);
     const d: Internal = {
       id: flatId(),
       job_id: job.id,

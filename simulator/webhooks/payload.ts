@@ -86,6 +86,15 @@ export function buildPayload(
   };
 }
 
+/**
+ * JSON.stringify of a completed handoff payload whose result is already serialised as `resultJson` (D590):
+ * the same bytes, its keys in buildPayload's order.
+ */
+export function handoffCompletedBody(s: WebhookSubject, resultJson: string): string {
+  const str = JSON.stringify;
+  return `{"shunya_job_id":${str(s.jobId)},"company_id":${str(s.companyId)},"status":"completed","result":${resultJson},"error":null,"timestamp":${str(s.timestamp)}}`;
+}
+
 export function serialize(profile: WebhookProfile, payload: unknown): string {
   return profile === 'handoff' ? JSON.stringify(payload) : pythonJsonDumps(payload, { floatKey });
 }
