@@ -224,9 +224,12 @@ export class Results {
     return deviateResult(this.sim, job.kind, job.companyId, out, tags.includes('webhook'));
   }
 
-  /** A settled job's webhook: its payload and the payload serialised in the profile. An untouched result
-   * in the handoff profile is written around its JSON text, which the GET then answers (D590). */
-  webhookMessage(job: Job, profile: WebhookProfile): { payload: WebhookBody; body: string } {
+  /**
+   * A settled job's webhook: its payload (made on demand) and the payload serialised in the profile. An
+   * untouched result in the handoff profile is written around its JSON text, which the GET then answers,
+   * and its payload is made from that text only if a fault needs it (D590).
+   */
+  webhookMessage(job: Job, profile: WebhookProfile): { payload: () => WebhookBody; body: string } {
     const subject = {
       jobId: job.id,
       kind: job.kind,
@@ -236,20 +239,20 @@ export class Results {
     };
     if (job.error) {
       const payload = buildPayload(profile, subject, { error: job.error });
-      return { payload, body: serialize(profile, payload) };
+      return { payload: () => payload, body: serialize(profile, payload) };
     }
     const tags = ['webhook', job.kind];
     const rules = this.rulesFor(job, tags);
-    const result = this.finish(job, rules, tags, 'sales_rep');
-    const payload = buildPayload(profile, subject, { result });
-    if (profile !== 'handoff' || !this.untouched(job, rules, tags))
-      return { payload, body: serialize(profile, payload) };
-    return {
-      payload,
-      body: handoffCompletedBody(
-        subject,
-        this.textOf(job, 'sales_rep', () => JSON.stringify(result)),
-      ),
-    };
+    if (profile === 'handoff' && this.untouched(job, rules, tags)) {
+      const text = this.textOf(job, 'sales_rep', () =>
+        JSON.stringify(this.finish(job, rules, tags, 'sales_rep')),
+      );
+      return {
+        payload: () => buildPayload(profile, subject, { result: JSON.parse(text) }),
+        body: handoffCompletedBody(subject, text),
+      };
+    }
+    const payload = buildPayload(profile, subject, { result: this.finish(job, rules, tags, 'sales_rep') });
+    return { payload: () => payload, body: serialize(profile, payload) };
   }
 }

@@ -99,15 +99,16 @@ export function serialize(profile: WebhookProfile, payload: unknown): string {
   return profile === 'handoff' ? JSON.stringify(payload) : pythonJsonDumps(payload, { floatKey });
 }
 
-/** The X-Shunya-Signature of `body` (the serialised `payload`) sent with timestamp `ts`. */
+/** The X-Shunya-Signature of `body` (the serialised `payload`) sent with timestamp `ts`; the handoff
+ * profile signs the body alone, so its payload is not made (D590). */
 export function sign(
   profile: WebhookProfile,
   secret: string,
   ts: string,
-  payload: unknown,
+  payload: () => unknown,
   body: string,
 ): string {
   return profile === 'handoff'
     ? handoffWebhookSignature(secret, ts, body)
-    : shunyaWebhookSignatureOfPayload(secret, ts, payload, floatKey);
+    : shunyaWebhookSignatureOfPayload(secret, ts, payload(), floatKey);
 }

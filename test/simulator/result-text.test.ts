@@ -113,6 +113,16 @@ describe("an untouched result's JSON, kept for its webhook and its GET (D590)", 
     expect(again.text).toBe(JSON.stringify(transcriptHook.body.result));
   });
 
+  it("a fault that rewrites the webhook's payload rewrites it around the same result", async () => {
+    await a.fault({ kind: 'webhook_wrong_company', count: 1, operations: ['transcription'] });
+    const { id, c, transcriptHook } = await finishedCall();
+    expect(transcriptHook.body.company_id).toBe('acme-other');
+    expect(transcriptHook.raw).toBe(JSON.stringify(transcriptHook.body));
+    expect(verifyHandoff(transcriptHook)).toBe(true);
+    const get = await c.get(`/api/v1/transcription/transcript/${id}`);
+    expect(JSON.stringify(transcriptHook.body.result)).toBe(get.text);
+  });
+
   it("a malformed answer to a result's GET is the first half of the result's JSON, not of a quoted string", async () => {
     const { id, c } = await finishedCall();
     const whole = (await c.get(`/api/v1/transcription/transcript/${id}`)).text;
