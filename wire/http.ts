@@ -1,5 +1,5 @@
 // One HTTP exchange through node:http(s) with a keep-alive agent, answering as the global fetch answers
-// where a caller records its failures (D596): the simulator's webhook POST (simulator/webhooks/post.ts,
+// where a caller records its failures (D594): the simulator's webhook POST (simulator/webhooks/post.ts,
 // D540) and Otto's Shunya transport (src/shunya/transport.ts, D550) were near-copies of this. What each
 // caller sends, how it reads the headers and how it turns the bytes into text stay the caller's.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';

@@ -1,5 +1,5 @@
 // One webhook attempt on the wire: a POST through node:http(s) with a keep-alive agent, in place of the
-// global fetch (D540), through the exchange it shares with Otto's Shunya transport (wire/http.ts, D596).
+// global fetch (D540), through the exchange it shares with Otto's Shunya transport (wire/http.ts, D594).
 // fetch's WHATWG layer (web streams, Request/Response objects, the WASM parser, an AbortSignal timer per
 // attempt) was about a tenth of the simulator's CPU for one small POST.
 // What a receiver sees stays what fetch sent: the same header lines in the same order, the same body; the

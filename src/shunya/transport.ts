@@ -82,7 +82,7 @@ class RawHeaders implements HeaderReader {
 
 /**
  * node:http (or https) with one keep-alive agent per client, through the exchange it shares with the
- * simulator's webhook POST (wire/http.ts, D596). Redirects are not followed (D550). A failure to connect or
+ * simulator's webhook POST (wire/http.ts, D594). Redirects are not followed (D550). A failure to connect or
  * a broken answer rejects as undici's fetch rejects, `TypeError('fetch failed')` with the socket's error as
  * its cause, so the executor's classification and messages do not change; an abort rejects with the
  * signal's reason's AbortError.
