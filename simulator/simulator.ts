@@ -89,7 +89,7 @@ export class Simulator {
         const e = this.effective(company);
         return { url: e.webhook_url, profile: e.webhook_profile };
       },
-      payload: (job, profile) => this.results.webhookPayload(job, profile),
+      message: (job, profile) => this.results.webhookMessage(job, profile),
       deviates: (company, d) => this.deviates(company, d),
       varies: (company, v) => this.varies(company, v),
       retention: this.retention,

@@ -79,9 +79,11 @@ export function faultMiddleware(sim: Simulator, tags: string[]): Middleware<SimC
         ctx.body = errors.internal().toEnvelope(now, ctx.state.requestId);
         return;
       case 'malformed_json': {
-        const text = JSON.stringify(
-          after && ctx.body !== undefined ? ctx.body : { success: true, message: 'ok' },
-        );
+        // a result the GET answered as JSON text already (D590) is that text, not a string to quote
+        const text =
+          after && typeof ctx.body === 'string' && ctx.response.is('json')
+            ? ctx.body
+            : JSON.stringify(after && ctx.body !== undefined ? ctx.body : { success: true, message: 'ok' });
         ctx.status = 200;
         ctx.type = 'application/json';
         ctx.body = text.slice(0, Math.max(1, Math.floor(text.length / 2)));

@@ -24,6 +24,24 @@ const ANALYSIS_DEVIATIONS = [
   'unordered_objections',
 ] as const;
 
+/**
+ * Whether deviateResult would answer something other than the body it is given (the same conditions, read
+ * before the body is built): a result it leaves alone may be serialised once for its webhook and its GET
+ * (D590).
+ */
+export function resultDeviates(sim: Simulator, kind: JobKind, companyId: string, webhook: boolean): boolean {
+  const on: On = (d) => sim.deviates(companyId, d);
+  if (kind === 'transcription')
+    return (
+      TRANSCRIPT_DEVIATIONS.some(on) ||
+      sim.varies(companyId, 'empty_transcript') ||
+      sim.varies(companyId, 'null_confidences') ||
+      (webhook && on('webhook_result_differs'))
+    );
+  if (kind === 'analysis') return ANALYSIS_DEVIATIONS.some(on) || sim.varies(companyId, 'no_objections');
+  return false;
+}
+
 export function deviateResult(
   sim: Simulator,
   kind: JobKind,

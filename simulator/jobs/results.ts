@@ -6,10 +6,10 @@ import type { PayloadShape, WebhookProfile } from '../config.ts';
 import { analysisBody, type CallContent, segmentationBody, transcriptBody } from '../content/index.ts';
 import { errors } from '../errors.ts';
 import { mutatePayload, type PayloadKind } from '../faults/payload.ts';
-import { isPayloadFault, type JobKind } from '../faults/rules.ts';
+import { type FaultRule, isPayloadFault, type JobKind } from '../faults/rules.ts';
 import type { Simulator } from '../simulator.ts';
-import { buildPayload, type WebhookBody } from '../webhooks/payload.ts';
-import { deviateResult } from './deviate.ts';
+import { buildPayload, handoffCompletedBody, serialize, type WebhookBody } from '../webhooks/payload.ts';
+import { deviateResult, resultDeviates } from './deviate.ts';
 import { type CallRecord, type Job, jobState } from './store.ts';
 
 type S = components['schemas'];
@@ -28,7 +28,17 @@ const RESULT_KIND: Record<JobKind, PayloadKind> = {
   segmentation: 'segmentation',
 };
 
+/** A result already serialised as JSON (D590): the GET answers its text as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** Untouched results kept serialised: a result's webhook and its GET are moments apart (D590). */
+const TEXTS_MAX = 128;
+
 export class Results {
+  private readonly texts = new Map<string, string>();
+
   constructor(private readonly sim: Simulator) {}
 
   private now() {
@@ -114,7 +124,8 @@ export class Results {
     };
   }
 
-  /** A finished result for an HTTP GET, with the payload faults that hit it. */
+  /** A finished result for an HTTP GET, with the payload faults that hit it; its JSON text when nothing
+   * touches it (D590). */
   result(
     companyId: string,
     callId: number,
@@ -132,7 +143,34 @@ export class Results {
         callId,
         state,
       );
-    return this.body(job, tags, role);
+    const rules = this.rulesFor(job, tags);
+    if (!this.untouched(job, rules, tags)) return this.finish(job, rules, tags, role);
+    return new JsonText(this.textOf(job, role, () => JSON.stringify(this.finish(job, rules, tags, role))));
+  }
+
+  private rulesFor(job: Job, tags: string[]): FaultRule[] {
+    return this.sim.faults.select({ companyId: job.companyId, tags }, isPayloadFault);
+  }
+
+  /** No payload fault and no result deviation: the result is the call's content alone, the same bytes for
+   * the webhook and the GET. */
+  private untouched(job: Job, rules: FaultRule[], tags: string[]): boolean {
+    return rules.length === 0 && !resultDeviates(this.sim, job.kind, job.companyId, tags.includes('webhook'));
+  }
+
+  /**
+   * An untouched result's JSON, serialised once for its webhook and the GET that follows it (D590), kept
+   * for the last TEXTS_MAX results as the content cache keeps the calls (D370); `make` on a miss.
+   */
+  private textOf(job: Job, role: Role, make: () => string): string {
+    const shape = this.shapeFor(job.call);
+    const key = `${job.companyId}\u0000${job.id}\u0000${job.createdMs}\u0000${job.doneMs}\u0000${shape}\u0000${role}`;
+    const hit = this.texts.get(key);
+    if (hit !== undefined) return hit;
+    const text = make();
+    this.texts.set(key, text);
+    if (this.texts.size > TEXTS_MAX) this.texts.delete(this.texts.keys().next().value as string);
+    return text;
   }
 
   private content(call: CallRecord): CallContent {
@@ -155,7 +193,10 @@ export class Results {
 
   /** The finished result of `job`, with the payload faults that hit it in the context `tags`. */
   body(job: Job, tags: string[], role: Role = 'sales_rep'): unknown {
-    const rules = this.sim.faults.select({ companyId: job.companyId, tags }, isPayloadFault);
+    return this.finish(job, this.rulesFor(job, tags), tags, role);
+  }
+
+  private finish(job: Job, rules: FaultRule[], tags: string[], role: Role): unknown {
     const shape = rules.some((r) => r.kind === 'shunya_shape') ? 'shunya' : this.shapeFor(job.call);
     const c = this.content(job.call);
     const call = job.call;
@@ -183,7 +224,12 @@ export class Results {
     return deviateResult(this.sim, job.kind, job.companyId, out, tags.includes('webhook'));
   }
 
-  webhookPayload(job: Job, profile: WebhookProfile): WebhookBody {
+  /**
+   * A settled job's webhook: its payload (made on demand) and the payload serialised in the profile. An
+   * untouched result in the handoff profile is written around its JSON text, which the GET then answers,
+   * and its payload is made from that text only if a fault needs it (D590).
+   */
+  webhookMessage(job: Job, profile: WebhookProfile): { payload: () => WebhookBody; body: string } {
     const subject = {
       jobId: job.id,
       kind: job.kind,
@@ -191,10 +237,22 @@ export class Results {
       callId: job.callId,
       timestamp: iso(this.now()),
     };
-    return buildPayload(
-      profile,
-      subject,
-      job.error ? { error: job.error } : { result: this.body(job, ['webhook', job.kind]) },
-    );
+    if (job.error) {
+      const payload = buildPayload(profile, subject, { error: job.error });
+      return { payload: () => payload, body: serialize(profile, payload) };
+    }
+    const tags = ['webhook', job.kind];
+    const rules = this.rulesFor(job, tags);
+    if (profile === 'handoff' && this.untouched(job, rules, tags)) {
+      const text = this.textOf(job, 'sales_rep', () =>
+        JSON.stringify(this.finish(job, rules, tags, 'sales_rep')),
+      );
+      return {
+        payload: () => buildPayload(profile, subject, { result: JSON.parse(text) }),
+        body: handoffCompletedBody(subject, text),
+      };
+    }
+    const payload = buildPayload(profile, subject, { result: this.finish(job, rules, tags, 'sales_rep') });
+    return { payload: () => payload, body: serialize(profile, payload) };
   }
 }

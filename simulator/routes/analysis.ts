@@ -3,7 +3,7 @@
 // GET .../complete/{call_id}.
 import Router from '@koa/router';
 import type { Simulator } from '../simulator.ts';
-import { operation, pathCallId, type SimContextState, tagsOf } from './pipeline.ts';
+import { answerResult, operation, pathCallId, type SimContextState, tagsOf } from './pipeline.ts';
 
 export function analysisRoutes(sim: Simulator): Router<SimContextState> {
   const router = new Router<SimContextState>({ prefix: '/api/v1/analysis' });
@@ -24,12 +24,15 @@ export function analysisRoutes(sim: Simulator): Router<SimContextState> {
     '/complete/:call_id',
     ...operation(sim, 'analysis_complete', {}, (ctx) => {
       const role = ctx.get('x-target-role') === 'customer_rep' ? 'customer_rep' : 'sales_rep';
-      ctx.body = sim.results.result(
-        ctx.state.companyId,
-        pathCallId(ctx),
-        'analysis',
-        tagsOf('analysis_complete'),
-        role,
+      answerResult(
+        ctx,
+        sim.results.result(
+          ctx.state.companyId,
+          pathCallId(ctx),
+          'analysis',
+          tagsOf('analysis_complete'),
+          role,
+        ),
       );
     }),
   );

@@ -9,6 +9,7 @@ import { authenticate } from '../auth.ts';
 import { errors, SimError } from '../errors.ts';
 import { faultMiddleware } from '../faults/http.ts';
 import type { HttpOperation } from '../faults/rules.ts';
+import { JsonText } from '../jobs/results.ts';
 import type { Simulator } from '../simulator.ts';
 
 export interface SimContextState {
@@ -117,6 +118,18 @@ export function parseBody<T>(ctx: SimContext, schema: z.ZodType<T>): T {
     });
   }
   return r.data;
+}
+
+/**
+ * A finished result as the GET's body: a result serialised already (JsonText, D590) goes out as its text
+ * with the type Koa gives a JSON body, so the answer's bytes and headers are what Koa's own
+ * JSON.stringify gave.
+ */
+export function answerResult(ctx: SimContext, result: unknown): void {
+  if (result instanceof JsonText) {
+    ctx.type = 'application/json';
+    ctx.body = result.text;
+  } else ctx.body = result;
 }
 
 /** Path `call_id`: a positive integer; anything else names no call (404, as the GETs declare no 400). */

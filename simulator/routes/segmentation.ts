@@ -5,7 +5,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Simulator } from '../simulator.ts';
-import { operation, parseBody, pathCallId, type SimContextState, tagsOf } from './pipeline.ts';
+import { answerResult, operation, parseBody, pathCallId, type SimContextState, tagsOf } from './pipeline.ts';
 
 const SegmentationRequest = z
   .object({ call_id: z.number().int().min(1), analysis_type: z.enum(['full', 'quick']).default('full') })
@@ -33,11 +33,14 @@ export function segmentationRoutes(sim: Simulator): Router<SimContextState> {
   router.get(
     '/analysis/:call_id',
     ...operation(sim, 'segmentation_analysis', {}, (ctx) => {
-      ctx.body = sim.results.result(
-        ctx.state.companyId,
-        pathCallId(ctx),
-        'segmentation',
-        tagsOf('segmentation_analysis'),
+      answerResult(
+        ctx,
+        sim.results.result(
+          ctx.state.companyId,
+          pathCallId(ctx),
+          'segmentation',
+          tagsOf('segmentation_analysis'),
+        ),
       );
     }),
   );

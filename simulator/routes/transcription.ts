@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Simulator } from '../simulator.ts';
-import { operation, parseBody, pathCallId, type SimContextState, tagsOf } from './pipeline.ts';
+import { answerResult, operation, parseBody, pathCallId, type SimContextState, tagsOf } from './pipeline.ts';
 
 const TranscriptionRequest = z
   .object({
@@ -34,11 +34,9 @@ export function transcriptionRoutes(sim: Simulator): Router<SimContextState> {
   router.get(
     '/transcript/:call_id',
     ...operation(sim, 'transcript', {}, (ctx) => {
-      ctx.body = sim.results.result(
-        ctx.state.companyId,
-        pathCallId(ctx),
-        'transcription',
-        tagsOf('transcript'),
+      answerResult(
+        ctx,
+        sim.results.result(ctx.state.companyId, pathCallId(ctx), 'transcription', tagsOf('transcript')),
       );
     }),
   );

@@ -66,7 +66,8 @@ export interface Delivery {
 
 interface Internal extends Delivery {
   /** Kept while the delivery may still be attempted, then dropped (the log keeps only metadata). */
-  payload: WebhookBody | null;
+  /** the payload, made on demand: an untouched result's webhook is sent as its JSON text (D590) */
+  payload: (() => WebhookBody) | null;
   body: string;
   firstAttemptMs: number | null;
   rules: FaultRule[];
@@ -80,8 +81,9 @@ export interface DispatcherDeps {
   hmacSecret: string;
   settings(): Settings;
   target(companyId: string): { url: string; profile: WebhookProfile };
-  /** The payload for a settled job in a profile (result or error, payload faults applied). */
-  payload(job: Job, profile: WebhookProfile): WebhookBody;
+  /** The payload for a settled job in a profile (result or error, payload faults applied), and its
+   * serialisation in that profile. */
+  message(job: Job, profile: WebhookProfile): { payload: () => WebhookBody; body: string };
   /** Whether the tenant has a deliberate contract deviation on (deviations.ts). */
   deviates(companyId: string, d: Deviation): boolean;
   /** Whether the tenant has an allowed variation on (deviations.ts). */
@@ -122,8 +124,7 @@ export class WebhookDispatcher {
     const { url, profile } = this.deps.target(job.companyId);
     const rules = faults.select({ companyId: job.companyId, tags: ['webhook', job.kind] }, isWebhookFault);
     const has = (k: FaultKind) => rules.find((r) => r.kind === k);
-    const payload = this.deps.payload(job, profile);
-    const body = serialize(profile, payload);
+    const { payload, body } = this.deps.message(job, profile);
     const d: Internal = {
       id: flatId(),
       job_id: job.id,
@@ -271,7 +272,13 @@ export class WebhookDispatcher {
   }
 
   /** X-Shunya-Signature, as the profile says, unless a fault or a deviation breaks it. */
-  private signature(d: Internal, ts: string, payload: unknown, body: string, badFault: boolean): string {
+  private signature(
+    d: Internal,
+    ts: string,
+    payload: () => unknown,
+    body: string,
+    badFault: boolean,
+  ): string {
     const { hmacSecret } = this.deps;
     if (badFault || this.deps.deviates(d.company_id, 'webhook_signature_wrong'))
       return handoffWebhookSignature(`${hmacSecret}-wrong`, ts, body);
@@ -297,8 +304,9 @@ export class WebhookDispatcher {
     const nowMs = Date.now() - staleS * 1000;
     const ts = deviates('webhook_timestamp_seconds') ? String(Math.floor(nowMs / 1000)) : String(nowMs);
     const wrongCompany = applies('webhook_wrong_company') || deviates('webhook_wrong_company_id');
-    const payload = wrongCompany ? { ...d.payload, company_id: `${d.company_id}-other` } : d.payload;
-    const body = wrongCompany ? serialize(d.profile, payload) : d.body;
+    const made = d.payload;
+    const payload = wrongCompany ? () => ({ ...made(), company_id: `${d.company_id}-other` }) : made;
+    const body = wrongCompany ? serialize(d.profile, payload()) : d.body;
     const signature = this.signature(d, ts, payload, body, !!applies('webhook_bad_signature'));
     const attempt: Attempt = {
       n,

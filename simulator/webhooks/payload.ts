@@ -86,19 +86,29 @@ export function buildPayload(
   };
 }
 
+/**
+ * JSON.stringify of a completed handoff payload whose result is already serialised as `resultJson` (D590):
+ * the same bytes, its keys in buildPayload's order.
+ */
+export function handoffCompletedBody(s: WebhookSubject, resultJson: string): string {
+  const str = JSON.stringify;
+  return `{"shunya_job_id":${str(s.jobId)},"company_id":${str(s.companyId)},"status":"completed","result":${resultJson},"error":null,"timestamp":${str(s.timestamp)}}`;
+}
+
 export function serialize(profile: WebhookProfile, payload: unknown): string {
   return profile === 'handoff' ? JSON.stringify(payload) : pythonJsonDumps(payload, { floatKey });
 }
 
-/** The X-Shunya-Signature of `body` (the serialised `payload`) sent with timestamp `ts`. */
+/** The X-Shunya-Signature of `body` (the serialised `payload`) sent with timestamp `ts`; the handoff
+ * profile signs the body alone, so its payload is not made (D590). */
 export function sign(
   profile: WebhookProfile,
   secret: string,
   ts: string,
-  payload: unknown,
+  payload: () => unknown,
   body: string,
 ): string {
   return profile === 'handoff'
     ? handoffWebhookSignature(secret, ts, body)
-    : shunyaWebhookSignatureOfPayload(secret, ts, payload, floatKey);
+    : shunyaWebhookSignatureOfPayload(secret, ts, payload(), floatKey);
 }

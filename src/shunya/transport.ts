@@ -2,8 +2,7 @@
 // (undici's Request, Headers and web streams, and openapi-fetch's wrapper around them) cost more of Otto's
 // CPU per call than any other part of the client. A `fetch` can still be injected (tests' scripted
 // Shunya, Prism); both transports give the executor the same answer (test/unit/shunya/transport.test.ts).
-import http from 'node:http';
-import https from 'node:https';
+import { exchange, fetchFailed, keepAliveAgents } from '../../wire/http.ts';
 
 export interface WireRequest {
   method: 'GET' | 'POST';
@@ -82,48 +81,28 @@ class RawHeaders implements HeaderReader {
 }
 
 /**
- * node:http (or https) with one keep-alive agent per client. Redirects are not followed (D550). A failure
- * to connect or a broken answer rejects as undici's fetch rejects, `TypeError('fetch failed')` with the
- * socket's error as its cause, so the executor's classification and messages do not change; an abort
- * rejects with the signal's reason's AbortError.
+ * node:http (or https) with one keep-alive agent per client, through the exchange it shares with the
+ * simulator's webhook POST (wire/http.ts, D594). Redirects are not followed (D550). A failure to connect or
+ * a broken answer rejects as undici's fetch rejects, `TypeError('fetch failed')` with the socket's error as
+ * its cause, so the executor's classification and messages do not change; an abort rejects with the
+ * signal's reason's AbortError.
  */
 export function httpTransport(): Transport {
-  const agents = {
-    http: new http.Agent({ keepAlive: true }),
-    https: new https.Agent({ keepAlive: true }),
+  const agents = keepAliveAgents();
+  return async (req) => {
+    const url = new URL(req.url);
+    const headers =
+      req.body === undefined
+        ? req.headers
+        : { ...withJsonType(req.headers), 'Content-Length': String(Buffer.byteLength(req.body)) };
+    const failure = (e: unknown) => (req.signal.aborted ? req.signal.reason : fetchFailed(e));
+    const sent = { method: req.method, headers, agents, signal: req.signal, failure };
+    const { res, body } = await exchange(url, req.body === undefined ? sent : { ...sent, body: req.body });
+    const bytes = await body;
+    return {
+      status: res.statusCode ?? 0,
+      headers: new RawHeaders(res.rawHeaders),
+      text: decoder.decode(bytes),
+    };
   };
-  return (req) =>
-    new Promise<WireAnswer>((resolve, reject) => {
-      const url = new URL(req.url);
-      const secure = url.protocol === 'https:';
-      const headers =
-        req.body === undefined
-          ? req.headers
-          : { ...withJsonType(req.headers), 'Content-Length': String(Buffer.byteLength(req.body)) };
-      const fail = (e: unknown) =>
-        reject(req.signal.aborted ? req.signal.reason : new TypeError('fetch failed', { cause: e }));
-      const options = {
-        method: req.method,
-        headers,
-        agent: secure ? agents.https : agents.http,
-        signal: req.signal,
-      };
-      const sent = (secure ? https : http).request(url, options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', fail);
-        res.on('close', () => {
-          if (!res.complete) fail(new Error('the answer ended before its end'));
-        });
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: new RawHeaders(res.rawHeaders),
-            text: decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)),
-          }),
-        );
-      });
-      sent.on('error', fail);
-      sent.end(req.body);
-    });
 }

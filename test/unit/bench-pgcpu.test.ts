@@ -1,8 +1,11 @@
 // The bench's Postgres CPU breakdown (D530): which connection a client backend is, from its application
 // name or, for Otto's unnamed connections, from the queries it was seen running; and the report's table.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   BENCH_APP,
+  childrenCpu,
   groupOf,
   queryTag,
   SAMPLER_APP,
@@ -138,5 +141,39 @@ describe('bench Postgres CPU breakdown', () => {
       { table: 'public.a', index: 'public.a_idle_idx' },
       { table: 'public.a', index: 'public.a_new_idx' },
     ]);
+  });
+});
+
+// D593: the sampler reads the kernel's list of the postmaster's children instead of every process's stat.
+describe("the sampler's children of a process", () => {
+  it('are the children a scan of every process finds, with their CPU', async () => {
+    // its own process group, so that the sleeps end with it
+    const parent = spawn('sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore', detached: true });
+    try {
+      const pid = parent.pid as number;
+      const scan = () =>
+        readdirSync('/proc')
+          .filter((e) => /^\d+$/.test(e))
+          .filter((e) => {
+            try {
+              const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+              return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+            } catch {
+              return false;
+            }
+          })
+          .map(Number)
+          .sort();
+      let found: number[] = [];
+      for (let i = 0; i < 100 && found.length < 2; i++) {
+        found = scan();
+        if (found.length < 2) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(found).toHaveLength(2);
+      expect([...childrenCpu(pid).keys()].sort()).toEqual(found);
+      for (const t of childrenCpu(pid).values()) expect(t.all).toBeGreaterThanOrEqual(0);
+    } finally {
+      process.kill(-(parent.pid as number), 'SIGKILL');
+    }
   });
 });
