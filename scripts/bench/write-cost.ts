@@ -18,8 +18,16 @@ import { systemClock } from '../../src/jobs/deps.ts';
 import { createLogger } from '../../src/logger.ts';
 import { shunyaClientFromConfig } from '../../src/shunya/client.ts';
 import { shunyaNormalizers } from '../../src/steps/normalizers.ts';
-import { TEST_SECRETS } from '../../test/helpers/secrets.ts';
 import { handoffWebhookSignature } from '../../wire/signatures.ts';
+
+// Otto's secrets for this throwaway cluster only (outside development every secret must be set, D135);
+// scripts/ import nothing from test/ (test/unit/architecture.test.ts)
+const BENCH_SECRETS = {
+  OTTO_ADMIN_TOKEN: 'write-cost-only-admin-token-7e2a91c4',
+  UWC_JWT_SECRET: 'write-cost-only-uwc-jwt-secret-4b8d03f6',
+  UWC_HMAC_SECRET: 'write-cost-only-uwc-hmac-secret-a1c95e27',
+  AUTH_HS256_SECRET: 'write-cost-only-frontend-jwt-secret-6f30d8b2',
+} as const;
 
 const N = Number(process.argv[2] ?? 200);
 const BLOCKS = Number(process.argv[3] ?? 4);
@@ -37,7 +45,7 @@ const REVERT = [
   'CREATE INDEX outbox_events_occurred_idx ON outbox_events (occurred_at)',
   'ALTER TABLE shunya_jobs RESET (fillfactor)',
 ];
-const config = loadConfig({ ...TEST_SECRETS, UWC_BASE_URL: 'http://127.0.0.1:9' });
+const config = loadConfig({ ...BENCH_SECRETS, UWC_BASE_URL: 'http://127.0.0.1:9' });
 interface Side {
   name: string;
   db: Db;
@@ -121,7 +129,7 @@ function delivery(companyId: string, shunyaJobId: string, result: unknown) {
     JSON.stringify({ shunya_job_id: shunyaJobId, status: 'completed', company_id: companyId, result }),
   );
   const timestamp = String(Date.now());
-  const signature = handoffWebhookSignature(TEST_SECRETS.UWC_HMAC_SECRET, timestamp, raw);
+  const signature = handoffWebhookSignature(BENCH_SECRETS.UWC_HMAC_SECRET, timestamp, raw);
   return {
     headers: {
       'x-shunya-timestamp': timestamp,

@@ -116,10 +116,13 @@ describe("each poll's answer", () => {
       .db('shunya_poll_answers')
       .where({ id: first.id })
       .update({ answered_at: s.db.raw(`now() - interval '31 days'`) });
-    const before = (await answers.clone()).length;
+    const before = (await answers.clone()).map((a) => a.id);
+    expect(before.length).toBeGreaterThanOrEqual(2);
     await prune(s.otto.pipeline);
     const after = (await answers.clone()).map((a) => a.id);
-    expect(after).toHaveLength(before - 1);
     expect(after).not.toContain(first.id);
+    // every newer answer is kept (compared by id: on a loaded machine a poll that was in flight when the
+    // job ended may still record its answer after \`before\` was read)
+    expect(before.filter((id) => id !== first.id).every((id) => after.includes(id))).toBe(true);
   });
 });

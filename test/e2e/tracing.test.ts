@@ -120,13 +120,17 @@ async function traceOfJob(jobId: string, lastStage: string) {
   const job = await s.db('shunya_jobs').where({ id: jobId }).first();
   const traceId = /^00-([0-9a-f]{32})-/.exec(job.trace_context ?? '')?.[1];
   expect(traceId, 'the job stores its trace context').toBeDefined();
-  await waitFor(
-    async () =>
-      inTrace(traceId as string).some(
-        (sp) => sp.name === `otto.complete ${lastStage}` && sp.attributes['otto.verdict'] === 'processed',
-      ),
-    `the ${lastStage} completion's span`,
-  );
+  // the completion's span ends, and is exported, before the span it runs in (the webhook's request or the
+  // poll that found the result): wait for that one too, or a loaded machine reads the trace without it
+  await waitFor(async () => {
+    const spans = inTrace(traceId as string);
+    return spans.some(
+      (sp) =>
+        sp.name === `otto.complete ${lastStage}` &&
+        sp.attributes['otto.verdict'] === 'processed' &&
+        spans.some((parent) => parent.spanId === sp.parentSpanId),
+    );
+  }, `the ${lastStage} completion's span and the span it ran in`);
   return { traceId: traceId as string, spans: inTrace(traceId as string) };
 }
 
@@ -277,7 +281,7 @@ describe('one trace per call or visit', () => {
     const root = only(named(spans, 'POST /webhooks/callrail/call.completed'), 'the trigger span');
     for (const stage of ['transcription', 'analysis']) {
       const polls = named(childrenOf(spans, root), `otto.poll ${stage}`);
-      expect(polls.length).toBeGreaterThanOrEqual(1);
+      expect(polls.length, `the ${stage} polls`).toBeGreaterThanOrEqual(1);
       const done = only(
         named(spans, `otto.complete ${stage}`).filter((sp) => sp.attributes['otto.verdict'] === 'processed'),
         `the ${stage} completion`,
